@@ -1,0 +1,25 @@
+// What every executable shares: the common flags, and the one place that maps failures to exit
+// code 2 with a one-line message.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "mlgate/predictions.hpp"
+
+namespace mlgate {
+
+// Parses argv and runs body; CLI usage errors and mlgate::Error become
+// "mlgate-NAME: error: ..." on stderr and exit 2; anything unexpected is exit 2 too.
+int run_main(const std::string& tool, CLI::App& app, int argc, char** argv, const std::function<int()>& body);
+
+// The "Tables in" flags, bound to o.
+void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::string& task);
+// Applies --format and --task strings to o (after parsing).
+void finish_table_flags(ColumnOptions& o, const std::string& format, const std::string& task);
+// The long names of the options given on the command line, e.g. "--label-col".
+std::vector<std::string> given_flags(const CLI::App& app);
+
+}  // namespace mlgate

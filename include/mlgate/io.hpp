@@ -1,0 +1,26 @@
+// Files and provenance: hashes, atomic writes, and where a result came from.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+namespace mlgate {
+
+std::string sha256_hex(std::string_view bytes);
+std::string sha256_file(const std::string& path);  // throws Error
+std::string read_file(const std::string& path);    // throws Error; "-" reads standard input
+
+// Writes to a temporary file beside path, flushes it to disk and renames it over path, so a
+// reader never sees half a file. "-" writes to standard output. Throws Error (disk full too).
+void write_file_atomic(const std::string& path, std::string_view content);
+
+// The commit under test: GITHUB_SHA, CI_COMMIT_SHA, GIT_COMMIT, else `git rev-parse HEAD`.
+std::string current_git_sha();
+// UTC time as 2026-11-23T02:00:00Z; SOURCE_DATE_EPOCH pins it for reproducible documents.
+std::string utc_timestamp();
+
+// Runs argv without a shell and returns its standard output; sets *ok to whether it exited 0.
+std::string capture_command(const std::vector<std::string>& argv, bool* ok);
+
+}  // namespace mlgate

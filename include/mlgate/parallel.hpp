@@ -1,0 +1,33 @@
+// Both cores where it pays: a dynamic parallel-for and a sort for score keys.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace mlgate {
+
+// Threads to use: MLGATE_THREADS if set, else the machine's cores (at least 1).
+unsigned default_threads();
+// Calls fn(i) for i in [0, tasks) on up to `threads` threads (0: default_threads()).
+void parallel_for(std::size_t tasks, const std::function<void(std::size_t)>& fn, unsigned threads = 0);
+
+// Maps a double to an unsigned key with the same order (-0.0 and 0.0 map to one key).
+inline std::uint64_t sort_key(double x) {
+  if (x == 0) x = 0;
+  std::uint64_t b;
+  static_assert(sizeof b == sizeof x);
+  __builtin_memcpy(&b, &x, sizeof b);
+  return (b >> 63) ? ~b : (b | (std::uint64_t{1} << 63));
+}
+inline double from_sort_key(std::uint64_t k) {
+  std::uint64_t b = (k >> 63) ? (k & ~(std::uint64_t{1} << 63)) : ~k;
+  double x;
+  __builtin_memcpy(&x, &b, sizeof x);
+  return x;
+}
+
+// Sorts keys ascending; tmp must hold as many elements. Uses `threads` threads for large inputs.
+void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned threads = 1);
+
+}  // namespace mlgate

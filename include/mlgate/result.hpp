@@ -1,0 +1,61 @@
+// The mlgate.result/v1 document: what every gating executable writes and the reports read.
+#pragma once
+
+#include <array>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlgate {
+
+using ojson = nlohmann::ordered_json;
+
+inline constexpr const char* kResultSchema = "mlgate.result/v1";
+
+enum class Status { kPass, kWarn, kFail, kError };
+const char* status_name(Status s);
+Status parse_status(const std::string& s);  // throws Error
+// The worse of two statuses: error > fail > warn > pass.
+Status worse(Status a, Status b);
+int exit_code_for(Status s);  // pass/warn 0, fail 1, error 2
+
+struct Check {
+  std::string id;
+  std::string title;
+  Status status = Status::kError;
+  std::string metric;
+  ojson slice;  // null or {"column": "value"}
+  std::optional<double> value, baseline, delta, threshold;
+  std::optional<std::array<double, 2>> ci;
+  std::optional<double> confidence, p_value;
+  std::string method, verdict, message;
+  ojson extra = ojson::object();  // tool-specific fields, merged into the check's object
+};
+
+struct ResultDoc {
+  std::string tool;
+  std::string version;
+  std::vector<Check> checks;
+  ojson metrics = ojson::object();
+  ojson inputs = ojson::object();
+  ojson provenance = ojson::object();
+  std::vector<std::string> warnings;
+  ojson extra = ojson::object();  // top-level fields such as groups and disparities
+
+  // error if any check errors; else fail if any fails; else pass.
+  Status status() const;
+  ojson to_json() const;
+  // Reads a document; throws Error naming file and the offending field.
+  static ResultDoc from_json(const nlohmann::json& j, const std::string& file);
+};
+
+// Provenance: commit, policy hash, creation time.
+ojson make_provenance(const std::string& policy_sha256);
+
+// A slice as the document writes it: null, or {"column": "value"} with null for a missing value.
+ojson slice_json(const std::vector<std::pair<std::string, std::optional<std::string>>>& parts);
+// "[region=eu]" style suffix for check ids and titles; empty for null.
+std::string slice_label(const ojson& slice);
+
+}  // namespace mlgate

@@ -1,0 +1,101 @@
+// Columnar tables read from CSV, TSV and JSONL files (optionally gzip-compressed). Only the
+// columns asked for are kept; numbers as doubles, everything else dictionary-encoded.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mlgate {
+
+enum class TableFormat { kAuto, kCsv, kTsv, kJsonl };
+// "csv", "tsv", "jsonl" (or "ndjson"); throws Error otherwise.
+TableFormat parse_table_format(const std::string& name);
+const char* format_name(TableFormat f);
+
+enum class ColumnType { kNumber, kCategory };
+inline constexpr std::uint32_t kMissingCode = std::numeric_limits<std::uint32_t>::max();
+
+struct ColumnSpec {
+  std::string name;
+  ColumnType type = ColumnType::kNumber;
+  bool required = true;
+};
+
+struct Column {
+  std::string name;
+  ColumnType type = ColumnType::kNumber;
+  bool present = false;
+  int field_index = 0;                 // 1-based position in a CSV/TSV header; 0 for JSONL
+  std::vector<double> numbers;         // kNumber: NaN marks a missing value
+  std::vector<std::uint32_t> codes;    // kCategory: index into dictionary or kMissingCode
+  std::vector<std::string> dictionary; // kCategory: distinct values, in order of first appearance
+  std::vector<std::int64_t> first_line;  // kCategory: line where each dictionary value first appears
+  std::int64_t missing = 0;
+  std::int64_t first_missing_line = 0;
+
+  bool is_missing(std::size_t row) const;
+  std::size_t size() const { return type == ColumnType::kNumber ? numbers.size() : codes.size(); }
+};
+
+struct Table {
+  std::string path;  // as the user gave it; every message names it
+  TableFormat format = TableFormat::kCsv;
+  std::int64_t rows = 0;
+  std::vector<std::string> header;  // CSV/TSV header; for JSONL the keys seen, in order
+  std::vector<Column> columns;      // one per ColumnSpec, in the same order
+  std::string sha256;               // of the bytes as stored (compressed, if they are)
+  std::uint64_t bytes = 0;
+
+  const Column& column(std::string_view name) const;  // throws Error if not read
+  const Column* find(std::string_view name) const;
+  Column* find(std::string_view name);
+  // Keeps the rows whose keep[row] is nonzero, in every column.
+  void filter_rows(const std::vector<std::uint8_t>& keep);
+};
+
+struct ReadOptions {
+  TableFormat format = TableFormat::kAuto;
+  unsigned threads = 0;  // 0: the machine's cores (at most 4)
+  std::size_t chunk_bytes = 4u << 20;
+  bool header_only = false;  // stop after the header (CSV/TSV) or the first chunk (JSONL)
+};
+
+// Reads path ("-" for standard input). Throws Error naming file, line and column on bad input.
+Table read_table(const std::string& path, const std::vector<ColumnSpec>& specs,
+                 const ReadOptions& options = {});
+// The same over bytes already in memory; name is used in messages.
+Table read_table_buffer(const std::string& name, std::string_view data, TableFormat format,
+                        const std::vector<ColumnSpec>& specs, const ReadOptions& options = {});
+
+// Streams the rows of a table in its own format with the named columns left out (header
+// included for CSV/TSV), a block at a time, to sink. Throws Error on malformed input.
+void stream_rows(const std::string& path, TableFormat format, const std::vector<std::string>& drop,
+                 const std::function<void(std::string_view)>& sink);
+
+// Whether text is one of the missing-value markers: "", NA, NaN, null and their usual spellings.
+bool is_missing_marker(std::string_view text);
+// Parses a finite number (leading/trailing spaces and a leading '+' allowed). Returns false for
+// text that is not a number; sets *infinite for inf/-inf.
+bool parse_number(std::string_view text, double* out, bool* infinite = nullptr);
+
+// Splits CSV/TSV records without interpretation, for streaming rows to a model command.
+class RecordSplitter {
+ public:
+  explicit RecordSplitter(char delimiter) : delim_(delimiter) {}
+  // Parses one record starting at *p (which advances past it). Fields are unescaped in place,
+  // so buf must be writable. Returns false at end. Throws Error on an unterminated quote.
+  bool next(char*& p, char* end, std::vector<std::string_view>& fields, std::int64_t& line,
+            const std::string& file);
+
+ private:
+  char delim_;
+};
+
+// Appends field to out, quoted per RFC 4180 when it needs to be.
+void append_csv_field(std::string& out, std::string_view field, char delimiter);
+
+}  // namespace mlgate

@@ -1,0 +1,155 @@
+#include "mlgate/io.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <vector>
+
+#include "mlgate/error.hpp"
+
+namespace mlgate {
+
+namespace {
+std::string hex(const unsigned char* md, unsigned len) {
+  static const char* digits = "0123456789abcdef";
+  std::string s;
+  for (unsigned i = 0; i < len; ++i) {
+    s += digits[md[i] >> 4];
+    s += digits[md[i] & 15];
+  }
+  return s;
+}
+}  // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  return hex(md, len);
+}
+
+std::string read_file(const std::string& path) {
+  int fd = path == "-" ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw Error(std::string("cannot open: ") + std::strerror(errno), path, "check the path");
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t r = ::read(fd, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      int e = errno;
+      if (fd) ::close(fd);
+      throw Error(std::string("cannot read: ") + std::strerror(e), path);
+    }
+    if (r == 0) break;
+    out.append(buf, static_cast<std::size_t>(r));
+  }
+  if (fd) ::close(fd);
+  return out;
+}
+
+std::string sha256_file(const std::string& path) { return sha256_hex(read_file(path)); }
+
+void write_file_atomic(const std::string& path, std::string_view content) {
+  auto write_all = [&](int fd) -> int {
+    std::size_t off = 0;
+    while (off < content.size()) {
+      ssize_t w = ::write(fd, content.data() + off, content.size() - off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return errno;
+      off += static_cast<std::size_t>(w);
+    }
+    return 0;
+  };
+  if (path == "-") {
+    if (int e = write_all(1)) throw Error(std::string("cannot write: ") + std::strerror(e), "standard output");
+    return;
+  }
+  std::string tmpl = path + ".tmp.XXXXXX";
+  std::vector<char> name(tmpl.begin(), tmpl.end());
+  name.push_back('\0');
+  int fd = ::mkstemp(name.data());
+  if (fd < 0)
+    throw Error(std::string("cannot create: ") + std::strerror(errno), path, "check that the folder exists and is writable");
+  int e = write_all(fd);
+  if (!e && ::fsync(fd) != 0) e = errno;
+  ::fchmod(fd, 0644);
+  if (::close(fd) != 0 && !e) e = errno;
+  if (!e && ::rename(name.data(), path.c_str()) != 0) e = errno;
+  if (e) {
+    ::unlink(name.data());
+    throw Error(std::string("cannot write: ") + std::strerror(e), path,
+                e == ENOSPC ? "the disk is full; nothing was written" : "nothing was written");
+  }
+}
+
+std::string capture_command(const std::vector<std::string>& argv, bool* ok) {
+  *ok = false;
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return {};
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return {};
+  }
+  if (pid == 0) {
+    ::dup2(fds[1], 1);
+    int devnull = ::open("/dev/null", O_WRONLY);
+    if (devnull >= 0) ::dup2(devnull, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    ssize_t r = ::read(fds[0], buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    out.append(buf, static_cast<std::size_t>(r));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  *ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  return out;
+}
+
+std::string current_git_sha() {
+  for (const char* var : {"GITHUB_SHA", "CI_COMMIT_SHA", "GIT_COMMIT", "BUILD_SOURCEVERSION"}) {
+    const char* v = std::getenv(var);
+    if (v && *v) return v;
+  }
+  bool ok = false;
+  std::string out = capture_command({"git", "rev-parse", "HEAD"}, &ok);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return ok ? out : std::string();
+}
+
+std::string utc_timestamp() {
+  std::time_t t = std::time(nullptr);
+  if (const char* sde = std::getenv("SOURCE_DATE_EPOCH")) {
+    char* end = nullptr;
+    long long v = std::strtoll(sde, &end, 10);
+    if (end && *end == '\0') t = static_cast<std::time_t>(v);
+  }
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace mlgate

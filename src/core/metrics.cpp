@@ -1,0 +1,695 @@
+#include "mlgate/metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "mlgate/error.hpp"
+#include "mlgate/parallel.hpp"
+#include "mlgate/table.hpp"
+
+namespace mlgate {
+
+Task parse_task(const std::string& name) {
+  if (name == "binary") return Task::kBinary;
+  if (name == "multiclass") return Task::kMulticlass;
+  if (name == "regression") return Task::kRegression;
+  throw Error("unknown task " + quote(name), "task", "use binary, multiclass or regression");
+}
+
+const char* task_name(Task t) {
+  switch (t) {
+    case Task::kBinary: return "binary";
+    case Task::kMulticlass: return "multiclass";
+    default: return "regression";
+  }
+}
+
+const std::vector<MetricInfo>& metric_catalog() {
+  static const std::vector<MetricInfo> catalog = {
+      {"accuracy", Task::kBinary, false},          {"balanced_accuracy", Task::kBinary, false},
+      {"precision", Task::kBinary, false},         {"recall", Task::kBinary, false},
+      {"specificity", Task::kBinary, false},       {"f1", Task::kBinary, false},
+      {"mcc", Task::kBinary, false},               {"roc_auc", Task::kBinary, false},
+      {"average_precision", Task::kBinary, false}, {"log_loss", Task::kBinary, true},
+      {"brier", Task::kBinary, true},              {"ece", Task::kBinary, true},
+      {"positive_rate", Task::kBinary, false},     {"prevalence", Task::kBinary, false},
+      {"accuracy", Task::kMulticlass, false},      {"balanced_accuracy", Task::kMulticlass, false},
+      {"precision_macro", Task::kMulticlass, false}, {"recall_macro", Task::kMulticlass, false},
+      {"f1_macro", Task::kMulticlass, false},      {"f1_micro", Task::kMulticlass, false},
+      {"f1_weighted", Task::kMulticlass, false},   {"mcc", Task::kMulticlass, false},
+      {"cohen_kappa", Task::kMulticlass, false},   {"log_loss", Task::kMulticlass, true},
+      {"roc_auc_ovr", Task::kMulticlass, false},   {"mae", Task::kRegression, true},
+      {"mse", Task::kRegression, true},            {"rmse", Task::kRegression, true},
+      {"r2", Task::kRegression, false},            {"mape", Task::kRegression, true},
+      {"median_ae", Task::kRegression, true},      {"max_error", Task::kRegression, true},
+      {"explained_variance", Task::kRegression, false},
+  };
+  return catalog;
+}
+
+const MetricInfo* find_metric(std::string_view name, Task task) {
+  for (const auto& m : metric_catalog())
+    if (m.task == task && name == m.name) return &m;
+  return nullptr;
+}
+
+std::vector<std::string> metric_names(Task task) {
+  std::vector<std::string> out;
+  for (const auto& m : metric_catalog())
+    if (m.task == task) out.emplace_back(m.name);
+  return out;
+}
+
+void MetricSet::set(const std::string& name, MetricValue v) {
+  if (v && !std::isfinite(*v)) v.reset();
+  for (auto& [k, val] : values)
+    if (k == name) {
+      val = v;
+      return;
+    }
+  values.emplace_back(name, v);
+}
+
+bool MetricSet::has(std::string_view name) const {
+  for (const auto& kv : values)
+    if (kv.first == name) return true;
+  return false;
+}
+
+MetricValue MetricSet::get(std::string_view name) const {
+  for (const auto& [k, v] : values)
+    if (k == name) return v;
+  return std::nullopt;
+}
+
+namespace {
+
+constexpr double kLogLossEps = 1e-15;
+constexpr int kEceBins = 15;
+
+// Row ranges for the parallel passes: a few per thread so uneven ranges balance out.
+std::vector<std::pair<std::size_t, std::size_t>> row_ranges(std::size_t n) {
+  std::size_t parts = n < (1u << 16) ? 1 : std::min<std::size_t>(default_threads() * 4, n / (1u << 14));
+  std::vector<std::pair<std::size_t, std::size_t>> r;
+  for (std::size_t p = 0; p < parts; ++p) r.emplace_back(n * p / parts, n * (p + 1) / parts);
+  return r;
+}
+
+inline std::uint32_t group_of(const Grouping& g, std::size_t i) { return g.group.empty() ? 0 : g.group[i]; }
+
+// Bin k holds (k/15, (k+1)/15]; 0 goes to the first bin.
+int ece_bin(double p) {
+  int k = static_cast<int>(std::ceil(p * kEceBins)) - 1;
+  k = std::clamp(k, 0, kEceBins - 1);
+  while (k > 0 && p <= k / static_cast<double>(kEceBins)) --k;
+  while (k < kEceBins - 1 && p > (k + 1) / static_cast<double>(kEceBins)) ++k;
+  return k;
+}
+
+// The per-row terms of binary log loss exactly as scikit-learn computes them: clip, then
+// renormalise the two-column distribution [1 - c, c].
+inline double binary_log_loss_term(double p, bool positive) {
+  double c = std::clamp(p, kLogLossEps, 1 - kLogLossEps);
+  double q0 = 1 - c, q1 = c;
+  double s = q0 + q1;
+  return -std::log((positive ? q1 : q0) / s);
+}
+
+struct BinaryAcc {
+  std::int64_t n = 0, pos = 0, tp = 0, fp = 0;
+  bool outside_unit = false;
+  AccurateSum logloss, brier;
+  std::array<std::int64_t, kEceBins> bin_n{}, bin_pos{};
+  std::array<AccurateSum, kEceBins> bin_prob;
+  void add(const BinaryAcc& o) {
+    n += o.n;
+    pos += o.pos;
+    tp += o.tp;
+    fp += o.fp;
+    outside_unit = outside_unit || o.outside_unit;
+    logloss.add(o.logloss);
+    brier.add(o.brier);
+    for (int b = 0; b < kEceBins; ++b) {
+      bin_n[b] += o.bin_n[b];
+      bin_pos[b] += o.bin_pos[b];
+      bin_prob[b].add(o.bin_prob[b]);
+    }
+  }
+};
+
+// Walks sorted positive and negative keys from the highest score down, one step per distinct
+// score (ties merged), as roc_curve and precision_recall_curve do.
+struct RankSummary {
+  MetricValue auc, ap;
+  std::vector<std::array<double, 2>> roc, pr;
+};
+
+RankSummary rank_summary(const std::uint64_t* pos, std::size_t np, const std::uint64_t* neg, std::size_t nn,
+                         bool curves) {
+  RankSummary r;
+  std::size_t i = np, j = nn;
+  std::int64_t tp = 0, fp = 0;
+  unsigned __int128 area2 = 0;  // twice the trapezoid area in units of 1/(P*N)
+  AccurateSum ap;
+  const double P = static_cast<double>(np), N = static_cast<double>(nn);
+  if (curves) {
+    r.roc.push_back({0.0, 0.0});
+    if (np > 0) r.pr.push_back({0.0, 1.0});
+  }
+  while (i > 0 || j > 0) {
+    std::uint64_t k;
+    if (i == 0) k = neg[j - 1];
+    else if (j == 0) k = pos[i - 1];
+    else k = std::max(pos[i - 1], neg[j - 1]);
+    std::int64_t dtp = 0, dfp = 0;
+    while (i > 0 && pos[i - 1] == k) {
+      --i;
+      ++dtp;
+    }
+    while (j > 0 && neg[j - 1] == k) {
+      --j;
+      ++dfp;
+    }
+    area2 += static_cast<unsigned __int128>(dfp) * static_cast<unsigned __int128>(2 * tp + dtp);
+    tp += dtp;
+    fp += dfp;
+    if (dtp > 0 && np > 0) {
+      double precision = static_cast<double>(tp) / static_cast<double>(tp + fp);
+      ap.add(static_cast<double>(dtp) / P * precision);
+    }
+    if (curves) {
+      r.roc.push_back({nn ? fp / N : 0.0, np ? tp / P : 0.0});
+      if (np > 0) r.pr.push_back({tp / P, static_cast<double>(tp) / static_cast<double>(tp + fp)});
+    }
+  }
+  if (np > 0 && nn > 0) r.auc = static_cast<double>(area2) / (2.0 * P * N);
+  if (np > 0) r.ap = ap.value();
+  if (curves) {
+    r.roc = downsample(r.roc);
+    r.pr = downsample(r.pr);
+  }
+  return r;
+}
+
+// Scatters score keys into one bucket per (group, label) and sorts every bucket.
+struct Buckets {
+  std::vector<std::uint64_t> keys;
+  std::vector<std::size_t> start;  // bucket b = [start[b], start[b+1])
+  const std::uint64_t* begin(std::size_t b) const { return keys.data() + start[b]; }
+  std::size_t size(std::size_t b) const { return start[b + 1] - start[b]; }
+};
+
+// bucket_of(i) returns the bucket of row i or SIZE_MAX; counts[r][b] rows of range r in bucket b.
+template <class BucketOf>
+Buckets bucket_and_sort(std::span<const double> score, std::size_t n_buckets,
+                        const std::vector<std::pair<std::size_t, std::size_t>>& ranges,
+                        const std::vector<std::vector<std::size_t>>& counts, BucketOf bucket_of) {
+  Buckets B;
+  B.start.assign(n_buckets + 1, 0);
+  std::vector<std::vector<std::size_t>> offset(ranges.size(), std::vector<std::size_t>(n_buckets));
+  std::size_t total = 0;
+  for (std::size_t b = 0; b < n_buckets; ++b) {
+    B.start[b] = total;
+    for (std::size_t r = 0; r < ranges.size(); ++r) {
+      offset[r][b] = total;
+      total += counts[r][b];
+    }
+  }
+  B.start[n_buckets] = total;
+  B.keys.resize(total);
+  parallel_for(ranges.size(), [&](std::size_t r) {
+    auto& off = offset[r];
+    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+      std::size_t b = bucket_of(i);
+      if (b != static_cast<std::size_t>(-1)) B.keys[off[b]++] = sort_key(score[i]);
+    }
+  });
+  // Large buckets use every thread inside; small ones are sorted side by side.
+  std::vector<std::size_t> order(n_buckets);
+  for (std::size_t b = 0; b < n_buckets; ++b) order[b] = b;
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return B.size(a) > B.size(b); });
+  const std::size_t big = std::size_t{1} << 20;
+  std::vector<std::size_t> small;
+  for (std::size_t b : order) {
+    if (B.size(b) >= big) {
+      std::vector<std::uint64_t> tmp(B.size(b));
+      sort_keys(B.keys.data() + B.start[b], tmp.data(), B.size(b), default_threads());
+    } else if (B.size(b) > 1) {
+      small.push_back(b);
+    }
+  }
+  parallel_for(small.size(), [&](std::size_t k) {
+    std::size_t b = small[k];
+    std::vector<std::uint64_t> tmp(B.size(b));
+    sort_keys(B.keys.data() + B.start[b], tmp.data(), B.size(b), 1);
+  });
+  return B;
+}
+
+MetricValue ratio_or_zero(double num, double den) { return den == 0 ? 0.0 : num / den; }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Binary
+
+std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves) {
+  const std::size_t n = d.score.size();
+  const std::uint32_t G = g.n_groups;
+  auto ranges = row_ranges(n);
+  std::vector<std::vector<BinaryAcc>> acc(ranges.size(), std::vector<BinaryAcc>(G));
+  const bool hard = !d.pred.empty();
+  parallel_for(ranges.size(), [&](std::size_t r) {
+    auto& A = acc[r];
+    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+      std::uint32_t grp = group_of(g, i);
+      if (grp >= G) continue;
+      BinaryAcc& a = A[grp];
+      const double p = d.score[i];
+      const bool y = d.label[i] != 0;
+      const bool yhat = hard ? d.pred[i] != 0 : p >= d.threshold;
+      ++a.n;
+      a.pos += y;
+      a.tp += y && yhat;
+      a.fp += !y && yhat;
+      if (p < 0 || p > 1) {
+        a.outside_unit = true;
+        continue;
+      }
+      a.logloss.add(binary_log_loss_term(p, y));
+      double e = p - (y ? 1.0 : 0.0);
+      a.brier.add(e * e);
+      int b = ece_bin(p);
+      ++a.bin_n[b];
+      a.bin_pos[b] += y;
+      a.bin_prob[b].add(p);
+    }
+  });
+  std::vector<BinaryAcc> total(G);
+  for (auto& A : acc)
+    for (std::uint32_t k = 0; k < G; ++k) total[k].add(A[k]);
+
+  // Buckets: 2k holds the positives of group k, 2k+1 its negatives.
+  std::vector<std::vector<std::size_t>> counts(ranges.size(), std::vector<std::size_t>(2 * G));
+  for (std::size_t r = 0; r < ranges.size(); ++r)
+    for (std::uint32_t k = 0; k < G; ++k) {
+      counts[r][2 * k] = static_cast<std::size_t>(acc[r][k].pos);
+      counts[r][2 * k + 1] = static_cast<std::size_t>(acc[r][k].n - acc[r][k].pos);
+    }
+  acc.clear();
+  Buckets B = bucket_and_sort(d.score, 2 * G, ranges, counts, [&](std::size_t i) -> std::size_t {
+    std::uint32_t grp = group_of(g, i);
+    if (grp >= G) return static_cast<std::size_t>(-1);
+    return 2 * static_cast<std::size_t>(grp) + (d.label[i] ? 0 : 1);
+  });
+
+  std::vector<GroupMetrics> out(G);
+  parallel_for(G, [&](std::size_t k) {
+    const BinaryAcc& a = total[k];
+    GroupMetrics& gm = out[k];
+    MetricSet& m = gm.metrics;
+    gm.n = a.n;
+    const double n_ = static_cast<double>(a.n);
+    const std::int64_t P = a.pos, N = a.n - a.pos;
+    const std::int64_t tp = a.tp, fp = a.fp, fn = P - tp, tn = N - fp;
+    if (a.n == 0) {
+      for (const auto& name : metric_names(Task::kBinary)) m.set(name, std::nullopt);
+      gm.warnings.push_back("no rows");
+      return;
+    }
+    double precision = *ratio_or_zero(tp, tp + fp);
+    double recall = *ratio_or_zero(tp, P);
+    double specificity = *ratio_or_zero(tn, N);
+    m.set("accuracy", (tp + tn) / n_);
+    // sklearn averages the recall of the classes present in y_true.
+    if (P > 0 && N > 0) m.set("balanced_accuracy", (recall + specificity) / 2);
+    else m.set("balanced_accuracy", P > 0 ? recall : specificity);
+    m.set("precision", precision);
+    m.set("recall", recall);
+    m.set("specificity", specificity);
+    double denom = precision + recall;
+    m.set("f1", denom == 0 ? 0.0 : 2 * precision * recall / denom);
+    {
+      // matthews_corrcoef from the confusion matrix, in sklearn's arithmetic.
+      double t0 = static_cast<double>(N), t1 = static_cast<double>(P);
+      double p0 = static_cast<double>(tn + fn), p1 = static_cast<double>(tp + fp);
+      double correct = static_cast<double>(tp + tn);
+      double cov_ytyp = correct * n_ - (t0 * p0 + t1 * p1);
+      double cov_ypyp = n_ * n_ - (p0 * p0 + p1 * p1);
+      double cov_ytyt = n_ * n_ - (t0 * t0 + t1 * t1);
+      m.set("mcc", cov_ypyp * cov_ytyt == 0 ? 0.0 : cov_ytyp / std::sqrt(cov_ytyt * cov_ypyp));
+    }
+    RankSummary rs = rank_summary(B.begin(2 * k), B.size(2 * k), B.begin(2 * k + 1), B.size(2 * k + 1), curves);
+    m.set("roc_auc", rs.auc);
+    if (!rs.auc) gm.warnings.push_back(std::string("roc_auc is undefined: the labels hold only ") +
+                                       (P == 0 ? "negatives" : "positives"));
+    m.set("average_precision", rs.ap);
+    if (!rs.ap) gm.warnings.push_back("average_precision is undefined: the labels hold no positives");
+    if (a.outside_unit) {
+      m.set("log_loss", std::nullopt);
+      m.set("brier", std::nullopt);
+      m.set("ece", std::nullopt);
+      gm.warnings.push_back("log_loss, brier and ece are undefined: scores outside [0, 1] are not probabilities");
+    } else {
+      m.set("log_loss", a.logloss.value() / n_);
+      m.set("brier", a.brier.value() / n_);
+      double ece = 0;
+      for (int b = 0; b < kEceBins; ++b) {
+        if (a.bin_n[b] == 0) continue;
+        double nb = static_cast<double>(a.bin_n[b]);
+        double mean_label = static_cast<double>(a.bin_pos[b]) / nb;
+        double mean_prob = a.bin_prob[b].value() / nb;
+        ece += nb / n_ * std::fabs(mean_label - mean_prob);
+        if (curves) gm.curves.calibration.push_back({mean_prob, mean_label, nb});
+      }
+      m.set("ece", ece);
+    }
+    m.set("positive_rate", (tp + fp) / n_);
+    m.set("prevalence", P / n_);
+    if (curves) {
+      gm.curves.roc = std::move(rs.roc);
+      gm.curves.pr = std::move(rs.pr);
+    }
+  });
+  return out;
+}
+
+MetricValue roc_auc(std::span<const double> score, std::span<const std::uint8_t> label) {
+  BinaryData d{score, label, {}, 0.5};
+  auto r = binary_metrics(d, Grouping{}, false);
+  return r[0].metrics.get("roc_auc");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multiclass
+
+namespace {
+
+struct MultiAcc {
+  std::vector<std::int64_t> cm;  // K x K, rows true, columns predicted
+  std::int64_t n = 0;
+  AccurateSum logloss;
+  bool unnormalised = false;
+};
+
+void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::int64_t n, MetricSet& m) {
+  // scikit-learn restricts to the labels present in y_true or y_pred.
+  std::vector<double> t(K, 0), p(K, 0);
+  double correct = 0;
+  for (std::size_t a = 0; a < K; ++a)
+    for (std::size_t b = 0; b < K; ++b) {
+      double c = static_cast<double>(cm[a * K + b]);
+      t[a] += c;
+      p[b] += c;
+      if (a == b) correct += c;
+    }
+  const double n_ = static_cast<double>(n);
+  std::vector<std::size_t> labels;
+  for (std::size_t c = 0; c < K; ++c)
+    if (t[c] > 0 || p[c] > 0) labels.push_back(c);
+  m.set("accuracy", correct / n_);
+  double bal = 0;
+  int bal_n = 0;
+  double pm = 0, rm = 0, fm = 0, fw = 0, wsum = 0;
+  for (std::size_t c : labels) {
+    double tp = static_cast<double>(cm[c * K + c]);
+    double prec = p[c] > 0 ? tp / p[c] : 0.0;
+    double rec = t[c] > 0 ? tp / t[c] : 0.0;
+    if (t[c] > 0) {
+      bal += rec;
+      ++bal_n;
+    }
+    double den = prec + rec;
+    double f = den == 0 ? 0.0 : 2 * prec * rec / den;
+    pm += prec;
+    rm += rec;
+    fm += f;
+    fw += f * t[c];
+    wsum += t[c];
+  }
+  const double L = static_cast<double>(labels.size());
+  m.set("balanced_accuracy", bal_n ? bal / bal_n : MetricValue());
+  m.set("precision_macro", pm / L);
+  m.set("recall_macro", rm / L);
+  m.set("f1_macro", fm / L);
+  {
+    double mp = correct / n_, mr = correct / n_;
+    m.set("f1_micro", mp + mr == 0 ? 0.0 : 2 * mp * mr / (mp + mr));
+  }
+  m.set("f1_weighted", wsum == 0 ? 0.0 : fw / wsum);
+  {
+    double tp_dot = 0, pp_dot = 0, tt_dot = 0;
+    for (std::size_t c = 0; c < K; ++c) {
+      tp_dot += t[c] * p[c];
+      pp_dot += p[c] * p[c];
+      tt_dot += t[c] * t[c];
+    }
+    double cov_ytyp = correct * n_ - tp_dot;
+    double cov_ypyp = n_ * n_ - pp_dot;
+    double cov_ytyt = n_ * n_ - tt_dot;
+    m.set("mcc", cov_ypyp * cov_ytyt == 0 ? 0.0 : cov_ytyp / std::sqrt(cov_ytyt * cov_ypyp));
+  }
+  {
+    // cohen_kappa_score: 1 - sum(w * C) / sum(w * expected) with w = 1 - I.
+    double sum0_total = 0;
+    for (std::size_t c : labels) sum0_total += p[c];
+    double obs = 0, exp = 0;
+    for (std::size_t a : labels)
+      for (std::size_t b : labels) {
+        if (a == b) continue;
+        obs += static_cast<double>(cm[a * K + b]);
+        exp += p[a] * t[b] / sum0_total;
+      }
+    m.set("cohen_kappa", exp == 0 ? MetricValue() : 1 - obs / exp);
+  }
+}
+
+}  // namespace
+
+std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grouping& g) {
+  const std::size_t K = d.n_classes;
+  const std::size_t n = d.label.size();
+  const std::uint32_t G = g.n_groups;
+  const bool has_proba = !d.proba.empty();
+  auto ranges = row_ranges(n);
+  std::vector<std::vector<MultiAcc>> acc(ranges.size(), std::vector<MultiAcc>(G));
+  for (auto& A : acc)
+    for (auto& a : A) a.cm.assign(K * K, 0);
+  parallel_for(ranges.size(), [&](std::size_t r) {
+    auto& A = acc[r];
+    std::vector<double> clipped(K);
+    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+      std::uint32_t grp = group_of(g, i);
+      if (grp >= G) continue;
+      MultiAcc& a = A[grp];
+      std::uint32_t y = d.label[i];
+      std::uint32_t yhat;
+      if (!d.pred.empty()) {
+        yhat = d.pred[i];
+      } else {
+        yhat = 0;
+        double best = d.proba[0][i];
+        for (std::size_t c = 1; c < K; ++c)
+          if (d.proba[c][i] > best) {
+            best = d.proba[c][i];
+            yhat = static_cast<std::uint32_t>(c);
+          }
+      }
+      ++a.n;
+      ++a.cm[y * K + yhat];
+      if (has_proba) {
+        double s = 0, raw = 0;
+        for (std::size_t c = 0; c < K; ++c) {
+          raw += d.proba[c][i];
+          clipped[c] = std::clamp(d.proba[c][i], kLogLossEps, 1 - kLogLossEps);
+          s += clipped[c];
+        }
+        if (std::fabs(raw - 1) > 1e-6) a.unnormalised = true;
+        a.logloss.add(-std::log(clipped[y] / s));
+      }
+    }
+  });
+  std::vector<MultiAcc> total(G);
+  for (auto& t : total) t.cm.assign(K * K, 0);
+  for (auto& A : acc)
+    for (std::uint32_t k = 0; k < G; ++k) {
+      total[k].n += A[k].n;
+      for (std::size_t c = 0; c < K * K; ++c) total[k].cm[c] += A[k].cm[c];
+      total[k].logloss.add(A[k].logloss);
+      total[k].unnormalised = total[k].unnormalised || A[k].unnormalised;
+    }
+
+  std::vector<GroupMetrics> out(G);
+  for (std::uint32_t k = 0; k < G; ++k) {
+    out[k].n = total[k].n;
+    if (total[k].n == 0) {
+      for (const auto& name : metric_names(Task::kMulticlass)) out[k].metrics.set(name, std::nullopt);
+      out[k].warnings.push_back("no rows");
+      continue;
+    }
+    confusion_metrics(total[k].cm, K, total[k].n, out[k].metrics);
+    if (has_proba) {
+      out[k].metrics.set("log_loss", total[k].logloss.value() / static_cast<double>(total[k].n));
+      if (total[k].unnormalised)
+        out[k].warnings.push_back("probability columns do not sum to 1 in every row; log_loss renormalises them");
+    }
+  }
+
+  if (has_proba) {
+    // One-vs-rest AUC per class and group; macro average over the classes.
+    std::vector<std::vector<MetricValue>> auc(K, std::vector<MetricValue>(G));
+    for (std::size_t c = 0; c < K; ++c) {
+      std::vector<std::vector<std::size_t>> counts(ranges.size(), std::vector<std::size_t>(2 * G, 0));
+      parallel_for(ranges.size(), [&](std::size_t r) {
+        for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+          std::uint32_t grp = group_of(g, i);
+          if (grp < G) ++counts[r][2 * grp + (d.label[i] == c ? 0 : 1)];
+        }
+      });
+      Buckets B = bucket_and_sort(d.proba[c], 2 * G, ranges, counts, [&](std::size_t i) -> std::size_t {
+        std::uint32_t grp = group_of(g, i);
+        if (grp >= G) return static_cast<std::size_t>(-1);
+        return 2 * static_cast<std::size_t>(grp) + (d.label[i] == c ? 0 : 1);
+      });
+      for (std::uint32_t k = 0; k < G; ++k)
+        auc[c][k] = rank_summary(B.begin(2 * k), B.size(2 * k), B.begin(2 * k + 1), B.size(2 * k + 1), false).auc;
+    }
+    for (std::uint32_t k = 0; k < G; ++k) {
+      if (total[k].n == 0) continue;
+      double sum = 0;
+      bool defined = true;
+      for (std::size_t c = 0; c < K; ++c) {
+        if (!auc[c][k]) defined = false;
+        else sum += *auc[c][k];
+      }
+      out[k].metrics.set("roc_auc_ovr", defined ? MetricValue(sum / static_cast<double>(K)) : std::nullopt);
+      if (!defined)
+        out[k].warnings.push_back("roc_auc_ovr is undefined: some class has no rows, or only rows, in the labels");
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regression
+
+std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grouping& g) {
+  const std::size_t n = d.label.size();
+  const std::uint32_t G = g.n_groups;
+  struct Acc {
+    std::int64_t n = 0;
+    AccurateSum y, e, abs_e, sq_e, ape;
+    double max_e = 0;
+  };
+  auto ranges = row_ranges(n);
+  const double eps = std::numeric_limits<double>::epsilon();
+  std::vector<std::vector<Acc>> acc(ranges.size(), std::vector<Acc>(G));
+  parallel_for(ranges.size(), [&](std::size_t r) {
+    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+      std::uint32_t grp = group_of(g, i);
+      if (grp >= G) continue;
+      Acc& a = acc[r][grp];
+      double y = d.label[i], p = d.pred[i];
+      double e = y - p, ae = std::fabs(p - y);
+      ++a.n;
+      a.y.add(y);
+      a.e.add(e);
+      a.abs_e.add(ae);
+      a.sq_e.add(e * e);
+      a.ape.add(ae / std::max(std::fabs(y), eps));
+      a.max_e = std::max(a.max_e, ae);
+    }
+  });
+  std::vector<Acc> total(G);
+  for (std::size_t r = 0; r < ranges.size(); ++r)
+    for (std::uint32_t k = 0; k < G; ++k) {
+      const Acc& a = acc[r][k];
+      Acc& t = total[k];
+      t.n += a.n;
+      t.y.add(a.y);
+      t.e.add(a.e);
+      t.abs_e.add(a.abs_e);
+      t.sq_e.add(a.sq_e);
+      t.ape.add(a.ape);
+      t.max_e = std::max(t.max_e, a.max_e);
+    }
+  // Second pass: spreads around the group means, for r2 and explained_variance.
+  std::vector<double> y_mean(G), e_mean(G);
+  for (std::uint32_t k = 0; k < G; ++k)
+    if (total[k].n) {
+      y_mean[k] = total[k].y.value() / static_cast<double>(total[k].n);
+      e_mean[k] = total[k].e.value() / static_cast<double>(total[k].n);
+    }
+  std::vector<std::vector<std::pair<AccurateSum, AccurateSum>>> spread(
+      ranges.size(), std::vector<std::pair<AccurateSum, AccurateSum>>(G));
+  parallel_for(ranges.size(), [&](std::size_t r) {
+    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+      std::uint32_t grp = group_of(g, i);
+      if (grp >= G) continue;
+      double dy = d.label[i] - y_mean[grp];
+      double de = (d.label[i] - d.pred[i]) - e_mean[grp];
+      spread[r][grp].first.add(dy * dy);
+      spread[r][grp].second.add(de * de);
+    }
+  });
+  std::vector<GroupMetrics> out(G);
+  for (std::uint32_t k = 0; k < G; ++k) {
+    const Acc& a = total[k];
+    GroupMetrics& gm = out[k];
+    MetricSet& m = gm.metrics;
+    gm.n = a.n;
+    if (a.n == 0) {
+      for (const auto& name : metric_names(Task::kRegression)) m.set(name, std::nullopt);
+      gm.warnings.push_back("no rows");
+      continue;
+    }
+    AccurateSum ss_tot, ss_e;
+    for (auto& s : spread) {
+      ss_tot.add(s[k].first);
+      ss_e.add(s[k].second);
+    }
+    const double n_ = static_cast<double>(a.n);
+    double mse = a.sq_e.value() / n_;
+    m.set("mae", a.abs_e.value() / n_);
+    m.set("mse", mse);
+    m.set("rmse", std::sqrt(mse));
+    auto assemble = [](double num, double den) -> double {
+      if (den != 0) return 1 - num / den;
+      return num == 0 ? 1.0 : 0.0;
+    };
+    if (a.n < 2) {
+      m.set("r2", std::nullopt);
+      gm.warnings.push_back("r2 is undefined with fewer than two rows");
+    } else {
+      m.set("r2", assemble(a.sq_e.value(), ss_tot.value()));
+    }
+    m.set("mape", a.ape.value() / n_);
+    m.set("median_ae", std::nullopt);  // set by the selection below
+    m.set("max_error", a.max_e);
+    m.set("explained_variance", assemble(ss_e.value() / n_, ss_tot.value() / n_));
+  }
+  // Median absolute error: select within each group's errors.
+  std::vector<std::vector<double>> errs(G);
+  for (std::uint32_t k = 0; k < G; ++k) errs[k].reserve(static_cast<std::size_t>(total[k].n));
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t grp = group_of(g, i);
+    if (grp < G) errs[grp].push_back(std::fabs(d.pred[i] - d.label[i]));
+  }
+  parallel_for(G, [&](std::size_t k) {
+    auto& v = errs[k];
+    if (v.empty()) return;
+    std::size_t mid = v.size() / 2;
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+    double hi = v[mid];
+    double med = hi;
+    if (v.size() % 2 == 0) {
+      double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+      med = (lo + hi) / 2;
+    }
+    out[k].metrics.set("median_ae", med);
+  });
+  return out;
+}
+
+}  // namespace mlgate

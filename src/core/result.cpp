@@ -1,0 +1,222 @@
+#include "mlgate/result.hpp"
+
+#include <cmath>
+
+#include "mlgate/error.hpp"
+#include "mlgate/io.hpp"
+
+namespace mlgate {
+
+const char* status_name(Status s) {
+  switch (s) {
+    case Status::kPass: return "pass";
+    case Status::kWarn: return "warn";
+    case Status::kFail: return "fail";
+    default: return "error";
+  }
+}
+
+Status parse_status(const std::string& s) {
+  if (s == "pass") return Status::kPass;
+  if (s == "warn") return Status::kWarn;
+  if (s == "fail") return Status::kFail;
+  if (s == "error") return Status::kError;
+  throw Error("unknown status " + quote(s), "", "expected pass, warn, fail or error");
+}
+
+Status worse(Status a, Status b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
+
+int exit_code_for(Status s) {
+  switch (s) {
+    case Status::kPass:
+    case Status::kWarn: return 0;
+    case Status::kFail: return 1;
+    default: return 2;
+  }
+}
+
+Status ResultDoc::status() const {
+  Status s = Status::kPass;
+  for (const auto& c : checks) s = worse(s, c.status);
+  return s == Status::kWarn ? Status::kPass : s;
+}
+
+namespace {
+ojson opt(const std::optional<double>& v) {
+  if (!v || !std::isfinite(*v)) return nullptr;
+  return *v;
+}
+}  // namespace
+
+ojson ResultDoc::to_json() const {
+  ojson j;
+  j["schema"] = kResultSchema;
+  j["tool"] = {{"name", tool}, {"version", version}};
+  j["status"] = status_name(status());
+  int passed = 0, failed = 0, warned = 0, errors = 0;
+  for (const auto& c : checks) {
+    passed += c.status == Status::kPass;
+    failed += c.status == Status::kFail;
+    warned += c.status == Status::kWarn;
+    errors += c.status == Status::kError;
+  }
+  j["summary"] = {{"checks", checks.size()}, {"passed", passed}, {"failed", failed}, {"warned", warned}, {"errors", errors}};
+  ojson arr = ojson::array();
+  for (const auto& c : checks) {
+    ojson o;
+    o["id"] = c.id;
+    o["title"] = c.title;
+    o["status"] = status_name(c.status);
+    o["metric"] = c.metric.empty() ? ojson(nullptr) : ojson(c.metric);
+    o["slice"] = c.slice.is_null() ? ojson(nullptr) : c.slice;
+    o["value"] = opt(c.value);
+    o["baseline"] = opt(c.baseline);
+    o["delta"] = opt(c.delta);
+    o["threshold"] = opt(c.threshold);
+    o["ci"] = c.ci ? ojson::array({(*c.ci)[0], (*c.ci)[1]}) : ojson(nullptr);
+    o["confidence"] = opt(c.confidence);
+    o["p_value"] = opt(c.p_value);
+    o["method"] = c.method.empty() ? ojson(nullptr) : ojson(c.method);
+    o["verdict"] = c.verdict.empty() ? ojson(nullptr) : ojson(c.verdict);
+    o["message"] = c.message;
+    for (auto it = c.extra.begin(); it != c.extra.end(); ++it) o[it.key()] = it.value();
+    arr.push_back(std::move(o));
+  }
+  j["checks"] = std::move(arr);
+  j["metrics"] = metrics;
+  for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
+  j["warnings"] = warnings;
+  j["inputs"] = inputs;
+  j["provenance"] = provenance;
+  return j;
+}
+
+ResultDoc ResultDoc::from_json(const nlohmann::json& j, const std::string& file) {
+  auto bad = [&](const std::string& field, const std::string& what) {
+    return Error(what, file + ": " + field, "is this an mlgate result document?");
+  };
+  if (!j.is_object()) throw bad("(top level)", "not a JSON object");
+  if (!j.contains("schema") || !j["schema"].is_string()) throw bad("schema", "missing \"schema\"");
+  std::string schema = j["schema"];
+  if (schema != kResultSchema) {
+    if (schema.rfind("mlgate.result/", 0) == 0)
+      throw Error("unsupported schema version " + quote(schema), file + ": schema",
+                  std::string("this mlgate reads ") + kResultSchema + "; upgrade mlgate");
+    throw bad("schema", "not an mlgate result document (schema " + quote(schema) + ")");
+  }
+  ResultDoc d;
+  if (j.contains("tool") && j["tool"].is_object()) {
+    d.tool = j["tool"].value("name", "");
+    d.version = j["tool"].value("version", "");
+  }
+  if (!j.contains("checks") || !j["checks"].is_array()) throw bad("checks", "missing \"checks\" array");
+  std::size_t i = 0;
+  for (const auto& c : j["checks"]) {
+    std::string at = "checks[" + std::to_string(i++) + "]";
+    if (!c.is_object()) throw bad(at, "a check is not an object");
+    Check k;
+    if (!c.contains("id") || !c["id"].is_string()) throw bad(at + ".id", "missing check id");
+    k.id = c["id"];
+    k.title = c.value("title", k.id);
+    if (!c.contains("status") || !c["status"].is_string()) throw bad(at + ".status", "missing check status");
+    try {
+      k.status = parse_status(c["status"]);
+    } catch (const Error& e) {
+      throw bad(at + ".status", e.what_text());
+    }
+    auto num = [&](const char* key) -> std::optional<double> {
+      if (!c.contains(key) || c[key].is_null()) return std::nullopt;
+      if (!c[key].is_number()) throw bad(at + "." + key, std::string("\"") + key + "\" is not a number");
+      return c[key].get<double>();
+    };
+    auto str = [&](const char* key) -> std::string {
+      if (!c.contains(key) || c[key].is_null()) return {};
+      if (!c[key].is_string()) throw bad(at + "." + key, std::string("\"") + key + "\" is not a string");
+      return c[key].get<std::string>();
+    };
+    k.metric = str("metric");
+    if (c.contains("slice") && !c["slice"].is_null()) {
+      if (!c["slice"].is_object()) throw bad(at + ".slice", "\"slice\" is not an object");
+      k.slice = ojson::parse(c["slice"].dump());
+    }
+    k.value = num("value");
+    k.baseline = num("baseline");
+    k.delta = num("delta");
+    k.threshold = num("threshold");
+    k.confidence = num("confidence");
+    k.p_value = num("p_value");
+    if (c.contains("ci") && !c["ci"].is_null()) {
+      if (!c["ci"].is_array() || c["ci"].size() != 2 || !c["ci"][0].is_number() || !c["ci"][1].is_number())
+        throw bad(at + ".ci", "\"ci\" is not a pair of numbers");
+      k.ci = std::array<double, 2>{c["ci"][0].get<double>(), c["ci"][1].get<double>()};
+    }
+    k.method = str("method");
+    k.verdict = str("verdict");
+    k.message = str("message");
+    static const char* known[] = {"id", "title", "status", "metric", "slice", "value", "baseline", "delta",
+                                  "threshold", "ci", "confidence", "p_value", "method", "verdict", "message"};
+    for (auto it = c.begin(); it != c.end(); ++it) {
+      bool is_known = false;
+      for (const char* kk : known) is_known = is_known || it.key() == kk;
+      if (!is_known) k.extra[it.key()] = ojson::parse(it.value().dump());
+    }
+    d.checks.push_back(std::move(k));
+  }
+  if (j.contains("metrics")) d.metrics = ojson::parse(j["metrics"].dump());
+  if (j.contains("inputs")) d.inputs = ojson::parse(j["inputs"].dump());
+  if (j.contains("provenance")) d.provenance = ojson::parse(j["provenance"].dump());
+  if (j.contains("warnings") && j["warnings"].is_array())
+    for (const auto& w : j["warnings"])
+      if (w.is_string()) d.warnings.push_back(w);
+  for (const char* key : {"groups", "disparities", "drift"})
+    if (j.contains(key)) d.extra[key] = ojson::parse(j[key].dump());
+  if (j.contains("status")) {
+    // A recorded status worse than the checks' (say, edited by hand) wins: fail closed.
+    if (!j["status"].is_string()) throw bad("status", "\"status\" is not a string");
+    Status recorded;
+    try {
+      recorded = parse_status(j["status"]);
+    } catch (const Error& e) {
+      throw bad("status", e.what_text());
+    }
+    if (worse(recorded, d.status()) != d.status() && recorded != Status::kWarn) {
+      Check k;
+      k.id = "document.status";
+      k.title = "recorded status";
+      k.status = recorded;
+      k.message = std::string("the document records status ") + status_name(recorded);
+      d.checks.push_back(k);
+    }
+  }
+  return d;
+}
+
+ojson make_provenance(const std::string& policy_sha256) {
+  ojson p;
+  std::string sha = current_git_sha();
+  p["git_sha"] = sha.empty() ? ojson(nullptr) : ojson(sha);
+  p["policy_sha256"] = policy_sha256.empty() ? ojson(nullptr) : ojson(policy_sha256);
+  p["created"] = utc_timestamp();
+  return p;
+}
+
+ojson slice_json(const std::vector<std::pair<std::string, std::optional<std::string>>>& parts) {
+  if (parts.empty()) return nullptr;
+  ojson o = ojson::object();
+  for (const auto& [k, v] : parts) o[k] = v ? ojson(*v) : ojson(nullptr);
+  return o;
+}
+
+std::string slice_label(const ojson& slice) {
+  if (!slice.is_object() || slice.empty()) return {};
+  std::string s = "[";
+  bool first = true;
+  for (auto it = slice.begin(); it != slice.end(); ++it) {
+    if (!first) s += ",";
+    first = false;
+    s += it.key() + "=" + (it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
+  }
+  return s + "]";
+}
+
+}  // namespace mlgate

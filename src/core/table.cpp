@@ -1,0 +1,1123 @@
+#include "mlgate/table.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <openssl/evp.h>
+#include <simdjson.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "mlgate/error.hpp"
+#include "mlgate/text.hpp"
+
+namespace mlgate {
+
+TableFormat parse_table_format(const std::string& name) {
+  if (name == "csv") return TableFormat::kCsv;
+  if (name == "tsv") return TableFormat::kTsv;
+  if (name == "jsonl" || name == "ndjson") return TableFormat::kJsonl;
+  throw Error("unknown table format " + quote(name), "--format", "use csv, tsv or jsonl");
+}
+
+const char* format_name(TableFormat f) {
+  switch (f) {
+    case TableFormat::kCsv: return "csv";
+    case TableFormat::kTsv: return "tsv";
+    case TableFormat::kJsonl: return "jsonl";
+    default: return "auto";
+  }
+}
+
+bool Column::is_missing(std::size_t row) const {
+  return type == ColumnType::kNumber ? std::isnan(numbers[row]) : codes[row] == kMissingCode;
+}
+
+const Column* Table::find(std::string_view name) const {
+  for (const auto& c : columns)
+    if (c.name == name && c.present) return &c;
+  return nullptr;
+}
+
+Column* Table::find(std::string_view name) {
+  for (auto& c : columns)
+    if (c.name == name && c.present) return &c;
+  return nullptr;
+}
+
+const Column& Table::column(std::string_view name) const {
+  const Column* c = find(name);
+  if (!c) throw Error("column " + quote(std::string(name)) + " was not read", path);
+  return *c;
+}
+
+void Table::filter_rows(const std::vector<std::uint8_t>& keep) {
+  std::size_t kept = 0;
+  for (auto& c : columns) {
+    if (!c.present) continue;
+    std::size_t j = 0;
+    if (c.type == ColumnType::kNumber) {
+      for (std::size_t i = 0; i < c.numbers.size(); ++i)
+        if (keep[i]) c.numbers[j++] = c.numbers[i];
+      c.numbers.resize(j);
+      c.numbers.shrink_to_fit();
+    } else {
+      for (std::size_t i = 0; i < c.codes.size(); ++i)
+        if (keep[i]) c.codes[j++] = c.codes[i];
+      c.codes.resize(j);
+      c.codes.shrink_to_fit();
+    }
+    c.missing = 0;
+    for (std::size_t i = 0; i < j; ++i) c.missing += c.is_missing(i);
+    kept = j;
+  }
+  if (columns.empty()) {
+    for (auto k : keep) kept += k != 0;
+  }
+  rows = static_cast<std::int64_t>(kept);
+}
+
+bool is_missing_marker(std::string_view t) {
+  switch (t.size()) {
+    case 0: return true;
+    case 2: return t == "NA";
+    case 3: return t == "NaN" || t == "nan" || t == "NAN" || t == "N/A" || t == "n/a";
+    case 4: return t == "null" || t == "NULL" || t == "None" || t == "<NA>" || t == "Null";
+    default: return false;
+  }
+}
+
+bool parse_number(std::string_view t, double* out, bool* infinite) {
+  if (infinite) *infinite = false;
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  if (!t.empty() && t.front() == '+') t.remove_prefix(1);
+  if (t.empty()) return false;
+  double v = 0;
+  auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (r.ec == std::errc::result_out_of_range) {
+    // Overflow is infinite; underflow rounds to zero as strtod does.
+    v = std::strtod(std::string(t).c_str(), nullptr);
+  } else if (r.ec != std::errc() || r.ptr != t.data() + t.size()) {
+    return false;
+  }
+  if (std::isnan(v)) return false;
+  if (std::isinf(v)) {
+    if (infinite) *infinite = true;
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Byte sources: a file, gzip over a file, or memory. Each hashes the bytes as stored.
+
+namespace {
+
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
+  ~Sha256() { EVP_MD_CTX_free(ctx_); }
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(const void* p, std::size_t n) { EVP_DigestUpdate(ctx_, p, n); }
+  std::string hex() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx_, md, &len);
+    static const char* digits = "0123456789abcdef";
+    std::string s;
+    for (unsigned i = 0; i < len; ++i) {
+      s += digits[md[i] >> 4];
+      s += digits[md[i] & 15];
+    }
+    return s;
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  // Reads up to n bytes of content; 0 at the end. Throws Error on failure.
+  virtual std::size_t read(char* buf, std::size_t n) = 0;
+};
+
+// The source of the bytes as stored: hashes and counts everything it hands out.
+class StoredSource : public ByteSource {
+ public:
+  std::string sha256() { return sha_.hex(); }
+  std::uint64_t stored_bytes() const { return bytes_; }
+
+ protected:
+  void account(const char* p, std::size_t n) {
+    sha_.update(p, n);
+    bytes_ += n;
+  }
+
+ private:
+  Sha256 sha_;
+  std::uint64_t bytes_ = 0;
+};
+
+class FdSource : public StoredSource {
+ public:
+  FdSource(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  ~FdSource() override {
+    if (fd_ > 0) ::close(fd_);
+  }
+  FdSource(const FdSource&) = delete;
+  FdSource& operator=(const FdSource&) = delete;
+  std::size_t read(char* buf, std::size_t n) override {
+    for (;;) {
+      ssize_t r = ::read(fd_, buf, n);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) throw Error(std::string("cannot read: ") + std::strerror(errno), name_);
+      account(buf, static_cast<std::size_t>(r));
+      return static_cast<std::size_t>(r);
+    }
+  }
+
+ private:
+  int fd_;
+  std::string name_;
+};
+
+class MemorySource : public StoredSource {
+ public:
+  explicit MemorySource(std::string_view data) : data_(data) { account(data.data(), data.size()); }
+  std::size_t read(char* buf, std::size_t n) override {
+    std::size_t got = std::min(n, data_.size() - pos_);
+    std::memcpy(buf, data_.data() + pos_, got);
+    pos_ += got;
+    return got;
+  }
+
+ private:
+  std::string_view data_;
+  std::size_t pos_ = 0;
+};
+
+// Replays bytes already read (to sniff the compression) before the rest of a source.
+class PrefixedSource : public ByteSource {
+ public:
+  PrefixedSource(ByteSource* in, std::vector<char> head) : in_(in), head_(std::move(head)) {}
+  std::size_t read(char* buf, std::size_t n) override {
+    if (pos_ < head_.size()) {
+      std::size_t got = std::min(n, head_.size() - pos_);
+      std::memcpy(buf, head_.data() + pos_, got);
+      pos_ += got;
+      return got;
+    }
+    return in_->read(buf, n);
+  }
+
+ private:
+  ByteSource* in_;
+  std::vector<char> head_;
+  std::size_t pos_ = 0;
+};
+
+// Inflates gzip (concatenated members too) from an inner source.
+class GzipSource : public ByteSource {
+ public:
+  GzipSource(std::unique_ptr<ByteSource> inner, std::string name)
+      : inner_(std::move(inner)), name_(std::move(name)), in_(1 << 18) {
+    std::memset(&z_, 0, sizeof z_);
+    if (inflateInit2(&z_, 15 + 32) != Z_OK) throw Error("cannot initialise zlib", name_);
+  }
+  ~GzipSource() override { inflateEnd(&z_); }
+  GzipSource(const GzipSource&) = delete;
+  GzipSource& operator=(const GzipSource&) = delete;
+  std::size_t read(char* buf, std::size_t n) override {
+    z_.next_out = reinterpret_cast<Bytef*>(buf);
+    z_.avail_out = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+    while (z_.avail_out > 0 && !done_) {
+      if (z_.avail_in == 0) {
+        std::size_t got = inner_->read(in_.data(), in_.size());
+        if (got == 0) {
+          if (!member_started_) {
+            done_ = true;
+            break;
+          }
+          throw Error("truncated gzip data", name_, "the file ends inside a compressed stream");
+        }
+        z_.next_in = reinterpret_cast<Bytef*>(in_.data());
+        z_.avail_in = static_cast<uInt>(got);
+      }
+      member_started_ = true;
+      int rc = inflate(&z_, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END) {
+        member_started_ = false;
+        inflateReset(&z_);
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        throw Error(std::string("corrupt gzip data: ") + (z_.msg ? z_.msg : "inflate failed"), name_);
+      }
+    }
+    return n - z_.avail_out;
+  }
+
+ private:
+  std::unique_ptr<ByteSource> inner_;
+  std::string name_;
+  std::vector<char> in_;
+  z_stream z_;
+  bool member_started_ = false;
+  bool done_ = false;
+};
+
+// A table's bytes: from a file, standard input or memory; gzip detected by its magic bytes.
+class InputStream {
+ public:
+  InputStream(const std::string& name, std::unique_ptr<StoredSource> stored) : stored_(std::move(stored)) {
+    std::vector<char> head(2);
+    std::size_t got = 0;
+    while (got < 2) {
+      std::size_t r = stored_->read(head.data() + got, 2 - got);
+      if (r == 0) break;
+      got += r;
+    }
+    head.resize(got);
+    bool gz = got == 2 && static_cast<unsigned char>(head[0]) == 0x1f && static_cast<unsigned char>(head[1]) == 0x8b;
+    auto prefixed = std::make_unique<PrefixedSource>(stored_.get(), std::move(head));
+    if (gz) {
+      src_ = std::make_unique<GzipSource>(std::move(prefixed), name);
+      compressed_ = true;
+    } else {
+      src_ = std::move(prefixed);
+    }
+  }
+  static InputStream open(const std::string& path, std::uint64_t* size) {
+    int fd = 0;
+    if (size) *size = 0;
+    if (path != "-") {
+      fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) throw Error(std::string("cannot open: ") + std::strerror(errno), path, "check the path");
+      struct stat st {};
+      if (::fstat(fd, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+          ::close(fd);
+          throw Error("is a directory, not a table", path);
+        }
+        if (size) *size = static_cast<std::uint64_t>(st.st_size);
+      }
+      ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    }
+    return InputStream(path, std::make_unique<FdSource>(fd, path));
+  }
+  std::size_t read(char* buf, std::size_t n) { return src_->read(buf, n); }
+  bool compressed() const { return compressed_; }
+  std::string sha256() { return stored_->sha256(); }
+  std::uint64_t stored_bytes() const { return stored_->stored_bytes(); }
+
+ private:
+  std::unique_ptr<StoredSource> stored_;
+  std::unique_ptr<ByteSource> src_;
+  bool compressed_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Dictionaries: a short linear list first (labels, small slices), a hash map past that.
+
+class LocalDict {
+ public:
+  std::uint32_t code(std::string_view v, std::int64_t line) {
+    if (values_.size() <= kLinear) {
+      for (std::uint32_t i = 0; i < values_.size(); ++i)
+        if (values_[i] == v) return i;
+      if (values_.size() == kLinear) {
+        for (std::uint32_t i = 0; i < values_.size(); ++i) map_.emplace(values_[i], i);
+      }
+    } else {
+      auto it = map_.find(v);
+      if (it != map_.end()) return it->second;
+    }
+    auto code = static_cast<std::uint32_t>(values_.size());
+    values_.emplace_back(v);
+    lines_.push_back(line);
+    if (values_.size() > kLinear) map_.emplace(values_.back(), code);
+    return code;
+  }
+  const std::deque<std::string>& values() const { return values_; }
+  const std::vector<std::int64_t>& lines() const { return lines_; }
+
+ private:
+  static constexpr std::size_t kLinear = 16;
+  std::deque<std::string> values_;  // stable addresses for the map's keys
+  std::vector<std::int64_t> lines_;
+  std::unordered_map<std::string_view, std::uint32_t> map_;
+};
+
+struct PendingError {
+  std::int64_t line = 0;  // local to the chunk
+  std::string column;     // empty when not about one column
+  std::string what, hint;
+};
+
+struct ChunkResult {
+  std::int64_t lines = 0;  // physical lines in the chunk
+  std::int64_t rows = 0;
+  std::vector<std::vector<double>> numbers;
+  std::vector<std::vector<std::uint32_t>> codes;
+  std::vector<LocalDict> dicts;
+  std::vector<std::int64_t> missing, first_missing_line;
+  std::vector<std::uint8_t> seen;  // JSONL: whether the key appeared
+  std::vector<std::string> keys;   // JSONL: keys in order of first appearance
+  std::optional<PendingError> error;
+};
+
+struct Chunk {
+  std::int64_t seq = 0;
+  std::vector<char> bytes;  // content followed by SIMDJSON_PADDING spare bytes
+  std::size_t size = 0;
+};
+
+struct Layout {
+  TableFormat format = TableFormat::kCsv;
+  char delim = ',';
+  std::size_t n_fields = 0;                 // CSV: fields per record
+  std::vector<int> field_to_spec;           // CSV: spec index per field, or -1
+  std::vector<ColumnSpec> specs;
+  std::string file;
+};
+
+void store_value(const Layout& L, ChunkResult& r, std::size_t s, std::string_view v,
+                 std::int64_t line) {
+  const ColumnSpec& spec = L.specs[s];
+  if (spec.type == ColumnType::kNumber) {
+    double x;
+    bool inf = false;
+    if (parse_number(v, &x, &inf)) {
+      r.numbers[s].push_back(x);
+      return;
+    }
+    if (!inf && is_missing_marker(trim(v))) {
+      r.numbers[s].push_back(std::numeric_limits<double>::quiet_NaN());
+      if (r.missing[s]++ == 0) r.first_missing_line[s] = line;
+      return;
+    }
+    r.numbers[s].push_back(0);
+    if (!r.error)
+      r.error = PendingError{line, spec.name,
+                             quote(std::string(v)) + (inf ? " is not a finite number" : " is not a number"),
+                             inf ? "scores and values must be finite" : "expected a number"};
+    return;
+  }
+  if (is_missing_marker(v)) {
+    r.codes[s].push_back(kMissingCode);
+    if (r.missing[s]++ == 0) r.first_missing_line[s] = line;
+    return;
+  }
+  r.codes[s].push_back(r.dicts[s].code(v, line));
+}
+
+void store_missing(const Layout& L, ChunkResult& r, std::size_t s, std::int64_t line) {
+  if (L.specs[s].type == ColumnType::kNumber)
+    r.numbers[s].push_back(std::numeric_limits<double>::quiet_NaN());
+  else
+    r.codes[s].push_back(kMissingCode);
+  if (r.missing[s]++ == 0) r.first_missing_line[s] = line;
+}
+
+void init_result(const Layout& L, ChunkResult& r) {
+  std::size_t n = L.specs.size();
+  r.numbers.resize(n);
+  r.codes.resize(n);
+  r.dicts.resize(n);
+  r.missing.assign(n, 0);
+  r.first_missing_line.assign(n, 0);
+  r.seen.assign(n, 0);
+}
+
+void parse_csv_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
+  init_result(L, r);
+  RecordSplitter splitter(L.delim);
+  std::vector<std::string_view> fields;
+  char* p = c.bytes.data();
+  char* end = p + c.size;
+  std::int64_t line = 1;  // local, 1-based
+  while (p < end) {
+    std::int64_t record_line = line;
+    try {
+      if (!splitter.next(p, end, fields, line, L.file)) break;
+    } catch (const Error& e) {
+      r.error = PendingError{record_line, "", e.what_text(), e.hint()};
+      break;
+    }
+    if (fields.size() == 1 && fields[0].empty()) continue;  // blank line
+    if (fields.size() != L.n_fields) {
+      r.error = PendingError{record_line, "",
+                             "expected " + std::to_string(L.n_fields) + " fields, found " +
+                                 std::to_string(fields.size()),
+                             "check the delimiter and the quoting of this row"};
+      break;
+    }
+    for (std::size_t f = 0; f < fields.size(); ++f) {
+      int s = L.field_to_spec[f];
+      if (s >= 0) store_value(L, r, static_cast<std::size_t>(s), fields[f], record_line);
+    }
+    ++r.rows;
+    if (r.error) break;
+  }
+  r.lines = line - 1;
+}
+
+void parse_jsonl_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
+  init_result(L, r);
+  thread_local simdjson::ondemand::parser parser;
+  char* p = c.bytes.data();
+  char* end = p + c.size;
+  char* alloc_end = c.bytes.data() + c.bytes.size();
+  std::int64_t line = 0;
+  std::vector<std::uint8_t> got(L.specs.size());
+  std::string scratch;
+  while (p < end) {
+    ++line;
+    char* nl = static_cast<char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    char* le = nl ? nl : end;
+    char* next = nl ? nl + 1 : end;
+    std::string_view text(p, static_cast<std::size_t>(le - p));
+    std::string_view body = trim(text);
+    if (body.empty()) {
+      p = next;
+      continue;
+    }
+    auto fail = [&](const std::string& what, const std::string& col, const std::string& hint) {
+      if (!r.error) r.error = PendingError{line, col, what, hint};
+    };
+    simdjson::ondemand::document doc;
+    auto err = parser.iterate(p, static_cast<std::size_t>(le - p), static_cast<std::size_t>(alloc_end - p)).get(doc);
+    simdjson::ondemand::object obj;
+    if (!err) err = doc.get_object().get(obj);
+    if (err) {
+      fail(std::string("not a JSON object: ") + simdjson::error_message(err), "",
+           "each line must be one JSON object");
+      break;
+    }
+    std::fill(got.begin(), got.end(), 0);
+    for (auto field : obj) {
+      std::string_view key;
+      if ((err = field.unescaped_key().get(key))) break;
+      int s = -1;
+      for (std::size_t i = 0; i < L.specs.size(); ++i)
+        if (L.specs[i].name == key) {
+          s = static_cast<int>(i);
+          break;
+        }
+      if (s < 0) {
+        if (std::find(r.keys.begin(), r.keys.end(), key) == r.keys.end() && r.keys.size() < 10000)
+          r.keys.emplace_back(key);
+        continue;
+      }
+      auto si = static_cast<std::size_t>(s);
+      if (got[si]) {
+        fail("key " + quote(std::string(key)) + " appears twice", std::string(key), "");
+        break;
+      }
+      got[si] = 1;
+      r.seen[si] = 1;
+      if (std::find(r.keys.begin(), r.keys.end(), key) == r.keys.end()) r.keys.emplace_back(key);
+      simdjson::ondemand::value v;
+      if ((err = field.value().get(v))) break;
+      simdjson::ondemand::json_type t;
+      if ((err = v.type().get(t))) break;
+      switch (t) {
+        case simdjson::ondemand::json_type::null:
+          store_missing(L, r, si, line);
+          break;
+        case simdjson::ondemand::json_type::number: {
+          std::string_view raw = trim(v.raw_json_token());
+          store_value(L, r, si, raw, line);
+          break;
+        }
+        case simdjson::ondemand::json_type::string: {
+          std::string_view sv;
+          if ((err = v.get_string().get(sv))) break;
+          store_value(L, r, si, sv, line);
+          break;
+        }
+        case simdjson::ondemand::json_type::boolean: {
+          bool b = false;
+          if ((err = v.get_bool().get(b))) break;
+          if (L.specs[si].type == ColumnType::kNumber)
+            store_value(L, r, si, b ? "1" : "0", line);
+          else
+            store_value(L, r, si, b ? "true" : "false", line);
+          break;
+        }
+        default:
+          fail("a nested " + std::string(t == simdjson::ondemand::json_type::array ? "array" : "object") +
+                   " is not a value",
+               std::string(key), "flatten nested values into their own keys");
+          store_missing(L, r, si, line);
+          break;
+      }
+      if (err || r.error) break;
+    }
+    if (err && !r.error) {
+      fail(std::string("invalid JSON: ") + simdjson::error_message(err), "", "each line must be one JSON object");
+    }
+    if (r.error) break;
+    for (std::size_t i = 0; i < got.size(); ++i)
+      if (!got[i]) store_missing(L, r, i, line);
+    ++r.rows;
+    p = next;
+  }
+  r.lines = line;
+}
+
+// Where the last complete record in buf[0, n) ends (one past its newline), or 0 if none does.
+std::size_t last_record_end(const char* buf, std::size_t n, TableFormat format) {
+  if (format == TableFormat::kJsonl || !std::memchr(buf, '"', n)) {
+    for (std::size_t i = n; i > 0; --i)
+      if (buf[i - 1] == '\n') return i;
+    return 0;
+  }
+  bool in_quotes = false;
+  std::size_t last = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    char ch = buf[i];
+    if (ch == '"') in_quotes = !in_quotes;
+    else if (ch == '\n' && !in_quotes) last = i + 1;
+  }
+  return last;
+}
+
+class Merger {
+ public:
+  Merger(Layout& L, Table& t) : L_(L), t_(t) {
+    maps_.resize(L.specs.size());
+    for (std::size_t s = 0; s < L.specs.size(); ++s) {
+      t_.columns[s].name = L.specs[s].name;
+      t_.columns[s].type = L.specs[s].type;
+    }
+  }
+  void reserve(std::size_t rows) {
+    for (auto& c : t_.columns) {
+      if (c.type == ColumnType::kNumber) c.numbers.reserve(rows);
+      else c.codes.reserve(rows);
+    }
+  }
+  void merge(ChunkResult& r) {
+    if (r.error) {
+      const PendingError& e = *r.error;
+      std::int64_t line = base_line_ + e.line;
+      std::string where = e.column.empty() ? location(L_.file, line) : location(L_.file, line, e.column);
+      throw Error(e.what, where, e.hint);
+    }
+    for (std::size_t s = 0; s < L_.specs.size(); ++s) {
+      Column& col = t_.columns[s];
+      if (r.seen[s]) col.present = true;
+      if (r.missing[s] > 0) {
+        if (col.missing == 0) col.first_missing_line = base_line_ + r.first_missing_line[s];
+        col.missing += r.missing[s];
+      }
+      if (col.type == ColumnType::kNumber) {
+        col.numbers.insert(col.numbers.end(), r.numbers[s].begin(), r.numbers[s].end());
+        std::vector<double>().swap(r.numbers[s]);
+        continue;
+      }
+      // Map the chunk's dictionary onto the table's.
+      const auto& vals = r.dicts[s].values();
+      const auto& lines = r.dicts[s].lines();
+      std::vector<std::uint32_t> remap(vals.size());
+      bool identity = true;
+      for (std::size_t i = 0; i < vals.size(); ++i) {
+        auto it = maps_[s].find(vals[i]);
+        std::uint32_t code;
+        if (it == maps_[s].end()) {
+          code = static_cast<std::uint32_t>(col.dictionary.size());
+          col.dictionary.push_back(vals[i]);
+          col.first_line.push_back(base_line_ + lines[i]);
+          maps_[s].emplace(vals[i], code);
+        } else {
+          code = it->second;
+        }
+        remap[i] = code;
+        identity = identity && code == i;
+      }
+      auto& codes = r.codes[s];
+      if (identity) {
+        col.codes.insert(col.codes.end(), codes.begin(), codes.end());
+      } else {
+        for (auto code : codes) col.codes.push_back(code == kMissingCode ? code : remap[code]);
+      }
+      std::vector<std::uint32_t>().swap(codes);
+    }
+    for (auto& k : r.keys)
+      if (std::find(t_.header.begin(), t_.header.end(), k) == t_.header.end() && t_.header.size() < 10000)
+        t_.header.push_back(k);
+    t_.rows += r.rows;
+    base_line_ += r.lines;
+  }
+  void set_base_line(std::int64_t b) { base_line_ = b; }
+
+ private:
+  Layout& L_;
+  Table& t_;
+  std::int64_t base_line_ = 0;
+  std::vector<std::unordered_map<std::string, std::uint32_t>> maps_;
+};
+
+std::string lower_ext(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string lower;
+  for (char ch : base) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return lower;
+}
+
+TableFormat format_from_name(const std::string& path) {
+  std::string b = lower_ext(path);
+  if (ends_with(b, ".gz")) b.resize(b.size() - 3);
+  if (ends_with(b, ".csv")) return TableFormat::kCsv;
+  if (ends_with(b, ".tsv") || ends_with(b, ".tab")) return TableFormat::kTsv;
+  if (ends_with(b, ".jsonl") || ends_with(b, ".ndjson")) return TableFormat::kJsonl;
+  return TableFormat::kAuto;
+}
+
+TableFormat sniff_format(std::string_view head) {
+  std::string_view t = head;
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
+  if (!t.empty() && t.front() == '{') return TableFormat::kJsonl;
+  auto nl = t.find('\n');
+  std::string_view first = t.substr(0, nl);
+  if (first.find('\t') != std::string_view::npos && first.find(',') == std::string_view::npos)
+    return TableFormat::kTsv;
+  return TableFormat::kCsv;
+}
+
+std::string did_you_mean_list(const std::string& name, const std::vector<std::string>& header) {
+  std::string best = closest_name(name, header);
+  std::string hint;
+  if (!best.empty()) hint = "did you mean " + quote(best) + "? ";
+  hint += "columns are:";
+  std::size_t shown = 0;
+  for (const auto& h : header) {
+    if (shown++ == 12) {
+      hint += " ...";
+      break;
+    }
+    hint += " " + h;
+  }
+  if (header.empty()) hint = "the file has no columns";
+  return hint;
+}
+
+Table read_from(const std::string& name, InputStream in, TableFormat format,
+                const std::vector<ColumnSpec>& specs, const ReadOptions& opt, std::uint64_t size_hint) {
+  Table t;
+  t.path = name;
+  t.columns.resize(specs.size());
+  Layout L;
+  L.specs = specs;
+  L.file = name;
+  if (in.compressed()) size_hint = 0;
+
+  const std::size_t pad = simdjson::SIMDJSON_PADDING;
+  std::vector<char> pending;  // bytes not yet handed out
+  pending.reserve(opt.chunk_bytes + pad);
+  bool eof = false;
+  auto fill = [&](std::size_t want) {
+    while (!eof && pending.size() < want) {
+      std::size_t old = pending.size();
+      pending.resize(std::max(want, old + (64u << 10)));
+      std::size_t got = in.read(pending.data() + old, pending.size() - old);
+      pending.resize(old + got);
+      if (got == 0) eof = true;
+    }
+  };
+  fill(64u << 10);
+
+  // Strip a UTF-8 byte order mark.
+  if (pending.size() >= 3 && static_cast<unsigned char>(pending[0]) == 0xEF &&
+      static_cast<unsigned char>(pending[1]) == 0xBB && static_cast<unsigned char>(pending[2]) == 0xBF)
+    pending.erase(pending.begin(), pending.begin() + 3);
+
+  if (format == TableFormat::kAuto) format = format_from_name(name);
+  if (format == TableFormat::kAuto) format = sniff_format(std::string_view(pending.data(), pending.size()));
+  t.format = L.format = format;
+  L.delim = format == TableFormat::kTsv ? '\t' : ',';
+
+  Merger merger(L, t);
+  std::int64_t header_lines = 0;
+  if (format != TableFormat::kJsonl) {
+    // The header is the first record; it may need more than one read.
+    std::size_t end = 0;
+    for (;;) {
+      end = last_record_end(pending.data(), pending.size(), format);
+      if (end > 0 || eof) break;
+      fill(pending.size() * 2 + (64u << 10));
+    }
+    if (end == 0) end = pending.size();
+    if (end == 0) throw Error("the file is empty", name, "expected a header row");
+    std::vector<char> head(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(end));
+    char* p = head.data();
+    std::vector<std::string_view> fields;
+    std::int64_t line = 1;
+    RecordSplitter(L.delim).next(p, head.data() + head.size(), fields, line, name);
+    header_lines = line - 1;
+    if (header_lines == 0) header_lines = 1;
+    pending.erase(pending.begin(), pending.begin() + (p - head.data()));
+    for (auto f : fields) t.header.emplace_back(f);
+    L.n_fields = t.header.size();
+    for (std::size_t i = 0; i < t.header.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (t.header[i] == t.header[j])
+          throw Error("duplicate column name " + quote(t.header[i]), location(name, 1),
+                      "columns " + std::to_string(j + 1) + " and " + std::to_string(i + 1) + " share a name");
+    L.field_to_spec.assign(L.n_fields, -1);
+    for (std::size_t s = 0; s < specs.size(); ++s) {
+      for (std::size_t f = 0; f < t.header.size(); ++f)
+        if (t.header[f] == specs[s].name) {
+          L.field_to_spec[f] = static_cast<int>(s);
+          t.columns[s].present = true;
+          t.columns[s].field_index = static_cast<int>(f + 1);
+        }
+      if (!t.columns[s].present && specs[s].required)
+        throw Error("missing column " + quote(specs[s].name), location(name, 1),
+                    did_you_mean_list(specs[s].name, t.header));
+    }
+  }
+  merger.set_base_line(header_lines);
+  if (opt.header_only && format != TableFormat::kJsonl) {
+    t.sha256 = in.sha256();
+    t.bytes = in.stored_bytes();
+    return t;
+  }
+
+  auto parse = [&L](Chunk& c, ChunkResult& r) {
+    if (L.format == TableFormat::kJsonl) parse_jsonl_chunk(L, c, r);
+    else parse_csv_chunk(L, c, r);
+    if (L.format != TableFormat::kJsonl) std::fill(r.seen.begin(), r.seen.end(), 0);
+  };
+
+  // Chunks: cut at record ends, parsed by workers, merged in order by this thread.
+  auto next_chunk = [&](std::int64_t seq) -> std::unique_ptr<Chunk> {
+    fill(opt.chunk_bytes);
+    if (pending.empty()) return nullptr;
+    std::size_t cut;
+    for (;;) {
+      cut = eof ? pending.size() : last_record_end(pending.data(), pending.size(), format);
+      if (cut > 0) break;
+      fill(pending.size() * 2);  // one record longer than a chunk
+    }
+    auto c = std::make_unique<Chunk>();
+    c->seq = seq;
+    c->size = cut;
+    c->bytes.resize(cut + pad);
+    std::memcpy(c->bytes.data(), pending.data(), cut);
+    std::memset(c->bytes.data() + cut, 0, pad);
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(cut));
+    return c;
+  };
+
+  unsigned threads = opt.threads ? opt.threads : std::min(4u, std::max(1u, std::thread::hardware_concurrency()));
+  auto first = next_chunk(0);
+  if (first) {
+    ChunkResult r0;
+    parse(*first, r0);
+    if (size_hint > 0 && first->size > 0 && !eof) {
+      double est = static_cast<double>(r0.rows) * static_cast<double>(size_hint) / static_cast<double>(first->size);
+      merger.reserve(static_cast<std::size_t>(est * 1.02) + 16);
+    }
+    first.reset();
+    merger.merge(r0);
+  }
+  if (opt.header_only) return t;
+  if (!eof || !pending.empty()) {
+    std::mutex m;
+    std::condition_variable cv;
+    std::deque<std::unique_ptr<Chunk>> queue;
+    std::map<std::int64_t, ChunkResult> done;
+    bool closed = false;
+    const std::size_t max_in_flight = threads * 2;
+    std::vector<std::thread> workers;
+    for (unsigned w = 0; w < threads; ++w) {
+      workers.emplace_back([&] {
+        for (;;) {
+          std::unique_ptr<Chunk> c;
+          {
+            std::unique_lock lk(m);
+            cv.wait(lk, [&] { return closed || !queue.empty(); });
+            if (queue.empty()) return;
+            c = std::move(queue.front());
+            queue.pop_front();
+          }
+          ChunkResult r;
+          parse(*c, r);
+          std::int64_t seq = c->seq;
+          c.reset();
+          {
+            std::lock_guard lk(m);
+            done.emplace(seq, std::move(r));
+          }
+          cv.notify_all();
+        }
+      });
+    }
+    struct Joiner {
+      std::vector<std::thread>& ws;
+      std::mutex& m;
+      std::condition_variable& cv;
+      bool& closed;
+      ~Joiner() {
+        {
+          std::lock_guard lk(m);
+          closed = true;
+        }
+        cv.notify_all();
+        for (auto& w : ws) w.join();
+      }
+    } joiner{workers, m, cv, closed};
+
+    std::int64_t submitted = 1, merged = 1;
+    auto merge_ready = [&](bool wait_all) {
+      for (;;) {
+        ChunkResult r;
+        {
+          std::unique_lock lk(m);
+          if (wait_all || submitted - merged >= static_cast<std::int64_t>(max_in_flight))
+            cv.wait(lk, [&] { return done.count(merged) > 0 || merged == submitted; });
+          if (merged == submitted) return;
+          auto it = done.find(merged);
+          if (it == done.end()) return;
+          r = std::move(it->second);
+          done.erase(it);
+        }
+        merger.merge(r);
+        ++merged;
+        if (!wait_all && submitted - merged < static_cast<std::int64_t>(max_in_flight)) {
+          // Keep merging whatever is ready without blocking.
+          std::lock_guard lk(m);
+          if (!done.count(merged)) return;
+        }
+      }
+    };
+    for (;;) {
+      auto c = next_chunk(submitted);
+      if (!c) break;
+      {
+        std::lock_guard lk(m);
+        queue.push_back(std::move(c));
+      }
+      cv.notify_all();
+      ++submitted;
+      merge_ready(false);
+    }
+    merge_ready(true);
+  }
+
+  t.sha256 = in.sha256();
+  t.bytes = in.stored_bytes();
+  if (format == TableFormat::kJsonl) {
+    for (std::size_t s = 0; s < specs.size(); ++s)
+      if (!t.columns[s].present && specs[s].required)
+        throw Error("missing column " + quote(specs[s].name), name,
+                    t.rows == 0 ? "the file has no rows" : "no row has the key " + quote(specs[s].name) +
+                                                                "; " + did_you_mean_list(specs[s].name, t.header));
+  }
+  return t;
+}
+
+}  // namespace
+
+Table read_table(const std::string& path, const std::vector<ColumnSpec>& specs, const ReadOptions& opt) {
+  std::uint64_t size = 0;
+  InputStream in = InputStream::open(path, &size);
+  return read_from(path, std::move(in), opt.format, specs, opt, size);
+}
+
+Table read_table_buffer(const std::string& name, std::string_view data, TableFormat format,
+                        const std::vector<ColumnSpec>& specs, const ReadOptions& opt) {
+  return read_from(name, InputStream(name, std::make_unique<MemorySource>(data)), format, specs, opt, data.size());
+}
+
+void stream_rows(const std::string& path, TableFormat format, const std::vector<std::string>& drop,
+                 const std::function<void(std::string_view)>& sink) {
+  InputStream in = InputStream::open(path, nullptr);
+  std::vector<char> pending;
+  bool eof = false;
+  auto fill = [&](std::size_t want) {
+    while (!eof && pending.size() < want) {
+      std::size_t old = pending.size();
+      pending.resize(std::max(want, old + (64u << 10)));
+      std::size_t got = in.read(pending.data() + old, pending.size() - old);
+      pending.resize(old + got);
+      if (got == 0) eof = true;
+    }
+  };
+  const std::size_t block = 1u << 20;
+  fill(block);
+  if (pending.size() >= 3 && static_cast<unsigned char>(pending[0]) == 0xEF &&
+      static_cast<unsigned char>(pending[1]) == 0xBB && static_cast<unsigned char>(pending[2]) == 0xBF)
+    pending.erase(pending.begin(), pending.begin() + 3);
+  if (format == TableFormat::kAuto) format = format_from_name(path);
+  if (format == TableFormat::kAuto) format = sniff_format(std::string_view(pending.data(), pending.size()));
+  const char delim = format == TableFormat::kTsv ? '\t' : ',';
+  RecordSplitter splitter(delim);
+  std::vector<std::string_view> fields;
+  std::vector<std::uint8_t> keep;
+  bool header_done = format == TableFormat::kJsonl;
+  std::int64_t line = 1;
+  std::string out;
+  for (;;) {
+    std::size_t cut = eof ? pending.size() : last_record_end(pending.data(), pending.size(), format);
+    if (cut == 0 && !eof) {
+      fill(pending.size() * 2);
+      continue;
+    }
+    char* p = pending.data();
+    char* end = p + cut;
+    if (format == TableFormat::kJsonl) {
+      while (p < end) {
+        char* nl = static_cast<char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+        char* le = nl ? nl : end;
+        std::string_view text(p, static_cast<std::size_t>(le - p));
+        p = nl ? nl + 1 : end;
+        if (!trim(text).empty()) {
+          nlohmann::ordered_json row;
+          try {
+            row = nlohmann::ordered_json::parse(text);
+          } catch (const nlohmann::json::exception& e) {
+            throw Error("invalid JSON", location(path, line), "each line must be one JSON object");
+          }
+          if (!row.is_object()) throw Error("not a JSON object", location(path, line), "each line must be one JSON object");
+          for (const auto& d : drop) row.erase(d);
+          out += row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+          out += '\n';
+        }
+        ++line;
+      }
+    } else {
+      while (p < end) {
+        std::int64_t record_line = line;
+        if (!splitter.next(p, end, fields, line, path)) break;
+        if (fields.size() == 1 && fields[0].empty()) continue;
+        if (!header_done) {
+          keep.assign(fields.size(), 1);
+          for (std::size_t f = 0; f < fields.size(); ++f)
+            for (const auto& d : drop)
+              if (fields[f] == d) keep[f] = 0;
+          header_done = true;
+        } else if (fields.size() != keep.size()) {
+          throw Error("expected " + std::to_string(keep.size()) + " fields, found " + std::to_string(fields.size()),
+                      location(path, record_line), "check the delimiter and the quoting of this row");
+        }
+        bool first = true;
+        for (std::size_t f = 0; f < fields.size(); ++f) {
+          if (!keep[f]) continue;
+          if (!first) out += delim;
+          first = false;
+          append_csv_field(out, fields[f], delim);
+        }
+        out += '\n';
+      }
+    }
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(cut));
+    if (out.size() >= block || (eof && pending.empty())) {
+      if (!out.empty()) sink(out);
+      out.clear();
+    }
+    if (eof && pending.empty()) break;
+    fill(block);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+bool RecordSplitter::next(char*& p, char* end, std::vector<std::string_view>& fields,
+                          std::int64_t& line, const std::string& file) {
+  fields.clear();
+  if (p >= end) return false;
+  const char d = delim_;
+  for (;;) {
+    if (p < end && *p == '"') {
+      std::int64_t start_line = line;
+      char* out = p;
+      char* q = p + 1;
+      char* fs = out;
+      for (;;) {
+        char* hit = static_cast<char*>(std::memchr(q, '"', static_cast<std::size_t>(end - q)));
+        if (!hit) {
+          throw Error("unterminated quoted field", location(file, start_line),
+                      "a field opened with \" must close with \"");
+        }
+        for (char* k = q; k < hit; ++k) line += *k == '\n';
+        std::size_t len = static_cast<std::size_t>(hit - q);
+        if (out != q) std::memmove(out, q, len);
+        out += len;
+        if (hit + 1 < end && hit[1] == '"') {
+          *out++ = '"';
+          q = hit + 2;
+          continue;
+        }
+        p = hit + 1;
+        break;
+      }
+      fields.emplace_back(fs, static_cast<std::size_t>(out - fs));
+      if (p < end && *p != d && *p != '\n' && *p != '\r') {
+        throw Error("unexpected character " + quote(std::string(1, *p)) + " after a closing quote",
+                    location(file, line), "a quote inside a quoted field is written \"\"");
+      }
+    } else {
+      char* fs = p;
+      while (p < end && *p != d && *p != '\n' && *p != '\r') ++p;
+      fields.emplace_back(fs, static_cast<std::size_t>(p - fs));
+    }
+    if (p >= end) {
+      ++line;
+      return true;
+    }
+    if (*p == d) {
+      ++p;
+      continue;
+    }
+    if (*p == '\r') {
+      ++p;
+      if (p < end && *p == '\n') ++p;
+    } else {
+      ++p;
+    }
+    ++line;
+    return true;
+  }
+}
+
+void append_csv_field(std::string& out, std::string_view field, char delimiter) {
+  bool needs = false;
+  for (char ch : field)
+    if (ch == delimiter || ch == '"' || ch == '\n' || ch == '\r') {
+      needs = true;
+      break;
+    }
+  if (!needs) {
+    out.append(field);
+    return;
+  }
+  out += '"';
+  for (char ch : field) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  out += '"';
+}
+
+}  // namespace mlgate
