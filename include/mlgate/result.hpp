@@ -50,6 +50,10 @@ struct ResultDoc {
   static ResultDoc from_json(const nlohmann::json& j, const std::string& file);
 };
 
+// Writes the document atomically to path ("" or "-": standard output) and returns its exit code;
+// a document in error also gets the one-line "TOOL: error: ..." message on stderr.
+int finish_document(const ResultDoc& doc, const std::string& path);
+
 // Provenance: commit, policy hash, creation time.
 ojson make_provenance(const std::string& policy_sha256);
 

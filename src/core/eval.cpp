@@ -205,8 +205,7 @@ int run_eval(const EvalOptions& o) {
   doc.inputs = in;
   doc.provenance = make_provenance(has_policy ? policy.sha256 : std::string());
   print_summary(doc, r);
-  write_file_atomic(o.output.empty() ? "-" : o.output, doc.to_json().dump(2) + "\n");
-  return exit_code_for(doc.status());
+  return finish_document(doc, o.output);
 }
 
 }  // namespace mlgate

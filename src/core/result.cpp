@@ -1,6 +1,7 @@
 #include "mlgate/result.hpp"
 
 #include <cmath>
+#include <cstdio>
 
 #include "mlgate/error.hpp"
 #include "mlgate/io.hpp"
@@ -189,6 +190,23 @@ ResultDoc ResultDoc::from_json(const nlohmann::json& j, const std::string& file)
     }
   }
   return d;
+}
+
+int finish_document(const ResultDoc& doc, const std::string& path) {
+  write_file_atomic(path.empty() ? "-" : path, doc.to_json().dump(2) + "\n");
+  Status st = doc.status();
+  if (st == Status::kError) {
+    std::size_t n = 0;
+    const Check* first = nullptr;
+    for (const auto& c : doc.checks)
+      if (c.status == Status::kError) {
+        if (!first) first = &c;
+        ++n;
+      }
+    std::fprintf(stderr, "%s: error: %zu check(s) could not be evaluated: %s: %s (the gate fails closed)\n",
+                 doc.tool.c_str(), n, first->id.c_str(), first->message.c_str());
+  }
+  return exit_code_for(st);
 }
 
 ojson make_provenance(const std::string& policy_sha256) {

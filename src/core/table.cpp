@@ -287,6 +287,8 @@ class GzipSource : public ByteSource {
 class InputStream {
  public:
   InputStream(const std::string& name, std::unique_ptr<StoredSource> stored) : stored_(std::move(stored)) {
+    std::string lower;
+    for (char ch : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     std::vector<char> head(2);
     std::size_t got = 0;
     while (got < 2) {
@@ -296,6 +298,8 @@ class InputStream {
     }
     head.resize(got);
     bool gz = got == 2 && static_cast<unsigned char>(head[0]) == 0x1f && static_cast<unsigned char>(head[1]) == 0x8b;
+    if (!gz && ends_with(lower, ".gz"))
+      throw Error("not gzip data", name, "the name ends in .gz but the file is not compressed; rename it");
     auto prefixed = std::make_unique<PrefixedSource>(stored_.get(), std::move(head));
     if (gz) {
       src_ = std::make_unique<GzipSource>(std::move(prefixed), name);

@@ -1,0 +1,241 @@
+"""mlgate-eval's metrics against scikit-learn on generated data, to 1e-9 relative."""
+import gzip
+import os
+import tempfile
+import unittest
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics as M
+
+from oracle_common import ParityCase, run, run_json
+
+
+def ece_reference(y, p):
+    # The contract: 15 bins (k/15, (k+1)/15], 0 in the first; sum n_b/N |mean(y) - mean(p)|.
+    edges = [k / 15 for k in range(16)]
+    total = 0.0
+    for k in range(15):
+        lo, hi = edges[k], edges[k + 1]
+        m = (p > lo) & (p <= hi) if k > 0 else (p <= hi)
+        if m.sum():
+            total += m.sum() / len(p) * abs(y[m].mean() - p[m].mean())
+    return total
+
+
+def binary_reference(y, s, pred):
+    ok_prob = bool(((s >= 0) & (s <= 1)).all())
+    two = len(np.unique(y)) == 2
+    ref = {
+        "accuracy": M.accuracy_score(y, pred),
+        "balanced_accuracy": M.balanced_accuracy_score(y, pred),
+        "precision": M.precision_score(y, pred, zero_division=0),
+        "recall": M.recall_score(y, pred, zero_division=0),
+        "specificity": M.recall_score(y, pred, pos_label=0, zero_division=0),
+        "f1": M.f1_score(y, pred, zero_division=0),
+        "mcc": M.matthews_corrcoef(y, pred),
+        "roc_auc": M.roc_auc_score(y, s) if two else None,
+        "average_precision": M.average_precision_score(y, s) if y.sum() else None,
+        "log_loss": M.log_loss(y, s, eps=1e-15, labels=[0, 1]) if ok_prob else None,
+        "brier": M.brier_score_loss(y, s) if ok_prob else None,
+        "ece": ece_reference(y, s) if ok_prob else None,
+        "positive_rate": pred.mean(),
+        "prevalence": y.mean(),
+    }
+    return ref
+
+
+class BinaryParity(ParityCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.rng = np.random.default_rng(20261123)
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir.name, name)
+
+    def check(self, df, y, s, pred, *args, slices=None):
+        f = self.path("p.csv")
+        df.to_csv(f, index=False)
+        doc, _ = run_json("mlgate-eval", "--data", f, *args, expect=0)
+        overall = doc["metrics"]["overall"]
+        for k, v in binary_reference(y, s, pred).items():
+            self.assertClose(overall[k], v, k)
+        if slices:
+            for entry in doc["metrics"]["slices"]:
+                (col, val), = entry["slice"].items()
+                m = (df[col].astype(str) == val).to_numpy()
+                self.assertEqual(entry["n"], int(m.sum()))
+                for k, v in binary_reference(y[m], s[m], pred[m]).items():
+                    self.assertClose(entry["metrics"][k], v, f"{col}={val} {k}")
+        return doc
+
+    def test_continuous_scores(self):
+        n = 20000
+        y = (self.rng.random(n) < 0.35).astype(int)
+        s = 1 / (1 + np.exp(-(self.rng.normal(size=n) + 1.2 * y)))
+        df = pd.DataFrame({"label": y, "score": s})
+        doc = self.check(df, y, s, (s >= 0.5).astype(int))
+        roc = doc["metrics"]["curves"]["roc"]
+        self.assertLessEqual(len(roc), 200)
+        self.assertEqual(roc[0], [0.0, 0.0])
+        self.assertEqual(roc[-1], [1.0, 1.0])
+        self.assertTrue(all(a[0] <= b[0] and a[1] <= b[1] for a, b in zip(roc, roc[1:])))
+
+    def test_tied_scores_and_threshold(self):
+        n = 15000
+        y = (self.rng.random(n) < 0.4).astype(int)
+        s = np.round(np.clip(self.rng.normal(0.4 + 0.2 * y, 0.2), 0, 1), 1)  # 11 distinct values
+        df = pd.DataFrame({"label": y, "score": s})
+        self.check(df, y, s, (s >= 0.3).astype(int), "--threshold", "0.3")
+
+    def test_one_percent_positives_with_slices(self):
+        n = 60000
+        y = (self.rng.random(n) < 0.01).astype(int)
+        s = np.clip(self.rng.beta(1, 8, n) + 0.3 * y * self.rng.random(n), 0, 1)
+        region = self.rng.choice(["eu", "us", "apac", "latam"], n, p=[0.4, 0.4, 0.15, 0.05])
+        channel = self.rng.choice(["web", "app"], n)
+        df = pd.DataFrame({"label": y, "score": s, "region": region, "channel": channel})
+        doc = self.check(df, y, s, (s >= 0.5).astype(int), "--slice-col", "region", "--slice-col", "channel",
+                         slices=True)
+        self.assertEqual(len(doc["metrics"]["slices"]), 6)
+
+    def test_string_labels_with_positive_label_and_hard_predictions(self):
+        n = 8000
+        yb = self.rng.random(n) < 0.3
+        s = np.clip(self.rng.normal(0.35 + 0.3 * yb, 0.2), 0, 1)
+        pred = (self.rng.random(n) < 0.5) | (s > 0.6)
+        df = pd.DataFrame({"churn": np.where(yb, "yes", "no"), "p": s, "decision": np.where(pred, "yes", "no")})
+        self.check(df, yb.astype(int), s, pred.astype(int), "--label-col", "churn", "--score-col", "p",
+                   "--pred-col", "decision", "--positive-label", "yes")
+
+    def test_scores_that_are_not_probabilities(self):
+        n = 5000
+        y = (self.rng.random(n) < 0.5).astype(int)
+        s = self.rng.normal(size=n) + y  # decision values
+        df = pd.DataFrame({"label": y, "score": s})
+        doc = self.check(df, y, s, (s >= 0).astype(int), "--threshold", "0")
+        self.assertTrue(any("not probabilities" in w for w in doc["warnings"]))
+
+    def test_one_class_gives_null_and_warning(self):
+        n = 500
+        y = np.zeros(n, dtype=int)
+        s = self.rng.random(n)
+        df = pd.DataFrame({"label": y, "score": s})
+        doc = self.check(df, y, s, (s >= 0.5).astype(int))
+        self.assertIsNone(doc["metrics"]["overall"]["roc_auc"])
+        self.assertTrue(any("roc_auc" in w for w in doc["warnings"]))
+
+    def test_formats_agree(self):
+        n = 3000
+        y = (self.rng.random(n) < 0.3).astype(int)
+        s = self.rng.random(n)
+        df = pd.DataFrame({"label": y, "score": s})
+        docs = []
+        df.to_csv(self.path("a.csv"), index=False)
+        df.to_csv(self.path("a.tsv"), index=False, sep="\t")
+        df.to_json(self.path("a.jsonl"), orient="records", lines=True, double_precision=15)
+        with open(self.path("a.csv"), "rb") as f, gzip.open(self.path("a.csv.gz"), "wb") as g:
+            g.write(f.read())
+        for name in ("a.csv", "a.tsv", "a.csv.gz"):
+            docs.append(run_json("mlgate-eval", "--data", self.path(name))[0]["metrics"]["overall"])
+        for d in docs[1:]:
+            self.assertEqual(d, docs[0])
+        j = run_json("mlgate-eval", "--data", self.path("a.jsonl"))[0]["metrics"]["overall"]
+        for k, v in docs[0].items():
+            self.assertClose(j[k], v, "jsonl " + k, rel=1e-12)
+
+
+class MulticlassParity(ParityCase):
+    def test_probability_columns(self):
+        rng = np.random.default_rng(5)
+        n, classes = 12000, ["bird", "cat", "dog", "fish"]
+        y = rng.integers(0, 4, n)
+        logits = rng.normal(size=(n, 4)) + 1.5 * np.eye(4)[y]
+        P = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        P[:50] = np.round(P[:50], 1)  # some ties
+        P = P / P.sum(axis=1, keepdims=True)
+        df = pd.DataFrame({"label": np.array(classes)[y]})
+        for i, c in enumerate(classes):
+            df["p_" + c] = P[:, i]
+        with tempfile.TemporaryDirectory() as d:
+            f = os.path.join(d, "m.csv")
+            df.to_csv(f, index=False, float_format="%.17g")
+            doc, _ = run_json("mlgate-eval", "--data", f, "--proba-cols", "p_*")
+        yt = np.array(classes)[y]
+        yp = np.array(classes)[np.argmax(P, axis=1)]
+        ref = {
+            "accuracy": M.accuracy_score(yt, yp),
+            "balanced_accuracy": M.balanced_accuracy_score(yt, yp),
+            "precision_macro": M.precision_score(yt, yp, average="macro", zero_division=0),
+            "recall_macro": M.recall_score(yt, yp, average="macro", zero_division=0),
+            "f1_macro": M.f1_score(yt, yp, average="macro", zero_division=0),
+            "f1_micro": M.f1_score(yt, yp, average="micro", zero_division=0),
+            "f1_weighted": M.f1_score(yt, yp, average="weighted", zero_division=0),
+            "mcc": M.matthews_corrcoef(yt, yp),
+            "cohen_kappa": M.cohen_kappa_score(yt, yp),
+            "log_loss": M.log_loss(yt, P, eps=1e-15, labels=classes),
+            "roc_auc_ovr": M.roc_auc_score(yt, P, multi_class="ovr", average="macro", labels=classes),
+        }
+        self.assertEqual(doc["metrics"]["classes"], classes)
+        for k, v in ref.items():
+            self.assertClose(doc["metrics"]["overall"][k], v, k)
+
+    def test_predicted_classes_only_with_unpredicted_class(self):
+        rng = np.random.default_rng(6)
+        n = 3000
+        y = rng.integers(0, 3, n)
+        pred = np.where(rng.random(n) < 0.7, y, rng.integers(0, 2, n))  # class 2 predicted less
+        pred[y == 2] = 0
+        df = pd.DataFrame({"label": y, "pred": pred})
+        with tempfile.TemporaryDirectory() as d:
+            f = os.path.join(d, "m.csv")
+            df.to_csv(f, index=False)
+            doc, _ = run_json("mlgate-eval", "--data", f, "--task", "multiclass", "--pred-col", "pred")
+        o = doc["metrics"]["overall"]
+        self.assertClose(o["precision_macro"], M.precision_score(y, pred, average="macro", zero_division=0), "precision_macro")
+        self.assertClose(o["f1_weighted"], M.f1_score(y, pred, average="weighted", zero_division=0), "f1_weighted")
+        self.assertClose(o["cohen_kappa"], M.cohen_kappa_score(y, pred), "cohen_kappa")
+        self.assertClose(o["mcc"], M.matthews_corrcoef(y, pred), "mcc")
+        self.assertClose(o["balanced_accuracy"], M.balanced_accuracy_score(y, pred), "balanced_accuracy")
+
+
+class RegressionParity(ParityCase):
+    def test_regression_metrics_with_slices(self):
+        rng = np.random.default_rng(9)
+        n = 10001
+        y = rng.gamma(2.0, 50.0, n)
+        y[:5] = 0.0  # mape's epsilon floor
+        p = y + rng.normal(0, 10, n)
+        seg = rng.choice(["a", "b"], n)
+        df = pd.DataFrame({"y": y, "yhat": p, "seg": seg})
+        with tempfile.TemporaryDirectory() as d:
+            f = os.path.join(d, "r.csv")
+            df.to_csv(f, index=False, float_format="%.17g")
+            doc, _ = run_json("mlgate-eval", "--data", f, "--task", "regression", "--label-col", "y",
+                              "--score-col", "yhat", "--slice-col", "seg")
+
+        def ref(y, p):
+            return {
+                "mae": M.mean_absolute_error(y, p),
+                "mse": M.mean_squared_error(y, p),
+                "rmse": M.mean_squared_error(y, p, squared=False),
+                "r2": M.r2_score(y, p),
+                "mape": M.mean_absolute_percentage_error(y, p),
+                "median_ae": M.median_absolute_error(y, p),
+                "max_error": M.max_error(y, p),
+                "explained_variance": M.explained_variance_score(y, p),
+            }
+
+        for k, v in ref(y, p).items():
+            self.assertClose(doc["metrics"]["overall"][k], v, k)
+        for entry in doc["metrics"]["slices"]:
+            m = seg == entry["slice"]["seg"]
+            for k, v in ref(y[m], p[m]).items():
+                self.assertClose(entry["metrics"][k], v, entry["slice"]["seg"] + " " + k)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,88 @@
+#include <gtest/gtest.h>
+
+#include "mlgate/error.hpp"
+#include "mlgate/model_command.hpp"
+#include "mlgate/result.hpp"
+
+using namespace mlgate;
+
+TEST(Result, StatusAggregatesChecks) {
+  ResultDoc d;
+  d.tool = "mlgate-eval";
+  EXPECT_EQ(d.status(), Status::kPass);
+  Check c;
+  c.id = "a";
+  c.status = Status::kWarn;
+  d.checks.push_back(c);
+  EXPECT_EQ(d.status(), Status::kPass);
+  c.id = "b";
+  c.status = Status::kFail;
+  d.checks.push_back(c);
+  EXPECT_EQ(d.status(), Status::kFail);
+  c.id = "c";
+  c.status = Status::kError;
+  d.checks.push_back(c);
+  EXPECT_EQ(d.status(), Status::kError);
+  auto j = d.to_json();
+  EXPECT_EQ(j["summary"]["checks"], 3);
+  EXPECT_EQ(j["summary"]["warned"], 1);
+  EXPECT_EQ(exit_code_for(d.status()), 2);
+}
+
+TEST(Result, RoundTripsAndRejectsOtherSchemas) {
+  ResultDoc d;
+  d.tool = "mlgate-compare";
+  Check c;
+  c.id = "roc_auc.regression";
+  c.status = Status::kFail;
+  c.ci = std::array<double, 2>{-0.016, -0.006};
+  c.slice = slice_json({{"region", std::string("eu")}});
+  c.extra["column"] = "income";
+  d.checks.push_back(c);
+  auto j = nlohmann::json::parse(d.to_json().dump());
+  ResultDoc back = ResultDoc::from_json(j, "r.json");
+  ASSERT_EQ(back.checks.size(), 1u);
+  EXPECT_EQ((*back.checks[0].ci)[1], -0.006);
+  EXPECT_EQ(back.checks[0].extra["column"], "income");
+  EXPECT_EQ(slice_label(back.checks[0].slice), "[region=eu]");
+  j["schema"] = "mlgate.result/v2";
+  EXPECT_THROW(ResultDoc::from_json(j, "r.json"), Error);
+  // A hand-edited "pass" over a failing check stays failing.
+  j["schema"] = "mlgate.result/v1";
+  j["status"] = "pass";
+  EXPECT_EQ(ResultDoc::from_json(j, "r.json").status(), Status::kFail);
+}
+
+TEST(ModelCommand, SplitsLikeAShell) {
+  EXPECT_EQ(split_command_line("python3 score.py --batch 512"),
+            (std::vector<std::string>{"python3", "score.py", "--batch", "512"}));
+  EXPECT_EQ(split_command_line("a 'b c' \"d \\\"e\\\"\" f\\ g ''"),
+            (std::vector<std::string>{"a", "b c", "d \"e\"", "f g", ""}));
+  EXPECT_EQ(split_command_line("echo $HOME; rm -rf /"), (std::vector<std::string>{"echo", "$HOME;", "rm", "-rf", "/"}));
+  EXPECT_THROW(split_command_line("a 'b"), Error);
+}
+
+TEST(ModelCommand, RunsWithoutAShellAndReportsFailures) {
+  ModelCommand cmd;
+  cmd.command = "cat";
+  std::string out = run_model_command(cmd, [](const auto& write) { write("1\n2\n"); });
+  EXPECT_EQ(out, "1\n2\n");
+  cmd.command = "sh -c 'echo boom >&2; exit 3'";
+  try {
+    run_model_command(cmd, [](const auto&) {});
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("exited with status 3"), std::string::npos);
+    EXPECT_NE(e.message().find("boom"), std::string::npos);
+  }
+  cmd.command = "sleep 30";
+  cmd.timeout_s = 0.5;
+  try {
+    run_model_command(cmd, [](const auto&) {});
+    FAIL() << "expected a timeout";
+  } catch (const Error& e) {
+    EXPECT_NE(e.message().find("timeout"), std::string::npos);
+  }
+  cmd.command = "no-such-program-mlgate";
+  EXPECT_THROW(run_model_command(cmd, [](const auto&) {}), Error);
+}

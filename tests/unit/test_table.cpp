@@ -1,0 +1,177 @@
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "mlgate/error.hpp"
+#include "mlgate/table.hpp"
+
+using namespace mlgate;
+
+namespace {
+
+std::vector<ColumnSpec> specs_ls() {
+  return {{"label", ColumnType::kCategory, true}, {"score", ColumnType::kNumber, true}};
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.message();
+  }
+  return "no error";
+}
+
+std::string tmp_path(const std::string& name) { return ::testing::TempDir() + name; }
+
+}  // namespace
+
+TEST(Table, ReadsQuotedFieldsEscapesAndEmbeddedNewlines) {
+  std::string csv = "id,label,score,note\n1,1,0.5,\"a, b\"\n2,\"0\",\"0.25\",\"say \"\"hi\"\"\"\n3,1,1e-3,\"two\nlines\"\n";
+  Table t = read_table_buffer("x.csv", csv, TableFormat::kCsv,
+                              {{"note", ColumnType::kCategory, true}, {"score", ColumnType::kNumber, true}});
+  ASSERT_EQ(t.rows, 3);
+  const Column& note = t.column("note");
+  EXPECT_EQ(note.dictionary[note.codes[0]], "a, b");
+  EXPECT_EQ(note.dictionary[note.codes[1]], "say \"hi\"");
+  EXPECT_EQ(note.dictionary[note.codes[2]], "two\nlines");
+  EXPECT_DOUBLE_EQ(t.column("score").numbers[2], 1e-3);
+  EXPECT_EQ(note.field_index, 4);
+}
+
+TEST(Table, HandlesBomCrlfAndMissingMarkers) {
+  std::string csv = "\xEF\xBB\xBFlabel,score\r\n1,0.9\r\n0,NA\r\n1,\r\n0,null\r\n";
+  Table t = read_table_buffer("x.csv", csv, TableFormat::kAuto, specs_ls());
+  ASSERT_EQ(t.rows, 4);
+  const Column& s = t.column("score");
+  EXPECT_EQ(s.missing, 3);
+  EXPECT_EQ(s.first_missing_line, 3);
+  EXPECT_TRUE(std::isnan(s.numbers[1]));
+  EXPECT_EQ(t.column("label").dictionary.size(), 2u);
+}
+
+TEST(Table, ErrorsNameFileLineAndColumn) {
+  std::string csv = "label,score\n1,0.5\n0,abc\n";
+  EXPECT_EQ(error_of([&] { read_table_buffer("p.csv", csv, TableFormat::kCsv, specs_ls()); }),
+            "p.csv:3: column \"score\": \"abc\" is not a number (expected a number)");
+  EXPECT_NE(error_of([&] { read_table_buffer("p.csv", "label,score\n1,inf\n", TableFormat::kCsv, specs_ls()); })
+                .find("p.csv:2: column \"score\": \"inf\" is not a finite number"),
+            std::string::npos);
+  std::string missing_col = error_of([&] { read_table_buffer("p.csv", "label,scor\n1,0.5\n", TableFormat::kCsv, specs_ls()); });
+  EXPECT_NE(missing_col.find("missing column \"score\""), std::string::npos) << missing_col;
+  EXPECT_NE(missing_col.find("did you mean \"scor\""), std::string::npos) << missing_col;
+  EXPECT_NE(error_of([&] { read_table_buffer("p.csv", "label,score\n1,0.5,7\n", TableFormat::kCsv, specs_ls()); })
+                .find("p.csv:2: expected 2 fields, found 3"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { read_table_buffer("p.csv", "label,score\n1,\"0.5\n", TableFormat::kCsv, specs_ls()); })
+                .find("unterminated quoted field"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { read_table_buffer("p.csv", "label,label\n1,1\n", TableFormat::kCsv, specs_ls()); })
+                .find("duplicate column name \"label\""),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { read_table_buffer("p.csv", "", TableFormat::kCsv, specs_ls()); }).find("empty"),
+            std::string::npos);
+}
+
+TEST(Table, LineNumbersCountEmbeddedNewlines) {
+  std::string csv = "label,score,note\n1,0.5,\"a\nb\nc\"\n0,x,ok\n";
+  EXPECT_NE(error_of([&] {
+              read_table_buffer("p.csv", csv, TableFormat::kCsv,
+                                {{"score", ColumnType::kNumber, true}});
+            }).find("p.csv:5:"),
+            std::string::npos);
+}
+
+TEST(Table, SmallChunksGiveTheSameTableAsOneChunk) {
+  std::string csv = "label,score,group\n";
+  for (int i = 0; i < 5000; ++i)
+    csv += std::to_string(i % 3 == 0) + "," + std::to_string(i * 0.001) + ",\"g" + std::to_string(i % 7) + "\"\n";
+  std::vector<ColumnSpec> specs = {{"label", ColumnType::kCategory, true},
+                                   {"score", ColumnType::kNumber, true},
+                                   {"group", ColumnType::kCategory, true}};
+  ReadOptions small;
+  small.chunk_bytes = 97;  // many chunks, merged out of order by the workers
+  small.threads = 4;
+  Table a = read_table_buffer("x.csv", csv, TableFormat::kCsv, specs);
+  Table b = read_table_buffer("x.csv", csv, TableFormat::kCsv, specs, small);
+  ASSERT_EQ(a.rows, 5000);
+  ASSERT_EQ(b.rows, 5000);
+  EXPECT_EQ(a.column("score").numbers, b.column("score").numbers);
+  const Column& ga = a.column("group");
+  const Column& gb = b.column("group");
+  for (std::size_t i = 0; i < 5000; ++i) EXPECT_EQ(ga.dictionary[ga.codes[i]], gb.dictionary[gb.codes[i]]);
+  // An error deep in the file is reported at its own line whatever the chunking.
+  std::string bad = csv + "1,oops,g1\n";
+  EXPECT_NE(error_of([&] { read_table_buffer("x.csv", bad, TableFormat::kCsv, specs, small); }).find("x.csv:5002:"),
+            std::string::npos);
+}
+
+TEST(Table, ReadsJsonLines) {
+  std::string jl = "{\"label\": true, \"score\": 0.75, \"x\": [1]}\n\n{\"label\": false, \"score\": null}\n{\"score\": \"0.5\", \"label\": 1}\n";
+  Table t = read_table_buffer("x.jsonl", jl, TableFormat::kAuto, specs_ls());
+  ASSERT_EQ(t.rows, 3);
+  const Column& l = t.column("label");
+  EXPECT_EQ(l.dictionary[l.codes[0]], "true");
+  EXPECT_EQ(l.dictionary[l.codes[2]], "1");
+  EXPECT_EQ(t.column("score").missing, 1);
+  EXPECT_DOUBLE_EQ(t.column("score").numbers[2], 0.5);
+  EXPECT_NE(error_of([&] { read_table_buffer("x.jsonl", "{\"label\":1,\"score\":0.1}\n{\"label\":1,\n", TableFormat::kJsonl, specs_ls()); })
+                .find("x.jsonl:2"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { read_table_buffer("x.jsonl", "{\"label\":1}\n", TableFormat::kJsonl, specs_ls()); })
+                .find("missing column \"score\""),
+            std::string::npos);
+}
+
+TEST(Table, ReadsGzipFilesAndHashesStoredBytes) {
+  std::string csv = "label,score\n1,0.5\n0,0.25\n";
+  std::string path = tmp_path("t.csv.gz");
+  gzFile gz = gzopen(path.c_str(), "wb");
+  gzwrite(gz, csv.data(), static_cast<unsigned>(csv.size()));
+  gzclose(gz);
+  Table t = read_table(path, specs_ls());
+  EXPECT_EQ(t.rows, 2);
+  EXPECT_EQ(t.format, TableFormat::kCsv);
+  EXPECT_EQ(t.sha256.size(), 64u);
+  // Truncated gzip is an error, not a short table.
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  std::string cut = tmp_path("cut.csv.gz");
+  std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() - 12);
+  EXPECT_NE(error_of([&] { read_table(cut, specs_ls()); }).find("gzip"), std::string::npos);
+}
+
+TEST(Table, TsvAndSniffing) {
+  Table t = read_table_buffer("data.txt", "label\tscore\n1\t0.5\n", TableFormat::kAuto, specs_ls());
+  EXPECT_EQ(t.format, TableFormat::kTsv);
+  EXPECT_EQ(t.rows, 1);
+}
+
+TEST(Table, ParseNumber) {
+  double v;
+  bool inf;
+  EXPECT_TRUE(parse_number(" +1.5 ", &v));
+  EXPECT_EQ(v, 1.5);
+  EXPECT_FALSE(parse_number("1.5x", &v));
+  EXPECT_FALSE(parse_number("inf", &v, &inf));
+  EXPECT_TRUE(inf);
+  EXPECT_FALSE(parse_number("nan", &v));
+  EXPECT_TRUE(parse_number("1e-320", &v));  // subnormal
+  EXPECT_TRUE(is_missing_marker("NA"));
+  EXPECT_FALSE(is_missing_marker("0"));
+}
+
+TEST(Table, StreamRowsDropsAColumnAndRequotes) {
+  std::string path = tmp_path("f.csv");
+  std::ofstream(path) << "a,label,b\n1,0,\"x,y\"\n2,1,\"q\"\"q\"\n";
+  std::string out;
+  stream_rows(path, TableFormat::kAuto, {"label"}, [&](std::string_view s) { out += s; });
+  EXPECT_EQ(out, "a,b\n1,\"x,y\"\n2,\"q\"\"q\"\n");
+  std::string jpath = tmp_path("f.jsonl");
+  std::ofstream(jpath) << "{\"a\":1,\"label\":0}\n{\"label\":1,\"a\":2}\n";
+  out.clear();
+  stream_rows(jpath, TableFormat::kAuto, {"label"}, [&](std::string_view s) { out += s; });
+  EXPECT_EQ(out, "{\"a\":1}\n{\"a\":2}\n");
+}
