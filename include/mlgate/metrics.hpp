@@ -63,7 +63,10 @@ struct BinaryData {
   std::span<const std::uint8_t> pred;   // hard predictions; empty: score >= threshold
   double threshold = 0.5;
 };
-std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves);
+// One entry per group; with_overall appends the metrics of all rows (its curves when asked for),
+// computed from the same pass and the same sorted buckets.
+std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves,
+                                         bool with_overall = false);
 
 struct MulticlassData {
   std::size_t n_classes = 0;

@@ -37,11 +37,20 @@ EvalResult evaluate(const Predictions& p, bool curves, std::int64_t min_slice_si
   EvalResult r;
   r.task = p.task;
   r.n = static_cast<std::int64_t>(p.size());
-  r.overall = std::move(compute(p, Grouping{}, curves)[0]);
-  for (const auto& w : p.warnings) r.overall.warnings.push_back(w);
-  for (const auto& s : p.slices) {
+  // Binary: the first slice column's pass yields the overall too, from one sort of the scores.
+  const bool merged = p.task == Task::kBinary && !p.slices.empty();
+  if (!merged) r.overall = std::move(compute(p, Grouping{}, curves)[0]);
+  for (std::size_t si = 0; si < p.slices.size(); ++si) {
+    const SliceColumn& s = p.slices[si];
     Grouping g{s.codes, static_cast<std::uint32_t>(s.values.size())};
-    auto groups = compute(p, g, false);
+    std::vector<GroupMetrics> groups;
+    if (merged && si == 0) {
+      groups = binary_metrics(p.binary(), g, curves, true);
+      r.overall = std::move(groups.back());
+      groups.pop_back();
+    } else {
+      groups = compute(p, g, false);
+    }
     for (std::size_t k = 0; k < groups.size(); ++k) {
       SliceResult sr;
       sr.slice = slice_json({{s.column, s.values[k]}});
@@ -51,6 +60,7 @@ EvalResult evaluate(const Predictions& p, bool curves, std::int64_t min_slice_si
       r.slices.push_back(std::move(sr));
     }
   }
+  for (const auto& w : p.warnings) r.overall.warnings.push_back(w);
   return r;
 }
 

@@ -145,44 +145,98 @@ struct RankSummary {
   std::vector<std::array<double, 2>> roc, pr;
 };
 
-RankSummary rank_summary(const std::uint64_t* pos, std::size_t np, const std::uint64_t* neg, std::size_t nn,
-                         bool curves) {
-  RankSummary r;
-  std::size_t i = np, j = nn;
-  std::int64_t tp = 0, fp = 0;
+// Cursors over keys sorted ascending, read from the largest down: one run, or several merged.
+struct RunCursor {
+  const std::uint64_t* p;
+  std::size_t i;
+  bool empty() const { return i == 0; }
+  std::uint64_t top() const { return p[i - 1]; }
+  void pop() { --i; }
+};
+
+class MergeCursor {
+ public:
+  void add(const std::uint64_t* p, std::size_t n) {
+    if (n == 0) return;
+    runs_.push_back({p, n});
+    heap_.push_back({p[n - 1], runs_.size() - 1});
+    std::push_heap(heap_.begin(), heap_.end());
+  }
+  bool empty() const { return heap_.empty(); }
+  std::uint64_t top() const { return heap_.front().first; }
+  void pop() {
+    std::pop_heap(heap_.begin(), heap_.end());
+    auto& [key, r] = heap_.back();
+    RunCursor& run = runs_[r];
+    run.pop();
+    if (run.empty()) {
+      heap_.pop_back();
+    } else {
+      key = run.top();
+      std::push_heap(heap_.begin(), heap_.end());
+    }
+  }
+
+ private:
+  std::vector<RunCursor> runs_;
+  std::vector<std::pair<std::uint64_t, std::size_t>> heap_;
+};
+
+// A stretch of the walk, starting below tp0 positives and fp0 negatives with higher scores.
+struct WalkPart {
   unsigned __int128 area2 = 0;  // twice the trapezoid area in units of 1/(P*N)
   AccurateSum ap;
+  std::vector<std::array<double, 2>> roc, pr;
+};
+
+template <class Cursor>
+WalkPart walk(Cursor pos, Cursor neg, std::int64_t tp, std::int64_t fp, std::size_t np, std::size_t nn, bool curves) {
+  WalkPart w;
   const double P = static_cast<double>(np), N = static_cast<double>(nn);
+  while (!pos.empty() || !neg.empty()) {
+    std::uint64_t k;
+    if (pos.empty()) k = neg.top();
+    else if (neg.empty()) k = pos.top();
+    else k = std::max(pos.top(), neg.top());
+    std::int64_t dtp = 0, dfp = 0;
+    while (!pos.empty() && pos.top() == k) {
+      pos.pop();
+      ++dtp;
+    }
+    while (!neg.empty() && neg.top() == k) {
+      neg.pop();
+      ++dfp;
+    }
+    w.area2 += static_cast<unsigned __int128>(dfp) * static_cast<unsigned __int128>(2 * tp + dtp);
+    tp += dtp;
+    fp += dfp;
+    if (dtp > 0) {
+      double precision = static_cast<double>(tp) / static_cast<double>(tp + fp);
+      w.ap.add(static_cast<double>(dtp) / P * precision);
+    }
+    if (curves) {
+      w.roc.push_back({nn ? fp / N : 0.0, np ? tp / P : 0.0});
+      if (np > 0) w.pr.push_back({tp / P, static_cast<double>(tp) / static_cast<double>(tp + fp)});
+    }
+  }
+  return w;
+}
+
+RankSummary finish_walk(std::vector<WalkPart>& parts, std::size_t np, std::size_t nn, bool curves) {
+  RankSummary r;
+  unsigned __int128 area2 = 0;
+  AccurateSum ap;
   if (curves) {
     r.roc.push_back({0.0, 0.0});
     if (np > 0) r.pr.push_back({0.0, 1.0});
   }
-  while (i > 0 || j > 0) {
-    std::uint64_t k;
-    if (i == 0) k = neg[j - 1];
-    else if (j == 0) k = pos[i - 1];
-    else k = std::max(pos[i - 1], neg[j - 1]);
-    std::int64_t dtp = 0, dfp = 0;
-    while (i > 0 && pos[i - 1] == k) {
-      --i;
-      ++dtp;
-    }
-    while (j > 0 && neg[j - 1] == k) {
-      --j;
-      ++dfp;
-    }
-    area2 += static_cast<unsigned __int128>(dfp) * static_cast<unsigned __int128>(2 * tp + dtp);
-    tp += dtp;
-    fp += dfp;
-    if (dtp > 0 && np > 0) {
-      double precision = static_cast<double>(tp) / static_cast<double>(tp + fp);
-      ap.add(static_cast<double>(dtp) / P * precision);
-    }
-    if (curves) {
-      r.roc.push_back({nn ? fp / N : 0.0, np ? tp / P : 0.0});
-      if (np > 0) r.pr.push_back({tp / P, static_cast<double>(tp) / static_cast<double>(tp + fp)});
-    }
+  for (auto& w : parts) {
+    area2 += w.area2;
+    ap.add(w.ap);
+    r.roc.insert(r.roc.end(), w.roc.begin(), w.roc.end());
+    r.pr.insert(r.pr.end(), w.pr.begin(), w.pr.end());
   }
+  const double P = static_cast<double>(np), N = static_cast<double>(nn);
   if (np > 0 && nn > 0) r.auc = static_cast<double>(area2) / (2.0 * P * N);
   if (np > 0) r.ap = ap.value();
   if (curves) {
@@ -190,6 +244,61 @@ RankSummary rank_summary(const std::uint64_t* pos, std::size_t np, const std::ui
     r.pr = downsample(r.pr);
   }
   return r;
+}
+
+RankSummary rank_summary(const std::uint64_t* pos, std::size_t np, const std::uint64_t* neg, std::size_t nn,
+                         bool curves) {
+  std::vector<WalkPart> parts;
+  parts.push_back(walk(RunCursor{pos, np}, RunCursor{neg, nn}, 0, 0, np, nn, curves));
+  return finish_walk(parts, np, nn, curves);
+}
+
+// The walk over many sorted runs (the overall from per-group buckets). The key space is cut at
+// splitters into pieces walked in parallel; each piece starts from the counts above it.
+RankSummary rank_summary_runs(const std::vector<RunCursor>& pos_runs, const std::vector<RunCursor>& neg_runs,
+                              bool curves) {
+  std::size_t np = 0, nn = 0;
+  const RunCursor* biggest = nullptr;
+  for (const auto& r : pos_runs) {
+    np += r.i;
+    if (!biggest || r.i > biggest->i) biggest = &r;
+  }
+  for (const auto& r : neg_runs) {
+    nn += r.i;
+    if (!biggest || r.i > biggest->i) biggest = &r;
+  }
+  // Splitters, descending: piece j holds keys in (split[j], split[j-1]].
+  std::vector<std::uint64_t> split;
+  const std::size_t pieces = (np + nn) < (1u << 18) ? 1 : default_threads() * 8;
+  for (std::size_t j = pieces - 1; j >= 1 && biggest && biggest->i > 0; --j) {
+    std::uint64_t s = biggest->p[biggest->i * j / pieces];
+    if (split.empty() || s < split.back()) split.push_back(s);
+  }
+  std::sort(split.begin(), split.end(), std::greater<>());
+  const std::size_t K = split.size() + 1;
+  auto above = [](const RunCursor& r, std::uint64_t key) {  // keys > key in run
+    return r.i - static_cast<std::size_t>(std::upper_bound(r.p, r.p + r.i, key) - r.p);
+  };
+  std::vector<WalkPart> parts(K);
+  parallel_for(K, [&](std::size_t j) {
+    MergeCursor pos, neg;
+    std::int64_t tp0 = 0, fp0 = 0;
+    auto add_runs = [&](const std::vector<RunCursor>& runs, MergeCursor& cur, std::int64_t& count0) {
+      for (const auto& r : runs) {
+        std::size_t hi = j == 0 ? r.i : r.i - above(r, split[j - 1]);  // exclusive end
+        std::size_t lo = j == K - 1 ? 0 : r.i - above(r, split[j]);
+        count0 += static_cast<std::int64_t>(r.i - hi);
+        if (hi > lo) cur.add(r.p + lo, hi - lo);
+      }
+    };
+    add_runs(pos_runs, pos, tp0);
+    add_runs(neg_runs, neg, fp0);
+    parts[j] = walk(std::move(pos), std::move(neg), tp0, fp0, np, nn, curves);
+    // Curves are for drawing: thin each piece early so memory stays small.
+    parts[j].roc = downsample(parts[j].roc, 1000);
+    parts[j].pr = downsample(parts[j].pr, 1000);
+  });
+  return finish_walk(parts, np, nn, curves);
 }
 
 // Scatters score keys into one bucket per (group, label) and sorts every bucket.
@@ -254,17 +363,86 @@ MetricValue ratio_or_zero(double num, double den) { return den == 0 ? 0.0 : num 
 // ---------------------------------------------------------------------------------------------
 // Binary
 
-std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves) {
+namespace {
+
+void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves, GroupMetrics& gm) {
+  MetricSet& m = gm.metrics;
+  gm.n = a.n;
+  const double n_ = static_cast<double>(a.n);
+  const std::int64_t P = a.pos, N = a.n - a.pos;
+  const std::int64_t tp = a.tp, fp = a.fp, fn = P - tp, tn = N - fp;
+  if (a.n == 0) {
+    for (const auto& name : metric_names(Task::kBinary)) m.set(name, std::nullopt);
+    gm.warnings.push_back("no rows");
+    return;
+  }
+  double precision = *ratio_or_zero(tp, tp + fp);
+  double recall = *ratio_or_zero(tp, P);
+  double specificity = *ratio_or_zero(tn, N);
+  m.set("accuracy", (tp + tn) / n_);
+  // sklearn averages the recall of the classes present in y_true.
+  if (P > 0 && N > 0) m.set("balanced_accuracy", (recall + specificity) / 2);
+  else m.set("balanced_accuracy", P > 0 ? recall : specificity);
+  m.set("precision", precision);
+  m.set("recall", recall);
+  m.set("specificity", specificity);
+  double denom = precision + recall;
+  m.set("f1", denom == 0 ? 0.0 : 2 * precision * recall / denom);
+  {
+    // matthews_corrcoef from the confusion matrix, in sklearn's arithmetic.
+    double t0 = static_cast<double>(N), t1 = static_cast<double>(P);
+    double p0 = static_cast<double>(tn + fn), p1 = static_cast<double>(tp + fp);
+    double correct = static_cast<double>(tp + tn);
+    double cov_ytyp = correct * n_ - (t0 * p0 + t1 * p1);
+    double cov_ypyp = n_ * n_ - (p0 * p0 + p1 * p1);
+    double cov_ytyt = n_ * n_ - (t0 * t0 + t1 * t1);
+    m.set("mcc", cov_ypyp * cov_ytyt == 0 ? 0.0 : cov_ytyp / std::sqrt(cov_ytyt * cov_ypyp));
+  }
+  m.set("roc_auc", rs.auc);
+  if (!rs.auc)
+    gm.warnings.push_back(std::string("roc_auc is undefined: the labels hold only ") + (P == 0 ? "negatives" : "positives"));
+  m.set("average_precision", rs.ap);
+  if (!rs.ap) gm.warnings.push_back("average_precision is undefined: the labels hold no positives");
+  if (a.outside_unit) {
+    m.set("log_loss", std::nullopt);
+    m.set("brier", std::nullopt);
+    m.set("ece", std::nullopt);
+    gm.warnings.push_back("log_loss, brier and ece are undefined: scores outside [0, 1] are not probabilities");
+  } else {
+    m.set("log_loss", a.logloss.value() / n_);
+    m.set("brier", a.brier.value() / n_);
+    double ece = 0;
+    for (int b = 0; b < kEceBins; ++b) {
+      if (a.bin_n[b] == 0) continue;
+      double nb = static_cast<double>(a.bin_n[b]);
+      double mean_label = static_cast<double>(a.bin_pos[b]) / nb;
+      double mean_prob = a.bin_prob[b].value() / nb;
+      ece += nb / n_ * std::fabs(mean_label - mean_prob);
+      if (curves) gm.curves.calibration.push_back({mean_prob, mean_label, nb});
+    }
+    m.set("ece", ece);
+  }
+  m.set("positive_rate", (tp + fp) / n_);
+  m.set("prevalence", P / n_);
+  if (curves) {
+    gm.curves.roc = rs.roc;
+    gm.curves.pr = rs.pr;
+  }
+}
+
+}  // namespace
+
+std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves, bool with_overall) {
   const std::size_t n = d.score.size();
   const std::uint32_t G = g.n_groups;
+  const std::uint32_t Gi = G + 1;  // the last holds rows in no group; it counts toward the overall
   auto ranges = row_ranges(n);
-  std::vector<std::vector<BinaryAcc>> acc(ranges.size(), std::vector<BinaryAcc>(G));
+  std::vector<std::vector<BinaryAcc>> acc(ranges.size(), std::vector<BinaryAcc>(Gi));
   const bool hard = !d.pred.empty();
   parallel_for(ranges.size(), [&](std::size_t r) {
     auto& A = acc[r];
     for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
-      std::uint32_t grp = group_of(g, i);
-      if (grp >= G) continue;
+      std::uint32_t grp = std::min(group_of(g, i), G);
       BinaryAcc& a = A[grp];
       const double p = d.score[i];
       const bool y = d.label[i] != 0;
@@ -286,98 +464,48 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
       a.bin_prob[b].add(p);
     }
   });
-  std::vector<BinaryAcc> total(G);
+  std::vector<BinaryAcc> total(Gi);
   for (auto& A : acc)
-    for (std::uint32_t k = 0; k < G; ++k) total[k].add(A[k]);
+    for (std::uint32_t k = 0; k < Gi; ++k) total[k].add(A[k]);
 
   // Buckets: 2k holds the positives of group k, 2k+1 its negatives.
-  std::vector<std::vector<std::size_t>> counts(ranges.size(), std::vector<std::size_t>(2 * G));
+  std::vector<std::vector<std::size_t>> counts(ranges.size(), std::vector<std::size_t>(2 * Gi));
   for (std::size_t r = 0; r < ranges.size(); ++r)
-    for (std::uint32_t k = 0; k < G; ++k) {
+    for (std::uint32_t k = 0; k < Gi; ++k) {
       counts[r][2 * k] = static_cast<std::size_t>(acc[r][k].pos);
       counts[r][2 * k + 1] = static_cast<std::size_t>(acc[r][k].n - acc[r][k].pos);
     }
   acc.clear();
-  Buckets B = bucket_and_sort(d.score, 2 * G, ranges, counts, [&](std::size_t i) -> std::size_t {
-    std::uint32_t grp = group_of(g, i);
-    if (grp >= G) return static_cast<std::size_t>(-1);
+  const bool keep_rest = with_overall;  // rows in no group are sorted only for the overall
+  Buckets B = bucket_and_sort(d.score, 2 * Gi, ranges, counts, [&](std::size_t i) -> std::size_t {
+    std::uint32_t grp = std::min(group_of(g, i), G);
+    if (grp == G && !keep_rest) return static_cast<std::size_t>(-1);
     return 2 * static_cast<std::size_t>(grp) + (d.label[i] ? 0 : 1);
   });
 
-  std::vector<GroupMetrics> out(G);
+  std::vector<GroupMetrics> out(with_overall ? G + 1 : G);
+  // Groups side by side; the overall merges every group's sorted buckets, so it needs no sort.
+  const bool group_curves = curves && G == 1 && !with_overall;
   parallel_for(G, [&](std::size_t k) {
-    const BinaryAcc& a = total[k];
-    GroupMetrics& gm = out[k];
-    MetricSet& m = gm.metrics;
-    gm.n = a.n;
-    const double n_ = static_cast<double>(a.n);
-    const std::int64_t P = a.pos, N = a.n - a.pos;
-    const std::int64_t tp = a.tp, fp = a.fp, fn = P - tp, tn = N - fp;
-    if (a.n == 0) {
-      for (const auto& name : metric_names(Task::kBinary)) m.set(name, std::nullopt);
-      gm.warnings.push_back("no rows");
-      return;
-    }
-    double precision = *ratio_or_zero(tp, tp + fp);
-    double recall = *ratio_or_zero(tp, P);
-    double specificity = *ratio_or_zero(tn, N);
-    m.set("accuracy", (tp + tn) / n_);
-    // sklearn averages the recall of the classes present in y_true.
-    if (P > 0 && N > 0) m.set("balanced_accuracy", (recall + specificity) / 2);
-    else m.set("balanced_accuracy", P > 0 ? recall : specificity);
-    m.set("precision", precision);
-    m.set("recall", recall);
-    m.set("specificity", specificity);
-    double denom = precision + recall;
-    m.set("f1", denom == 0 ? 0.0 : 2 * precision * recall / denom);
-    {
-      // matthews_corrcoef from the confusion matrix, in sklearn's arithmetic.
-      double t0 = static_cast<double>(N), t1 = static_cast<double>(P);
-      double p0 = static_cast<double>(tn + fn), p1 = static_cast<double>(tp + fp);
-      double correct = static_cast<double>(tp + tn);
-      double cov_ytyp = correct * n_ - (t0 * p0 + t1 * p1);
-      double cov_ypyp = n_ * n_ - (p0 * p0 + p1 * p1);
-      double cov_ytyt = n_ * n_ - (t0 * t0 + t1 * t1);
-      m.set("mcc", cov_ypyp * cov_ytyt == 0 ? 0.0 : cov_ytyp / std::sqrt(cov_ytyt * cov_ypyp));
-    }
-    RankSummary rs = rank_summary(B.begin(2 * k), B.size(2 * k), B.begin(2 * k + 1), B.size(2 * k + 1), curves);
-    m.set("roc_auc", rs.auc);
-    if (!rs.auc) gm.warnings.push_back(std::string("roc_auc is undefined: the labels hold only ") +
-                                       (P == 0 ? "negatives" : "positives"));
-    m.set("average_precision", rs.ap);
-    if (!rs.ap) gm.warnings.push_back("average_precision is undefined: the labels hold no positives");
-    if (a.outside_unit) {
-      m.set("log_loss", std::nullopt);
-      m.set("brier", std::nullopt);
-      m.set("ece", std::nullopt);
-      gm.warnings.push_back("log_loss, brier and ece are undefined: scores outside [0, 1] are not probabilities");
-    } else {
-      m.set("log_loss", a.logloss.value() / n_);
-      m.set("brier", a.brier.value() / n_);
-      double ece = 0;
-      for (int b = 0; b < kEceBins; ++b) {
-        if (a.bin_n[b] == 0) continue;
-        double nb = static_cast<double>(a.bin_n[b]);
-        double mean_label = static_cast<double>(a.bin_pos[b]) / nb;
-        double mean_prob = a.bin_prob[b].value() / nb;
-        ece += nb / n_ * std::fabs(mean_label - mean_prob);
-        if (curves) gm.curves.calibration.push_back({mean_prob, mean_label, nb});
-      }
-      m.set("ece", ece);
-    }
-    m.set("positive_rate", (tp + fp) / n_);
-    m.set("prevalence", P / n_);
-    if (curves) {
-      gm.curves.roc = std::move(rs.roc);
-      gm.curves.pr = std::move(rs.pr);
-    }
+    RankSummary rs = rank_summary(B.begin(2 * k), B.size(2 * k), B.begin(2 * k + 1), B.size(2 * k + 1), group_curves);
+    binary_group_metrics(total[k], rs, group_curves, out[k]);
   });
+  if (with_overall) {
+    BinaryAcc all;
+    std::vector<RunCursor> pos, neg;
+    for (std::uint32_t j = 0; j < Gi; ++j) {
+      all.add(total[j]);
+      pos.push_back({B.begin(2 * j), B.size(2 * j)});
+      neg.push_back({B.begin(2 * j + 1), B.size(2 * j + 1)});
+    }
+    binary_group_metrics(all, rank_summary_runs(pos, neg, curves), curves, out[G]);
+  }
   return out;
 }
 
 MetricValue roc_auc(std::span<const double> score, std::span<const std::uint8_t> label) {
   BinaryData d{score, label, {}, 0.5};
-  auto r = binary_metrics(d, Grouping{}, false);
+  auto r = binary_metrics(d, Grouping{}, false, false);
   return r[0].metrics.get("roc_auc");
 }
 

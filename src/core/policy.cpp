@@ -125,7 +125,7 @@ class Reader {
       r.metric = it->first.as<std::string>();
       std::string rp = path + "." + r.metric;
       r.where = at(it->first);
-      const YAML::Node& b = it->second;
+      const YAML::Node b = it->second;  // a copy: the iterator yields a temporary
       std::vector<std::string> allowed = {"min", "max", "max_regression", "confidence", "severity"};
       if (allow_relative) allowed.push_back("max_relative_regression");
       keys(b, rp, allowed);

@@ -43,9 +43,9 @@ void apply_policy_columns(ColumnOptions& o, const Policy& p, const std::vector<s
   if (p.positive_label && !was_given("--positive-label")) o.positive_label = *p.positive_label;
   if (p.threshold && !was_given("--threshold")) o.threshold = *p.threshold;
   if (p.task && !was_given("--task")) o.task = p.task;
-  if (!was_given("--slice-col"))
-    for (const auto& s : p.slice_columns)
-      if (std::find(o.slice_cols.begin(), o.slice_cols.end(), s) == o.slice_cols.end()) o.slice_cols.push_back(s);
+  // Slice columns add up: the policy's and the flags'.
+  for (const auto& s : p.slice_columns)
+    if (std::find(o.slice_cols.begin(), o.slice_cols.end(), s) == o.slice_cols.end()) o.slice_cols.push_back(s);
 }
 
 namespace {
@@ -93,20 +93,21 @@ std::vector<ProbaColumn> resolve_proba(const std::string& spec, const std::vecto
   return out;
 }
 
-const Column* find_col(const Table& t, const std::string& name) { return name.empty() ? nullptr : t.find(name); }
+Column* find_col(Table& t, const std::string& name) { return name.empty() ? nullptr : t.find(name); }
 
 // Where each role's values come from; the label table and the score table may differ (a model
 // command's output supplies the scores).
+// The columns are consumed: build() moves them out where it can instead of copying.
 struct Roles {
   const Table* label_table = nullptr;
   const Table* score_table = nullptr;
-  const Column* label = nullptr;
-  const Column* score = nullptr;
-  const Column* pred = nullptr;
-  std::vector<const Column*> proba;
+  Column* label = nullptr;
+  Column* score = nullptr;
+  Column* pred = nullptr;
+  std::vector<Column*> proba;
   std::vector<std::string> proba_classes;
-  const Column* id = nullptr;
-  std::vector<const Column*> slices;
+  Column* id = nullptr;
+  std::vector<Column*> slices;
 };
 
 std::string missing_hint() { return "pass --drop-missing to drop rows with a missing label or score"; }
@@ -142,10 +143,10 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
   const std::size_t n = r.label->size();
 
   // Rows with a missing label or score: an error, or dropped with --drop-missing.
-  std::vector<std::pair<const Column*, const std::string*>> required = {{r.label, &lfile}};
+  std::vector<std::pair<Column*, const std::string*>> required = {{r.label, &lfile}};
   if (r.score) required.push_back({r.score, &sfile});
   if (r.pred) required.push_back({r.pred, &sfile});
-  for (const auto* c : r.proba) required.push_back({c, &sfile});
+  for (auto* c : r.proba) required.push_back({c, &sfile});
   std::vector<std::uint8_t> keep;
   std::int64_t dropped = 0;
   for (auto [c, file] : required) {
@@ -173,12 +174,16 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
       p.warnings.push_back("the positive label " + quote(o.positive_label) + " never occurs in column " +
                            quote(r.label->name));
     p.label.reserve(m);
-    p.score.reserve(m);
     for (std::size_t i = 0; i < n; ++i)
-      if (kept(i)) {
-        p.label.push_back(lmap[r.label->codes[i]]);
-        p.score.push_back(r.score->numbers[i]);
-      }
+      if (kept(i)) p.label.push_back(lmap[r.label->codes[i]]);
+    std::vector<std::uint32_t>().swap(r.label->codes);
+    if (keep.empty()) {
+      p.score = std::move(r.score->numbers);
+    } else {
+      p.score.reserve(m);
+      for (std::size_t i = 0; i < n; ++i)
+        if (kept(i)) p.score.push_back(r.score->numbers[i]);
+    }
     if (r.pred) {
       std::vector<std::uint8_t> pmap(r.pred->dictionary.size());
       for (std::size_t k = 0; k < pmap.size(); ++k) pmap[k] = binary_value(*r.pred, k, o, sfile);
@@ -261,15 +266,19 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
       }
   }
 
-  for (const Column* c : r.slices) {
+  for (Column* c : r.slices) {
     SliceColumn s;
     s.column = c->name;
     for (const auto& v : c->dictionary) s.values.emplace_back(v);
     auto missing_code = static_cast<std::uint32_t>(s.values.size());
     if (c->missing > 0) s.values.emplace_back(std::nullopt);
-    s.codes.reserve(m);
-    for (std::size_t i = 0; i < n; ++i)
-      if (kept(i)) s.codes.push_back(c->codes[i] == kMissingCode ? missing_code : c->codes[i]);
+    if (keep.empty() && c->missing == 0) {
+      s.codes = std::move(c->codes);
+    } else {
+      s.codes.reserve(m);
+      for (std::size_t i = 0; i < n; ++i)
+        if (kept(i)) s.codes.push_back(c->codes[i] == kMissingCode ? missing_code : c->codes[i]);
+    }
     p.slices.push_back(std::move(s));
   }
   if (r.id) {
@@ -314,7 +323,7 @@ std::vector<ColumnSpec> score_specs(const ColumnOptions& o, Task task, const std
   return specs;
 }
 
-void fill_roles(Roles& r, const Table& lt, const Table& st, const ColumnOptions& o, Task task,
+void fill_roles(Roles& r, Table& lt, Table& st, const ColumnOptions& o, Task task,
                 const std::vector<ProbaColumn>& proba, const std::string& score_name) {
   r.label_table = &lt;
   r.score_table = &st;

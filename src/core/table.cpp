@@ -343,30 +343,60 @@ class InputStream {
 class LocalDict {
  public:
   std::uint32_t code(std::string_view v, std::int64_t line) {
-    if (values_.size() <= kLinear) {
-      for (std::uint32_t i = 0; i < values_.size(); ++i)
-        if (values_[i] == v) return i;
-      if (values_.size() == kLinear) {
-        for (std::uint32_t i = 0; i < values_.size(); ++i) map_.emplace(values_[i], i);
-      }
-    } else {
-      auto it = map_.find(v);
-      if (it != map_.end()) return it->second;
+    const std::uint64_t h = hash(v);
+    std::size_t i = h & mask_;
+    for (;;) {
+      Slot& s = slots_[i];
+      if (s.code == 0) break;
+      if (s.hash == h && values_[s.code - 1] == v) return s.code - 1;
+      i = (i + 1) & mask_;
     }
     auto code = static_cast<std::uint32_t>(values_.size());
     values_.emplace_back(v);
     lines_.push_back(line);
-    if (values_.size() > kLinear) map_.emplace(values_.back(), code);
+    slots_[i] = Slot{h, code + 1};
+    if (values_.size() * 2 > slots_.size()) grow();
     return code;
   }
   const std::deque<std::string>& values() const { return values_; }
   const std::vector<std::int64_t>& lines() const { return lines_; }
 
  private:
-  static constexpr std::size_t kLinear = 16;
-  std::deque<std::string> values_;  // stable addresses for the map's keys
+  struct Slot {
+    std::uint64_t hash = 0;
+    std::uint32_t code = 0;  // code + 1; 0 marks an empty slot
+  };
+  static std::uint64_t mix(std::uint64_t x) {
+    x ^= x >> 32;
+    x *= 0xd6e8feb86659fd93ULL;
+    x ^= x >> 32;
+    return x;
+  }
+  // Short values (labels, slice names) hash from two loads; longer ones byte-wise.
+  static std::uint64_t hash(std::string_view v) {
+    std::uint64_t a = 0, b = 0;
+    if (v.size() <= 16) {
+      std::memcpy(&a, v.data(), std::min<std::size_t>(8, v.size()));
+      if (v.size() > 8) std::memcpy(&b, v.data() + 8, v.size() - 8);
+      return mix(a * 0x9E3779B97F4A7C15ULL ^ mix(b + v.size()));
+    }
+    return mix(std::hash<std::string_view>{}(v));
+  }
+  void grow() {
+    std::vector<Slot> old(slots_.size() * 2);
+    old.swap(slots_);
+    mask_ = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (!s.code) continue;
+      std::size_t i = s.hash & mask_;
+      while (slots_[i].code) i = (i + 1) & mask_;
+      slots_[i] = s;
+    }
+  }
+  std::vector<Slot> slots_ = std::vector<Slot>(64);
+  std::size_t mask_ = 63;
+  std::deque<std::string> values_;
   std::vector<std::int64_t> lines_;
-  std::unordered_map<std::string_view, std::uint32_t> map_;
 };
 
 struct PendingError {
@@ -387,9 +417,27 @@ struct ChunkResult {
   std::optional<PendingError> error;
 };
 
+// A byte buffer whose growth does not zero what read() is about to overwrite.
+template <class T>
+struct UninitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitAllocator<U>;
+  };
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... A>
+  void construct(U* p, A&&... a) {
+    ::new (static_cast<void*>(p)) U(std::forward<A>(a)...);
+  }
+};
+using ByteBuffer = std::vector<char, UninitAllocator<char>>;
+
 struct Chunk {
   std::int64_t seq = 0;
-  std::vector<char> bytes;  // content followed by SIMDJSON_PADDING spare bytes
+  ByteBuffer bytes;  // content followed by SIMDJSON_PADDING spare bytes
   std::size_t size = 0;
 };
 
@@ -736,7 +784,7 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
   if (in.compressed()) size_hint = 0;
 
   const std::size_t pad = simdjson::SIMDJSON_PADDING;
-  std::vector<char> pending;  // bytes not yet handed out
+  ByteBuffer pending;  // bytes not yet handed out
   pending.reserve(opt.chunk_bytes + pad);
   bool eof = false;
   auto fill = [&](std::size_t want) {
@@ -772,7 +820,7 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
     }
     if (end == 0) end = pending.size();
     if (end == 0) throw Error("the file is empty", name, "expected a header row");
-    std::vector<char> head(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(end));
+    ByteBuffer head(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(end));
     char* p = head.data();
     std::vector<std::string_view> fields;
     std::int64_t line = 1;
@@ -823,13 +871,16 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
       if (cut > 0) break;
       fill(pending.size() * 2);  // one record longer than a chunk
     }
+    // The chunk takes the buffer; only the partial record after the cut is copied.
     auto c = std::make_unique<Chunk>();
     c->seq = seq;
     c->size = cut;
+    ByteBuffer rest(pending.begin() + static_cast<std::ptrdiff_t>(cut), pending.end());
+    rest.reserve(opt.chunk_bytes + pad);
+    c->bytes = std::move(pending);
+    pending = std::move(rest);
     c->bytes.resize(cut + pad);
-    std::memcpy(c->bytes.data(), pending.data(), cut);
     std::memset(c->bytes.data() + cut, 0, pad);
-    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(cut));
     return c;
   };
 

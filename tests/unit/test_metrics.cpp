@@ -55,7 +55,13 @@ TEST(Metrics, GroupsMatchSeparateRuns) {
     y[i] = u(rng) < 0.2 + 0.1 * g[i];
     s[i] = std::round((u(rng) * 0.5 + 0.4 * y[i]) * 1000) / 1000;
   }
-  auto grouped = binary_metrics(BinaryData{s, y, {}, 0.5}, Grouping{g, 3}, false);
+  auto grouped = binary_metrics(BinaryData{s, y, {}, 0.5}, Grouping{g, 3}, true, true);
+  ASSERT_EQ(grouped.size(), 4u);
+  // The overall merged from the groups' sorted buckets equals a plain overall run.
+  auto plain = binary_metrics(BinaryData{s, y, {}, 0.5}, Grouping{}, true)[0];
+  for (const auto& [name, v] : plain.metrics.values) EXPECT_NEAR(*grouped[3].metrics.get(name), *v, 1e-12) << name;
+  EXPECT_EQ(grouped[3].curves.roc, plain.curves.roc);
+  EXPECT_EQ(grouped[3].curves.pr, plain.curves.pr);
   for (std::uint32_t k = 0; k < 3; ++k) {
     std::vector<double> sk;
     std::vector<std::uint8_t> yk;

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what mlgate needs from Debian's packages: `deps.sh build` (compile and run),
+# `deps.sh test` (also the reference libraries and validators the tests call). Idempotent:
+# installs only what is missing. Uses apt-get as root, sudo otherwise.
+set -euo pipefail
+what=${1:-build}
+
+build_pkgs=(cmake ninja-build g++ pkg-config git ca-certificates
+  libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libboost-dev libboost-filesystem-dev
+  libyaml-cpp-dev libsimdjson-dev libre2-dev zlib1g-dev)
+test_pkgs=(libgtest-dev libgmock-dev clang libclang-rt-14-dev python3 python3-sklearn python3-scipy
+  python3-pandas python3-statsmodels python3-numpy r-cran-proc r-base-core libxml2-utils rsync time)
+
+pkgs=("${build_pkgs[@]}")
+case "$what" in
+  build) ;;
+  test|all) pkgs+=("${test_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test]" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#pkgs[@]} packages present"
+  exit 0
+fi
+echo "deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"
