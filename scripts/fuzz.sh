@@ -16,8 +16,8 @@ for target in table policy result; do
   if ! build/fuzz/tests/fuzz/fuzz_$target "$work" tests/fuzz/corpus/$target \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=4096 -max_len=65536 \
       -artifact_prefix=build/fuzz/findings/$target- -print_final_stats=1 >build/fuzz/$target.log 2>&1; then
+    grep -E "unexpected exception|ERROR|SUMMARY" build/fuzz/$target.log | head -5
     echo "fuzz: $target FAILED (see build/fuzz/$target.log and build/fuzz/findings)"
-    tail -30 build/fuzz/$target.log
     status=1
   else
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' build/fuzz/$target.log | grep -o '[0-9]*$' || echo "?")

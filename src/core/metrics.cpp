@@ -7,6 +7,7 @@
 #include "mlgate/error.hpp"
 #include "mlgate/parallel.hpp"
 #include "mlgate/table.hpp"
+#include "metrics_internal.hpp"
 
 namespace mlgate {
 
@@ -85,8 +86,6 @@ MetricValue MetricSet::get(std::string_view name) const {
 
 namespace {
 
-constexpr double kLogLossEps = 1e-15;
-constexpr int kEceBins = 15;
 
 // Row ranges for the parallel passes: a few per thread so uneven ranges balance out.
 std::vector<std::pair<std::size_t, std::size_t>> row_ranges(std::size_t n) {
@@ -98,6 +97,8 @@ std::vector<std::pair<std::size_t, std::size_t>> row_ranges(std::size_t n) {
 
 inline std::uint32_t group_of(const Grouping& g, std::size_t i) { return g.group.empty() ? 0 : g.group[i]; }
 
+}  // namespace
+
 // Bin k holds (k/15, (k+1)/15]; 0 goes to the first bin.
 int ece_bin(double p) {
   int k = static_cast<int>(std::ceil(p * kEceBins)) - 1;
@@ -107,43 +108,14 @@ int ece_bin(double p) {
   return k;
 }
 
-// The per-row terms of binary log loss exactly as scikit-learn computes them: clip, then
-// renormalise the two-column distribution [1 - c, c].
-inline double binary_log_loss_term(double p, bool positive) {
+double binary_log_loss_term(double p, bool positive) {
   double c = std::clamp(p, kLogLossEps, 1 - kLogLossEps);
   double q0 = 1 - c, q1 = c;
   double s = q0 + q1;
   return -std::log((positive ? q1 : q0) / s);
 }
 
-struct BinaryAcc {
-  std::int64_t n = 0, pos = 0, tp = 0, fp = 0;
-  bool outside_unit = false;
-  AccurateSum logloss, brier;
-  std::array<std::int64_t, kEceBins> bin_n{}, bin_pos{};
-  std::array<AccurateSum, kEceBins> bin_prob;
-  void add(const BinaryAcc& o) {
-    n += o.n;
-    pos += o.pos;
-    tp += o.tp;
-    fp += o.fp;
-    outside_unit = outside_unit || o.outside_unit;
-    logloss.add(o.logloss);
-    brier.add(o.brier);
-    for (int b = 0; b < kEceBins; ++b) {
-      bin_n[b] += o.bin_n[b];
-      bin_pos[b] += o.bin_pos[b];
-      bin_prob[b].add(o.bin_prob[b]);
-    }
-  }
-};
-
-// Walks sorted positive and negative keys from the highest score down, one step per distinct
-// score (ties merged), as roc_curve and precision_recall_curve do.
-struct RankSummary {
-  MetricValue auc, ap;
-  std::vector<std::array<double, 2>> roc, pr;
-};
+namespace {
 
 // Cursors over keys sorted ascending, read from the largest down: one run, or several merged.
 struct RunCursor {
@@ -363,8 +335,6 @@ MetricValue ratio_or_zero(double num, double den) { return den == 0 ? 0.0 : num 
 // ---------------------------------------------------------------------------------------------
 // Binary
 
-namespace {
-
 void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves, GroupMetrics& gm) {
   MetricSet& m = gm.metrics;
   gm.n = a.n;
@@ -429,8 +399,6 @@ void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves
     gm.curves.pr = rs.pr;
   }
 }
-
-}  // namespace
 
 std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves, bool with_overall) {
   const std::size_t n = d.score.size();
@@ -521,6 +489,8 @@ struct MultiAcc {
   bool unnormalised = false;
 };
 
+}  // namespace
+
 void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::int64_t n, MetricSet& m) {
   // scikit-learn restricts to the labels present in y_true or y_pred.
   std::vector<double> t(K, 0), p(K, 0);
@@ -592,8 +562,6 @@ void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::
     m.set("cohen_kappa", exp == 0 ? MetricValue() : 1 - obs / exp);
   }
 }
-
-}  // namespace
 
 std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grouping& g) {
   const std::size_t K = d.n_classes;
@@ -702,6 +670,36 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
 // ---------------------------------------------------------------------------------------------
 // Regression
 
+void regression_group_metrics(const RegressionSums& s, MetricValue median_ae, GroupMetrics& gm) {
+  MetricSet& m = gm.metrics;
+  gm.n = s.n;
+  if (s.n == 0) {
+    for (const auto& name : metric_names(Task::kRegression)) m.set(name, std::nullopt);
+    gm.warnings.push_back("no rows");
+    return;
+  }
+  const double n_ = static_cast<double>(s.n);
+  const double mse = s.sq_e / n_;
+  m.set("mae", s.abs_e / n_);
+  m.set("mse", mse);
+  m.set("rmse", std::sqrt(mse));
+  // sklearn's force_finite: a constant target gives 1 for a perfect fit, else 0.
+  auto assemble = [](double num, double den) -> double {
+    if (den != 0) return 1 - num / den;
+    return num == 0 ? 1.0 : 0.0;
+  };
+  if (s.n < 2) {
+    m.set("r2", std::nullopt);
+    gm.warnings.push_back("r2 is undefined with fewer than two rows");
+  } else {
+    m.set("r2", assemble(s.sq_e, s.ss_tot));
+  }
+  m.set("mape", s.ape / n_);
+  m.set("median_ae", median_ae);
+  m.set("max_error", s.max_e);
+  m.set("explained_variance", assemble(s.ss_e / n_, s.ss_tot / n_));
+}
+
 std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grouping& g) {
   const std::size_t n = d.label.size();
   const std::uint32_t G = g.n_groups;
@@ -764,38 +762,13 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
   std::vector<GroupMetrics> out(G);
   for (std::uint32_t k = 0; k < G; ++k) {
     const Acc& a = total[k];
-    GroupMetrics& gm = out[k];
-    MetricSet& m = gm.metrics;
-    gm.n = a.n;
-    if (a.n == 0) {
-      for (const auto& name : metric_names(Task::kRegression)) m.set(name, std::nullopt);
-      gm.warnings.push_back("no rows");
-      continue;
-    }
     AccurateSum ss_tot, ss_e;
-    for (auto& s : spread) {
-      ss_tot.add(s[k].first);
-      ss_e.add(s[k].second);
+    for (auto& sp : spread) {
+      ss_tot.add(sp[k].first);
+      ss_e.add(sp[k].second);
     }
-    const double n_ = static_cast<double>(a.n);
-    double mse = a.sq_e.value() / n_;
-    m.set("mae", a.abs_e.value() / n_);
-    m.set("mse", mse);
-    m.set("rmse", std::sqrt(mse));
-    auto assemble = [](double num, double den) -> double {
-      if (den != 0) return 1 - num / den;
-      return num == 0 ? 1.0 : 0.0;
-    };
-    if (a.n < 2) {
-      m.set("r2", std::nullopt);
-      gm.warnings.push_back("r2 is undefined with fewer than two rows");
-    } else {
-      m.set("r2", assemble(a.sq_e.value(), ss_tot.value()));
-    }
-    m.set("mape", a.ape.value() / n_);
-    m.set("median_ae", std::nullopt);  // set by the selection below
-    m.set("max_error", a.max_e);
-    m.set("explained_variance", assemble(ss_e.value() / n_, ss_tot.value() / n_));
+    RegressionSums sums{a.n, a.abs_e.value(), a.sq_e.value(), a.ape.value(), a.max_e, ss_tot.value(), ss_e.value()};
+    regression_group_metrics(sums, std::nullopt, out[k]);  // the median is set below
   }
   // Median absolute error: select within each group's errors.
   std::vector<std::vector<double>> errs(G);

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "mlgate/error.hpp"
@@ -59,12 +61,17 @@ class Reader {
     return file_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
   }
 
+  std::string key(const YAML::Node& k, const std::string& path) const {
+    if (!k.IsScalar()) fail(k, path, "a key must be a plain string");
+    return k.Scalar();
+  }
+
   // Checks a map's keys against the allowed ones, rejecting duplicates.
   void keys(const YAML::Node& node, const std::string& path, const std::vector<std::string>& allowed) const {
     if (!node.IsMap()) fail(node, path, "expected a mapping", "write it as key: value pairs");
     std::vector<std::string> seen;
     for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string k = it->first.as<std::string>();
+      std::string k = key(it->first, path);
       std::string kp = path.empty() ? k : path + "." + k;
       if (std::find(seen.begin(), seen.end(), k) != seen.end()) fail(it->first, kp, "duplicate key");
       seen.push_back(k);
@@ -85,7 +92,7 @@ class Reader {
   }
   std::int64_t integer(const YAML::Node& n, const std::string& path, std::int64_t lo, std::int64_t hi) const {
     double v = number(n, path);
-    if (v != static_cast<double>(static_cast<std::int64_t>(v)) || v < static_cast<double>(lo) || v > static_cast<double>(hi))
+    if (!(v >= static_cast<double>(lo) && v <= static_cast<double>(hi)) || v != std::floor(v))
       fail(n, path, "expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
     return static_cast<std::int64_t>(v);
   }
@@ -122,7 +129,7 @@ class Reader {
     keys(n, path, names);
     for (auto it = n.begin(); it != n.end(); ++it) {
       Rule r;
-      r.metric = it->first.as<std::string>();
+      r.metric = key(it->first, path);
       std::string rp = path + "." + r.metric;
       r.where = at(it->first);
       const YAML::Node b = it->second;  // a copy: the iterator yields a temporary
@@ -163,13 +170,30 @@ class Reader {
 
 }  // namespace
 
+namespace {
+Policy parse_policy_tree(const std::string& text, const std::string& path, std::optional<Task> task_hint);
+}
+
 Policy parse_policy(const std::string& text, const std::string& path, std::optional<Task> task_hint) {
+  try {
+    return parse_policy_tree(text, path, task_hint);
+  } catch (const YAML::Exception& e) {
+    // Anything yaml-cpp raises past the checks above still names the place.
+    throw Error(e.msg, path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1),
+                "check the policy's structure");
+  }
+}
+
+namespace {
+Policy parse_policy_tree(const std::string& text, const std::string& path, std::optional<Task> task_hint) {
   Reader R(path);
   YAML::Node root;
   bool is_json = ends_with(path, ".json");
   if (is_json) {
     try {
       root = from_json(nlohmann::json::parse(text));
+    } catch (const nlohmann::json::out_of_range& e) {
+      throw Error("invalid JSON: a number is out of range", path, "numbers must fit a double");
     } catch (const nlohmann::json::parse_error& e) {
       // Turn the byte offset into line and column.
       std::size_t line = 1, col = 1;
@@ -247,14 +271,16 @@ Policy parse_policy(const std::string& text, const std::string& path, std::optio
     if (f["method"]) p.fairness.method = R.choice(f["method"], "fairness.method", {"between_groups", "to_overall"});
     if (const auto& rg = f["reference_group"]) {
       if (!rg.IsMap()) R.fail(rg, "fairness.reference_group", "expected a mapping of column to value", "e.g. {sex: M}");
-      for (auto it = rg.begin(); it != rg.end(); ++it)
-        p.fairness.reference_group.emplace_back(it->first.as<std::string>(),
-                                                R.string(it->second, "fairness.reference_group." + it->first.as<std::string>()));
+      for (auto it = rg.begin(); it != rg.end(); ++it) {
+        std::string col = R.key(it->first, "fairness.reference_group");
+        p.fairness.reference_group.emplace_back(col, R.string(it->second, "fairness.reference_group." + col));
+      }
     }
     if (f["metrics"]) p.fairness.metrics = R.rules(f["metrics"], "fairness.metrics", fairness_metric_names(), "disparity", false);
   }
   return p;
 }
+}  // namespace
 
 Policy load_policy(const std::string& path, std::optional<Task> task_hint) {
   return parse_policy(read_file(path), path, task_hint);

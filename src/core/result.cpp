@@ -105,10 +105,16 @@ ResultDoc ResultDoc::from_json(const nlohmann::json& j, const std::string& file)
                   std::string("this mlgate reads ") + kResultSchema + "; upgrade mlgate");
     throw bad("schema", "not an mlgate result document (schema " + quote(schema) + ")");
   }
+  // A string field, or def when absent or null; any other type is an error naming the field.
+  auto text = [&](const nlohmann::json& o, const char* key, const std::string& def, const std::string& at) {
+    if (!o.contains(key) || o[key].is_null()) return def;
+    if (!o[key].is_string()) throw bad(at + key, std::string("\"") + key + "\" is not a string");
+    return o[key].get<std::string>();
+  };
   ResultDoc d;
   if (j.contains("tool") && j["tool"].is_object()) {
-    d.tool = j["tool"].value("name", "");
-    d.version = j["tool"].value("version", "");
+    d.tool = text(j["tool"], "name", "", "tool.");
+    d.version = text(j["tool"], "version", "", "tool.");
   }
   if (!j.contains("checks") || !j["checks"].is_array()) throw bad("checks", "missing \"checks\" array");
   std::size_t i = 0;
@@ -118,7 +124,7 @@ ResultDoc ResultDoc::from_json(const nlohmann::json& j, const std::string& file)
     Check k;
     if (!c.contains("id") || !c["id"].is_string()) throw bad(at + ".id", "missing check id");
     k.id = c["id"];
-    k.title = c.value("title", k.id);
+    k.title = text(c, "title", k.id, at + ".");
     if (!c.contains("status") || !c["status"].is_string()) throw bad(at + ".status", "missing check status");
     try {
       k.status = parse_status(c["status"]);
