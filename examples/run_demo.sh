@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The demo gate on the bundled churn example: metrics of the candidate model, then the same
-# model run as a command on the holdout features. Usage: run_demo.sh BIN_DIR [OUT_DIR]
+# The demo gate on the bundled churn example: metrics of the candidate model, the same model
+# run as a command on the holdout features, and the comparison with the production baseline. Usage: run_demo.sh BIN_DIR [OUT_DIR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "${1:?usage: run_demo.sh BIN_DIR [OUT_DIR]}" && pwd)
@@ -20,6 +20,9 @@ step "mlgate-eval: candidate predictions against the policy's absolute bounds" \
 step "mlgate-eval: the candidate model run as a command on the holdout features" \
   "$bin/mlgate-eval" --features data/holdout.csv --model-cmd "/usr/bin/python3 model/churn_model.py" \
   --label-col churned --policy policy.yaml -o "$out/model-cmd.eval.json"
+step "mlgate-compare: candidate vs the production baseline, paired statistics on the same customers" \
+  "$bin/mlgate-compare" --candidate data/candidate.csv --baseline data/baseline.csv --policy policy.yaml \
+  -o "$out/compare.json"
 echo
 echo "Outputs in $out:"
 ls -1 "$out" | sed 's/^/  /'

@@ -42,3 +42,8 @@ class ParityCase(unittest.TestCase):
         if abs(want) < 1e-12:
             tol = 1e-15
         self.assertLessEqual(abs(got - want), tol, f"{what}: mlgate {got!r} vs reference {want!r}")
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
