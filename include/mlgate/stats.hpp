@@ -50,8 +50,15 @@ std::vector<HolmDecision> holm(const std::vector<double>& p, const std::vector<d
 class WeightedEvaluator {
  public:
   virtual ~WeightedEvaluator() = default;
-  // Metric values for the given row weights, in the order of `names`; NaN where undefined.
-  virtual void evaluate(const std::uint32_t* w, double* out) const = 0;
+  // Metric values for the given row weights (resample counts), in the order of `names`; NaN
+  // where undefined.
+  virtual void evaluate(const std::uint8_t* w, double* out) const = 0;
+  // Several resamples at once: w interleaved as w[row * lanes + lane], out as
+  // out[lane * metrics + j]. The default evaluates lane by lane.
+  virtual void evaluate_lanes(const std::uint8_t* w, std::size_t lanes, std::size_t metrics, double* out) const;
+
+ protected:
+  std::size_t rows_ = 0;
 };
 // rows: the rows to evaluate (e.g. a slice), in the predictions' indexing.
 std::unique_ptr<WeightedEvaluator> make_weighted_binary(const BinaryData& d, std::span<const std::uint32_t> rows,

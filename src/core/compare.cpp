@@ -357,18 +357,23 @@ int run_compare(const CompareOptions& o) {
       rows = &all;
     }
     if (!names.empty()) {
+      // Rows in the candidate's score order: its walk then reads the weights sequentially.
+      std::vector<std::uint32_t> ordered(*rows);
+      if (cand.task == Task::kBinary)
+        std::stable_sort(ordered.begin(), ordered.end(),
+                         [&](std::uint32_t a, std::uint32_t b) { return cand.score[a] > cand.score[b]; });
       std::unique_ptr<WeightedEvaluator> e1, e2;
       if (cand.task == Task::kBinary) {
-        e1 = make_weighted_binary(cand.binary(), *rows, names);
-        e2 = make_weighted_binary(base.binary(), *rows, names);
+        e1 = make_weighted_binary(cand.binary(), ordered, names);
+        e2 = make_weighted_binary(base.binary(), ordered, names);
       } else if (cand.task == Task::kMulticlass) {
-        e1 = make_weighted_multiclass(cand.multiclass(), *rows, names);
-        e2 = make_weighted_multiclass(base.multiclass(), *rows, names);
+        e1 = make_weighted_multiclass(cand.multiclass(), ordered, names);
+        e2 = make_weighted_multiclass(base.multiclass(), ordered, names);
       } else {
-        e1 = make_weighted_regression(cand.regression(), *rows, names);
-        e2 = make_weighted_regression(base.regression(), *rows, names);
+        e1 = make_weighted_regression(cand.regression(), ordered, names);
+        e2 = make_weighted_regression(base.regression(), ordered, names);
       }
-      BootstrapDraws draws = paired_bootstrap(*e1, *e2, rows->size(), names.size(), st.bootstrap_samples, st.seed, o.threads);
+      BootstrapDraws draws = paired_bootstrap(*e1, *e2, ordered.size(), names.size(), st.bootstrap_samples, st.seed, o.threads);
       for (auto& q : pending) {
         if (q.scope != si || !q.stats || q.method != "bootstrap") continue;
         std::size_t j = static_cast<std::size_t>(std::find(names.begin(), names.end(), q.check.metric) - names.begin());

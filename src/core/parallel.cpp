@@ -95,4 +95,33 @@ void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned 
   std::memcpy(keys, tmp, n * sizeof *keys);
 }
 
+void sort_keys_with_index(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& idx) {
+  const std::size_t n = keys.size();
+  constexpr int kBits = 11, kPasses = 6;
+  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
+  std::vector<std::size_t> hist(kPasses * kBuckets, 0);
+  for (std::size_t i = 0; i < n; ++i)
+    for (int p = 0; p < kPasses; ++p) ++hist[p * kBuckets + ((keys[i] >> (p * kBits)) & (kBuckets - 1))];
+  std::vector<std::uint64_t> k2(n);
+  std::vector<std::uint32_t> i2(n);
+  for (int p = 0; p < kPasses; ++p) {
+    std::size_t* h = &hist[p * kBuckets];
+    if (*std::max_element(h, h + kBuckets) == n) continue;  // this digit never differs
+    std::size_t sum = 0;
+    for (std::size_t b = 0; b < kBuckets; ++b) {
+      std::size_t c = h[b];
+      h[b] = sum;
+      sum += c;
+    }
+    const int shift = p * kBits;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::size_t at = h[(keys[i] >> shift) & (kBuckets - 1)]++;
+      k2[at] = keys[i];
+      i2[at] = idx[i];
+    }
+    keys.swap(k2);
+    idx.swap(i2);
+  }
+}
+
 }  // namespace mlgate

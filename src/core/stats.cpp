@@ -2,13 +2,17 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
+#include <type_traits>
 #include <cmath>
 #include <limits>
 #include <memory>
 #include <numeric>
+#include <thread>
 #include <optional>
 
 #include "metrics_internal.hpp"
+#include "mlgate/error.hpp"
 #include "mlgate/parallel.hpp"
 
 namespace mlgate {
@@ -79,9 +83,13 @@ namespace {
 void placements(std::span<const double> score, std::span<const std::uint8_t> label, std::size_t m, std::size_t n,
                 std::vector<double>& v10, std::vector<double>& v01, double* auc) {
   const std::size_t N = score.size();
-  std::vector<std::pair<std::uint64_t, std::uint32_t>> order(N);
-  for (std::size_t i = 0; i < N; ++i) order[i] = {sort_key(score[i]), static_cast<std::uint32_t>(i)};
-  std::sort(order.begin(), order.end());
+  std::vector<std::uint64_t> keys(N);
+  std::vector<std::uint32_t> idx(N);
+  for (std::size_t i = 0; i < N; ++i) {
+    keys[i] = sort_key(score[i]);
+    idx[i] = static_cast<std::uint32_t>(i);
+  }
+  sort_keys_with_index(keys, idx);
   v10.assign(N, 0);
   v01.assign(N, 0);
   std::size_t pos_before = 0, neg_before = 0;
@@ -90,8 +98,8 @@ void placements(std::span<const double> score, std::span<const std::uint8_t> lab
   for (std::size_t a = 0; a < N;) {
     std::size_t b = a;
     std::size_t cp = 0, cn = 0;
-    while (b < N && order[b].first == order[a].first) {
-      if (label[order[b].second]) ++cp;
+    while (b < N && keys[b] == keys[a]) {
+      if (label[idx[b]]) ++cp;
       else ++cn;
       ++b;
     }
@@ -99,7 +107,7 @@ void placements(std::span<const double> score, std::span<const std::uint8_t> lab
     double tx = static_cast<double>(pos_before) + (static_cast<double>(cp) + 1) / 2;
     double ty = static_cast<double>(neg_before) + (static_cast<double>(cn) + 1) / 2;
     for (std::size_t k = a; k < b; ++k) {
-      std::uint32_t i = order[k].second;
+      std::uint32_t i = idx[k];
       if (label[i]) {
         v10[i] = (tz - tx) / Nn;
         sum += v10[i];
@@ -124,8 +132,9 @@ std::optional<DeLong> delong_paired(std::span<const double> s1, std::span<const 
   if (m < 2 || n < 2) return std::nullopt;
   std::vector<double> a10, a01, b10, b01;
   DeLong r;
+  std::thread other([&] { placements(s2, label, m, n, b10, b01, &r.auc2); });
   placements(s1, label, m, n, a10, a01, &r.auc1);
-  placements(s2, label, m, n, b10, b01, &r.auc2);
+  other.join();
   AccurateSum s10_11, s10_22, s10_12, s01_11, s01_22, s01_12;
   for (std::size_t i = 0; i < label.size(); ++i) {
     if (label[i]) {
@@ -197,44 +206,81 @@ double quantile(std::vector<double> v, double q) {
 
 namespace {
 
-// Rows sorted by score, highest first, with where each run of equal scores ends.
+// Rows sorted by score, highest first, packed for the walk: the row's position in the low 30
+// bits, whether it is positive in bit 31, whether it ends a run of equal scores in bit 30.
 struct SortedScores {
-  std::vector<std::uint32_t> order;  // positions in the evaluated rows
-  std::vector<std::uint32_t> run_end;
-  void build(const std::vector<double>& score) {
+  static constexpr std::uint32_t kPos = 1u << 31, kEnd = 1u << 30, kIndex = kEnd - 1;
+  std::vector<std::uint32_t> packed;
+  void build(const std::vector<double>& score, const std::vector<std::uint8_t>& positive) {
     std::vector<std::pair<std::uint64_t, std::uint32_t>> kv(score.size());
     for (std::size_t i = 0; i < score.size(); ++i) kv[i] = {sort_key(score[i]), static_cast<std::uint32_t>(i)};
     std::sort(kv.begin(), kv.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
-    order.resize(kv.size());
-    for (std::size_t i = 0; i < kv.size(); ++i) order[i] = kv[i].second;
-    for (std::size_t i = 0; i < kv.size(); ++i)
-      if (i + 1 == kv.size() || kv[i + 1].first != kv[i].first) run_end.push_back(static_cast<std::uint32_t>(i + 1));
+    packed.resize(kv.size());
+    for (std::size_t i = 0; i < kv.size(); ++i) {
+      std::uint32_t v = kv[i].second;
+      if (positive[v]) v |= kPos;
+      if (i + 1 == kv.size() || kv[i + 1].first != kv[i].first) v |= kEnd;
+      packed[i] = v;
+    }
   }
 };
 
-// AUC and AP of weighted rows: the same walk as the engine's, with weights for counts.
-RankSummary weighted_ranks(const SortedScores& s, const std::vector<std::uint8_t>& positive, const std::uint32_t* w) {
-  std::int64_t P = 0, N = 0;
-  for (std::size_t i = 0; i < positive.size(); ++i) (positive[i] ? P : N) += w[i];
-  RankSummary r;
-  std::int64_t tp = 0, fp = 0;
+// AUC (and AP when asked) of weighted rows: the engine's walk, with weights for counts.
+RankSummary weighted_ranks(const SortedScores& s, const std::uint8_t* w, bool with_ap) {
+  std::uint64_t tp = 0, fp = 0, dtp = 0, dfp = 0;
   unsigned __int128 area2 = 0;
-  AccurateSum ap;
-  std::size_t a = 0;
-  for (std::uint32_t end : s.run_end) {
-    std::int64_t dtp = 0, dfp = 0;
-    for (; a < end; ++a) {
-      std::uint32_t i = s.order[a];
-      (positive[i] ? dtp : dfp) += w[i];
+  AccurateSum ap;  // sum of dtp * precision; divided by P at the end
+  for (std::uint32_t v : s.packed) {
+    const std::uint64_t wi = w[v & SortedScores::kIndex];
+    const std::uint64_t pos = v >> 31;  // branchless: labels come in random order
+    dtp += wi & (0 - pos);
+    dfp += wi & (pos - 1);
+    if (v & SortedScores::kEnd) {
+      area2 += static_cast<unsigned __int128>(dfp * (2 * tp + dtp));
+      tp += dtp;
+      fp += dfp;
+      if (with_ap && dtp > 0) ap.add(static_cast<double>(dtp) * static_cast<double>(tp) / static_cast<double>(tp + fp));
+      dtp = dfp = 0;
     }
-    area2 += static_cast<unsigned __int128>(dfp) * static_cast<unsigned __int128>(2 * tp + dtp);
-    tp += dtp;
-    fp += dfp;
-    if (dtp > 0) ap.add(static_cast<double>(dtp) / static_cast<double>(P) * static_cast<double>(tp) / static_cast<double>(tp + fp));
   }
-  if (P > 0 && N > 0) r.auc = static_cast<double>(area2) / (2.0 * static_cast<double>(P) * static_cast<double>(N));
-  if (P > 0) r.ap = ap.value();
+  RankSummary r;
+  if (tp > 0 && fp > 0) r.auc = static_cast<double>(area2) / (2.0 * static_cast<double>(tp) * static_cast<double>(fp));
+  if (with_ap && tp > 0) r.ap = ap.value() / static_cast<double>(tp);
   return r;
+}
+
+// Resamples evaluated per walk. Weights are interleaved L to a row, so one load fetches all L
+// and the scattered access costs once instead of L times. Measured on 500k rows with a 2 MiB L2:
+// 2 lanes beat 1, 4 and 8 (whose interleaved weights spill out of the cache).
+constexpr std::size_t kLanes = 2;
+
+void weighted_auc_lanes(const SortedScores& s, const std::uint8_t* w, double* auc /*[kLanes]*/) {
+  constexpr int L = static_cast<int>(kLanes);
+  using Word = std::conditional_t<L == 8, std::uint64_t, std::conditional_t<L == 4, std::uint32_t, std::uint16_t>>;
+  std::uint64_t tp[L] = {}, fp[L] = {}, dtp[L] = {}, dfp[L] = {};
+  unsigned __int128 area2[L] = {};
+  for (std::uint32_t v : s.packed) {
+    Word word;
+    std::memcpy(&word, w + static_cast<std::size_t>(v & SortedScores::kIndex) * L, sizeof word);
+    const std::uint64_t pos = 0 - static_cast<std::uint64_t>(v >> 31);
+    for (int r = 0; r < L; ++r) {
+      const std::uint64_t wi = (word >> (8 * r)) & 0xff;
+      dtp[r] += wi & pos;
+      dfp[r] += wi & ~pos;
+    }
+    if (v & SortedScores::kEnd) {
+      for (int r = 0; r < L; ++r) {
+        area2[r] += static_cast<unsigned __int128>(dfp[r] * (2 * tp[r] + dtp[r]));
+        tp[r] += dtp[r];
+        fp[r] += dfp[r];
+        dtp[r] = dfp[r] = 0;
+      }
+    }
+  }
+  for (int r = 0; r < L; ++r)
+    auc[r] = tp[r] > 0 && fp[r] > 0
+                 ? static_cast<double>(area2[r]) / (2.0 * static_cast<double>(tp[r]) * static_cast<double>(fp[r]))
+                 : std::numeric_limits<double>::quiet_NaN();
 }
 
 void pick(const MetricSet& m, const std::vector<std::string>& names, double* out) {
@@ -256,6 +302,7 @@ class WeightedBinary : public WeightedEvaluator {
   WeightedBinary(const BinaryData& d, std::span<const std::uint32_t> rows, std::vector<std::string> names)
       : names_(std::move(names)) {
     const std::size_t n = rows.size();
+    rows_ = n;
     label_.resize(n);
     yhat_.resize(n);
     ll_.resize(n);
@@ -280,12 +327,16 @@ class WeightedBinary : public WeightedEvaluator {
       }
     }
     ranks_ = wants(names_, {"roc_auc", "average_precision"});
-    if (ranks_) sorted_.build(score);
+    with_ap_ = wants(names_, {"average_precision"});
+    rows_pass_ = false;
+    for (const auto& name : names_) rows_pass_ = rows_pass_ || (name != "roc_auc" && name != "average_precision");
+    if (ranks_) sorted_.build(score, label_);
   }
-  void evaluate(const std::uint32_t* w, double* out) const override {
+  void evaluate(const std::uint8_t* w, double* out) const override {
     BinaryAcc a;
     a.outside_unit = outside_;
-    for (std::size_t k = 0; k < label_.size(); ++k) {
+    // Only a rank metric asked for: the walk alone has everything (counts come from it).
+    for (std::size_t k = 0; rows_pass_ && k < label_.size(); ++k) {
       const std::int64_t wk = w[k];
       if (!wk) continue;
       const double wd = static_cast<double>(wk);
@@ -301,17 +352,35 @@ class WeightedBinary : public WeightedEvaluator {
         a.bin_prob[bin_[k]].add(wd * prob_[k]);
       }
     }
-    RankSummary rs = ranks_ ? weighted_ranks(sorted_, label_, w) : RankSummary{};
+    RankSummary rs = ranks_ ? weighted_ranks(sorted_, w, with_ap_) : RankSummary{};
+    if (!rows_pass_) {
+      for (std::size_t k = 0; k < names_.size(); ++k) {
+        MetricValue v = names_[k] == "roc_auc" ? rs.auc : rs.ap;
+        out[k] = v ? *v : std::numeric_limits<double>::quiet_NaN();
+      }
+      return;
+    }
     GroupMetrics gm;
     binary_group_metrics(a, rs, false, gm);
     pick(gm.metrics, names_, out);
   }
 
  private:
+  void evaluate_lanes(const std::uint8_t* w, std::size_t lanes, std::size_t metrics, double* out) const override {
+    if (lanes != kLanes || rows_pass_ || with_ap_) {
+      WeightedEvaluator::evaluate_lanes(w, lanes, metrics, out);
+      return;
+    }
+    double auc[kLanes];
+    weighted_auc_lanes(sorted_, w, auc);
+    for (std::size_t r = 0; r < kLanes; ++r) out[r * metrics] = auc[r];
+  }
+
+ private:
   std::vector<std::string> names_;
   std::vector<std::uint8_t> label_, yhat_, bin_;
   std::vector<double> ll_, brier_, prob_;
-  bool outside_ = false, ranks_ = false;
+  bool outside_ = false, ranks_ = false, with_ap_ = false, rows_pass_ = true;
   SortedScores sorted_;
 };
 
@@ -320,6 +389,7 @@ class WeightedMulticlass : public WeightedEvaluator {
   WeightedMulticlass(const MulticlassData& d, std::span<const std::uint32_t> rows, std::vector<std::string> names)
       : names_(std::move(names)), K_(d.n_classes) {
     const std::size_t n = rows.size();
+    rows_ = n;
     y_.resize(n);
     yhat_.resize(n);
     has_proba_ = !d.proba.empty();
@@ -347,19 +417,18 @@ class WeightedMulticlass : public WeightedEvaluator {
     }
     if (has_proba_ && wants(names_, {"roc_auc_ovr"})) {
       sorted_.resize(K_);
-      is_class_.resize(K_);
       for (std::size_t c = 0; c < K_; ++c) {
         std::vector<double> col(n);
-        is_class_[c].resize(n);
+        std::vector<std::uint8_t> is_class(n);
         for (std::size_t k = 0; k < n; ++k) {
           col[k] = d.proba[c][rows[k]];
-          is_class_[c][k] = y_[k] == c;
+          is_class[k] = y_[k] == c;
         }
-        sorted_[c].build(col);
+        sorted_[c].build(col, is_class);
       }
     }
   }
-  void evaluate(const std::uint32_t* w, double* out) const override {
+  void evaluate(const std::uint8_t* w, double* out) const override {
     std::vector<std::int64_t> cm(K_ * K_, 0);
     std::int64_t total = 0;
     AccurateSum ll;
@@ -376,7 +445,7 @@ class WeightedMulticlass : public WeightedEvaluator {
       double sum = 0;
       bool defined = true;
       for (std::size_t c = 0; c < K_ && defined; ++c) {
-        RankSummary rs = weighted_ranks(sorted_[c], is_class_[c], w);
+        RankSummary rs = weighted_ranks(sorted_[c], w, false);
         if (rs.auc) sum += *rs.auc;
         else defined = false;
       }
@@ -392,7 +461,6 @@ class WeightedMulticlass : public WeightedEvaluator {
   std::vector<std::uint32_t> y_, yhat_;
   std::vector<double> ll_;
   std::vector<SortedScores> sorted_;
-  std::vector<std::vector<std::uint8_t>> is_class_;
 };
 
 class WeightedRegression : public WeightedEvaluator {
@@ -400,6 +468,7 @@ class WeightedRegression : public WeightedEvaluator {
   WeightedRegression(const RegressionData& d, std::span<const std::uint32_t> rows, std::vector<std::string> names)
       : names_(std::move(names)) {
     const std::size_t n = rows.size();
+    rows_ = n;
     y_.resize(n);
     e_.resize(n);
     ae_.resize(n);
@@ -418,7 +487,7 @@ class WeightedRegression : public WeightedEvaluator {
       std::sort(by_error_.begin(), by_error_.end(), [&](std::uint32_t a, std::uint32_t b) { return ae_[a] < ae_[b]; });
     }
   }
-  void evaluate(const std::uint32_t* w, double* out) const override {
+  void evaluate(const std::uint8_t* w, double* out) const override {
     RegressionSums s;
     AccurateSum sy, se, sae, sq, sape;
     for (std::size_t k = 0; k < y_.size(); ++k) {
@@ -503,13 +572,39 @@ struct Xoshiro256 {
     s[3] = std::rotl(s[3], 45);
     return result;
   }
-  // Uniform in [0, n): Lemire's multiply-shift on 64 bits (bias below 2^-32 for n < 2^32).
+  // Uniform in [0, n), exactly: Lemire's multiply-shift on 32-bit halves with rejection of the
+  // few values that would bias it (rejected with probability n / 2^32).
   std::uint32_t below(std::uint32_t n) {
-    return static_cast<std::uint32_t>((static_cast<unsigned __int128>(next()) * n) >> 64);
+    for (;;) {
+      if (!have_half_) {
+        bits_ = next();
+        have_half_ = true;
+      } else {
+        bits_ >>= 32;
+        have_half_ = false;
+      }
+      std::uint64_t m = static_cast<std::uint64_t>(static_cast<std::uint32_t>(bits_)) * n;
+      auto low = static_cast<std::uint32_t>(m);
+      if (low >= n || low >= (0u - n) % n) return static_cast<std::uint32_t>(m >> 32);
+    }
   }
+
+ private:
+  std::uint64_t bits_ = 0;
+  bool have_half_ = false;
 };
 
 }  // namespace
+
+void WeightedEvaluator::evaluate_lanes(const std::uint8_t* w, std::size_t lanes, std::size_t metrics,
+                                       double* out) const {
+  const std::size_t n = lanes ? rows_ : 0;
+  std::vector<std::uint8_t> one(n);
+  for (std::size_t r = 0; r < lanes; ++r) {
+    for (std::size_t i = 0; i < n; ++i) one[i] = w[i * lanes + r];
+    evaluate(one.data(), out + r * metrics);
+  }
+}
 
 std::unique_ptr<WeightedEvaluator> make_weighted_binary(const BinaryData& d, std::span<const std::uint32_t> rows,
                                                         const std::vector<std::string>& names) {
@@ -535,21 +630,32 @@ BootstrapDraws paired_bootstrap(const WeightedEvaluator& m1, const WeightedEvalu
   parallel_for(
       blocks,
       [&](std::size_t blk) {
-        std::vector<std::uint32_t> w(n_rows);
-        std::vector<double> v1(n_metrics), v2(n_metrics);
-        std::size_t b0 = static_cast<std::size_t>(B) * blk / blocks, b1 = static_cast<std::size_t>(B) * (blk + 1) / blocks;
-        for (std::size_t b = b0; b < b1; ++b) {
+        // Counts fit a byte: reaching 256 has a probability near 1e-500 per row. Should it ever
+        // happen, the run fails rather than count wrongly.
+        std::vector<std::uint8_t> w(n_rows * kLanes);
+        std::vector<double> v1(n_metrics * kLanes), v2(n_metrics * kLanes);
+        const std::size_t b0 = static_cast<std::size_t>(B) * blk / blocks;
+        const std::size_t b1 = static_cast<std::size_t>(B) * (blk + 1) / blocks;
+        const auto n = static_cast<std::uint32_t>(n_rows);
+        for (std::size_t base = b0; base < b1; base += kLanes) {
+          const std::size_t lanes = std::min(kLanes, b1 - base);
           std::fill(w.begin(), w.end(), 0);
-          std::uint64_t stream = seed * 0x100000001B3ULL ^ (b + 1) * 0x9E3779B97F4A7C15ULL;
-          Xoshiro256 rng(stream);
-          const auto n = static_cast<std::uint32_t>(n_rows);
-          for (std::size_t k = 0; k < n_rows; ++k) ++w[rng.below(n)];
-          m1.evaluate(w.data(), v1.data());
-          m2.evaluate(w.data(), v2.data());
-          for (std::size_t j = 0; j < n_metrics; ++j) {
-            out.first[j][b] = v1[j];
-            out.second[j][b] = v2[j];
+          for (std::size_t r = 0; r < lanes; ++r) {
+            const std::size_t b = base + r;  // each resample has its own stream, whatever the thread
+            Xoshiro256 rng(seed * 0x100000001B3ULL ^ (b + 1) * 0x9E3779B97F4A7C15ULL);
+            std::uint8_t* c = w.data() + r;
+            for (std::size_t k = 0; k < n_rows; ++k)
+              if (__builtin_expect(++c[static_cast<std::size_t>(rng.below(n)) * kLanes] == 0, 0))
+                throw Error("a bootstrap weight overflowed", "statistics", "please report this with the seed");
           }
+          // Lanes past the last resample keep zero weights; their results are not used.
+          m1.evaluate_lanes(w.data(), kLanes, n_metrics, v1.data());
+          m2.evaluate_lanes(w.data(), kLanes, n_metrics, v2.data());
+          for (std::size_t r = 0; r < lanes; ++r)
+            for (std::size_t j = 0; j < n_metrics; ++j) {
+              out.first[j][base + r] = v1[r * n_metrics + j];
+              out.second[j][base + r] = v2[r * n_metrics + j];
+            }
         }
       },
       T);
