@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Side-by-side benchmarks against the Python peers, in the same run: wall-time ratio and peak
-# memory of each. Usage: bench/run.sh [eval] [ROWS]   (default: eval, 10,000,000 rows)
+# Side-by-side benchmarks against the peers, in the same run: wall-time ratio and peak memory.
+# Usage: bench/run.sh eval [ROWS]   mlgate-eval vs pandas + scikit-learn (default 10M rows)
+#        bench/run.sh compare        paired bootstrap vs the scikit-learn loop (500k rows, 2000
+#                                    resamples), DeLong vs R's pROC roc.test (1M rows)
 # Data is generated once into bench/data/ (git-ignored). Needs scripts/deps.sh test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +37,24 @@ case "$what" in
     ours=$(measure mlgate $bin/mlgate-eval --data "$data" --slice-col group -o /tmp/mlgate-bench.json)
     peer=$(measure peer /usr/bin/python3 bench/peer_eval.py "$data" --slices)
     report "eval, $rows rows, 12 slices" "$ours" "$peer" | tee bench/results/eval.txt
+    ;;
+  compare)
+    for n in 500000 1000000; do
+      [ -f bench/data/cand_$n.csv ] || /usr/bin/python3 bench/gen_pair.py bench/data/cand_$n.csv bench/data/base_$n.csv $n
+      cat bench/data/cand_$n.csv bench/data/base_$n.csv >/dev/null
+    done
+    ours=$(measure mlgate $bin/mlgate-compare --candidate bench/data/cand_500000.csv --baseline bench/data/base_500000.csv \
+      --policy bench/policy_bootstrap.yaml -o /tmp/mlgate-bench.json)
+    # The peer loop takes minutes for 2000 resamples: time 10 in this run and scale.
+    read -r t_read t_per < <(/usr/bin/python3 bench/peer_bootstrap.py bench/data/cand_500000.csv bench/data/base_500000.csv 10)
+    read -r _ t1 _ <<<"$ours"
+    /usr/bin/python3 -c "import sys; r, p, t = map(float, sys.argv[1:]); peer = r + 2000 * p; \
+print(f'paired bootstrap of roc_auc, 500k rows, 2000 resamples: mlgate {t:.2f} s | scikit-learn loop {peer:.0f} s '\
+f'(measured {p:.3f} s per resample over 10) | {peer / t:.0f}x faster')" "$t_read" "$t_per" "$t1" | tee bench/results/bootstrap.txt
+    ours=$(measure mlgate $bin/mlgate-compare --candidate bench/data/cand_1000000.csv --baseline bench/data/base_1000000.csv \
+      --policy bench/policy_delong.yaml -o /tmp/mlgate-bench.json)
+    peer=$(measure peer Rscript bench/peer_delong.R bench/data/cand_1000000.csv bench/data/base_1000000.csv)
+    report "DeLong end to end, 1M paired rows" "$ours" "$peer" | tee bench/results/delong.txt
     ;;
   *) echo "unknown benchmark: $what" >&2; exit 2 ;;
 esac
