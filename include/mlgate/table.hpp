@@ -16,7 +16,9 @@ enum class TableFormat { kAuto, kCsv, kTsv, kJsonl };
 TableFormat parse_table_format(const std::string& name);
 const char* format_name(TableFormat f);
 
-enum class ColumnType { kNumber, kCategory };
+// kAuto keeps each value as what it is: a number where it parses as one (numbers), text
+// otherwise (codes); for data tests, where a column's type is itself under test.
+enum class ColumnType { kNumber, kCategory, kAuto };
 inline constexpr std::uint32_t kMissingCode = std::numeric_limits<std::uint32_t>::max();
 
 struct ColumnSpec {
@@ -30,15 +32,20 @@ struct Column {
   ColumnType type = ColumnType::kNumber;
   bool present = false;
   int field_index = 0;                 // 1-based position in a CSV/TSV header; 0 for JSONL
-  std::vector<double> numbers;         // kNumber: NaN marks a missing value
-  std::vector<std::uint32_t> codes;    // kCategory: index into dictionary or kMissingCode
+  std::vector<double> numbers;         // kNumber: NaN marks a missing value; kAuto: NaN unless a number
+  std::vector<std::uint32_t> codes;    // kCategory: index into dictionary or kMissingCode; kAuto: the
+                                       // same for text values, empty while the column has none
   std::vector<std::string> dictionary; // kCategory: distinct values, in order of first appearance
   std::vector<std::int64_t> first_line;  // kCategory: line where each dictionary value first appears
   std::int64_t missing = 0;
   std::int64_t first_missing_line = 0;
+  std::int64_t n_numbers = 0;   // kAuto: values that are numbers
+  bool integers_only = true;    // kAuto: every number was written as an integer
 
   bool is_missing(std::size_t row) const;
-  std::size_t size() const { return type == ColumnType::kNumber ? numbers.size() : codes.size(); }
+  // kAuto: whether the row holds text (else a number or nothing).
+  bool is_text(std::size_t row) const { return !codes.empty() && codes[row] != kMissingCode; }
+  std::size_t size() const { return type == ColumnType::kCategory ? codes.size() : numbers.size(); }
 };
 
 struct Table {

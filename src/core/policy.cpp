@@ -10,6 +10,7 @@
 #include "mlgate/io.hpp"
 #include "mlgate/table.hpp"
 #include "mlgate/text.hpp"
+#include "yaml_reader.hpp"
 
 namespace mlgate {
 
@@ -24,149 +25,48 @@ const std::vector<std::string>& fairness_metric_names() {
 
 namespace {
 
-// JSON policies are converted to YAML nodes so one validator serves both.
-YAML::Node from_json(const nlohmann::json& j) {
-  YAML::Node n;
-  if (j.is_object()) {
-    n = YAML::Node(YAML::NodeType::Map);
-    for (auto it = j.begin(); it != j.end(); ++it) n[it.key()] = from_json(it.value());
-  } else if (j.is_array()) {
-    n = YAML::Node(YAML::NodeType::Sequence);
-    for (const auto& v : j) n.push_back(from_json(v));
-  } else if (j.is_string()) {
-    n = j.get<std::string>();
-  } else if (j.is_null()) {
-    n = YAML::Node(YAML::NodeType::Null);
-  } else {
-    n = j.dump();
+std::vector<Rule> rules(const YamlReader& R, const YAML::Node& n, const std::string& path,
+                        const std::vector<std::string>& names, const std::string& what, bool allow_relative) {
+  std::vector<Rule> out;
+  if (n.IsNull()) return out;
+  if (!n.IsMap()) R.fail(n, path, "expected a mapping of " + what + " names to bounds");
+  R.keys(n, path, names);
+  for (auto it = n.begin(); it != n.end(); ++it) {
+    Rule r;
+    r.metric = R.key(it->first, path);
+    std::string rp = path + "." + r.metric;
+    r.where = R.at(it->first);
+    const YAML::Node b = it->second;  // a copy: the iterator yields a temporary
+    std::vector<std::string> allowed = {"min", "max", "max_regression", "confidence", "severity"};
+    if (allow_relative) allowed.push_back("max_relative_regression");
+    R.keys(b, rp, allowed);
+    if (b["min"]) r.min = R.number(b["min"], rp + ".min");
+    if (b["max"]) r.max = R.number(b["max"], rp + ".max");
+    if (b["max_regression"]) {
+      r.max_regression = R.number(b["max_regression"], rp + ".max_regression");
+      if (*r.max_regression < 0) R.fail(b["max_regression"], rp + ".max_regression", "must not be negative", "it is the largest regression allowed");
+    }
+    if (b["max_relative_regression"]) {
+      r.max_relative_regression = R.number(b["max_relative_regression"], rp + ".max_relative_regression");
+      if (*r.max_relative_regression < 0)
+        R.fail(b["max_relative_regression"], rp + ".max_relative_regression", "must not be negative");
+    }
+    if (b["confidence"]) {
+      r.confidence = R.number(b["confidence"], rp + ".confidence");
+      if (!(*r.confidence > 0.5 && *r.confidence < 1))
+        R.fail(b["confidence"], rp + ".confidence", "must be between 0.5 and 1 (exclusive)", "e.g. 0.95");
+      if (!r.needs_baseline())
+        R.fail(b["confidence"], rp + ".confidence", "confidence applies to max_regression or max_relative_regression",
+             "add a regression bound or remove confidence");
+    }
+    if (b["severity"]) r.warn_only = R.choice(b["severity"], rp + ".severity", {"fail", "warn"}) == "warn";
+    if (!r.min && !r.max && !r.needs_baseline())
+      R.fail(b, rp, "no bound given", "give min, max or max_regression");
+    if (r.min && r.max && *r.min > *r.max) R.fail(b, rp, "min is greater than max");
+    out.push_back(r);
   }
-  return n;
+  return out;
 }
-
-class Reader {
- public:
-  explicit Reader(std::string file) : file_(std::move(file)) {}
-
-  [[noreturn]] void fail(const YAML::Node& node, const std::string& path, const std::string& what,
-                         const std::string& hint = {}) const {
-    std::string where = file_;
-    YAML::Mark m = node.Mark();
-    if (!m.is_null() && m.line >= 0) where += ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
-    if (!path.empty()) where += ": " + path;
-    throw Error(what, where, hint);
-  }
-  std::string at(const YAML::Node& node) const {
-    YAML::Mark m = node.Mark();
-    if (m.is_null() || m.line < 0) return file_;
-    return file_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
-  }
-
-  std::string key(const YAML::Node& k, const std::string& path) const {
-    if (!k.IsScalar()) fail(k, path, "a key must be a plain string");
-    return k.Scalar();
-  }
-
-  // Checks a map's keys against the allowed ones, rejecting duplicates.
-  void keys(const YAML::Node& node, const std::string& path, const std::vector<std::string>& allowed) const {
-    if (!node.IsMap()) fail(node, path, "expected a mapping", "write it as key: value pairs");
-    std::vector<std::string> seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      std::string k = key(it->first, path);
-      std::string kp = path.empty() ? k : path + "." + k;
-      if (std::find(seen.begin(), seen.end(), k) != seen.end()) fail(it->first, kp, "duplicate key");
-      seen.push_back(k);
-      if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
-        std::string best = closest_name(k, allowed);
-        std::string hint = best.empty() ? "allowed keys:" : "did you mean " + best + "?";
-        if (best.empty())
-          for (const auto& a : allowed) hint += " " + a;
-        fail(it->first, kp, "unknown key", hint);
-      }
-    }
-  }
-  double number(const YAML::Node& n, const std::string& path) const {
-    if (!n.IsScalar()) fail(n, path, "expected a number");
-    double v;
-    if (!parse_number(n.Scalar(), &v)) fail(n, path, "expected a number, found " + quote(n.Scalar()));
-    return v;
-  }
-  std::int64_t integer(const YAML::Node& n, const std::string& path, std::int64_t lo, std::int64_t hi) const {
-    double v = number(n, path);
-    if (!(v >= static_cast<double>(lo) && v <= static_cast<double>(hi)) || v != std::floor(v))
-      fail(n, path, "expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
-    return static_cast<std::int64_t>(v);
-  }
-  std::string string(const YAML::Node& n, const std::string& path) const {
-    if (!n.IsScalar()) fail(n, path, "expected a string");
-    return n.Scalar();
-  }
-  std::string choice(const YAML::Node& n, const std::string& path, const std::vector<std::string>& options) const {
-    std::string v = string(n, path);
-    if (std::find(options.begin(), options.end(), v) == options.end()) {
-      std::string hint = "use one of:";
-      for (const auto& o : options) hint += " " + o;
-      fail(n, path, "unknown value " + quote(v), hint);
-    }
-    return v;
-  }
-  std::vector<std::string> strings(const YAML::Node& n, const std::string& path) const {
-    std::vector<std::string> out;
-    if (n.IsScalar()) {
-      out.push_back(n.Scalar());
-      return out;
-    }
-    if (!n.IsSequence()) fail(n, path, "expected a list of strings");
-    std::size_t i = 0;
-    for (const auto& e : n) out.push_back(string(e, path + "[" + std::to_string(i++) + "]"));
-    return out;
-  }
-
-  std::vector<Rule> rules(const YAML::Node& n, const std::string& path, const std::vector<std::string>& names,
-                          const std::string& what, bool allow_relative) const {
-    std::vector<Rule> out;
-    if (n.IsNull()) return out;
-    if (!n.IsMap()) fail(n, path, "expected a mapping of " + what + " names to bounds");
-    keys(n, path, names);
-    for (auto it = n.begin(); it != n.end(); ++it) {
-      Rule r;
-      r.metric = key(it->first, path);
-      std::string rp = path + "." + r.metric;
-      r.where = at(it->first);
-      const YAML::Node b = it->second;  // a copy: the iterator yields a temporary
-      std::vector<std::string> allowed = {"min", "max", "max_regression", "confidence", "severity"};
-      if (allow_relative) allowed.push_back("max_relative_regression");
-      keys(b, rp, allowed);
-      if (b["min"]) r.min = number(b["min"], rp + ".min");
-      if (b["max"]) r.max = number(b["max"], rp + ".max");
-      if (b["max_regression"]) {
-        r.max_regression = number(b["max_regression"], rp + ".max_regression");
-        if (*r.max_regression < 0) fail(b["max_regression"], rp + ".max_regression", "must not be negative", "it is the largest regression allowed");
-      }
-      if (b["max_relative_regression"]) {
-        r.max_relative_regression = number(b["max_relative_regression"], rp + ".max_relative_regression");
-        if (*r.max_relative_regression < 0)
-          fail(b["max_relative_regression"], rp + ".max_relative_regression", "must not be negative");
-      }
-      if (b["confidence"]) {
-        r.confidence = number(b["confidence"], rp + ".confidence");
-        if (!(*r.confidence > 0.5 && *r.confidence < 1))
-          fail(b["confidence"], rp + ".confidence", "must be between 0.5 and 1 (exclusive)", "e.g. 0.95");
-        if (!r.needs_baseline())
-          fail(b["confidence"], rp + ".confidence", "confidence applies to max_regression or max_relative_regression",
-               "add a regression bound or remove confidence");
-      }
-      if (b["severity"]) r.warn_only = choice(b["severity"], rp + ".severity", {"fail", "warn"}) == "warn";
-      if (!r.min && !r.max && !r.needs_baseline())
-        fail(b, rp, "no bound given", "give min, max or max_regression");
-      if (r.min && r.max && *r.min > *r.max) fail(b, rp, "min is greater than max");
-      out.push_back(r);
-    }
-    return out;
-  }
-
- private:
-  std::string file_;
-};
 
 }  // namespace
 
@@ -186,36 +86,8 @@ Policy parse_policy(const std::string& text, const std::string& path, std::optio
 
 namespace {
 Policy parse_policy_tree(const std::string& text, const std::string& path, std::optional<Task> task_hint) {
-  Reader R(path);
-  YAML::Node root;
-  bool is_json = ends_with(path, ".json");
-  if (is_json) {
-    try {
-      root = from_json(nlohmann::json::parse(text));
-    } catch (const nlohmann::json::out_of_range& e) {
-      throw Error("invalid JSON: a number is out of range", path, "numbers must fit a double");
-    } catch (const nlohmann::json::parse_error& e) {
-      // Turn the byte offset into line and column.
-      std::size_t line = 1, col = 1;
-      for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-          ++line;
-          col = 1;
-        } else {
-          ++col;
-        }
-      }
-      throw Error("invalid JSON", path + ":" + std::to_string(line) + ":" + std::to_string(col),
-                  std::string(e.what()).substr(std::string(e.what()).find(':') + 2));
-    }
-  } else {
-    try {
-      root = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-      throw Error("invalid YAML: " + e.msg, path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1),
-                  "check indentation and quoting");
-    }
-  }
+  YamlReader R(path);
+  YAML::Node root = parse_config_text(text, path);
   if (!root.IsDefined() || root.IsNull()) throw Error("the policy is empty", path, "start with version: 1");
   Policy p;
   p.path = path;
@@ -244,12 +116,12 @@ Policy parse_policy_tree(const std::string& text, const std::string& path, std::
   if (root["threshold"]) p.threshold = R.number(root["threshold"], "threshold");
   if (root["positive_label"]) p.positive_label = R.string(root["positive_label"], "positive_label");
   auto names = metric_names(task);
-  if (root["metrics"]) p.metrics = R.rules(root["metrics"], "metrics", names, "metric", true);
+  if (root["metrics"]) p.metrics = rules(R, root["metrics"], "metrics", names, "metric", true);
   if (const auto& s = root["slices"]) {
     R.keys(s, "slices", {"columns", "min_size", "metrics"});
     if (s["columns"]) p.slice_columns = R.strings(s["columns"], "slices.columns");
     if (s["min_size"]) p.slice_min_size = R.integer(s["min_size"], "slices.min_size", 0, 1LL << 40);
-    if (s["metrics"]) p.slice_metrics = R.rules(s["metrics"], "slices.metrics", names, "metric", true);
+    if (s["metrics"]) p.slice_metrics = rules(R, s["metrics"], "slices.metrics", names, "metric", true);
   }
   if (const auto& s = root["statistics"]) {
     R.keys(s, "statistics", {"method", "bootstrap_samples", "seed", "on_inconclusive", "multiple_testing"});
@@ -276,7 +148,7 @@ Policy parse_policy_tree(const std::string& text, const std::string& path, std::
         p.fairness.reference_group.emplace_back(col, R.string(it->second, "fairness.reference_group." + col));
       }
     }
-    if (f["metrics"]) p.fairness.metrics = R.rules(f["metrics"], "fairness.metrics", fairness_metric_names(), "disparity", false);
+    if (f["metrics"]) p.fairness.metrics = rules(R, f["metrics"], "fairness.metrics", fairness_metric_names(), "disparity", false);
   }
   return p;
 }

@@ -44,7 +44,11 @@ const char* format_name(TableFormat f) {
 }
 
 bool Column::is_missing(std::size_t row) const {
-  return type == ColumnType::kNumber ? std::isnan(numbers[row]) : codes[row] == kMissingCode;
+  switch (type) {
+    case ColumnType::kNumber: return std::isnan(numbers[row]);
+    case ColumnType::kCategory: return codes[row] == kMissingCode;
+    default: return std::isnan(numbers[row]) && !is_text(row);
+  }
 }
 
 const Column* Table::find(std::string_view name) const {
@@ -70,12 +74,14 @@ void Table::filter_rows(const std::vector<std::uint8_t>& keep) {
   for (auto& c : columns) {
     if (!c.present) continue;
     std::size_t j = 0;
-    if (c.type == ColumnType::kNumber) {
+    if (c.type != ColumnType::kCategory) {
       for (std::size_t i = 0; i < c.numbers.size(); ++i)
         if (keep[i]) c.numbers[j++] = c.numbers[i];
       c.numbers.resize(j);
       c.numbers.shrink_to_fit();
-    } else {
+    }
+    if (!c.codes.empty()) {
+      j = 0;
       for (std::size_t i = 0; i < c.codes.size(); ++i)
         if (keep[i]) c.codes[j++] = c.codes[i];
       c.codes.resize(j);
@@ -408,6 +414,8 @@ struct PendingError {
 struct ChunkResult {
   std::int64_t lines = 0;  // physical lines in the chunk
   std::int64_t rows = 0;
+  std::vector<std::int64_t> n_numbers;      // kAuto
+  std::vector<std::uint8_t> integers_only;  // kAuto
   std::vector<std::vector<double>> numbers;
   std::vector<std::vector<std::uint32_t>> codes;
   std::vector<LocalDict> dicts;
@@ -450,9 +458,48 @@ struct Layout {
   std::string file;
 };
 
+bool integer_literal(std::string_view t) {
+  t = trim(t);
+  if (!t.empty() && (t.front() == '-' || t.front() == '+')) t.remove_prefix(1);
+  if (t.empty()) return false;
+  for (char ch : t)
+    if (ch < '0' || ch > '9') return false;
+  return true;
+}
+
+// kAuto: a number where the text is one (unless it came quoted from JSON), text otherwise.
+void store_auto(const Layout& L, ChunkResult& r, std::size_t s, std::string_view v, std::int64_t line, bool text) {
+  (void)L;
+  auto& nums = r.numbers[s];
+  auto& codes = r.codes[s];
+  if (!text && is_missing_marker(trim(v))) {
+    nums.push_back(std::numeric_limits<double>::quiet_NaN());
+    if (!codes.empty()) codes.push_back(kMissingCode);
+    if (r.missing[s]++ == 0) r.first_missing_line[s] = line;
+    return;
+  }
+  double x;
+  bool inf = false;
+  if (!text && (parse_number(v, &x, &inf) || inf)) {
+    if (inf) x = trim(v).front() == '-' ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+    nums.push_back(x);
+    if (!codes.empty()) codes.push_back(kMissingCode);
+    ++r.n_numbers[s];
+    if (r.integers_only[s] && !integer_literal(v)) r.integers_only[s] = 0;
+    return;
+  }
+  if (codes.empty()) codes.assign(nums.size(), kMissingCode);  // the first text value
+  nums.push_back(std::numeric_limits<double>::quiet_NaN());
+  codes.push_back(r.dicts[s].code(v, line));
+}
+
 void store_value(const Layout& L, ChunkResult& r, std::size_t s, std::string_view v,
                  std::int64_t line) {
   const ColumnSpec& spec = L.specs[s];
+  if (spec.type == ColumnType::kAuto) {
+    store_auto(L, r, s, v, line, false);
+    return;
+  }
   if (spec.type == ColumnType::kNumber) {
     double x;
     bool inf = false;
@@ -481,9 +528,8 @@ void store_value(const Layout& L, ChunkResult& r, std::size_t s, std::string_vie
 }
 
 void store_missing(const Layout& L, ChunkResult& r, std::size_t s, std::int64_t line) {
-  if (L.specs[s].type == ColumnType::kNumber)
-    r.numbers[s].push_back(std::numeric_limits<double>::quiet_NaN());
-  else
+  if (L.specs[s].type != ColumnType::kCategory) r.numbers[s].push_back(std::numeric_limits<double>::quiet_NaN());
+  if (L.specs[s].type != ColumnType::kNumber && (L.specs[s].type == ColumnType::kCategory || !r.codes[s].empty()))
     r.codes[s].push_back(kMissingCode);
   if (r.missing[s]++ == 0) r.first_missing_line[s] = line;
 }
@@ -496,6 +542,8 @@ void init_result(const Layout& L, ChunkResult& r) {
   r.missing.assign(n, 0);
   r.first_missing_line.assign(n, 0);
   r.seen.assign(n, 0);
+  r.n_numbers.assign(n, 0);
+  r.integers_only.assign(n, 1);
 }
 
 void parse_csv_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
@@ -602,7 +650,8 @@ void parse_jsonl_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
         case simdjson::ondemand::json_type::string: {
           std::string_view sv;
           if ((err = v.get_string().get(sv))) break;
-          store_value(L, r, si, sv, line);
+          if (L.specs[si].type == ColumnType::kAuto) store_auto(L, r, si, sv, line, true);
+          else store_value(L, r, si, sv, line);
           break;
         }
         case simdjson::ondemand::json_type::boolean: {
@@ -610,6 +659,8 @@ void parse_jsonl_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
           if ((err = v.get_bool().get(b))) break;
           if (L.specs[si].type == ColumnType::kNumber)
             store_value(L, r, si, b ? "1" : "0", line);
+          else if (L.specs[si].type == ColumnType::kAuto)
+            store_auto(L, r, si, b ? "true" : "false", line, true);
           else
             store_value(L, r, si, b ? "true" : "false", line);
           break;
@@ -663,8 +714,8 @@ class Merger {
   }
   void reserve(std::size_t rows) {
     for (auto& c : t_.columns) {
-      if (c.type == ColumnType::kNumber) c.numbers.reserve(rows);
-      else c.codes.reserve(rows);
+      if (c.type != ColumnType::kCategory) c.numbers.reserve(rows);
+      if (c.type == ColumnType::kCategory) c.codes.reserve(rows);
     }
   }
   void merge(ChunkResult& r) {
@@ -681,10 +732,19 @@ class Merger {
         if (col.missing == 0) col.first_missing_line = base_line_ + r.first_missing_line[s];
         col.missing += r.missing[s];
       }
-      if (col.type == ColumnType::kNumber) {
+      const std::size_t before = col.numbers.size();  // rows merged so far (kNumber, kAuto)
+      if (col.type != ColumnType::kCategory) {
         col.numbers.insert(col.numbers.end(), r.numbers[s].begin(), r.numbers[s].end());
         std::vector<double>().swap(r.numbers[s]);
-        continue;
+        if (col.type == ColumnType::kNumber) continue;
+        col.n_numbers += r.n_numbers[s];
+        col.integers_only = col.integers_only && r.integers_only[s];
+        // Text codes exist only once some chunk had text; pad the rows before and after.
+        if (r.codes[s].empty()) {
+          if (!col.codes.empty()) col.codes.resize(col.numbers.size(), kMissingCode);
+          continue;
+        }
+        if (col.codes.empty()) col.codes.assign(before, kMissingCode);
       }
       // Map the chunk's dictionary onto the table's.
       const auto& vals = r.dicts[s].values();

@@ -175,3 +175,30 @@ TEST(Table, StreamRowsDropsAColumnAndRequotes) {
   stream_rows(jpath, TableFormat::kAuto, {"label"}, [&](std::string_view s) { out += s; });
   EXPECT_EQ(out, "{\"a\":1}\n{\"a\":2}\n");
 }
+
+TEST(Table, AutoColumnsKeepNumbersAndTextApart) {
+  std::string csv = "v\n1\n2.5\nabc\nNA\n-7\n";  // (a blank line would be skipped, as pandas does)
+  ReadOptions small;
+  small.chunk_bytes = 4;  // text first appears in a later chunk than the numbers
+  for (const ReadOptions& opt : {ReadOptions{}, small}) {
+    Table t = read_table_buffer("a.csv", csv, TableFormat::kCsv, {{"v", ColumnType::kAuto, true}}, opt);
+    const Column& c = t.column("v");
+    ASSERT_EQ(t.rows, 5);
+    EXPECT_EQ(c.n_numbers, 3);
+    EXPECT_FALSE(c.integers_only);
+    EXPECT_EQ(c.missing, 1);
+    EXPECT_TRUE(c.is_text(2));
+    EXPECT_EQ(c.dictionary[c.codes[2]], "abc");
+    EXPECT_TRUE(c.is_missing(3));
+    EXPECT_FALSE(c.is_text(4));
+    EXPECT_EQ(c.numbers[4], -7);
+  }
+  // JSON strings stay text even when they look like numbers.
+  Table j = read_table_buffer("a.jsonl", "{\"v\": \"12\"}\n{\"v\": 12}\n{\"v\": true}\n", TableFormat::kJsonl,
+                              {{"v", ColumnType::kAuto, true}});
+  const Column& c = j.column("v");
+  EXPECT_TRUE(c.is_text(0));
+  EXPECT_FALSE(c.is_text(1));
+  EXPECT_TRUE(c.integers_only);
+  EXPECT_EQ(c.dictionary[c.codes[2]], "true");
+}

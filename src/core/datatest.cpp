@@ -1,0 +1,824 @@
+#include "mlgate/datatest.hpp"
+
+#include <re2/re2.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "mlgate/drift.hpp"
+#include "mlgate/error.hpp"
+#include "mlgate/io.hpp"
+#include "mlgate/metrics.hpp"
+#include "mlgate/parallel.hpp"
+#include "mlgate/predictions.hpp"
+#include "mlgate/text.hpp"
+#include "yaml_reader.hpp"
+
+namespace mlgate {
+
+const std::vector<std::string>& expectation_names() {
+  static const std::vector<std::string> names = {
+      "row_count_between", "columns_exist", "column_type",   "not_null",      "unique",
+      "in_set",            "between",       "match_regex",   "mean_between",  "stdev_between",
+      "quantile_between",  "no_drift",      "no_overlap_with_reference"};
+  return names;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The suite
+
+Suite parse_suite(const std::string& text, const std::string& path) {
+  YamlReader R(path);
+  YAML::Node root;
+  try {
+    root = parse_config_text(text, path);
+  } catch (const YAML::Exception& e) {
+    throw Error(e.msg, path, "check the suite's structure");
+  }
+  if (!root.IsDefined() || root.IsNull()) throw Error("the suite is empty", path, "start with version: 1");
+  Suite s;
+  s.path = path;
+  s.sha256 = sha256_hex(text);
+  try {
+    R.keys(root, "", {"version", "expectations"});
+    if (root["version"] && R.integer(root["version"], "version", 1, 1000) != 1)
+      R.fail(root["version"], "version", "unsupported suite version", "this mlgate reads version 1");
+    const YAML::Node list = root["expectations"];
+    if (!list || !list.IsSequence()) R.fail(root, "expectations", "expected a list of expectations");
+    std::size_t i = 0;
+    for (const auto& e : list) {
+      std::string at = "expectations[" + std::to_string(i++) + "]";
+      if (!e.IsMap()) R.fail(e, at, "an expectation is a mapping", "e.g. {expect: not_null, column: age}");
+      if (!e["expect"]) R.fail(e, at, "missing \"expect\"", "name the expectation, e.g. expect: not_null");
+      Expectation x;
+      x.where = R.at(e);
+      x.expect = R.choice(e["expect"], at + ".expect", expectation_names());
+      at += "(" + x.expect + ")";
+      std::vector<std::string> keys = {"expect", "severity"};
+      auto add = [&](std::initializer_list<const char*> more) {
+        for (const char* k : more) keys.emplace_back(k);
+      };
+      const std::string& k = x.expect;
+      if (k == "row_count_between") add({"min", "max"});
+      else if (k == "columns_exist" || k == "no_overlap_with_reference") add({"columns"});
+      else if (k == "column_type") add({"column", "columns", "type", "mostly"});
+      else if (k == "not_null" || k == "unique") add({"column", "columns", "mostly"});
+      else if (k == "in_set") add({"column", "columns", "values", "mostly"});
+      else if (k == "between") add({"column", "columns", "min", "max", "mostly"});
+      else if (k == "match_regex") add({"column", "columns", "regex", "mostly"});
+      else if (k == "mean_between" || k == "stdev_between") add({"column", "columns", "min", "max"});
+      else if (k == "quantile_between") add({"column", "columns", "quantile", "min", "max"});
+      else if (k == "no_drift") add({"column", "columns", "method", "threshold"});
+      R.keys(e, at, keys);
+      if (e["column"]) x.columns.push_back(R.string(e["column"], at + ".column"));
+      if (e["columns"]) {
+        if (e["columns"].IsScalar() && e["columns"].Scalar() == "*") x.columns = {"*"};
+        else
+          for (const auto& c : R.strings(e["columns"], at + ".columns")) x.columns.push_back(c);
+      }
+      if (e["min"]) x.min = R.number(e["min"], at + ".min");
+      if (e["max"]) x.max = R.number(e["max"], at + ".max");
+      if (x.min && x.max && *x.min > *x.max) R.fail(e, at, "min is greater than max");
+      if (e["mostly"]) {
+        x.mostly = R.number(e["mostly"], at + ".mostly");
+        if (!(*x.mostly >= 0 && *x.mostly <= 1)) R.fail(e["mostly"], at + ".mostly", "must be between 0 and 1");
+      }
+      if (e["type"]) x.type = R.choice(e["type"], at + ".type", {"integer", "number", "string", "boolean"});
+      if (e["values"]) x.values = R.strings(e["values"], at + ".values");
+      if (e["regex"]) {
+        x.regex = R.string(e["regex"], at + ".regex");
+        RE2 re(x.regex, RE2::Quiet);
+        if (!re.ok())
+          R.fail(e["regex"], at + ".regex", "invalid regex: " + re.error(),
+                 "RE2 syntax: no backreferences or lookaround (matching stays linear in time)");
+      }
+      if (e["quantile"]) {
+        x.quantile = R.number(e["quantile"], at + ".quantile");
+        if (!(*x.quantile >= 0 && *x.quantile <= 1)) R.fail(e["quantile"], at + ".quantile", "must be between 0 and 1");
+      }
+      if (e["method"])
+        x.method = R.choice(e["method"], at + ".method", {"auto", "ks", "psi", "chi2", "jensenshannon", "wasserstein"});
+      if (e["threshold"]) x.threshold = R.number(e["threshold"], at + ".threshold");
+      if (e["severity"]) x.warn_only = R.choice(e["severity"], at + ".severity", {"fail", "warn"}) == "warn";
+      // What each expectation needs.
+      bool per_column = k != "row_count_between" && k != "columns_exist" && k != "no_overlap_with_reference";
+      if ((per_column || k == "columns_exist" || k == "no_overlap_with_reference") && x.columns.empty())
+        R.fail(e, at, "no column given", "add column: NAME (or columns: [...])");
+      if (k == "column_type" && x.type.empty()) R.fail(e, at, "no type given", "type: integer, number, string or boolean");
+      if (k == "in_set" && x.values.empty()) R.fail(e, at, "no values given", "values: [a, b, c]");
+      if (k == "match_regex" && !e["regex"]) R.fail(e, at, "no regex given");
+      if (k == "quantile_between" && !x.quantile) R.fail(e, at, "no quantile given", "quantile: 0.5");
+      if ((k == "row_count_between" || k == "between" || k == "mean_between" || k == "stdev_between" ||
+           k == "quantile_between") &&
+          !x.min && !x.max)
+        R.fail(e, at, "no bound given", "give min, max or both");
+      if (x.columns.size() == 1 && x.columns[0] == "*" && k != "no_drift")
+        R.fail(e, at, "\"*\" applies to no_drift only", "list the columns");
+      s.expectations.push_back(std::move(x));
+    }
+  } catch (const YAML::Exception& ex) {
+    throw Error(ex.msg, path + ":" + std::to_string(ex.mark.line + 1) + ":" + std::to_string(ex.mark.column + 1),
+                "check the suite's structure");
+  }
+  return s;
+}
+
+Suite load_suite(const std::string& path) { return parse_suite(read_file(path), path); }
+
+Table read_all_columns(const std::string& path, TableFormat format) {
+  ReadOptions ho;
+  ho.format = format;
+  ho.header_only = true;
+  Table head = read_table(path, {}, ho);
+  std::vector<ColumnSpec> specs;
+  for (const auto& h : head.header) specs.push_back({h, ColumnType::kAuto, false});
+  ReadOptions ro;
+  ro.format = format;
+  return read_table(path, specs, ro);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Column views: values as numbers or text, and what is derived from them once.
+
+namespace {
+
+bool is_bool_word(const std::string& s) {
+  std::string l;
+  for (char c : s) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return l == "true" || l == "false";
+}
+
+struct ColumnData {
+  const Column* col = nullptr;
+  std::size_t rows = 0;
+  std::int64_t missing = 0, numbers = 0, texts = 0;
+  std::vector<double> sorted;  // the numbers, ascending
+  bool has_text() const { return texts > 0; }
+  bool has_numbers() const { return numbers > 0; }
+
+  bool missing_at(std::size_t i) const { return col->is_missing(i); }
+  bool text_at(std::size_t i) const { return col->is_text(i); }
+  const std::string& text(std::size_t i) const { return col->dictionary[col->codes[i]]; }
+  double number(std::size_t i) const { return col->numbers[i]; }
+  // A value as one canonical string: numbers formatted the shortest way.
+  std::string canonical(std::size_t i) const {
+    if (text_at(i)) return text(i);
+    return format_number(number(i) == 0 ? 0.0 : number(i));
+  }
+  ojson json_value(std::size_t i) const {
+    if (missing_at(i)) return nullptr;
+    if (text_at(i)) return text(i);
+    return std::isfinite(number(i)) ? ojson(number(i)) : ojson(format_number(number(i)));
+  }
+  std::string observed_type() const {
+    if (numbers + texts == 0) return "null";
+    if (texts == 0) return col->integers_only ? "integer" : "number";
+    if (numbers > 0) return "mixed";
+    for (const auto& d : col->dictionary)
+      if (!is_bool_word(d)) return "string";
+    return "boolean";
+  }
+};
+
+ColumnData column_data(const Column& c, bool sort) {
+  ColumnData d;
+  d.col = &c;
+  d.rows = c.size();
+  d.missing = c.missing;
+  d.numbers = c.n_numbers;
+  d.texts = static_cast<std::int64_t>(d.rows) - d.missing - d.numbers;
+  if (sort) {
+    d.sorted.reserve(static_cast<std::size_t>(d.numbers));
+    for (std::size_t i = 0; i < d.rows; ++i)
+      if (!std::isnan(c.numbers[i])) d.sorted.push_back(c.numbers[i]);
+    std::vector<std::uint64_t> keys(d.sorted.size()), tmp(d.sorted.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) keys[i] = sort_key(d.sorted[i]);
+    sort_keys(keys.data(), tmp.data(), keys.size(), 1);
+    for (std::size_t i = 0; i < keys.size(); ++i) d.sorted[i] = from_sort_key(keys[i]);
+  }
+  return d;
+}
+
+std::string check_id(const Expectation& x, const std::string& column) {
+  return column.empty() ? x.expect : x.expect + "." + column;
+}
+
+Check base_check(const Expectation& x, const std::string& column, const std::string& title) {
+  Check c;
+  c.id = check_id(x, column);
+  c.title = title;
+  c.status = Status::kPass;
+  if (!column.empty()) c.extra["column"] = column;
+  return c;
+}
+
+void fail_or_warn(Check& c, const Expectation& x) { c.status = x.warn_only ? Status::kWarn : Status::kFail; }
+
+std::string bounds_text(const Expectation& x) {
+  if (x.min && x.max) return "between " + format_short(*x.min, 6) + " and " + format_short(*x.max, 6);
+  if (x.min) return "at least " + format_short(*x.min, 6);
+  return "at most " + format_short(*x.max, 6);
+}
+
+bool within(const Expectation& x, double v) { return (!x.min || v >= *x.min) && (!x.max || v <= *x.max); }
+
+// Great Expectations' "mostly": the share of non-null values that meet the expectation.
+struct Tally {
+  std::int64_t considered = 0, unexpected = 0;
+  ojson examples = ojson::array();
+  void miss(const ojson& v) {
+    ++unexpected;
+    if (examples.size() < 20) examples.push_back(v);
+  }
+};
+
+void finish_mostly(Check& c, const Expectation& x, const Tally& t, const std::string& what) {
+  double share = t.considered ? static_cast<double>(t.unexpected) / static_cast<double>(t.considered) : 0.0;
+  double need = x.mostly.value_or(1.0);
+  c.extra["unexpected_count"] = t.unexpected;
+  c.extra["unexpected_share"] = share;
+  c.extra["unexpected_examples"] = t.examples;
+  if (x.mostly) c.extra["mostly"] = *x.mostly;
+  c.value = 1 - share;
+  c.threshold = need;
+  bool ok = t.considered == 0 || 1 - share >= need;
+  if (!ok) fail_or_warn(c, x);
+  c.message = std::to_string(t.unexpected) + " of " + std::to_string(t.considered) + " values " + what +
+              (x.mostly ? " (" + format_short(100 * (1 - share), 6) + "% meet it; mostly " + format_short(need, 6) + ")"
+                        : "");
+  if (t.considered == 0) c.message = "no non-null values to check";
+}
+
+struct Context {
+  const Table& data;
+  const Table* ref;
+  std::map<std::string, ColumnData> cols, ref_cols;
+};
+
+const ColumnData* find_column(Context& ctx, const std::string& name, Check& c, bool reference = false) {
+  auto& m = reference ? ctx.ref_cols : ctx.cols;
+  auto it = m.find(name);
+  if (it != m.end()) return &it->second;
+  const Table& t = reference ? *ctx.ref : ctx.data;
+  std::string best = closest_name(name, t.header);
+  c.status = Status::kError;
+  c.message = "column " + quote(name) + " is not in " + (reference ? "the reference " : "") + t.path +
+              (best.empty() ? "" : " (did you mean " + quote(best) + "?)");
+  return nullptr;
+}
+
+void check_column(const Expectation& x, const std::string& name, Context& ctx, Check& c) {
+  const ColumnData* d = find_column(ctx, name, c);
+  if (!d) return;
+  const std::string& k = x.expect;
+  Tally t;
+  if (k == "not_null") {
+    t.considered = static_cast<std::int64_t>(d->rows);
+    for (std::size_t i = 0; i < d->rows; ++i)
+      if (d->missing_at(i)) {
+        ++t.unexpected;
+        if (t.examples.size() < 20) t.examples.push_back(static_cast<std::int64_t>(i) + 1);  // row numbers
+      }
+    finish_mostly(c, x, t, "are null");
+    c.extra["examples_are_rows"] = true;
+    return;
+  }
+  if (k == "column_type") {
+    c.extra["observed_type"] = d->observed_type();
+    for (std::size_t i = 0; i < d->rows; ++i) {
+      if (d->missing_at(i)) continue;
+      ++t.considered;
+      bool ok;
+      if (x.type == "number") ok = !d->text_at(i);
+      else if (x.type == "integer") ok = !d->text_at(i) && std::floor(d->number(i)) == d->number(i) && std::isfinite(d->number(i));
+      else if (x.type == "boolean") ok = d->text_at(i) && is_bool_word(d->text(i));
+      else ok = d->text_at(i);
+      if (!ok) t.miss(d->json_value(i));
+    }
+    finish_mostly(c, x, t, "are not of type " + x.type);
+    return;
+  }
+  if (k == "unique") {
+    std::unordered_map<std::string, std::int64_t> counts;
+    counts.reserve(d->rows);
+    for (std::size_t i = 0; i < d->rows; ++i)
+      if (!d->missing_at(i)) ++counts[d->canonical(i)];
+    for (std::size_t i = 0; i < d->rows; ++i) {
+      if (d->missing_at(i)) continue;
+      ++t.considered;
+      if (counts[d->canonical(i)] > 1) t.miss(d->json_value(i));
+    }
+    finish_mostly(c, x, t, "are duplicated");
+    return;
+  }
+  if (k == "in_set") {
+    std::unordered_set<std::string> allowed;
+    for (const auto& v : x.values) allowed.insert(canonical_class(v));
+    for (std::size_t i = 0; i < d->rows; ++i) {
+      if (d->missing_at(i)) continue;
+      ++t.considered;
+      if (!allowed.count(d->canonical(i))) t.miss(d->json_value(i));
+    }
+    finish_mostly(c, x, t, "are outside the set");
+    return;
+  }
+  if (k == "between") {
+    for (std::size_t i = 0; i < d->rows; ++i) {
+      if (d->missing_at(i)) continue;
+      ++t.considered;
+      if (d->text_at(i) || !within(x, d->number(i))) t.miss(d->json_value(i));
+    }
+    finish_mostly(c, x, t, "are not " + bounds_text(x));
+    return;
+  }
+  if (k == "match_regex") {
+    RE2 re(x.regex, RE2::Quiet);
+    for (std::size_t i = 0; i < d->rows; ++i) {
+      if (d->missing_at(i)) continue;
+      ++t.considered;
+      if (!RE2::PartialMatch(d->canonical(i), re)) t.miss(d->json_value(i));
+    }
+    finish_mostly(c, x, t, "do not match " + quote(x.regex));
+    return;
+  }
+  // Statistics of the numbers.
+  if (d->has_text()) {
+    c.status = Status::kError;
+    c.message = "column " + quote(name) + " holds text values (" + d->observed_type() + "), so its " +
+                (k == "mean_between" ? "mean" : k == "stdev_between" ? "standard deviation" : "quantile") +
+                " is undefined";
+    return;
+  }
+  if (d->sorted.empty()) {
+    c.status = Status::kError;
+    c.message = "column " + quote(name) + " has no values";
+    return;
+  }
+  double v;
+  if (k == "mean_between" || k == "stdev_between") {
+    AccurateSum s;
+    for (double y : d->sorted) s.add(y);
+    double mean = s.value() / static_cast<double>(d->sorted.size());
+    v = mean;
+    if (k == "stdev_between") {
+      if (d->sorted.size() < 2) {
+        c.status = Status::kError;
+        c.message = "the standard deviation needs two values";
+        return;
+      }
+      AccurateSum ss;
+      for (double y : d->sorted) ss.add((y - mean) * (y - mean));
+      v = std::sqrt(ss.value() / static_cast<double>(d->sorted.size() - 1));
+    }
+  } else {
+    v = sorted_quantile(d->sorted, *x.quantile);
+    c.extra["quantile"] = *x.quantile;
+  }
+  c.value = v;
+  c.extra["min"] = x.min ? ojson(*x.min) : ojson(nullptr);
+  c.extra["max"] = x.max ? ojson(*x.max) : ojson(nullptr);
+  bool ok = within(x, v);
+  if (!ok) fail_or_warn(c, x);
+  c.message = std::string(k == "mean_between" ? "mean" : k == "stdev_between" ? "standard deviation" : "quantile") +
+              " is " + format_short(v, 6) + (ok ? ", " : ", not ") + bounds_text(x);
+}
+
+// Counts per category (canonical text) of a column's non-null values.
+std::map<std::string, double> category_counts(const ColumnData& d) {
+  std::map<std::string, double> m;
+  for (std::size_t i = 0; i < d.rows; ++i)
+    if (!d.missing_at(i)) m[d.canonical(i)] += 1;
+  return m;
+}
+
+struct DriftOutcome {
+  bool drift = false, computed = false;
+};
+
+DriftOutcome check_drift(const Expectation& x, const std::string& name, Context& ctx, Check& c,
+                         std::vector<Check>& extra_checks) {
+  DriftOutcome out;
+  if (!ctx.ref) {
+    c.status = Status::kError;
+    c.message = "no_drift needs --reference";
+    return out;
+  }
+  const ColumnData* cur = find_column(ctx, name, c);
+  if (!cur) return out;
+  const ColumnData* ref = find_column(ctx, name, c, true);
+  if (!ref) return out;
+  const bool numeric = !cur->has_text() && !ref->has_text() && ref->has_numbers();
+  auto cur_cat = numeric ? std::map<std::string, double>{} : category_counts(*cur);
+  auto ref_cat = numeric ? std::map<std::string, double>{} : category_counts(*ref);
+  std::size_t distinct;
+  if (numeric) {
+    std::vector<double> all;
+    std::merge(ref->sorted.begin(), ref->sorted.end(), cur->sorted.begin(), cur->sorted.end(), std::back_inserter(all));
+    distinct = static_cast<std::size_t>(std::unique(all.begin(), all.end()) - all.begin());
+  } else {
+    std::set<std::string> u;
+    for (const auto& kv : ref_cat) u.insert(kv.first);
+    for (const auto& kv : cur_cat) u.insert(kv.first);
+    distinct = u.size();
+  }
+  std::string method = x.method;
+  if (method == "auto") {
+    // Evidently's choice: small references get tests, large ones distances.
+    bool small = ctx.ref->rows <= 1000;
+    if (numeric && distinct > 5) method = small ? "ks" : "wasserstein";
+    else method = small ? "chi2" : "jensenshannon";
+  }
+  if (!numeric && (method == "ks" || method == "wasserstein")) {
+    c.status = Status::kError;
+    c.message = method + " needs numbers, but column " + quote(name) + " holds text";
+    return out;
+  }
+  const double threshold = x.threshold.value_or(default_drift_threshold(method));
+  c.method = method;
+  c.threshold = threshold;
+  const std::size_t n_ref = numeric ? ref->sorted.size() : static_cast<std::size_t>(ref->rows - ref->missing);
+  const std::size_t n_cur = numeric ? cur->sorted.size() : static_cast<std::size_t>(cur->rows - cur->missing);
+  c.extra["n_reference"] = n_ref;
+  c.extra["n_current"] = n_cur;
+  if (n_ref == 0 || n_cur == 0) {
+    c.status = Status::kError;
+    c.message = std::string("no non-null values in the ") + (n_ref == 0 ? "reference" : "current data") + " to compare";
+    return out;
+  }
+  double stat = 0;
+  std::optional<double> p;
+  if (!numeric) {
+    // A category unseen in the reference is its own failure.
+    Tally t;
+    std::int64_t unseen_rows = 0;
+    for (const auto& [k, n] : cur_cat)
+      if (!ref_cat.count(k)) {
+        unseen_rows += static_cast<std::int64_t>(n);
+        if (t.examples.size() < 20) t.examples.push_back(k);
+      }
+    if (unseen_rows > 0) {
+      Check u = base_check(x, name, name + " has no categories unseen in the reference");
+      u.id = c.id + ".unseen";
+      t.unexpected = unseen_rows;
+      t.considered = static_cast<std::int64_t>(n_cur);
+      u.extra["unexpected_count"] = unseen_rows;
+      u.extra["unexpected_share"] = static_cast<double>(unseen_rows) / static_cast<double>(n_cur);
+      u.extra["unexpected_examples"] = t.examples;
+      fail_or_warn(u, x);
+      u.message = std::to_string(t.examples.size()) + " categor" + (t.examples.size() == 1 ? "y" : "ies") +
+                  " in " + std::to_string(unseen_rows) + " rows never appear in the reference";
+      extra_checks.push_back(std::move(u));
+    }
+  }
+  if (method == "ks") {
+    KsResult r = ks_2samp(ref->sorted, cur->sorted);
+    stat = r.statistic;
+    p = r.p_value;
+  } else if (method == "wasserstein") {
+    AccurateSum s;
+    for (double y : ref->sorted) s.add(y);
+    double mean = s.value() / static_cast<double>(n_ref);
+    AccurateSum ss;
+    for (double y : ref->sorted) ss.add((y - mean) * (y - mean));
+    double sd = std::sqrt(ss.value() / static_cast<double>(n_ref));
+    c.extra["reference_std"] = sd;
+    // A constant reference is scaled by 0.001, as Evidently does.
+    stat = wasserstein(ref->sorted, cur->sorted) / std::max(sd, 0.001);
+  } else if (method == "psi" || method == "jensenshannon") {
+    std::vector<double> rc, cc;
+    if (numeric) {
+      auto edges = decile_edges(ref->sorted);
+      rc = bin_counts(ref->sorted, edges);
+      cc = bin_counts(cur->sorted, edges);
+      c.extra["bin_edges"] = edges;
+    } else {
+      std::set<std::string> u;
+      for (const auto& kv : ref_cat) u.insert(kv.first);
+      for (const auto& kv : cur_cat) u.insert(kv.first);
+      for (const auto& k : u) {
+        rc.push_back(ref_cat.count(k) ? ref_cat.at(k) : 0.0);
+        cc.push_back(cur_cat.count(k) ? cur_cat.at(k) : 0.0);
+      }
+    }
+    stat = method == "psi" ? psi(rc, cc) : jensenshannon(rc, cc);
+  } else {  // chi2: current counts against the reference's shares, over the reference's categories
+    std::map<std::string, double> rcat = numeric ? std::map<std::string, double>{} : ref_cat;
+    std::map<std::string, double> ccat = numeric ? std::map<std::string, double>{} : cur_cat;
+    if (numeric) {
+      for (double y : ref->sorted) rcat[format_number(y)] += 1;
+      for (double y : cur->sorted) ccat[format_number(y)] += 1;
+    }
+    double seen = 0;
+    for (const auto& [k, n] : ccat)
+      if (rcat.count(k)) seen += n;
+    std::vector<double> obs, exp;
+    for (const auto& [k, n] : rcat) {
+      obs.push_back(ccat.count(k) ? ccat.at(k) : 0.0);
+      exp.push_back(n / static_cast<double>(n_ref) * seen);
+    }
+    if (obs.size() < 2) {
+      c.status = Status::kError;
+      c.message = "chi2 needs at least two categories in the reference";
+      return out;
+    }
+    ChiSquare r = chisquare(obs, exp);
+    stat = r.statistic;
+    p = r.p_value;
+    c.extra["df"] = r.df;
+  }
+  c.value = stat;
+  c.p_value = p;
+  c.extra["statistic"] = stat;
+  out.computed = true;
+  out.drift = is_drift(method, stat, p, threshold);
+  c.extra["drift"] = out.drift;
+  if (out.drift) fail_or_warn(c, x);
+  std::string measure = p ? method + " p-value " + format_short(*p, 4) + (out.drift ? " < " : " >= ") + format_short(threshold, 4)
+                          : method + " " + format_short(stat, 4) + (out.drift ? " >= " : " < ") + format_short(threshold, 4);
+  c.message = std::string(out.drift ? "drift" : "no drift") + " (" + measure + ")";
+  return out;
+}
+
+}  // namespace
+
+ResultDoc run_suite(const Suite& suite, const Table& data, const Table* reference) {
+  Context ctx{data, reference, {}, {}};
+  // Columns the suite touches, with sorted numbers where statistics need them.
+  std::set<std::string> used, used_ref, needs_sort;
+  for (const auto& x : suite.expectations) {
+    std::vector<std::string> cols = x.columns;
+    if (cols.size() == 1 && cols[0] == "*" && reference) cols = reference->header;
+    for (const auto& c : cols) {
+      used.insert(c);
+      if (x.expect == "no_drift" || x.expect == "no_overlap_with_reference") used_ref.insert(c);
+      if (x.expect == "no_drift" || x.expect == "quantile_between" || x.expect == "mean_between" ||
+          x.expect == "stdev_between")
+        needs_sort.insert(c);
+    }
+  }
+  std::vector<std::pair<bool, std::string>> jobs;
+  for (const auto& c : used)
+    if (data.find(c)) jobs.emplace_back(false, c);
+  if (reference)
+    for (const auto& c : used_ref)
+      if (reference->find(c)) jobs.emplace_back(true, c);
+  std::vector<ColumnData> built(jobs.size());
+  parallel_for(jobs.size(), [&](std::size_t j) {
+    const Table& t = jobs[j].first ? *reference : data;
+    built[j] = column_data(*t.find(jobs[j].second), needs_sort.count(jobs[j].second) > 0);
+  });
+  for (std::size_t j = 0; j < jobs.size(); ++j) (jobs[j].first ? ctx.ref_cols : ctx.cols)[jobs[j].second] = std::move(built[j]);
+
+  // One task per (expectation, column), evaluated side by side, reported in suite order.
+  struct Task {
+    const Expectation* x;
+    std::string column;
+  };
+  std::vector<Task> tasks;
+  for (const auto& x : suite.expectations) {
+    bool per_column = x.expect != "row_count_between" && x.expect != "columns_exist" &&
+                      x.expect != "no_overlap_with_reference";
+    if (!per_column) {
+      tasks.push_back({&x, ""});
+      continue;
+    }
+    std::vector<std::string> cols = x.columns;
+    if (cols.size() == 1 && cols[0] == "*") cols = reference ? reference->header : data.header;
+    for (const auto& c : cols) tasks.push_back({&x, c});
+  }
+  std::vector<Check> checks(tasks.size());
+  std::vector<std::vector<Check>> extra(tasks.size());
+  std::vector<DriftOutcome> drift(tasks.size());
+  parallel_for(tasks.size(), [&](std::size_t ti) {
+    const Expectation& x = *tasks[ti].x;
+    const std::string& col = tasks[ti].column;
+    Check& c = checks[ti];
+    const std::string& k = x.expect;
+    if (k == "row_count_between") {
+      c = base_check(x, "", "row count is " + bounds_text(x));
+      c.value = static_cast<double>(data.rows);
+      bool ok = within(x, static_cast<double>(data.rows));
+      if (!ok) fail_or_warn(c, x);
+      c.message = std::to_string(data.rows) + " rows" + (ok ? "" : ", not " + bounds_text(x));
+    } else if (k == "columns_exist") {
+      c = base_check(x, "", "columns exist");
+      Tally t;
+      for (const auto& name : x.columns) {
+        ++t.considered;
+        if (std::find(data.header.begin(), data.header.end(), name) == data.header.end()) t.miss(name);
+      }
+      c.extra["unexpected_count"] = t.unexpected;
+      c.extra["unexpected_examples"] = t.examples;
+      if (t.unexpected) fail_or_warn(c, x);
+      c.message = t.unexpected ? std::to_string(t.unexpected) + " of " + std::to_string(t.considered) + " columns are missing"
+                               : "all " + std::to_string(t.considered) + " columns exist";
+    } else if (k == "no_overlap_with_reference") {
+      std::string joined;
+      for (const auto& n : x.columns) joined += (joined.empty() ? "" : "+") + n;
+      c = base_check(x, "", "no rows shared with the reference by " + joined);
+      c.id = x.expect + "." + joined;
+      c.extra["columns"] = x.columns;
+      if (!reference) {
+        c.status = Status::kError;
+        c.message = "no_overlap_with_reference needs --reference";
+        return;
+      }
+      std::vector<const ColumnData*> cur, ref;
+      for (const auto& n : x.columns) {
+        const ColumnData* a = find_column(ctx, n, c);
+        const ColumnData* b = a ? find_column(ctx, n, c, true) : nullptr;
+        if (!a || !b) return;
+        cur.push_back(a);
+        ref.push_back(b);
+      }
+      auto key = [](const std::vector<const ColumnData*>& cs, std::size_t i) {
+        std::string s;
+        for (const auto* d : cs) {
+          s += d->missing_at(i) ? std::string("\x01") : d->canonical(i);
+          s += '\x1f';
+        }
+        return s;
+      };
+      std::unordered_set<std::string> keys;
+      keys.reserve(reference->rows);
+      for (std::size_t i = 0; i < static_cast<std::size_t>(reference->rows); ++i) keys.insert(key(ref, i));
+      Tally t;
+      for (std::size_t i = 0; i < static_cast<std::size_t>(data.rows); ++i) {
+        ++t.considered;
+        if (keys.count(key(cur, i))) {
+          ojson ex = ojson::object();
+          for (std::size_t j = 0; j < cur.size(); ++j) ex[x.columns[j]] = cur[j]->json_value(i);
+          t.miss(ex);
+        }
+      }
+      finish_mostly(c, x, t, "are also in the reference");
+    } else if (k == "no_drift") {
+      c = base_check(x, col, col + " does not drift from the reference");
+      drift[ti] = check_drift(x, col, ctx, c, extra[ti]);
+    } else {
+      std::string title = col + " " + k;
+      if (k == "not_null") title = col + " is not null";
+      else if (k == "unique") title = col + " is unique";
+      else if (k == "column_type") title = col + " is of type " + x.type;
+      else if (k == "in_set") title = col + " is in the set";
+      else if (k == "between") title = col + " is " + bounds_text(x);
+      else if (k == "match_regex") title = col + " matches " + x.regex;
+      else if (k == "mean_between") title = "mean of " + col + " is " + bounds_text(x);
+      else if (k == "stdev_between") title = "standard deviation of " + col + " is " + bounds_text(x);
+      else if (k == "quantile_between") title = "quantile " + format_short(*x.quantile, 4) + " of " + col + " is " + bounds_text(x);
+      if (x.mostly) title += " (mostly " + format_short(*x.mostly, 6) + ")";
+      c = base_check(x, col, title);
+      check_column(x, col, ctx, c);
+    }
+  });
+
+  ResultDoc doc;
+  doc.tool = "mlgate-datatest";
+  doc.version = MLGATE_VERSION;
+  std::map<std::string, int> seen_ids;
+  std::size_t drift_cols = 0, drifted = 0;
+  for (std::size_t ti = 0; ti < tasks.size(); ++ti) {
+    auto add = [&](Check c) {
+      int n = ++seen_ids[c.id];
+      if (n > 1) c.id += "#" + std::to_string(n);  // the same expectation twice: ids stay unique
+      doc.checks.push_back(std::move(c));
+    };
+    add(std::move(checks[ti]));
+    for (auto& e : extra[ti]) add(std::move(e));
+    if (drift[ti].computed) {
+      ++drift_cols;
+      drifted += drift[ti].drift;
+    }
+  }
+  doc.extra["drift"] = {{"columns", drift_cols},
+                        {"drifted", drifted},
+                        {"share", drift_cols ? ojson(static_cast<double>(drifted) / static_cast<double>(drift_cols)) : ojson(nullptr)}};
+  doc.metrics["rows"] = data.rows;
+  doc.metrics["columns"] = data.header.size();
+  if (reference) doc.metrics["reference_rows"] = reference->rows;
+  return doc;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+std::string infer_suite(const Table& ref) {
+  YAML::Emitter out;
+  out << YAML::Comment("Inferred by mlgate-datatest --infer-suite from " + ref.path + " (" + std::to_string(ref.rows) +
+                       " rows). Review before use.");
+  out << YAML::BeginMap << YAML::Key << "version" << YAML::Value << 1;
+  out << YAML::Key << "expectations" << YAML::Value << YAML::BeginSeq;
+  auto flow = [&](const std::function<void()>& body) {
+    out << YAML::Flow << YAML::BeginMap;
+    body();
+    out << YAML::EndMap;
+  };
+  const auto n = static_cast<double>(ref.rows);
+  auto num = [](double v) { return format_number(v); };  // the shortest text that reads back the same
+  std::vector<std::string> drift_columns;
+  flow([&] {
+    out << YAML::Key << "expect" << YAML::Value << "row_count_between";
+    out << YAML::Key << "min" << YAML::Value << static_cast<std::int64_t>(std::floor(n * 0.5));
+    out << YAML::Key << "max" << YAML::Value << static_cast<std::int64_t>(std::ceil(n * 2));
+  });
+  flow([&] {
+    out << YAML::Key << "expect" << YAML::Value << "columns_exist";
+    out << YAML::Key << "columns" << YAML::Value << YAML::Flow << ref.header;
+  });
+  for (const auto& name : ref.header) {
+    const Column* col = ref.find(name);
+    if (!col) continue;
+    ColumnData d = column_data(*col, true);
+    std::string type = d.observed_type();
+    if (type == "null") continue;
+    if (type != "mixed")
+      flow([&] {
+        out << YAML::Key << "expect" << YAML::Value << "column_type" << YAML::Key << "column" << YAML::Value << name;
+        out << YAML::Key << "type" << YAML::Value << type;
+      });
+    // Null rate with a margin: the share of non-null values, less one point.
+    double non_null = 1 - static_cast<double>(d.missing) / n;
+    flow([&] {
+      out << YAML::Key << "expect" << YAML::Value << "not_null" << YAML::Key << "column" << YAML::Value << name;
+      out << YAML::Key << "mostly" << YAML::Value << num(std::max(0.0, std::floor((non_null - 0.01) * 1e4) / 1e4));
+    });
+    if (type == "integer" || type == "number") {
+      double lo = d.sorted.front(), hi = d.sorted.back(), pad = (hi - lo) * 0.1;
+      if (type == "integer") {
+        lo = std::floor(lo - pad);
+        hi = std::ceil(hi + pad);
+      } else {
+        lo -= pad;
+        hi += pad;
+      }
+      flow([&] {
+        out << YAML::Key << "expect" << YAML::Value << "between" << YAML::Key << "column" << YAML::Value << name;
+        out << YAML::Key << "min" << YAML::Value << num(lo) << YAML::Key << "max" << YAML::Value << num(hi);
+      });
+    }
+    auto counts = category_counts(d);
+    if (type == "string" || type == "boolean") {
+      if (counts.size() <= 20 && counts.size() * 2 <= static_cast<std::size_t>(n))
+        flow([&] {
+          out << YAML::Key << "expect" << YAML::Value << "in_set" << YAML::Key << "column" << YAML::Value << name;
+          out << YAML::Key << "values" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+          for (const auto& kv : counts) out << kv.first;
+          out << YAML::EndSeq;
+        });
+    }
+    const bool all_distinct = d.missing == 0 && counts.size() == static_cast<std::size_t>(ref.rows);
+    if ((type == "string" || type == "integer") && n >= 10 && all_distinct)
+      flow([&] {
+        out << YAML::Key << "expect" << YAML::Value << "unique" << YAML::Key << "column" << YAML::Value << name;
+      });
+    // Identifiers and free text do not drift in any useful sense: keep numbers and categories.
+    bool categorical = counts.size() * 2 <= static_cast<std::size_t>(n);
+    if ((type == "integer" || type == "number") ? !all_distinct || type == "number" : categorical)
+      drift_columns.push_back(name);
+  }
+  if (!drift_columns.empty())
+    flow([&] {
+      out << YAML::Key << "expect" << YAML::Value << "no_drift" << YAML::Key << "columns" << YAML::Value << YAML::Flow
+          << drift_columns;
+      out << YAML::Key << "method" << YAML::Value << "auto";
+    });
+  out << YAML::EndSeq << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+int run_datatest(const DatatestOptions& o) {
+  if (!o.infer_suite.empty()) {
+    if (o.reference.empty()) throw Error("--infer-suite needs --reference", "flags", "the suite is learned from the reference");
+    Table ref = read_all_columns(o.reference, o.format);
+    std::string yaml = infer_suite(ref);
+    write_file_atomic(o.infer_suite, yaml);
+    std::fprintf(stderr, "mlgate-datatest: wrote a suite inferred from %s (%lld rows) to %s\n", o.reference.c_str(),
+                 static_cast<long long>(ref.rows), o.infer_suite.c_str());
+    return 0;
+  }
+  if (o.data.empty() || o.suite.empty()) throw Error("give --data and --suite (or --reference with --infer-suite)", "flags", "see --help");
+  Suite suite = load_suite(o.suite);
+  Table data = read_all_columns(o.data, o.format);
+  std::optional<Table> ref;
+  if (!o.reference.empty()) ref = read_all_columns(o.reference, o.format);
+  ResultDoc doc = run_suite(suite, data, ref ? &*ref : nullptr);
+  doc.inputs["data"] = {{"path", o.data}, {"sha256", data.sha256}, {"rows", data.rows}};
+  doc.inputs["reference"] = ref ? ojson({{"path", o.reference}, {"sha256", ref->sha256}, {"rows", ref->rows}}) : ojson(nullptr);
+  doc.inputs["suite"] = {{"path", o.suite}, {"sha256", suite.sha256}};
+  doc.provenance = make_provenance(suite.sha256);
+  for (const auto& c : doc.checks)
+    std::fprintf(stderr, "%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
+  const auto& dr = doc.extra["drift"];
+  if (dr["columns"].get<std::size_t>() > 0)
+    std::fprintf(stderr, "mlgate-datatest: %zu of %zu columns drifted\n", dr["drifted"].get<std::size_t>(),
+                 dr["columns"].get<std::size_t>());
+  return finish_document(doc, o.output);
+}
+
+}  // namespace mlgate

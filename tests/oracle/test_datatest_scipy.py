@@ -1,0 +1,137 @@
+"""mlgate-datatest's statistics against scipy and numpy on generated data, to 1e-9 relative."""
+import os
+import tempfile
+import unittest
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.spatial.distance import jensenshannon
+
+from oracle_common import ParityCase, run_json, write
+
+
+def edges(ref):
+    e = np.unique(np.quantile(ref, [k / 10 for k in range(1, 10)]))
+    return e
+
+
+def bins(x, e):
+    # Bins (e[i-1], e[i]]: the number of edges strictly below the value.
+    return np.bincount(np.searchsorted(e, x, side="left"), minlength=len(e) + 1).astype(float)
+
+
+def psi_ref(r, c):
+    r = np.maximum(r / r.sum(), 1e-4)
+    c = np.maximum(c / c.sum(), 1e-4)
+    return float(np.sum((c - r) * np.log(c / r)))
+
+
+class DriftParity(ParityCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        rng = np.random.default_rng(21)
+
+        def frame(n, shift):
+            return pd.DataFrame({
+                "x": rng.normal(50 + shift, 10, n),
+                "ties": np.round(rng.gamma(2 + shift / 10, 2, n), 1),
+                "few": rng.integers(0, 4 + (shift > 0), n),
+                "cat": rng.choice(["a", "b", "c", "d"], n, p=[0.4, 0.3, 0.2, 0.1] if shift == 0 else [0.3, 0.3, 0.25, 0.15]),
+            })
+
+        self.small_ref, self.small_cur = frame(800, 0), frame(600, 3)
+        self.big_ref, self.big_cur = frame(5000, 0), frame(7000, 2)
+        self.big_cur.loc[:50, "x"] = np.nan  # nulls are left out of drift
+        self.paths = {}
+        for name, df in [("sr", self.small_ref), ("sc", self.small_cur), ("br", self.big_ref), ("bc", self.big_cur)]:
+            p = os.path.join(self.dir.name, name + ".csv")
+            df.to_csv(p, index=False, float_format="%.17g")
+            self.paths[name] = p
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def run_suite(self, suite, cur, ref):
+        p = os.path.join(self.dir.name, "suite.yaml")
+        write(p, suite)
+        doc, _ = run_json("mlgate-datatest", "--data", self.paths[cur], "--reference", self.paths[ref], "--suite", p,
+                          expect=None)
+        return {c["id"]: c for c in doc["checks"]}, doc
+
+    def test_every_method_against_scipy(self):
+        suite = "version: 1\nexpectations:\n" + "".join(
+            f"  - {{expect: no_drift, columns: [x, ties, few], method: {m}}}\n" for m in ["ks", "wasserstein", "psi", "jensenshannon", "chi2"])
+        suite += "  - {expect: no_drift, columns: [cat], method: psi}\n  - {expect: no_drift, columns: [cat], method: jensenshannon}\n"
+        suite += "  - {expect: no_drift, columns: [cat], method: chi2}\n"
+        checks, _ = self.run_suite(suite, "bc", "br")
+        ids = list(checks)
+        ref, cur = self.big_ref, self.big_cur
+        n = 0
+        for method in ["ks", "wasserstein", "psi", "jensenshannon", "chi2"]:
+            for col in ["x", "ties", "few"]:
+                key = f"no_drift.{col}" + ("" if n < 3 else f"#{n // 3 + 1}")
+                n += 1
+                c = checks[key]
+                self.assertEqual(c["method"], method, key)
+                r = ref[col].dropna().to_numpy()
+                u = cur[col].dropna().to_numpy()
+                if method == "ks":
+                    res = stats.ks_2samp(r, u, method="asymp")
+                    self.assertClose(c["statistic"], res.statistic, key)
+                    self.assertClose(c["p_value"], res.pvalue, key + " p")
+                elif method == "wasserstein":
+                    self.assertClose(c["statistic"], stats.wasserstein_distance(r, u) / max(np.std(r), 0.001), key)
+                elif method in ("psi", "jensenshannon"):
+                    e = edges(r)
+                    rc, cc = bins(r, e), bins(u, e)
+                    want = psi_ref(rc, cc) if method == "psi" else jensenshannon(rc, cc, base=2)
+                    self.assertClose(c["statistic"], want, key)
+                else:
+                    cats = np.unique(r)
+                    obs = np.array([np.sum(u == v) for v in cats], float)
+                    exp = np.array([np.sum(r == v) for v in cats], float) / len(r) * obs.sum()
+                    res = stats.chisquare(obs, exp)
+                    self.assertClose(c["statistic"], res.statistic, key)
+                    self.assertClose(c["p_value"], res.pvalue, key + " p")
+        # Categories: union of categories for psi/js; reference categories for chi2.
+        r, u = ref["cat"].to_numpy(), cur["cat"].to_numpy()
+        cats = sorted(set(r) | set(u))
+        rc = np.array([np.sum(r == v) for v in cats], float)
+        cc = np.array([np.sum(u == v) for v in cats], float)
+        self.assertClose(checks["no_drift.cat"]["statistic"], psi_ref(rc, cc), "cat psi")
+        self.assertClose(checks["no_drift.cat#2"]["statistic"], jensenshannon(rc, cc, base=2), "cat js")
+        res = stats.chisquare(cc, rc / rc.sum() * cc.sum())
+        self.assertClose(checks["no_drift.cat#3"]["p_value"], res.pvalue, "cat chi2 p")
+
+    def test_auto_chooses_as_evidently_does(self):
+        suite = "version: 1\nexpectations:\n  - {expect: no_drift, columns: [x, few, cat], method: auto}\n"
+        small, _ = self.run_suite(suite, "sc", "sr")
+        big, doc = self.run_suite(suite, "bc", "br")
+        self.assertEqual([small[f"no_drift.{c}"]["method"] for c in ("x", "few", "cat")], ["ks", "chi2", "chi2"])
+        self.assertEqual([big[f"no_drift.{c}"]["method"] for c in ("x", "few", "cat")], ["wasserstein", "jensenshannon", "jensenshannon"])
+        self.assertEqual(small["no_drift.x"]["threshold"], 0.05)
+        self.assertEqual(big["no_drift.x"]["threshold"], 0.1)
+        res = stats.ks_2samp(self.small_ref["x"], self.small_cur["x"], method="asymp")
+        self.assertClose(small["no_drift.x"]["p_value"], res.pvalue, "small ks p")
+        self.assertEqual(small["no_drift.x"]["status"], "fail" if res.pvalue < 0.05 else "pass")
+        self.assertEqual(doc["drift"]["columns"], 3)
+
+    def test_numeric_expectations_against_numpy(self):
+        suite = """version: 1
+expectations:
+  - {expect: mean_between, column: x, min: 0, max: 100}
+  - {expect: stdev_between, column: x, min: 0, max: 100}
+  - {expect: quantile_between, column: ties, quantile: 0.37, min: 0, max: 100}
+  - {expect: quantile_between, column: x, quantile: 0.5, min: 0, max: 100}
+"""
+        checks, _ = self.run_suite(suite, "bc", "br")
+        x = self.big_cur["x"].dropna().to_numpy()
+        self.assertClose(checks["mean_between.x"]["value"], float(np.mean(x)), "mean")
+        self.assertClose(checks["stdev_between.x"]["value"], float(np.std(x, ddof=1)), "stdev")
+        self.assertClose(checks["quantile_between.ties"]["value"], float(np.quantile(self.big_cur["ties"], 0.37)), "q37")
+        self.assertClose(checks["quantile_between.x"]["value"], float(np.quantile(x, 0.5)), "median")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
