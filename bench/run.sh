@@ -3,6 +3,7 @@
 # Usage: bench/run.sh eval [ROWS]   mlgate-eval vs pandas + scikit-learn (default 10M rows)
 #        bench/run.sh compare        paired bootstrap vs the scikit-learn loop (500k rows, 2000
 #                                    resamples), DeLong vs R's pROC roc.test (1M rows)
+#        bench/run.sh datatest [ROWS] expectations and drift on 20 columns vs pandas + scipy (2M rows)
 # Data is generated once into bench/data/ (git-ignored). Needs scripts/deps.sh test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,6 +56,15 @@ f'(measured {p:.3f} s per resample over 10) | {peer / t:.0f}x faster')" "$t_read
       --policy bench/policy_delong.yaml -o /tmp/mlgate-bench.json)
     peer=$(measure peer Rscript bench/peer_delong.R bench/data/cand_1000000.csv bench/data/base_1000000.csv)
     report "DeLong end to end, 1M paired rows" "$ours" "$peer" | tee bench/results/delong.txt
+    ;;
+  datatest)
+    n=${2:-2000000}
+    ref=bench/data/table_ref_$n.csv cur=bench/data/table_cur_$n.csv
+    [ -f "$cur" ] || /usr/bin/python3 bench/gen_table.py "$ref" "$cur" "$n"
+    cat "$ref" "$cur" >/dev/null
+    ours=$(measure mlgate $bin/mlgate-datatest --data "$cur" --reference "$ref" --suite bench/suite_bench.yaml -o /tmp/mlgate-bench.json)
+    peer=$(measure peer /usr/bin/python3 bench/peer_datatest.py "$ref" "$cur")
+    report "datatest, 20 columns x $n rows against $n reference rows" "$ours" "$peer" | tee bench/results/datatest.txt
     ;;
   *) echo "unknown benchmark: $what" >&2; exit 2 ;;
 esac

@@ -33,8 +33,9 @@ Suite parse_suite(const std::string& text, const std::string& path);
 // Reads every column of a table as kAuto.
 Table read_all_columns(const std::string& path, TableFormat format);
 
-// The checks of a suite on data (and reference, for drift and overlap; may be null).
-ResultDoc run_suite(const Suite& suite, const Table& data, const Table* reference);
+// The checks of a suite on data (and reference, for drift and overlap; may be null). The tables
+// are consumed: numeric columns are sorted in place once the checks that read rows are done.
+ResultDoc run_suite(const Suite& suite, Table& data, Table* reference);
 
 // A suite inferred from a reference: types, null rates with a margin, ranges, small sets,
 // uniqueness, drift on every column. It passes on the reference itself. Returns YAML.

@@ -45,7 +45,9 @@ struct Column {
   bool is_missing(std::size_t row) const;
   // kAuto: whether the row holds text (else a number or nothing).
   bool is_text(std::size_t row) const { return !codes.empty() && codes[row] != kMissingCode; }
-  std::size_t size() const { return type == ColumnType::kCategory ? codes.size() : numbers.size(); }
+  std::size_t size() const {
+    return type == ColumnType::kCategory || (type == ColumnType::kAuto && numbers.empty()) ? codes.size() : numbers.size();
+  }
 };
 
 struct Table {

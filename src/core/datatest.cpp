@@ -141,7 +141,10 @@ Table read_all_columns(const std::string& path, TableFormat format) {
   for (const auto& h : head.header) specs.push_back({h, ColumnType::kAuto, false});
   ReadOptions ro;
   ro.format = format;
-  return read_table(path, specs, ro);
+  Table t = read_table(path, specs, ro);
+  for (auto& c : t.columns)
+    if (c.present && c.n_numbers == 0 && !c.codes.empty()) std::vector<double>().swap(c.numbers);  // text only
+  return t;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -160,10 +163,13 @@ struct ColumnData {
   std::size_t rows = 0;
   std::int64_t missing = 0, numbers = 0, texts = 0;
   std::vector<double> sorted;  // the numbers, ascending
+  bool moved = false;          // sorted holds the column's own numbers: rows are gone
   bool has_text() const { return texts > 0; }
   bool has_numbers() const { return numbers > 0; }
 
-  bool missing_at(std::size_t i) const { return col->is_missing(i); }
+  bool missing_at(std::size_t i) const {
+    return (col->numbers.empty() || std::isnan(col->numbers[i])) && !col->is_text(i);
+  }
   bool text_at(std::size_t i) const { return col->is_text(i); }
   const std::string& text(std::size_t i) const { return col->dictionary[col->codes[i]]; }
   double number(std::size_t i) const { return col->numbers[i]; }
@@ -190,11 +196,11 @@ struct ColumnData {
 ColumnData column_data(const Column& c, bool sort) {
   ColumnData d;
   d.col = &c;
-  d.rows = c.size();
+  d.rows = c.numbers.empty() ? c.codes.size() : c.numbers.size();
   d.missing = c.missing;
   d.numbers = c.n_numbers;
   d.texts = static_cast<std::int64_t>(d.rows) - d.missing - d.numbers;
-  if (sort) {
+  if (sort && d.numbers > 0) {
     d.sorted.reserve(static_cast<std::size_t>(d.numbers));
     for (std::size_t i = 0; i < d.rows; ++i)
       if (!std::isnan(c.numbers[i])) d.sorted.push_back(c.numbers[i]);
@@ -257,8 +263,8 @@ void finish_mostly(Check& c, const Expectation& x, const Tally& t, const std::st
 }
 
 struct Context {
-  const Table& data;
-  const Table* ref;
+  Table& data;
+  Table* ref;
   std::map<std::string, ColumnData> cols, ref_cols;
 };
 
@@ -306,25 +312,53 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
     return;
   }
   if (k == "unique") {
-    std::unordered_map<std::string, std::int64_t> counts;
-    counts.reserve(d->rows);
-    for (std::size_t i = 0; i < d->rows; ++i)
-      if (!d->missing_at(i)) ++counts[d->canonical(i)];
+    // Text by dictionary code; numbers by one radix sort of (value, row): no per-row strings.
+    std::vector<std::int64_t> code_count(d->col->dictionary.size(), 0);
+    std::vector<std::uint64_t> keys;
+    std::vector<std::uint32_t> rows;
+    for (std::size_t i = 0; i < d->rows; ++i) {
+      if (d->text_at(i)) {
+        ++code_count[d->col->codes[i]];
+      } else if (!d->missing_at(i)) {
+        keys.push_back(sort_key(d->number(i)));
+        rows.push_back(static_cast<std::uint32_t>(i));
+      }
+    }
+    sort_keys_with_index(keys, rows);
+    std::vector<std::uint8_t> dup(d->rows, 0);
+    for (std::size_t a = 0; a < keys.size();) {
+      std::size_t b = a + 1;
+      while (b < keys.size() && keys[b] == keys[a]) ++b;
+      if (b - a > 1)
+        for (std::size_t j = a; j < b; ++j) dup[rows[j]] = 1;
+      a = b;
+    }
     for (std::size_t i = 0; i < d->rows; ++i) {
       if (d->missing_at(i)) continue;
       ++t.considered;
-      if (counts[d->canonical(i)] > 1) t.miss(d->json_value(i));
+      if (d->text_at(i) ? code_count[d->col->codes[i]] > 1 : dup[i] != 0) t.miss(d->json_value(i));
     }
     finish_mostly(c, x, t, "are duplicated");
     return;
   }
   if (k == "in_set") {
+    // Decided once per distinct text (dictionary entry) and per allowed number.
     std::unordered_set<std::string> allowed;
-    for (const auto& v : x.values) allowed.insert(canonical_class(v));
+    std::vector<double> allowed_numbers;
+    for (const auto& v : x.values) {
+      allowed.insert(canonical_class(v));
+      double num;
+      if (parse_number(v, &num)) allowed_numbers.push_back(num);
+    }
+    std::sort(allowed_numbers.begin(), allowed_numbers.end());
+    std::vector<std::uint8_t> code_ok(d->col->dictionary.size());
+    for (std::size_t k2 = 0; k2 < code_ok.size(); ++k2) code_ok[k2] = allowed.count(d->col->dictionary[k2]) > 0;
     for (std::size_t i = 0; i < d->rows; ++i) {
       if (d->missing_at(i)) continue;
       ++t.considered;
-      if (!allowed.count(d->canonical(i))) t.miss(d->json_value(i));
+      bool ok = d->text_at(i) ? code_ok[d->col->codes[i]] != 0
+                              : std::binary_search(allowed_numbers.begin(), allowed_numbers.end(), d->number(i));
+      if (!ok) t.miss(d->json_value(i));
     }
     finish_mostly(c, x, t, "are outside the set");
     return;
@@ -340,10 +374,13 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
   }
   if (k == "match_regex") {
     RE2 re(x.regex, RE2::Quiet);
+    std::vector<std::uint8_t> code_ok(d->col->dictionary.size());  // once per distinct text
+    for (std::size_t k2 = 0; k2 < code_ok.size(); ++k2) code_ok[k2] = RE2::PartialMatch(d->col->dictionary[k2], re);
     for (std::size_t i = 0; i < d->rows; ++i) {
       if (d->missing_at(i)) continue;
       ++t.considered;
-      if (!RE2::PartialMatch(d->canonical(i), re)) t.miss(d->json_value(i));
+      bool ok = d->text_at(i) ? code_ok[d->col->codes[i]] != 0 : RE2::PartialMatch(d->canonical(i), re);
+      if (!ok) t.miss(d->json_value(i));
     }
     finish_mostly(c, x, t, "do not match " + quote(x.regex));
     return;
@@ -392,9 +429,26 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
 
 // Counts per category (canonical text) of a column's non-null values.
 std::map<std::string, double> category_counts(const ColumnData& d) {
+  if (d.moved) {  // numbers only, already sorted: count runs
+    std::map<std::string, double> m;
+    for (std::size_t a = 0; a < d.sorted.size();) {
+      std::size_t b = a;
+      while (b < d.sorted.size() && d.sorted[b] == d.sorted[a]) ++b;
+      m[format_number(d.sorted[a] == 0 ? 0.0 : d.sorted[a])] += static_cast<double>(b - a);
+      a = b;
+    }
+    return m;
+  }
+  std::vector<double> per_code(d.col->dictionary.size(), 0);
+  std::map<double, double> per_number;
+  for (std::size_t i = 0; i < d.rows; ++i) {
+    if (d.text_at(i)) per_code[d.col->codes[i]] += 1;
+    else if (!d.missing_at(i)) per_number[d.number(i) == 0 ? 0.0 : d.number(i)] += 1;
+  }
   std::map<std::string, double> m;
-  for (std::size_t i = 0; i < d.rows; ++i)
-    if (!d.missing_at(i)) m[d.canonical(i)] += 1;
+  for (std::size_t k = 0; k < per_code.size(); ++k)
+    if (per_code[k] > 0) m[d.col->dictionary[k]] += per_code[k];
+  for (const auto& [v, n] : per_number) m[format_number(v)] += n;
   return m;
 }
 
@@ -548,35 +602,37 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
 
 }  // namespace
 
-ResultDoc run_suite(const Suite& suite, const Table& data, const Table* reference) {
+ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
   Context ctx{data, reference, {}, {}};
-  // Columns the suite touches, with sorted numbers where statistics need them.
-  std::set<std::string> used, used_ref, needs_sort;
+  auto order_free = [](const std::string& k) {
+    return k == "no_drift" || k == "quantile_between" || k == "mean_between" || k == "stdev_between";
+  };
+  // Columns the suite touches; which need sorted numbers; which need their rows kept.
+  std::set<std::string> used, used_ref, needs_sort, keep_rows;
   for (const auto& x : suite.expectations) {
     std::vector<std::string> cols = x.columns;
-    if (cols.size() == 1 && cols[0] == "*" && reference) cols = reference->header;
+    if (cols.size() == 1 && cols[0] == "*") cols = reference ? reference->header : data.header;
     for (const auto& c : cols) {
       used.insert(c);
       if (x.expect == "no_drift" || x.expect == "no_overlap_with_reference") used_ref.insert(c);
-      if (x.expect == "no_drift" || x.expect == "quantile_between" || x.expect == "mean_between" ||
-          x.expect == "stdev_between")
-        needs_sort.insert(c);
+      if (order_free(x.expect)) needs_sort.insert(c);
     }
   }
-  std::vector<std::pair<bool, std::string>> jobs;
-  for (const auto& c : used)
-    if (data.find(c)) jobs.emplace_back(false, c);
+  for (const auto& c : used) ctx.cols[c] = ColumnData();
+  for (auto it = ctx.cols.begin(); it != ctx.cols.end();) {
+    if (const Column* col = data.find(it->first)) {
+      it->second = column_data(*col, false);
+      ++it;
+    } else {
+      it = ctx.cols.erase(it);
+    }
+  }
   if (reference)
     for (const auto& c : used_ref)
-      if (reference->find(c)) jobs.emplace_back(true, c);
-  std::vector<ColumnData> built(jobs.size());
-  parallel_for(jobs.size(), [&](std::size_t j) {
-    const Table& t = jobs[j].first ? *reference : data;
-    built[j] = column_data(*t.find(jobs[j].second), needs_sort.count(jobs[j].second) > 0);
-  });
-  for (std::size_t j = 0; j < jobs.size(); ++j) (jobs[j].first ? ctx.ref_cols : ctx.cols)[jobs[j].second] = std::move(built[j]);
+      if (const Column* col = reference->find(c)) ctx.ref_cols[c] = column_data(*col, false);
 
-  // One task per (expectation, column), evaluated side by side, reported in suite order.
+  // One task per (expectation, column). Checks that read rows run first; then each purely
+  // numeric column's numbers are sorted in place (no second copy) for the order-free ones.
   struct Task {
     const Expectation* x;
     std::string column;
@@ -596,7 +652,7 @@ ResultDoc run_suite(const Suite& suite, const Table& data, const Table* referenc
   std::vector<Check> checks(tasks.size());
   std::vector<std::vector<Check>> extra(tasks.size());
   std::vector<DriftOutcome> drift(tasks.size());
-  parallel_for(tasks.size(), [&](std::size_t ti) {
+  auto run_task = [&](std::size_t ti) {
     const Expectation& x = *tasks[ti].x;
     const std::string& col = tasks[ti].column;
     Check& c = checks[ti];
@@ -677,7 +733,39 @@ ResultDoc run_suite(const Suite& suite, const Table& data, const Table* referenc
       c = base_check(x, col, title);
       check_column(x, col, ctx, c);
     }
+  };
+  std::vector<std::size_t> first, second;
+  for (std::size_t ti = 0; ti < tasks.size(); ++ti) (order_free(tasks[ti].x->expect) ? second : first).push_back(ti);
+  parallel_for(first.size(), [&](std::size_t j) { run_task(first[j]); });
+
+  std::vector<std::pair<Table*, ColumnData*>> sorts;
+  for (auto& [name, d] : ctx.cols)
+    if (needs_sort.count(name)) sorts.emplace_back(&data, &d);
+  for (auto& [name, d] : ctx.ref_cols)
+    if (needs_sort.count(name)) sorts.emplace_back(reference, &d);
+  parallel_for(sorts.size(), [&](std::size_t j) {
+    ColumnData& d = *sorts[j].second;
+    Column* col = sorts[j].first->find(d.col->name);
+    std::vector<double> nums;
+    if (!d.has_text()) {
+      nums = std::move(col->numbers);  // rows are no longer needed: sort the column itself
+      nums.erase(std::remove_if(nums.begin(), nums.end(), [](double v) { return std::isnan(v); }), nums.end());
+      d.moved = true;
+    } else {
+      for (double v : col->numbers)
+        if (!std::isnan(v)) nums.push_back(v);
+    }
+    std::vector<std::uint64_t> keys(nums.size());
+    for (std::size_t i = 0; i < nums.size(); ++i) keys[i] = sort_key(nums[i]);
+    std::vector<double>().swap(nums);
+    {
+      std::vector<std::uint64_t> tmp(keys.size());
+      sort_keys(keys.data(), tmp.data(), keys.size(), 1);
+    }
+    d.sorted.resize(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) d.sorted[i] = from_sort_key(keys[i]);
   });
+  parallel_for(second.size(), [&](std::size_t j) { run_task(second[j]); });
 
   ResultDoc doc;
   doc.tool = "mlgate-datatest";

@@ -47,7 +47,7 @@ bool Column::is_missing(std::size_t row) const {
   switch (type) {
     case ColumnType::kNumber: return std::isnan(numbers[row]);
     case ColumnType::kCategory: return codes[row] == kMissingCode;
-    default: return std::isnan(numbers[row]) && !is_text(row);
+    default: return (numbers.empty() || std::isnan(numbers[row])) && !is_text(row);
   }
 }
 
