@@ -4,6 +4,7 @@
 #        bench/run.sh compare        paired bootstrap vs the scikit-learn loop (500k rows, 2000
 #                                    resamples), DeLong vs R's pROC roc.test (1M rows)
 #        bench/run.sh datatest [ROWS] expectations and drift on 20 columns vs pandas + scipy (2M rows)
+#        bench/run.sh fairness [ROWS] 12 intersectional groups vs pandas groupby (10M rows)
 # Data is generated once into bench/data/ (git-ignored). Needs scripts/deps.sh test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,6 +66,19 @@ f'(measured {p:.3f} s per resample over 10) | {peer / t:.0f}x faster')" "$t_read
     ours=$(measure mlgate $bin/mlgate-datatest --data "$cur" --reference "$ref" --suite bench/suite_bench.yaml -o /tmp/mlgate-bench.json)
     peer=$(measure peer /usr/bin/python3 bench/peer_datatest.py "$ref" "$cur")
     report "datatest, 20 columns x $n rows against $n reference rows" "$ours" "$peer" | tee bench/results/datatest.txt
+    ;;
+  fairness)
+    n=${2:-10000000}
+    data=bench/data/fair_$n.csv
+    [ -f "$data" ] || /usr/bin/python3 bench/gen_fair.py "$data" "$n"
+    cat "$data" >/dev/null
+    ours=$(measure mlgate $bin/mlgate-fairness --data "$data" --policy bench/policy_fairness.yaml -o /tmp/mlgate-bench.json)
+    peer=$(measure peer /usr/bin/python3 bench/peer_fairness.py "$data")
+    report "fairness, $n rows, 12 intersectional groups" "$ours" "$peer" | tee bench/results/fairness.txt
+    # The per-group computation alone, reading excluded on both sides.
+    c1=$(MLGATE_TIMING=1 $bin/mlgate-fairness --data "$data" --policy bench/policy_fairness.yaml -o /dev/null 2>&1 | grep -o 'computed in [0-9.]*' | grep -o '[0-9.]*$')
+    c2=$(/usr/bin/python3 bench/peer_fairness.py "$data" 2>&1 >/dev/null | grep -o 'computed in [0-9.]*' | grep -o '[0-9.]*$')
+    /usr/bin/python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'fairness computation after reading: mlgate {a:.3f} s | pandas groupby {b:.3f} s | {b / a:.1f}x faster')" "$c1" "$c2" | tee -a bench/results/fairness.txt
     ;;
   *) echo "unknown benchmark: $what" >&2; exit 2 ;;
 esac

@@ -23,6 +23,9 @@ step "mlgate-eval: the candidate model run as a command on the holdout features"
 step "mlgate-compare: candidate vs the production baseline, paired statistics on the same customers" \
   "$bin/mlgate-compare" --candidate data/candidate.csv --baseline data/baseline.csv --policy policy.yaml \
   -o "$out/compare.json"
+step "mlgate-fairness: the candidate's disparities across sex (policy's fairness section)" \
+  "$bin/mlgate-fairness" --data data/candidate.csv --baseline data/baseline.csv --policy policy.yaml \
+  -o "$out/fairness.json"
 step "mlgate-datatest: this month's features against the training reference (expectations and drift)" \
   "$bin/mlgate-datatest" --data data/current.csv --reference data/reference.csv --suite suite.yaml \
   -o "$out/datatest.json"
