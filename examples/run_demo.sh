@@ -29,8 +29,12 @@ step "mlgate-fairness: the candidate's disparities across sex (policy's fairness
 step "mlgate-datatest: this month's features against the training reference (expectations and drift)" \
   "$bin/mlgate-datatest" --data data/current.csv --reference data/reference.csv --suite suite.yaml \
   -o "$out/datatest.json"
+step "mlgate-report: one verdict, as Markdown (PR comment), HTML and JUnit" \
+  "$bin/mlgate-report" "$out/candidate.eval.json" "$out/compare.json" "$out/fairness.json" "$out/datatest.json" \
+  --markdown "$out/report.md" --html "$out/html" --junit "$out/junit.xml"
 echo
 echo "Outputs in $out:"
 ls -1 "$out" | sed 's/^/  /'
+echo "Open $out/html/index.html in a browser; $out/report.md is what the PR comment shows."
 echo "Gate status: $([ $status = 0 ] && echo pass || { [ $status = 1 ] && echo fail || echo error; })"
 exit $status

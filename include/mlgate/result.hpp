@@ -47,6 +47,7 @@ struct ResultDoc {
   Status status() const;
   ojson to_json() const;
   // Reads a document; throws Error naming file and the offending field.
+  static ResultDoc from_json(const ojson& j, const std::string& file);
   static ResultDoc from_json(const nlohmann::json& j, const std::string& file);
 };
 

@@ -93,6 +93,10 @@ ojson ResultDoc::to_json() const {
 }
 
 ResultDoc ResultDoc::from_json(const nlohmann::json& j, const std::string& file) {
+  return from_json(ojson::parse(j.dump()), file);
+}
+
+ResultDoc ResultDoc::from_json(const ojson& j, const std::string& file) {
   auto bad = [&](const std::string& field, const std::string& what) {
     return Error(what, file + ": " + field, "is this an mlgate result document?");
   };
@@ -106,7 +110,7 @@ ResultDoc ResultDoc::from_json(const nlohmann::json& j, const std::string& file)
     throw bad("schema", "not an mlgate result document (schema " + quote(schema) + ")");
   }
   // A string field, or def when absent or null; any other type is an error naming the field.
-  auto text = [&](const nlohmann::json& o, const char* key, const std::string& def, const std::string& at) {
+  auto text = [&](const ojson& o, const char* key, const std::string& def, const std::string& at) {
     if (!o.contains(key) || o[key].is_null()) return def;
     if (!o[key].is_string()) throw bad(at + key, std::string("\"") + key + "\" is not a string");
     return o[key].get<std::string>();
@@ -144,7 +148,7 @@ ResultDoc ResultDoc::from_json(const nlohmann::json& j, const std::string& file)
     k.metric = str("metric");
     if (c.contains("slice") && !c["slice"].is_null()) {
       if (!c["slice"].is_object()) throw bad(at + ".slice", "\"slice\" is not an object");
-      k.slice = ojson::parse(c["slice"].dump());
+      k.slice = c["slice"];
     }
     k.value = num("value");
     k.baseline = num("baseline");
@@ -165,18 +169,18 @@ ResultDoc ResultDoc::from_json(const nlohmann::json& j, const std::string& file)
     for (auto it = c.begin(); it != c.end(); ++it) {
       bool is_known = false;
       for (const char* kk : known) is_known = is_known || it.key() == kk;
-      if (!is_known) k.extra[it.key()] = ojson::parse(it.value().dump());
+      if (!is_known) k.extra[it.key()] = it.value();
     }
     d.checks.push_back(std::move(k));
   }
-  if (j.contains("metrics")) d.metrics = ojson::parse(j["metrics"].dump());
-  if (j.contains("inputs")) d.inputs = ojson::parse(j["inputs"].dump());
-  if (j.contains("provenance")) d.provenance = ojson::parse(j["provenance"].dump());
+  if (j.contains("metrics")) d.metrics = j["metrics"];
+  if (j.contains("inputs")) d.inputs = j["inputs"];
+  if (j.contains("provenance")) d.provenance = j["provenance"];
   if (j.contains("warnings") && j["warnings"].is_array())
     for (const auto& w : j["warnings"])
       if (w.is_string()) d.warnings.push_back(w);
-  for (const char* key : {"groups", "disparities", "drift"})
-    if (j.contains(key)) d.extra[key] = ojson::parse(j[key].dump());
+  for (const char* key : {"groups", "disparities", "baseline_disparities", "drift"})
+    if (j.contains(key)) d.extra[key] = j[key];
   if (j.contains("status")) {
     // A recorded status worse than the checks' (say, edited by hand) wins: fail closed.
     if (!j["status"].is_string()) throw bad("status", "\"status\" is not a string");
