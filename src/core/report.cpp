@@ -621,18 +621,18 @@ std::string bars_svg(const std::vector<std::pair<std::string, double>>& bars, co
                      const std::string& label) {
   const std::size_t n = std::min<std::size_t>(bars.size(), 30);
   const double w = 300.0 / static_cast<double>(std::max<std::size_t>(n, 1));
-  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"380\" height=\"340\" viewBox=\"0 0 380 340\" role=\"img\" aria-label=\"" +
-                  html_escape(label) + "\"><rect class=\"frame\" x=\"30\" y=\"10\" width=\"300\" height=\"240\"/>";
+  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"420\" height=\"340\" viewBox=\"0 0 420 340\" role=\"img\" aria-label=\"" +
+                  html_escape(label) + "\"><rect class=\"frame\" x=\"80\" y=\"10\" width=\"300\" height=\"240\"/>";
   for (std::size_t i = 0; i < n; ++i) {
     double v = std::clamp(bars[i].second, 0.0, 1.0), h = 240 * v;
     char buf[200];
     std::snprintf(buf, sizeof buf, "<rect class=\"bar%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
-                  i < ungated.size() && ungated[i] ? " ungated" : "", 30 + w * static_cast<double>(i) + w * 0.15, 250 - h, w * 0.7, h);
+                  i < ungated.size() && ungated[i] ? " ungated" : "", 80 + w * static_cast<double>(i) + w * 0.15, 250 - h, w * 0.7, h);
     s += buf;
-    std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", 30 + w * (static_cast<double>(i) + 0.5), 244 - h);
+    std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", 80 + w * (static_cast<double>(i) + 0.5), 244 - h);
     s += std::string(buf) + format_short(bars[i].second, 3) + "</text>";
     std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"262\" text-anchor=\"end\" transform=\"rotate(-40 %.1f 262)\">",
-                  30 + w * (static_cast<double>(i) + 0.5), 30 + w * (static_cast<double>(i) + 0.5));
+                  80 + w * (static_cast<double>(i) + 0.5), 80 + w * (static_cast<double>(i) + 0.5));
     s += std::string(buf) + html_escape(bars[i].first.substr(0, 24)) + "</text>";
   }
   return s + "</svg>";
