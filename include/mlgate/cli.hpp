@@ -13,7 +13,10 @@ namespace mlgate {
 
 // Parses argv and runs body; CLI usage errors and mlgate::Error become
 // "mlgate-NAME: error: ..." on stderr and exit 2; anything unexpected is exit 2 too.
-int run_main(const std::string& tool, CLI::App& app, int argc, char** argv, const std::function<int()>& body);
+// version_flag: whether --version is the tool's version flag (mlgate-promote uses --version for the
+// model version; there a lone --version still prints the tool's version).
+int run_main(const std::string& tool, CLI::App& app, int argc, char** argv, const std::function<int()>& body,
+             bool version_flag = true);
 
 // The "Tables in" flags, bound to o.
 void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::string& task);

@@ -21,6 +21,7 @@ std::string current_git_sha();
 std::string utc_timestamp();
 
 // Runs argv without a shell and returns its standard output; sets *ok to whether it exited 0.
-std::string capture_command(const std::vector<std::string>& argv, bool* ok);
+// With err, standard error is captured there (else discarded).
+std::string capture_command(const std::vector<std::string>& argv, bool* ok, std::string* err = nullptr);
 
 }  // namespace mlgate

@@ -7,8 +7,14 @@
 
 namespace mlgate {
 
-int run_main(const std::string& tool, CLI::App& app, int argc, char** argv, const std::function<int()>& body) {
-  app.set_version_flag("--version", tool + " " + MLGATE_VERSION);
+int run_main(const std::string& tool, CLI::App& app, int argc, char** argv, const std::function<int()>& body,
+             bool version_flag) {
+  if (version_flag) {
+    app.set_version_flag("--version", tool + " " + MLGATE_VERSION);
+  } else if (argc == 2 && std::string(argv[1]) == "--version") {
+    std::printf("%s %s\n", tool.c_str(), MLGATE_VERSION);
+    return 0;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -90,20 +90,33 @@ void write_file_atomic(const std::string& path, std::string_view content) {
   }
 }
 
-std::string capture_command(const std::vector<std::string>& argv, bool* ok) {
+std::string capture_command(const std::vector<std::string>& argv, bool* ok, std::string* err) {
   *ok = false;
-  int fds[2];
+  int fds[2], efds[2] = {-1, -1};
   if (::pipe2(fds, O_CLOEXEC) != 0) return {};
-  pid_t pid = ::fork();
-  if (pid < 0) {
+  if (err && ::pipe2(efds, O_CLOEXEC) != 0) {
     ::close(fds[0]);
     ::close(fds[1]);
     return {};
   }
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    if (err) {
+      ::close(efds[0]);
+      ::close(efds[1]);
+    }
+    return {};
+  }
   if (pid == 0) {
     ::dup2(fds[1], 1);
-    int devnull = ::open("/dev/null", O_WRONLY);
-    if (devnull >= 0) ::dup2(devnull, 2);
+    if (err) {
+      ::dup2(efds[1], 2);
+    } else {
+      int devnull = ::open("/dev/null", O_WRONLY);
+      if (devnull >= 0) ::dup2(devnull, 2);
+    }
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
@@ -111,8 +124,10 @@ std::string capture_command(const std::vector<std::string>& argv, bool* ok) {
     ::_exit(127);
   }
   ::close(fds[1]);
+  if (err) ::close(efds[1]);
   std::string out;
   char buf[4096];
+  // stderr is read after stdout: fine for git's short messages; the pipe holds 64 KiB.
   for (;;) {
     ssize_t r = ::read(fds[0], buf, sizeof buf);
     if (r < 0 && errno == EINTR) continue;
@@ -120,6 +135,15 @@ std::string capture_command(const std::vector<std::string>& argv, bool* ok) {
     out.append(buf, static_cast<std::size_t>(r));
   }
   ::close(fds[0]);
+  if (err) {
+    for (;;) {
+      ssize_t r = ::read(efds[0], buf, sizeof buf);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      err->append(buf, static_cast<std::size_t>(r));
+    }
+    ::close(efds[0]);
+  }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

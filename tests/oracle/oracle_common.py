@@ -13,7 +13,7 @@ REL = 1e-9
 def tool(name):
     for candidate in (os.path.join(BIN, name), os.path.join(BIN, name.replace("mlgate-", ""), name)):
         if os.path.exists(candidate):
-            return candidate
+            return os.path.abspath(candidate)
     raise FileNotFoundError(f"{name} not found under {BIN}")
 
 

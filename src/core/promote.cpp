@@ -1,0 +1,286 @@
+#include "mlgate/promote.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "http.hpp"
+#include "mlgate/error.hpp"
+#include "mlgate/io.hpp"
+#include "mlgate/report.hpp"
+#include "mlgate/table.hpp"
+#include "mlgate/text.hpp"
+
+namespace mlgate {
+
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::string actor() {
+  for (const char* v : {"GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILD_USER_ID", "USER"})
+    if (!env(v).empty()) return env(v);
+  return "unknown";
+}
+
+// An exclusive lock on a file for the lifetime of the object (flock: released if we die).
+class FileLock {
+ public:
+  explicit FileLock(const std::string& path) : path_(path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error(std::string("cannot open the lock file: ") + std::strerror(errno), path);
+    while (::flock(fd_, LOCK_EX) != 0)
+      if (errno != EINTR) throw Error(std::string("cannot lock: ") + std::strerror(errno), path);
+  }
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+  }
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
+struct Evidence {
+  std::string path, tool, status, sha256;
+};
+
+std::string git(const std::vector<std::string>& args, bool* ok = nullptr) {
+  std::vector<std::string> argv = {"git"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  bool good = false;
+  std::string err;
+  std::string out = capture_command(argv, &good, &err);
+  if (ok) {
+    *ok = good;
+  } else if (!good) {
+    std::string cmd;
+    for (const auto& a : args) cmd += " " + a;
+    throw Error("git" + cmd + " failed: " + std::string(trim(err)), "git", "is this a git work tree with a commit?");
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+std::string evidence_summary(const std::vector<Evidence>& ev) {
+  std::string s;
+  for (const auto& e : ev) s += "\n- " + e.tool + ": " + e.status + " (" + e.path + ", sha256 " + e.sha256 + ")";
+  return s;
+}
+
+// GTO-style tags: NAME@vVERSION registers the version, NAME#STAGE#N assigns the stage (N counts up).
+ojson promote_git(const PromoteOptions& o, const std::vector<Evidence>& ev) {
+  bool inside = false;
+  git({"rev-parse", "--is-inside-work-tree"}, &inside);
+  if (!inside) throw Error("not inside a git work tree", "--registry git", "run in the repository, or use --registry file");
+  const std::string v = starts_with(o.version, "v") ? o.version : "v" + o.version;
+  const std::string version_tag = o.model + "@" + v;
+  bool exists = false;
+  git({"rev-parse", "-q", "--verify", "refs/tags/" + version_tag}, &exists);
+  std::vector<std::string> created;
+  if (!exists) {
+    if (!o.dry_run) git({"tag", "-a", version_tag, "-m", "mlgate: register " + o.model + " " + v});
+    created.push_back(version_tag);
+  }
+  const std::string target = o.dry_run && !exists ? "HEAD" : version_tag + "^{}";
+  std::string stage_tag;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    std::string list = git({"tag", "--list", o.model + "#" + o.stage + "#*"});
+    long next = 1;
+    std::size_t pos = 0;
+    while (pos < list.size()) {
+      std::size_t nl = list.find('\n', pos);
+      std::string t = list.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+      pos = nl == std::string::npos ? list.size() : nl + 1;
+      std::size_t h = t.rfind('#');
+      double n;
+      if (h != std::string::npos && parse_number(t.substr(h + 1), &n)) next = std::max(next, static_cast<long>(n) + 1);
+    }
+    stage_tag = o.model + "#" + o.stage + "#" + std::to_string(next);
+    if (o.dry_run) break;
+    bool ok = false;
+    git({"tag", "-a", stage_tag, target, "-m",
+         "mlgate: promote " + o.model + " " + v + " to " + o.stage + " by " + actor() + "\n\nEvidence:" + evidence_summary(ev)},
+        &ok);
+    if (ok) break;  // else someone took this number meanwhile: count again
+    if (attempt == 19) throw Error("could not create a stage tag", "git", "too many concurrent promotions");
+  }
+  created.push_back(stage_tag);
+  if (o.push && !o.dry_run) {
+    std::vector<std::string> args = {"push", "origin"};
+    for (const auto& t : created) args.push_back("refs/tags/" + t);
+    git(args);
+  }
+  return {{"registry", "git"}, {"tags", created}, {"pushed", o.push && !o.dry_run}};
+}
+
+// A JSON registry with every promotion in its history, rewritten atomically under a lock.
+ojson promote_file(const PromoteOptions& o, const std::vector<Evidence>& ev, const std::string& now) {
+  FileLock lock(o.registry_path + ".lock");
+  ojson reg;
+  if (::access(o.registry_path.c_str(), F_OK) == 0) {
+    std::string text = read_file(o.registry_path);
+    try {
+      reg = ojson::parse(text);
+    } catch (const nlohmann::json::exception&) {
+      throw Error("the registry is not valid JSON", o.registry_path, "restore it from version control");
+    }
+  } else {
+    reg = {{"schema", "mlgate.registry/v1"}, {"models", ojson::object()}};
+  }
+  if (!reg.is_object() || !reg.contains("models") || !reg["models"].is_object())
+    throw Error("not an mlgate registry", o.registry_path, "expected {\"schema\": \"mlgate.registry/v1\", \"models\": {...}}");
+  ojson& m = reg["models"][o.model];
+  if (!m.is_object()) m = {{"versions", ojson::object()}, {"stages", ojson::object()}, {"history", ojson::array()}};
+  ojson evj = ojson::array();
+  for (const auto& e : ev) evj.push_back({{"path", e.path}, {"tool", e.tool}, {"status", e.status}, {"sha256", e.sha256}});
+  if (!m["versions"].contains(o.version)) m["versions"][o.version] = {{"registered", now}};
+  ojson previous = m["stages"].contains(o.stage) ? m["stages"][o.stage]["version"] : ojson(nullptr);
+  m["stages"][o.stage] = {{"version", o.version}, {"since", now}, {"by", actor()}};
+  m["history"].push_back({{"time", now}, {"actor", actor()}, {"version", o.version}, {"stage", o.stage},
+                          {"previous", previous}, {"evidence", evj}});
+  if (!o.dry_run) write_file_atomic(o.registry_path, reg.dump(2) + "\n");
+  return {{"registry", "file"}, {"path", o.registry_path}, {"previous", previous}};
+}
+
+// MLflow Model Registry: the stage as an alias on the version, evidence hashes as version tags.
+ojson promote_mlflow(const PromoteOptions& o, const std::vector<Evidence>& ev) {
+  std::string uri = o.mlflow_uri.empty() ? env("MLFLOW_TRACKING_URI") : o.mlflow_uri;
+  if (uri.empty()) throw Error("no MLflow server", "--mlflow-uri", "pass --mlflow-uri or set MLFLOW_TRACKING_URI");
+  while (!uri.empty() && uri.back() == '/') uri.pop_back();
+  const std::string token = env("MLFLOW_TRACKING_TOKEN");
+  auto call = [&](const std::string& path, const ojson& body) {
+    HttpRequest r{"POST", uri + path, body.dump(), {{"Content-Type", "application/json"}}};
+    if (!token.empty()) r.headers.emplace_back("Authorization", "Bearer " + token);
+    if (o.dry_run) {
+      std::printf("POST %s%s\n%s\n", r.url.c_str(), token.empty() ? "" : "\n  Authorization: Bearer ***", r.body.c_str());
+      return;
+    }
+    HttpResponse resp = http_send(r, 60);
+    if (resp.status < 200 || resp.status >= 300) {
+      std::string msg = resp.body.substr(0, 300);
+      if (!token.empty())
+        for (auto p = msg.find(token); p != std::string::npos; p = msg.find(token)) msg.replace(p, token.size(), "***");
+      throw Error("MLflow answered " + std::to_string(resp.status) + ": " + msg, "POST " + r.url,
+                  resp.status == 404 ? "does the registered model and version exist?" : "check the token and the server");
+    }
+  };
+  call("/api/2.0/mlflow/registered-models/alias", {{"name", o.model}, {"alias", o.stage}, {"version", o.version}});
+  for (const auto& e : ev)
+    call("/api/2.0/mlflow/model-versions/set-tag",
+         {{"name", o.model}, {"version", o.version}, {"key", "mlgate.evidence." + e.tool}, {"value", e.sha256}});
+  call("/api/2.0/mlflow/model-versions/set-tag",
+       {{"name", o.model}, {"version", o.version}, {"key", "mlgate.promoted_to"}, {"value", o.stage}});
+  return {{"registry", "mlflow"}, {"uri", uri}, {"alias", o.stage}};
+}
+
+void append_audit(const std::string& path, const ojson& line) {
+  std::string text = line.dump() + "\n";
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(std::string("cannot open the audit log: ") + std::strerror(errno), path);
+  while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+  }
+  std::size_t off = 0;
+  int e = 0;
+  while (off < text.size()) {
+    ssize_t w = ::write(fd, text.data() + off, text.size() - off);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) {
+      e = errno;
+      break;
+    }
+    off += static_cast<std::size_t>(w);
+  }
+  if (!e && ::fsync(fd) != 0) e = errno;
+  ::close(fd);
+  if (e) throw Error(std::string("cannot write the audit log: ") + std::strerror(e), path);
+}
+
+}  // namespace
+
+int run_promote(const PromoteOptions& o) {
+  for (const auto& [flag, value] : {std::pair{"--model", o.model}, {"--version", o.version}, {"--stage", o.stage}})
+    if (value.empty() || value.find_first_of("#@ \t\n/\\") != std::string::npos)
+      throw Error("invalid " + std::string(flag) + " " + quote(value), flag, "use letters, digits, '.', '-' and '_'");
+  if (o.evidence.empty()) throw Error("no evidence", "--evidence", "pass the result documents of the gate");
+  std::vector<LoadedDoc> docs = load_documents(o.evidence);  // unreadable evidence: exit 2
+  std::vector<Evidence> ev;
+  ResultDoc doc;
+  doc.tool = "mlgate-promote";
+  doc.version = MLGATE_VERSION;
+  bool all_pass = true;
+  for (const auto& d : docs) {
+    Status s = d.doc.status();
+    ev.push_back({d.path, d.doc.tool, status_name(s), sha256_file(d.path)});
+    Check c;
+    c.id = "evidence." + d.doc.tool + "[" + d.path + "]";
+    c.title = "evidence " + d.path + " passes";
+    c.status = s == Status::kPass ? Status::kPass : Status::kFail;
+    c.message = d.doc.tool + " on " + d.path + ": " + status_name(s);
+    c.extra["sha256"] = ev.back().sha256;
+    all_pass = all_pass && s == Status::kPass;
+    doc.checks.push_back(std::move(c));
+  }
+  std::string registry = o.registry;
+  if (registry.empty()) {
+    bool inside = false;
+    git({"rev-parse", "--is-inside-work-tree"}, &inside);
+    registry = inside ? "git" : "file";
+  }
+  if (registry != "git" && registry != "file" && registry != "mlflow")
+    throw Error("unknown registry " + quote(registry), "--registry", "use git, file or mlflow");
+  doc.inputs["evidence"] = ojson::array();
+  for (const auto& e : ev) doc.inputs["evidence"].push_back({{"path", e.path}, {"sha256", e.sha256}, {"status", e.status}});
+  doc.provenance = make_provenance("");
+  Check promo;
+  promo.id = "promotion";
+  promo.title = "promote " + o.model + " " + o.version + " to " + o.stage;
+  if (!all_pass) {
+    promo.status = Status::kFail;
+    promo.message = "refused: not every evidence document passes";
+    doc.checks.push_back(promo);
+    std::fprintf(stderr, "mlgate-promote: refused to promote %s %s to %s: not every evidence document passes\n",
+                 o.model.c_str(), o.version.c_str(), o.stage.c_str());
+    for (const auto& e : ev)
+      if (e.status != "pass") std::fprintf(stderr, "  %s: %s (%s)\n", e.path.c_str(), e.status.c_str(), e.tool.c_str());
+    finish_document(doc, o.output.empty() ? "/dev/null" : o.output);
+    return kGateFailed;
+  }
+  const std::string now = utc_timestamp();
+  ojson where;
+  if (registry == "git") where = promote_git(o, ev);
+  else if (registry == "file") where = promote_file(o, ev, now);
+  else where = promote_mlflow(o, ev);
+  ojson evj = ojson::array();
+  for (const auto& e : ev) evj.push_back({{"path", e.path}, {"tool", e.tool}, {"sha256", e.sha256}});
+  ojson audit = {{"time", now},         {"actor", actor()},     {"commit", current_git_sha()},
+                 {"model", o.model},    {"version", o.version}, {"stage", o.stage},
+                 {"registry", registry}, {"where", where},      {"evidence", evj}};
+  if (o.dry_run) {
+    std::printf("would append to %s:\n%s\n", o.audit_log.c_str(), audit.dump().c_str());
+  } else {
+    append_audit(o.audit_log, audit);
+  }
+  promo.status = Status::kPass;
+  promo.message = std::string(o.dry_run ? "would promote" : "promoted") + " in the " + registry + " registry";
+  promo.extra["where"] = where;
+  doc.checks.push_back(promo);
+  std::fprintf(stderr, "mlgate-promote: %s %s %s to %s (%s registry)%s\n", o.dry_run ? "would promote" : "promoted",
+               o.model.c_str(), o.version.c_str(), o.stage.c_str(), registry.c_str(),
+               o.dry_run ? "" : ("; audit line in " + o.audit_log).c_str());
+  return finish_document(doc, o.output.empty() ? "/dev/null" : o.output);
+}
+
+}  // namespace mlgate

@@ -1,0 +1,137 @@
+"""mlgate-promote: refuses without passing evidence; real git tags that count up; a file
+registry under concurrent promotions; MLflow REST calls checked by a local server."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "oracle"))
+from oracle_common import tool, write  # noqa: E402
+
+PASS = {"schema": "mlgate.result/v1", "tool": {"name": "mlgate-compare", "version": "0.1.0"}, "status": "pass",
+        "checks": [{"id": "roc_auc.regression", "status": "pass", "message": "ok"}]}
+FAIL = dict(PASS, status="fail", checks=[{"id": "roc_auc.regression", "status": "fail", "message": "worse"}])
+
+
+class Promote(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.d = self.dir.name
+        self.good = os.path.join(self.d, "compare.json")
+        self.bad = os.path.join(self.d, "bad.json")
+        write(self.good, json.dumps(PASS))
+        write(self.bad, json.dumps(FAIL))
+        self.env = dict(os.environ, GITHUB_ACTOR="ci-bot", GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@e",
+                        GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@e")
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def promote(self, *args, cwd=None):
+        return subprocess.run([tool("mlgate-promote"), *args], capture_output=True, text=True, cwd=cwd or self.d, env=self.env)
+
+    def test_refuses_without_passing_evidence(self):
+        p = self.promote("--model", "churn", "--version", "1.0.0", "--stage", "staging", "--evidence", self.good,
+                         self.bad, "--registry", "file")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("refused", p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.d, "mlgate-registry.json")))
+        self.assertFalse(os.path.exists(os.path.join(self.d, "mlgate-audit.jsonl")))
+        p = self.promote("--model", "churn", "--version", "1", "--stage", "staging", "--evidence", "missing.json")
+        self.assertEqual(p.returncode, 2)
+        p = self.promote("--model", "ch#urn", "--version", "1", "--stage", "staging", "--evidence", self.good)
+        self.assertEqual(p.returncode, 2)
+
+    def test_git_tags_count_up(self):
+        repo = os.path.join(self.d, "repo")
+        os.mkdir(repo)
+        git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True, text=True, env=self.env).stdout  # noqa: E731
+        git("init", "-q")
+        write(os.path.join(repo, "model.txt"), "weights v1\n")
+        git("add", ".")
+        git("commit", "-qm", "model v1")
+        for version in ("1.0.0", "1.0.0", "1.1.0"):
+            p = self.promote("--model", "churn", "--version", version, "--stage", "staging", "--evidence", self.good, cwd=repo)
+            self.assertEqual(p.returncode, 0, p.stderr)
+        tags = git("tag", "--list").split()
+        self.assertEqual(sorted(tags), sorted(["churn@v1.0.0", "churn@v1.1.0", "churn#staging#1", "churn#staging#2",
+                                               "churn#staging#3"]))
+        self.assertEqual(git("cat-file", "-t", "churn#staging#3").strip(), "tag")  # annotated
+        msg = git("tag", "-l", "--format=%(contents)", "churn#staging#1")
+        self.assertIn("mlgate-compare: pass", msg)
+        self.assertIn("ci-bot", msg)
+        audit = [json.loads(l) for l in open(os.path.join(repo, "mlgate-audit.jsonl"))]
+        self.assertEqual(len(audit), 3)
+        self.assertEqual(audit[0]["actor"], "ci-bot")
+        self.assertEqual(audit[0]["commit"], git("rev-parse", "HEAD").strip())
+        self.assertEqual(len(audit[0]["evidence"][0]["sha256"]), 64)
+        # --push sends the tags to origin.
+        origin = os.path.join(self.d, "origin.git")
+        subprocess.run(["git", "init", "-q", "--bare", origin], check=True)
+        git("remote", "add", "origin", origin)
+        p = self.promote("--model", "churn", "--version", "2.0.0", "--stage", "prod", "--evidence", self.good, "--push", cwd=repo)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        remote = subprocess.run(["git", "tag", "--list"], cwd=origin, capture_output=True, text=True).stdout.split()
+        self.assertEqual(sorted(remote), ["churn#prod#1", "churn@v2.0.0"])
+
+    def test_concurrent_file_promotions_lose_nothing(self):
+        def one(i):
+            return self.promote("--model", "churn", "--version", f"1.{i}", "--stage", "staging", "--evidence", self.good,
+                                "--registry", "file")
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(one, range(8)))
+        for r in results:
+            self.assertEqual(r.returncode, 0, r.stderr)
+        reg = json.load(open(os.path.join(self.d, "mlgate-registry.json")))
+        hist = reg["models"]["churn"]["history"]
+        self.assertEqual(sorted(h["version"] for h in hist), sorted(f"1.{i}" for i in range(8)))
+        self.assertEqual(len(reg["models"]["churn"]["versions"]), 8)
+        audit = open(os.path.join(self.d, "mlgate-audit.jsonl")).read().splitlines()
+        self.assertEqual(len(audit), 8)
+        for line in audit:
+            json.loads(line)
+
+    def test_mlflow_rest_calls(self):
+        calls = []
+
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                calls.append((self.path, body, self.headers.get("Authorization")))
+                ok = {"/api/2.0/mlflow/registered-models/alias": {"name", "alias", "version"},
+                      "/api/2.0/mlflow/model-versions/set-tag": {"name", "version", "key", "value"}}
+                status = 200 if self.path in ok and set(body) == ok[self.path] else 400
+                data = b"{}"
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        try:
+            self.env["MLFLOW_TRACKING_TOKEN"] = "mlflow-secret-token"
+            p = self.promote("--model", "churn", "--version", "3", "--stage", "staging", "--evidence", self.good,
+                             "--registry", "mlflow", "--mlflow-uri", f"http://127.0.0.1:{srv.server_address[1]}")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertNotIn("mlflow-secret-token", p.stdout + p.stderr)
+        finally:
+            srv.shutdown()
+        self.assertEqual(calls[0][0], "/api/2.0/mlflow/registered-models/alias")
+        self.assertEqual(calls[0][1], {"name": "churn", "alias": "staging", "version": "3"})
+        tags = {c[1]["key"]: c[1]["value"] for c in calls[1:]}
+        self.assertEqual(len(tags["mlgate.evidence.mlgate-compare"]), 64)
+        self.assertEqual(tags["mlgate.promoted_to"], "staging")
+        self.assertTrue(all(c[2] == "Bearer mlflow-secret-token" for c in calls))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
