@@ -63,7 +63,7 @@ def main():
     for row in holdout:
         row["churned"] = churned(rng, row)
     write(os.path.join(data, "holdout.csv"), holdout, FEATURES + ["churned"])
-    for version in ("candidate", "baseline"):
+    for version in ("candidate", "baseline", "degraded"):
         rows = [{"customer_id": r["customer_id"], "churned": r["churned"],
                  "score": f"{churn_probability({k: str(v) for k, v in r.items()}, version):.6f}",
                  "region": r["region"], "sex": r["sex"], "plan": r["plan"]} for r in holdout]

