@@ -172,7 +172,7 @@ int comment(const CommentOptions& o) {
   std::string body = comment_body(read_file(o.body_file), o.marker);
   Target t = resolve(o);
   const std::string line = "<!-- " + o.marker + " -->";
-  const std::string payload = nlohmann::json({{"body", body}}).dump();
+  const std::string payload = nlohmann::json({{"body", body}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (o.dry_run) {
     std::printf("GET %s\n  %s: ***\n", t.list_url.c_str(), t.token_header.c_str());
     std::printf("then, if a comment carries %s:\n%s %s<id>\n", line.c_str(), t.update_method.c_str(), t.update_prefix.c_str());

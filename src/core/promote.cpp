@@ -151,7 +151,7 @@ ojson promote_file(const PromoteOptions& o, const std::vector<Evidence>& ev, con
   m["stages"][o.stage] = {{"version", o.version}, {"since", now}, {"by", actor()}};
   m["history"].push_back({{"time", now}, {"actor", actor()}, {"version", o.version}, {"stage", o.stage},
                           {"previous", previous}, {"evidence", evj}});
-  if (!o.dry_run) write_file_atomic(o.registry_path, reg.dump(2) + "\n");
+  if (!o.dry_run) write_file_atomic(o.registry_path, reg.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   return {{"registry", "file"}, {"path", o.registry_path}, {"previous", previous}};
 }
 
@@ -162,7 +162,7 @@ ojson promote_mlflow(const PromoteOptions& o, const std::vector<Evidence>& ev) {
   while (!uri.empty() && uri.back() == '/') uri.pop_back();
   const std::string token = env("MLFLOW_TRACKING_TOKEN");
   auto call = [&](const std::string& path, const ojson& body) {
-    HttpRequest r{"POST", uri + path, body.dump(), {{"Content-Type", "application/json"}}};
+    HttpRequest r{"POST", uri + path, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {{"Content-Type", "application/json"}}};
     if (!token.empty()) r.headers.emplace_back("Authorization", "Bearer " + token);
     if (o.dry_run) {
       std::printf("POST %s%s\n%s\n", r.url.c_str(), token.empty() ? "" : "\n  Authorization: Bearer ***", r.body.c_str());
@@ -187,7 +187,7 @@ ojson promote_mlflow(const PromoteOptions& o, const std::vector<Evidence>& ev) {
 }
 
 void append_audit(const std::string& path, const ojson& line) {
-  std::string text = line.dump() + "\n";
+  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(std::string("cannot open the audit log: ") + std::strerror(errno), path);
   while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
@@ -269,7 +269,7 @@ int run_promote(const PromoteOptions& o) {
                  {"model", o.model},    {"version", o.version}, {"stage", o.stage},
                  {"registry", registry}, {"where", where},      {"evidence", evj}};
   if (o.dry_run) {
-    std::printf("would append to %s:\n%s\n", o.audit_log.c_str(), audit.dump().c_str());
+    std::printf("would append to %s:\n%s\n", o.audit_log.c_str(), audit.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     append_audit(o.audit_log, audit);
   }

@@ -726,7 +726,7 @@ int run_report(const ReportOptions& o) {
       }
     for (const auto& d : docs) all.inputs[d.path] = {{"tool", d.doc.tool}, {"sha256", sha256_file(d.path)}, {"status", status_name(d.doc.status())}};
     all.provenance = make_provenance("");
-    write_file_atomic(o.output, all.to_json().dump(2) + "\n");
+    write_file_atomic(o.output, all.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   }
   Counts n = count(docs);
   std::fprintf(stderr, "mlgate-report: %s (%d checks: %d passed, %d failed, %d warned, %d errors in %zu documents)\n",

@@ -203,7 +203,7 @@ ResultDoc ResultDoc::from_json(const ojson& j, const std::string& file) {
 }
 
 int finish_document(const ResultDoc& doc, const std::string& path) {
-  write_file_atomic(path.empty() ? "-" : path, doc.to_json().dump(2) + "\n");
+  write_file_atomic(path.empty() ? "-" : path, doc.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   Status st = doc.status();
   if (st == Status::kError) {
     std::size_t n = 0;

@@ -13,6 +13,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -304,6 +305,9 @@ class InputStream {
     }
     head.resize(got);
     bool gz = got == 2 && static_cast<unsigned char>(head[0]) == 0x1f && static_cast<unsigned char>(head[1]) == 0x8b;
+    if (got == 2 && ((static_cast<unsigned char>(head[0]) == 0xFF && static_cast<unsigned char>(head[1]) == 0xFE) ||
+                     (static_cast<unsigned char>(head[0]) == 0xFE && static_cast<unsigned char>(head[1]) == 0xFF)))
+      throw Error("the file is UTF-16", name, "tables must be UTF-8; convert with: iconv -f UTF-16 -t UTF-8");
     if (!gz && ends_with(lower, ".gz"))
       throw Error("not gzip data", name, "the name ends in .gz but the file is not compressed; rename it");
     auto prefixed = std::make_unique<PrefixedSource>(stored_.get(), std::move(head));
@@ -703,6 +707,30 @@ std::size_t last_record_end(const char* buf, std::size_t n, TableFormat format) 
   return last;
 }
 
+constexpr std::size_t kMaxRecordBytes = std::size_t{256} << 20;
+
+// How much memory the columns may take: MLGATE_MEMORY_LIMIT (bytes, or with K/M/G), else 80% of
+// what the machine has available when the read starts. Past it the read stops with an error
+// instead of being killed by the kernel.
+std::uint64_t memory_limit() {
+  if (const char* env = std::getenv("MLGATE_MEMORY_LIMIT"); env && *env) {
+    char* end = nullptr;
+    double v = std::strtod(env, &end);
+    std::string unit = end ? end : "";
+    double mult = unit == "K" || unit == "k" ? 1024.0 : unit == "M" || unit == "m" ? 1048576.0
+                : unit == "G" || unit == "g" ? 1073741824.0 : 1.0;
+    if (v > 0) return static_cast<std::uint64_t>(v * mult);
+  }
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::uint64_t kb = 0;
+  while (meminfo >> key >> kb) {
+    if (key == "MemAvailable:") return kb * 1024 / 10 * 8;
+    meminfo.ignore(256, '\n');
+  }
+  return std::numeric_limits<std::uint64_t>::max();
+}
+
 class Merger {
  public:
   Merger(Layout& L, Table& t) : L_(L), t_(t) {
@@ -778,6 +806,13 @@ class Merger {
         t_.header.push_back(k);
     t_.rows += r.rows;
     base_line_ += r.lines;
+    std::uint64_t held = 0;
+    for (const auto& c : t_.columns) held += c.numbers.capacity() * sizeof(double) + c.codes.capacity() * 4;
+    if (held > limit_)
+      throw Error("the table needs more memory than this machine has available: " + std::to_string(t_.rows) +
+                      " rows already take " + std::to_string(held >> 20) + " MiB of the " +
+                      std::to_string(limit_ >> 20) + " MiB limit",
+                  L_.file, "read fewer columns, split the file, or raise MLGATE_MEMORY_LIMIT on a bigger machine");
   }
   void set_base_line(std::int64_t b) { base_line_ = b; }
 
@@ -785,6 +820,7 @@ class Merger {
   Layout& L_;
   Table& t_;
   std::int64_t base_line_ = 0;
+  std::uint64_t limit_ = memory_limit();
   std::vector<std::unordered_map<std::string, std::uint32_t>> maps_;
 };
 
@@ -876,6 +912,9 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
     for (;;) {
       end = last_record_end(pending.data(), pending.size(), format);
       if (end > 0 || eof) break;
+      if (pending.size() > kMaxRecordBytes)
+        throw Error("a header longer than " + std::to_string(kMaxRecordBytes >> 20) + " MiB", location(name, 1),
+                    "is this a table? check the line endings");
       fill(pending.size() * 2 + (64u << 10));
     }
     if (end == 0) end = pending.size();
@@ -929,6 +968,9 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
     for (;;) {
       cut = eof ? pending.size() : last_record_end(pending.data(), pending.size(), format);
       if (cut > 0) break;
+      if (pending.size() > kMaxRecordBytes)
+        throw Error("a record longer than " + std::to_string(kMaxRecordBytes >> 20) + " MiB", name,
+                    "is this a table? check the line endings and for an unclosed quote");
       fill(pending.size() * 2);  // one record longer than a chunk
     }
     // The chunk takes the buffer; only the partial record after the cut is copied.
