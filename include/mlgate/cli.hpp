@@ -15,8 +15,8 @@ namespace mlgate {
 // "mlgate-NAME: error: ..." on stderr and exit 2; anything unexpected is exit 2 too.
 // version_flag: whether --version is the tool's version flag (mlgate-promote uses --version for the
 // model version; there a lone --version still prints the tool's version).
-int run_main(const std::string& tool, CLI::App& app, int argc, char** argv, const std::function<int()>& body,
-             bool version_flag = true);
+int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
+             const std::function<int()>& body, bool version_flag = true);
 
 // The "Tables in" flags, bound to o.
 void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::string& task);

@@ -15,7 +15,8 @@ struct CommentOptions {
 };
 
 // The body with the hidden marker line, cut to fit max_chars with the marker kept.
-std::string comment_body(const std::string& body, const std::string& marker, std::size_t max_chars = 65536);
+std::string comment_body(const std::string& body, const std::string& marker,
+                         std::size_t max_chars = 65536);
 
 int run_comment(const CommentOptions& o);
 

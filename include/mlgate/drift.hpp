@@ -49,6 +49,7 @@ std::vector<double> bin_counts(std::span<const double> sorted, const std::vector
 
 // Default thresholds and whether a statistic means drift.
 double default_drift_threshold(const std::string& method);
-bool is_drift(const std::string& method, double statistic, std::optional<double> p_value, double threshold);
+bool is_drift(const std::string& method, double statistic, std::optional<double> p_value,
+              double threshold);
 
 }  // namespace mlgate

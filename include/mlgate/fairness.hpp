@@ -31,13 +31,13 @@ std::vector<GroupRates> group_rates(const Predictions& p, const FairnessGroups& 
 
 struct Disparity {
   std::optional<double> value;
-  std::string why;          // when undefined
-  std::string worst;        // the group that sets it, for messages
+  std::string why;    // when undefined
+  std::string worst;  // the group that sets it, for messages
 };
 // name: a fairness metric of the policy. gated: which groups count. reference: index or -1.
-Disparity disparity(const std::string& name, const std::vector<GroupRates>& groups, const GroupRates& overall,
-                    const std::vector<bool>& gated, int reference, const std::string& method,
-                    const FairnessGroups& g);
+Disparity disparity(const std::string& name, const std::vector<GroupRates>& groups,
+                    const GroupRates& overall, const std::vector<bool>& gated, int reference,
+                    const std::string& method, const FairnessGroups& g);
 // Whether a larger value is worse for this disparity (differences), or smaller (ratios).
 bool disparity_lower_is_better(const std::string& name);
 

@@ -22,6 +22,7 @@ std::string utc_timestamp();
 
 // Runs argv without a shell and returns its standard output; sets *ok to whether it exited 0.
 // With err, standard error is captured there (else discarded).
-std::string capture_command(const std::vector<std::string>& argv, bool* ok, std::string* err = nullptr);
+std::string capture_command(const std::vector<std::string>& argv, bool* ok,
+                            std::string* err = nullptr);
 
 }  // namespace mlgate

@@ -70,9 +70,9 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
 
 struct MulticlassData {
   std::size_t n_classes = 0;
-  std::span<const std::uint32_t> label;           // class index in [0, n_classes)
-  std::vector<std::span<const double>> proba;     // one column per class, or empty
-  std::span<const std::uint32_t> pred;            // class index; empty: argmax of proba
+  std::span<const std::uint32_t> label;        // class index in [0, n_classes)
+  std::vector<std::span<const double>> proba;  // one column per class, or empty
+  std::span<const std::uint32_t> pred;         // class index; empty: argmax of proba
 };
 std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grouping& g);
 
@@ -102,8 +102,10 @@ struct AccurateSum {
   double sum = 0, comp = 0;
   void add(double x) {
     double t = sum + x;
-    if (__builtin_fabs(sum) >= __builtin_fabs(x)) comp += (sum - t) + x;
-    else comp += (x - t) + sum;
+    if (__builtin_fabs(sum) >= __builtin_fabs(x))
+      comp += (sum - t) + x;
+    else
+      comp += (x - t) + sum;
     sum = t;
   }
   void add(const AccurateSum& o) {

@@ -10,7 +10,8 @@ namespace mlgate {
 // Threads to use: MLGATE_THREADS if set, else the machine's cores (at least 1).
 unsigned default_threads();
 // Calls fn(i) for i in [0, tasks) on up to `threads` threads (0: default_threads()).
-void parallel_for(std::size_t tasks, const std::function<void(std::size_t)>& fn, unsigned threads = 0);
+void parallel_for(std::size_t tasks, const std::function<void(std::size_t)>& fn,
+                  unsigned threads = 0);
 
 // Maps a double to an unsigned key with the same order (-0.0 and 0.0 map to one key).
 inline std::uint64_t sort_key(double x) {

@@ -23,7 +23,7 @@ struct Statistics {
   std::string method = "auto";  // auto | bootstrap | delong
   int bootstrap_samples = 2000;
   std::uint64_t seed = 42;
-  std::string on_inconclusive = "fail";  // fail | warn
+  std::string on_inconclusive = "fail";   // fail | warn
   std::string multiple_testing = "holm";  // holm | none
 };
 
@@ -57,6 +57,7 @@ const std::vector<std::string>& fairness_metric_names();
 
 // Reads and validates a policy. task_hint is used for metric names when the file has no task.
 Policy load_policy(const std::string& path, std::optional<Task> task_hint = std::nullopt);
-Policy parse_policy(const std::string& text, const std::string& path, std::optional<Task> task_hint = std::nullopt);
+Policy parse_policy(const std::string& text, const std::string& path,
+                    std::optional<Task> task_hint = std::nullopt);
 
 }  // namespace mlgate

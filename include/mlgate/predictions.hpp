@@ -64,7 +64,8 @@ struct Predictions {
 Predictions load_predictions(const std::string& path, const ColumnOptions& o);
 
 // Runs the model on the features (label column withheld) and joins its output to the labels.
-Predictions predictions_from_model(const std::string& features, const ModelCommand& cmd, const ColumnOptions& o);
+Predictions predictions_from_model(const std::string& features, const ModelCommand& cmd,
+                                   const ColumnOptions& o);
 
 // A class name as compared: numbers by value ("1.0" is "1"), other text as it is.
 std::string canonical_class(const std::string& v);

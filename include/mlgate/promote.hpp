@@ -9,7 +9,7 @@ namespace mlgate {
 
 struct PromoteOptions {
   std::string model, version, stage, registry, registry_path = "mlgate-registry.json", mlflow_uri,
-      audit_log = "mlgate-audit.jsonl", output;
+                                               audit_log = "mlgate-audit.jsonl", output;
   std::vector<std::string> evidence;
   bool push = false, dry_run = false;
 };

@@ -55,17 +55,21 @@ class WeightedEvaluator {
   virtual void evaluate(const std::uint8_t* w, double* out) const = 0;
   // Several resamples at once: w interleaved as w[row * lanes + lane], out as
   // out[lane * metrics + j]. The default evaluates lane by lane.
-  virtual void evaluate_lanes(const std::uint8_t* w, std::size_t lanes, std::size_t metrics, double* out) const;
+  virtual void evaluate_lanes(const std::uint8_t* w, std::size_t lanes, std::size_t metrics,
+                              double* out) const;
 
  protected:
   std::size_t rows_ = 0;
 };
 // rows: the rows to evaluate (e.g. a slice), in the predictions' indexing.
-std::unique_ptr<WeightedEvaluator> make_weighted_binary(const BinaryData& d, std::span<const std::uint32_t> rows,
+std::unique_ptr<WeightedEvaluator> make_weighted_binary(const BinaryData& d,
+                                                        std::span<const std::uint32_t> rows,
                                                         const std::vector<std::string>& names);
-std::unique_ptr<WeightedEvaluator> make_weighted_multiclass(const MulticlassData& d, std::span<const std::uint32_t> rows,
+std::unique_ptr<WeightedEvaluator> make_weighted_multiclass(const MulticlassData& d,
+                                                            std::span<const std::uint32_t> rows,
                                                             const std::vector<std::string>& names);
-std::unique_ptr<WeightedEvaluator> make_weighted_regression(const RegressionData& d, std::span<const std::uint32_t> rows,
+std::unique_ptr<WeightedEvaluator> make_weighted_regression(const RegressionData& d,
+                                                            std::span<const std::uint32_t> rows,
                                                             const std::vector<std::string>& names);
 
 // Paired bootstrap: B resamples of the rows (the same resample for both models), each from its
@@ -74,8 +78,9 @@ std::unique_ptr<WeightedEvaluator> make_weighted_regression(const RegressionData
 struct BootstrapDraws {
   std::vector<std::vector<double>> first, second;  // [metric][b]
 };
-BootstrapDraws paired_bootstrap(const WeightedEvaluator& m1, const WeightedEvaluator& m2, std::size_t n_rows,
-                                std::size_t n_metrics, int B, std::uint64_t seed, unsigned threads = 0);
+BootstrapDraws paired_bootstrap(const WeightedEvaluator& m1, const WeightedEvaluator& m2,
+                                std::size_t n_rows, std::size_t n_metrics, int B,
+                                std::uint64_t seed, unsigned threads = 0);
 
 // The q-quantile of values (linear interpolation, as numpy's default); NaNs are ignored.
 double quantile(std::vector<double> values, double q);

@@ -31,22 +31,25 @@ struct Column {
   std::string name;
   ColumnType type = ColumnType::kNumber;
   bool present = false;
-  int field_index = 0;                 // 1-based position in a CSV/TSV header; 0 for JSONL
-  std::vector<double> numbers;         // kNumber: NaN marks a missing value; kAuto: NaN unless a number
-  std::vector<std::uint32_t> codes;    // kCategory: index into dictionary or kMissingCode; kAuto: the
-                                       // same for text values, empty while the column has none
-  std::vector<std::string> dictionary; // kCategory: distinct values, in order of first appearance
-  std::vector<std::int64_t> first_line;  // kCategory: line where each dictionary value first appears
+  int field_index = 0;          // 1-based position in a CSV/TSV header; 0 for JSONL
+  std::vector<double> numbers;  // kNumber: NaN marks a missing value; kAuto: NaN unless a number
+  std::vector<std::uint32_t> codes;  // kCategory: index into dictionary or kMissingCode; kAuto: the
+                                     // same for text values, empty while the column has none
+  std::vector<std::string> dictionary;  // kCategory: distinct values, in order of first appearance
+  std::vector<std::int64_t>
+      first_line;  // kCategory: line where each dictionary value first appears
   std::int64_t missing = 0;
   std::int64_t first_missing_line = 0;
-  std::int64_t n_numbers = 0;   // kAuto: values that are numbers
-  bool integers_only = true;    // kAuto: every number was written as an integer
+  std::int64_t n_numbers = 0;  // kAuto: values that are numbers
+  bool integers_only = true;   // kAuto: every number was written as an integer
 
   bool is_missing(std::size_t row) const;
   // kAuto: whether the row holds text (else a number or nothing).
   bool is_text(std::size_t row) const { return !codes.empty() && codes[row] != kMissingCode; }
   std::size_t size() const {
-    return type == ColumnType::kCategory || (type == ColumnType::kAuto && numbers.empty()) ? codes.size() : numbers.size();
+    return type == ColumnType::kCategory || (type == ColumnType::kAuto && numbers.empty())
+               ? codes.size()
+               : numbers.size();
   }
 };
 

@@ -7,8 +7,8 @@
 
 namespace mlgate {
 
-int run_main(const std::string& tool, CLI::App& app, int argc, char** argv, const std::function<int()>& body,
-             bool version_flag) {
+int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
+             const std::function<int()>& body, bool version_flag) {
   if (version_flag) {
     app.set_version_flag("--version", tool + " " + MLGATE_VERSION);
   } else if (argc == 2 && std::string(argv[1]) == "--version") {
@@ -33,26 +33,37 @@ int run_main(const std::string& tool, CLI::App& app, int argc, char** argv, cons
   } catch (const Error& e) {
     std::fprintf(stderr, "%s: error: %s\n", tool.c_str(), e.message().c_str());
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "%s: error: out of memory (the input is larger than this machine can hold)\n", tool.c_str());
+    std::fprintf(stderr,
+                 "%s: error: out of memory (the input is larger than this machine can hold)\n",
+                 tool.c_str());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: error: internal error: %s (please report this)\n", tool.c_str(), e.what());
+    std::fprintf(stderr, "%s: error: internal error: %s (please report this)\n", tool.c_str(),
+                 e.what());
   }
   return kError;
 }
 
 void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::string& task) {
-  app.add_option("--format", format, "Table format: csv, tsv or jsonl (default: from the extension)");
+  app.add_option("--format", format,
+                 "Table format: csv, tsv or jsonl (default: from the extension)");
   app.add_option("--label-col", o.label_col, "Label column")->capture_default_str();
-  app.add_option("--score-col", o.score_col, "Score column: positive-class probability, or the predicted value")
+  app.add_option("--score-col", o.score_col,
+                 "Score column: positive-class probability, or the predicted value")
       ->capture_default_str();
-  app.add_option("--pred-col", o.pred_col, "Hard predictions column (binary default: score >= threshold)");
-  app.add_option("--proba-cols", o.proba_cols, "Multiclass probability columns: a comma list, or a pattern like p_*");
+  app.add_option("--pred-col", o.pred_col,
+                 "Hard predictions column (binary default: score >= threshold)");
+  app.add_option("--proba-cols", o.proba_cols,
+                 "Multiclass probability columns: a comma list, or a pattern like p_*");
   app.add_option("--id-col", o.id_col, "Row key column");
   app.add_option("--slice-col", o.slice_cols, "Column to slice metrics by (repeatable)");
-  app.add_option("--positive-label", o.positive_label, "The positive class, for labels that are not 0/1 or true/false");
-  app.add_option("--threshold", o.threshold, "Decision threshold on the score")->capture_default_str();
-  app.add_flag("--drop-missing", o.drop_missing, "Drop rows with a missing label or score, and report how many");
-  app.add_option("--task", task, "binary, multiclass or regression (default: the policy's, else binary)");
+  app.add_option("--positive-label", o.positive_label,
+                 "The positive class, for labels that are not 0/1 or true/false");
+  app.add_option("--threshold", o.threshold, "Decision threshold on the score")
+      ->capture_default_str();
+  app.add_flag("--drop-missing", o.drop_missing,
+               "Drop rows with a missing label or score, and report how many");
+  app.add_option("--task", task,
+                 "binary, multiclass or regression (default: the policy's, else binary)");
 }
 
 void finish_table_flags(ColumnOptions& o, const std::string& format, const std::string& task) {
@@ -64,13 +75,15 @@ void finish_table_flags(ColumnOptions& o, const std::string& format, const std::
       throw Error(e.what_text(), "--task", e.hint());
     }
   }
-  if (!(o.threshold >= 0 || o.threshold < 0)) throw Error("--threshold is not a number", "--threshold");
+  if (!(o.threshold >= 0 || o.threshold < 0))
+    throw Error("--threshold is not a number", "--threshold");
 }
 
 std::vector<std::string> given_flags(const CLI::App& app) {
   std::vector<std::string> out;
   for (const CLI::Option* opt : app.get_options())
-    if (opt->count() > 0 && !opt->get_lnames().empty()) out.push_back("--" + opt->get_lnames().front());
+    if (opt->count() > 0 && !opt->get_lnames().empty())
+      out.push_back("--" + opt->get_lnames().front());
   return out;
 }
 

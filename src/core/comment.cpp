@@ -16,14 +16,18 @@
 
 namespace mlgate {
 
-std::string comment_body(const std::string& body, const std::string& marker, std::size_t max_chars) {
+std::string comment_body(const std::string& body, const std::string& marker,
+                         std::size_t max_chars) {
   const std::string line = "<!-- " + marker + " -->";
   std::string b = body;
-  if (b.find(line) == std::string::npos) b += (b.empty() || b.back() == '\n' ? "" : "\n") + line + "\n";
+  if (b.find(line) == std::string::npos)
+    b += (b.empty() || b.back() == '\n' ? "" : "\n") + line + "\n";
   if (b.size() <= max_chars) return b;
-  const std::string note = "\n\n> Comment truncated to fit " + std::to_string(max_chars) + " characters.\n" + line + "\n";
+  const std::string note = "\n\n> Comment truncated to fit " + std::to_string(max_chars) +
+                           " characters.\n" + line + "\n";
   std::string cut = b.substr(0, max_chars - note.size());
-  while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();  // whole UTF-8
+  while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80)
+    cut.pop_back();  // whole UTF-8
   if (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0x80)) cut.pop_back();
   auto pos = cut.find(line);
   if (pos != std::string::npos) cut.erase(pos, line.size());  // the marker goes last, once
@@ -40,14 +44,18 @@ std::string env(const char* name) {
 class Api {
  public:
   Api(std::string token_header, std::string token, const CommentOptions& o)
-      : header_(std::move(token_header)), token_(std::move(token)), o_(o),
-        deadline_(std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                          std::chrono::duration<double>(o.timeout_s))) {}
+      : header_(std::move(token_header)),
+        token_(std::move(token)),
+        o_(o),
+        deadline_(std::chrono::steady_clock::now() +
+                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                      std::chrono::duration<double>(o.timeout_s))) {}
 
   // Anything printed goes through here: the token never appears in output.
   std::string redact(std::string s) const {
     if (token_.size() >= 4)
-      for (auto p = s.find(token_); p != std::string::npos; p = s.find(token_)) s.replace(p, token_.size(), "***");
+      for (auto p = s.find(token_); p != std::string::npos; p = s.find(token_))
+        s.replace(p, token_.size(), "***");
     return s;
   }
 
@@ -56,8 +64,12 @@ class Api {
     r.headers.emplace_back("Accept", "application/json");
     if (!r.body.empty()) r.headers.emplace_back("Content-Type", "application/json");
     for (int attempt = 0;; ++attempt) {
-      double left = std::chrono::duration<double>(deadline_ - std::chrono::steady_clock::now()).count();
-      if (left <= 0) throw Error("gave up: the overall timeout of " + format_short(o_.timeout_s, 4) + " s ran out", r.method + " " + r.url, "raise --timeout");
+      double left =
+          std::chrono::duration<double>(deadline_ - std::chrono::steady_clock::now()).count();
+      if (left <= 0)
+        throw Error(
+            "gave up: the overall timeout of " + format_short(o_.timeout_s, 4) + " s ran out",
+            r.method + " " + r.url, "raise --timeout");
       HttpResponse resp;
       try {
         resp = http_send(r, left);
@@ -66,9 +78,10 @@ class Api {
         wait(backoff(attempt), r);
         continue;
       }
-      bool rate_limited = resp.status == 429 ||
-                          (resp.status == 403 && (resp.header("x-ratelimit-remaining") == "0" ||
-                                                  resp.body.find("rate limit") != std::string::npos));
+      bool rate_limited =
+          resp.status == 429 ||
+          (resp.status == 403 && (resp.header("x-ratelimit-remaining") == "0" ||
+                                  resp.body.find("rate limit") != std::string::npos));
       if ((resp.status >= 500 || rate_limited) && attempt < o_.retries) {
         double w = backoff(attempt);
         std::string after = resp.header("retry-after");
@@ -77,18 +90,21 @@ class Api {
           if (parse_number(after, &v)) w = v;
         } else if (!resp.header("x-ratelimit-reset").empty()) {
           double reset;
-          if (parse_number(resp.header("x-ratelimit-reset"), &reset)) w = std::max(0.0, reset - static_cast<double>(std::time(nullptr)));
+          if (parse_number(resp.header("x-ratelimit-reset"), &reset))
+            w = std::max(0.0, reset - static_cast<double>(std::time(nullptr)));
         }
-        std::fprintf(stderr, "mlgate-comment: %s %s answered %ld; retrying in %.3g s\n", r.method.c_str(),
-                     redact(r.url).c_str(), resp.status, w);
+        std::fprintf(stderr, "mlgate-comment: %s %s answered %ld; retrying in %.3g s\n",
+                     r.method.c_str(), redact(r.url).c_str(), resp.status, w);
         wait(w, r);
         continue;
       }
       if (resp.status < 200 || resp.status >= 300) {
         std::string msg = resp.body.substr(0, 300);
-        throw Error("the API answered " + std::to_string(resp.status) + ": " + redact(msg), r.method + " " + redact(r.url),
-                    resp.status == 401 || resp.status == 403 ? "check the token and its permissions (pull-requests: write)"
-                                                             : "see the API's message");
+        throw Error("the API answered " + std::to_string(resp.status) + ": " + redact(msg),
+                    r.method + " " + redact(r.url),
+                    resp.status == 401 || resp.status == 403
+                        ? "check the token and its permissions (pull-requests: write)"
+                        : "see the API's message");
       }
       return resp;
     }
@@ -97,11 +113,13 @@ class Api {
  private:
   static double backoff(int attempt) { return std::min(30.0, 0.5 * (1 << std::min(attempt, 6))); }
   void wait(double seconds, const HttpRequest& r) {
-    auto until = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                        std::chrono::duration<double>(seconds));
+    auto until = std::chrono::steady_clock::now() +
+                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                     std::chrono::duration<double>(seconds));
     if (until > deadline_)
-      throw Error("gave up: waiting " + format_short(seconds, 4) + " s more would pass the overall timeout of " +
-                      format_short(o_.timeout_s, 4) + " s",
+      throw Error("gave up: waiting " + format_short(seconds, 4) +
+                      " s more would pass the overall timeout of " + format_short(o_.timeout_s, 4) +
+                      " s",
                   r.method + " " + redact(r.url), "raise --timeout, or retry later");
     std::this_thread::sleep_until(until);
   }
@@ -112,47 +130,66 @@ class Api {
 };
 
 struct Target {
-  std::string provider, list_url, create_url, update_prefix, update_method, token_header, token, web_prefix;
+  std::string provider, list_url, create_url, update_prefix, update_method, token_header, token,
+      web_prefix;
 };
 
 Target resolve(const CommentOptions& o) {
   std::string provider = o.provider;
   if (provider == "auto") {
-    if (!env("GITHUB_ACTIONS").empty() || !env("GITHUB_REPOSITORY").empty()) provider = "github";
-    else if (!env("GITLAB_CI").empty() || !env("CI_API_V4_URL").empty()) provider = "gitlab";
-    else throw Error("cannot tell the provider", "--provider", "pass --provider github or gitlab");
+    if (!env("GITHUB_ACTIONS").empty() || !env("GITHUB_REPOSITORY").empty())
+      provider = "github";
+    else if (!env("GITLAB_CI").empty() || !env("CI_API_V4_URL").empty())
+      provider = "gitlab";
+    else
+      throw Error("cannot tell the provider", "--provider", "pass --provider github or gitlab");
   }
   Target t;
   t.provider = provider;
   if (provider == "github") {
-    std::string api = env("GITHUB_API_URL").empty() ? "https://api.github.com" : env("GITHUB_API_URL");
+    std::string api =
+        env("GITHUB_API_URL").empty() ? "https://api.github.com" : env("GITHUB_API_URL");
     std::string repo = env("GITHUB_REPOSITORY");
-    if (repo.empty()) throw Error("GITHUB_REPOSITORY is not set", "environment", "it is owner/name, set by GitHub Actions");
+    if (repo.empty())
+      throw Error("GITHUB_REPOSITORY is not set", "environment",
+                  "it is owner/name, set by GitHub Actions");
     long long pr = o.pr.value_or(0);
     if (!o.pr) {
       std::string event = env("GITHUB_EVENT_PATH");
-      if (event.empty()) throw Error("no pull request number", "--pr", "pass --pr N, or run on a pull_request event");
+      if (event.empty())
+        throw Error("no pull request number", "--pr",
+                    "pass --pr N, or run on a pull_request event");
       auto j = nlohmann::json::parse(read_file(event), nullptr, false);
-      if (j.is_discarded()) throw Error("invalid JSON", event, "GITHUB_EVENT_PATH should name the event payload");
-      if (j.contains("pull_request") && j["pull_request"].contains("number") && j["pull_request"]["number"].is_number())
+      if (j.is_discarded())
+        throw Error("invalid JSON", event, "GITHUB_EVENT_PATH should name the event payload");
+      if (j.contains("pull_request") && j["pull_request"].contains("number") &&
+          j["pull_request"]["number"].is_number())
         pr = j["pull_request"]["number"].get<long long>();
-      else if (j.contains("issue") && j["issue"].contains("number") && j["issue"]["number"].is_number())
+      else if (j.contains("issue") && j["issue"].contains("number") &&
+               j["issue"]["number"].is_number())
         pr = j["issue"]["number"].get<long long>();
       else
-        throw Error("the event has no pull request", event, "pass --pr N, or run on a pull_request event");
+        throw Error("the event has no pull request", event,
+                    "pass --pr N, or run on a pull_request event");
     }
-    t.list_url = api + "/repos/" + repo + "/issues/" + std::to_string(pr) + "/comments?per_page=100";
+    t.list_url =
+        api + "/repos/" + repo + "/issues/" + std::to_string(pr) + "/comments?per_page=100";
     t.create_url = api + "/repos/" + repo + "/issues/" + std::to_string(pr) + "/comments";
     t.update_prefix = api + "/repos/" + repo + "/issues/comments/";
     t.update_method = "PATCH";
     t.token_header = "Authorization";
     t.token = env("GITHUB_TOKEN");
-    if (t.token.empty() && !o.dry_run) throw Error("GITHUB_TOKEN is not set", "environment", "pass the workflow's token: env: GITHUB_TOKEN: ${{ github.token }}");
+    if (t.token.empty() && !o.dry_run)
+      throw Error("GITHUB_TOKEN is not set", "environment",
+                  "pass the workflow's token: env: GITHUB_TOKEN: ${{ github.token }}");
   } else if (provider == "gitlab") {
     std::string api = env("CI_API_V4_URL"), project = env("CI_PROJECT_ID");
-    if (api.empty() || project.empty()) throw Error("CI_API_V4_URL or CI_PROJECT_ID is not set", "environment", "run in a GitLab CI job");
+    if (api.empty() || project.empty())
+      throw Error("CI_API_V4_URL or CI_PROJECT_ID is not set", "environment",
+                  "run in a GitLab CI job");
     std::string iid = o.pr ? std::to_string(*o.pr) : env("CI_MERGE_REQUEST_IID");
-    if (iid.empty()) throw Error("no merge request", "--pr", "pass --pr IID, or run in a merge request pipeline");
+    if (iid.empty())
+      throw Error("no merge request", "--pr", "pass --pr IID, or run in a merge request pipeline");
     std::string base = api + "/projects/" + project + "/merge_requests/" + iid + "/notes";
     t.list_url = base + "?per_page=100&sort=asc&order_by=created_at";
     t.create_url = base;
@@ -160,8 +197,11 @@ Target resolve(const CommentOptions& o) {
     t.update_method = "PUT";
     t.token_header = "PRIVATE-TOKEN";
     t.token = env("GITLAB_TOKEN");
-    if (t.token.empty() && !o.dry_run) throw Error("GITLAB_TOKEN is not set", "environment", "a project or personal access token with api scope");
-    if (!env("CI_PROJECT_URL").empty()) t.web_prefix = env("CI_PROJECT_URL") + "/-/merge_requests/" + iid + "#note_";
+    if (t.token.empty() && !o.dry_run)
+      throw Error("GITLAB_TOKEN is not set", "environment",
+                  "a project or personal access token with api scope");
+    if (!env("CI_PROJECT_URL").empty())
+      t.web_prefix = env("CI_PROJECT_URL") + "/-/merge_requests/" + iid + "#note_";
   } else {
     throw Error("unknown provider " + quote(provider), "--provider", "use auto, github or gitlab");
   }
@@ -172,12 +212,14 @@ int comment(const CommentOptions& o) {
   std::string body = comment_body(read_file(o.body_file), o.marker);
   Target t = resolve(o);
   const std::string line = "<!-- " + o.marker + " -->";
-  const std::string payload = nlohmann::json({{"body", body}}).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  const std::string payload = nlohmann::json({{"body", body}})
+                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (o.dry_run) {
     std::printf("GET %s\n  %s: ***\n", t.list_url.c_str(), t.token_header.c_str());
-    std::printf("then, if a comment carries %s:\n%s %s<id>\n", line.c_str(), t.update_method.c_str(), t.update_prefix.c_str());
-    std::printf("otherwise:\nPOST %s\n  %s: ***\n  Content-Type: application/json\n\n%s\n", t.create_url.c_str(),
-                t.token_header.c_str(), payload.c_str());
+    std::printf("then, if a comment carries %s:\n%s %s<id>\n", line.c_str(),
+                t.update_method.c_str(), t.update_prefix.c_str());
+    std::printf("otherwise:\nPOST %s\n  %s: ***\n  Content-Type: application/json\n\n%s\n",
+                t.create_url.c_str(), t.token_header.c_str(), payload.c_str());
     return 0;
   }
   Api api(t.token_header, t.token, o);
@@ -188,7 +230,8 @@ int comment(const CommentOptions& o) {
   while (!url.empty() && found.empty()) {
     HttpResponse r = api.send({"GET", url, "", {}});
     auto j = nlohmann::json::parse(r.body, nullptr, false);
-    if (!j.is_array()) throw Error("the API's list of comments is not a JSON array", "GET " + api.redact(url));
+    if (!j.is_array())
+      throw Error("the API's list of comments is not a JSON array", "GET " + api.redact(url));
     for (const auto& c : j)
       if (c.is_object() && c.contains("body") && c["body"].is_string() &&
           c["body"].get<std::string>().find(line) != std::string::npos && c.contains("id")) {
@@ -198,14 +241,19 @@ int comment(const CommentOptions& o) {
     url = link_next(r.header("link"));
     if (++pages > 1000) throw Error("more than 1000 pages of comments", t.list_url);
   }
-  HttpResponse r = found.empty() ? api.send({"POST", t.create_url, payload, {}})
-                                 : api.send({t.update_method, t.update_prefix + found, payload, {}});
+  HttpResponse r = found.empty()
+                       ? api.send({"POST", t.create_url, payload, {}})
+                       : api.send({t.update_method, t.update_prefix + found, payload, {}});
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   std::string link;
-  if (j.is_object() && j.contains("html_url") && j["html_url"].is_string()) link = j["html_url"];
-  else if (j.is_object() && j.contains("id") && !t.web_prefix.empty()) link = t.web_prefix + j["id"].dump();
-  else link = found.empty() ? t.create_url : t.update_prefix + found;
-  std::fprintf(stderr, "mlgate-comment: %s the %s comment\n", found.empty() ? "created" : "updated", t.provider.c_str());
+  if (j.is_object() && j.contains("html_url") && j["html_url"].is_string())
+    link = j["html_url"];
+  else if (j.is_object() && j.contains("id") && !t.web_prefix.empty())
+    link = t.web_prefix + j["id"].dump();
+  else
+    link = found.empty() ? t.create_url : t.update_prefix + found;
+  std::fprintf(stderr, "mlgate-comment: %s the %s comment\n", found.empty() ? "created" : "updated",
+               t.provider.c_str());
   std::printf("%s\n", link.c_str());
   return 0;
 }
@@ -218,7 +266,8 @@ int run_comment(const CommentOptions& o) {
       return comment(o);
     } catch (const Error& e) {
       // A report that cannot be posted must not hide the gate's verdict, nor fail it.
-      std::fprintf(stderr, "mlgate-comment: warning: %s (--soft-fail: not failing the job)\n", e.message().c_str());
+      std::fprintf(stderr, "mlgate-comment: warning: %s (--soft-fail: not failing the job)\n",
+                   e.message().c_str());
       return 0;
     }
   }

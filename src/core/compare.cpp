@@ -39,17 +39,23 @@ void permute_all(Predictions& p, const std::vector<std::uint32_t>& from) {
 
 std::string label_text(const Predictions& p, std::size_t i) {
   switch (p.task) {
-    case Task::kBinary: return p.label[i] ? "1" : "0";
-    case Task::kMulticlass: return p.classes[p.class_label[i]];
-    default: return format_number(p.target[i]);
+    case Task::kBinary:
+      return p.label[i] ? "1" : "0";
+    case Task::kMulticlass:
+      return p.classes[p.class_label[i]];
+    default:
+      return format_number(p.target[i]);
   }
 }
 
 bool same_label(const Predictions& a, std::size_t i, const Predictions& b, std::size_t j) {
   switch (a.task) {
-    case Task::kBinary: return a.label[i] == b.label[j];
-    case Task::kMulticlass: return a.class_label[i] == b.class_label[j];
-    default: return a.target[i] == b.target[j];
+    case Task::kBinary:
+      return a.label[i] == b.label[j];
+    case Task::kMulticlass:
+      return a.class_label[i] == b.class_label[j];
+    default:
+      return a.target[i] == b.target[j];
   }
 }
 
@@ -57,21 +63,22 @@ bool same_label(const Predictions& a, std::size_t i, const Predictions& b, std::
 void align_classes(const Predictions& c, Predictions& b) {
   if (c.task != Task::kMulticlass) return;
   std::map<std::string, std::uint32_t> index;
-  for (std::size_t k = 0; k < c.classes.size(); ++k) index[canonical_class(c.classes[k])] = static_cast<std::uint32_t>(k);
+  for (std::size_t k = 0; k < c.classes.size(); ++k)
+    index[canonical_class(c.classes[k])] = static_cast<std::uint32_t>(k);
   std::vector<std::uint32_t> remap(b.classes.size());
   for (std::size_t k = 0; k < b.classes.size(); ++k) {
     auto it = index.find(canonical_class(b.classes[k]));
     if (it == index.end())
-      throw Error("the baseline has class " + quote(b.classes[k]) + " that the candidate does not", b.path,
-                  "both models must predict the same classes");
+      throw Error("the baseline has class " + quote(b.classes[k]) + " that the candidate does not",
+                  b.path, "both models must predict the same classes");
     remap[k] = it->second;
   }
   for (auto& v : b.class_label) v = remap[v];
   for (auto& v : b.class_pred) v = remap[v];
   if (!b.proba.empty()) {
     if (b.proba.size() != c.classes.size())
-      throw Error("the baseline has probabilities for " + std::to_string(b.proba.size()) + " classes, the candidate for " +
-                      std::to_string(c.classes.size()),
+      throw Error("the baseline has probabilities for " + std::to_string(b.proba.size()) +
+                      " classes, the candidate for " + std::to_string(c.classes.size()),
                   b.path, "both models must predict the same classes");
     std::vector<std::vector<double>> cols(b.proba.size());
     for (std::size_t k = 0; k < b.proba.size(); ++k) cols[remap[k]] = std::move(b.proba[k]);
@@ -86,27 +93,31 @@ std::string pair_rows(const Predictions& c, Predictions& b) {
   align_classes(c, b);
   const std::size_t n = c.size();
   if (!c.ids.empty()) {
-    if (b.ids.empty()) throw Error("the baseline has no id column", b.path, "both files need the --id-col column");
+    if (b.ids.empty())
+      throw Error("the baseline has no id column", b.path, "both files need the --id-col column");
     std::unordered_map<std::string_view, std::uint32_t> where;
     where.reserve(b.ids.size() * 2);
     for (std::size_t j = 0; j < b.ids.size(); ++j)
       if (!where.emplace(b.ids[j], static_cast<std::uint32_t>(j)).second)
-        throw Error("id " + quote(b.ids[j]) + " appears twice", b.path, "ids must be unique to pair rows");
+        throw Error("id " + quote(b.ids[j]) + " appears twice", b.path,
+                    "ids must be unique to pair rows");
     std::unordered_map<std::string_view, std::uint32_t> seen;
     seen.reserve(n * 2);
     std::vector<std::uint32_t> from(n);
     for (std::size_t i = 0; i < n; ++i) {
       if (!seen.emplace(c.ids[i], static_cast<std::uint32_t>(i)).second)
-        throw Error("id " + quote(c.ids[i]) + " appears twice", c.path, "ids must be unique to pair rows");
+        throw Error("id " + quote(c.ids[i]) + " appears twice", c.path,
+                    "ids must be unique to pair rows");
       auto it = where.find(c.ids[i]);
       if (it == where.end())
         throw Error("id " + quote(c.ids[i]) + " is not in the baseline", c.path,
-                    "both files must hold the same rows; " + std::to_string(n) + " candidate rows, " +
-                        std::to_string(b.size()) + " baseline rows");
+                    "both files must hold the same rows; " + std::to_string(n) +
+                        " candidate rows, " + std::to_string(b.size()) + " baseline rows");
       from[i] = it->second;
       if (!same_label(c, i, b, it->second))
-        throw Error("id " + quote(c.ids[i]) + " has label " + quote(label_text(c, i)) + " in the candidate but " +
-                        quote(label_text(b, it->second)) + " in the baseline",
+        throw Error("id " + quote(c.ids[i]) + " has label " + quote(label_text(c, i)) +
+                        " in the candidate but " + quote(label_text(b, it->second)) +
+                        " in the baseline",
                     b.path, "both files must be scored on the same labelled rows");
     }
     if (b.size() != n) {
@@ -119,12 +130,13 @@ std::string pair_rows(const Predictions& c, Predictions& b) {
     return "id";
   }
   if (b.size() != n)
-    throw Error("the baseline has " + std::to_string(b.size()) + " rows, the candidate " + std::to_string(n), b.path,
-                "without --id-col rows are paired by order; pass --id-col to pair by key");
+    throw Error("the baseline has " + std::to_string(b.size()) + " rows, the candidate " +
+                    std::to_string(n),
+                b.path, "without --id-col rows are paired by order; pass --id-col to pair by key");
   for (std::size_t i = 0; i < n; ++i)
     if (!same_label(c, i, b, i))
-      throw Error("row " + std::to_string(i + 1) + " has label " + quote(label_text(c, i)) + " in the candidate but " +
-                      quote(label_text(b, i)) + " in the baseline",
+      throw Error("row " + std::to_string(i + 1) + " has label " + quote(label_text(c, i)) +
+                      " in the candidate but " + quote(label_text(b, i)) + " in the baseline",
                   b.path, "rows are paired by order; pass --id-col to pair by key");
   return "row_order";
 }
@@ -143,16 +155,16 @@ struct Scope {
 struct Pending {
   Check check;
   std::size_t scope = 0;
-  bool lower = false;   // lower is better
-  double margin = 0;    // allowed worsening, in the metric's units
-  double delta = 0;     // candidate - baseline
-  bool stats = false;   // decided on a confidence bound
+  bool lower = false;  // lower is better
+  double margin = 0;   // allowed worsening, in the metric's units
+  double delta = 0;    // candidate - baseline
+  bool stats = false;  // decided on a confidence bound
   bool warn_only = false;
   double confidence = 0;
-  std::string method;   // delong | bootstrap
-  double se = 0;        // delong
+  std::string method;         // delong | bootstrap
+  double se = 0;              // delong
   std::vector<double> draws;  // bootstrap: delta of each resample
-  double p = 1;         // p-value of "worse by more than the margin"
+  double p = 1;               // p-value of "worse by more than the margin"
 };
 
 double improvement(const Pending& q, double delta) { return q.lower ? -delta : delta; }
@@ -164,7 +176,8 @@ std::string pct(double c) {
 }
 
 std::optional<double> doc_metric(const ojson& metrics, const std::string& name) {
-  if (!metrics.is_object() || !metrics.contains(name) || !metrics[name].is_number()) return std::nullopt;
+  if (!metrics.is_object() || !metrics.contains(name) || !metrics[name].is_number())
+    return std::nullopt;
   return metrics[name].get<double>();
 }
 
@@ -183,12 +196,14 @@ void print_summary(const ResultDoc& doc) {
   for (const auto& c : doc.checks) {
     std::string verdict = c.verdict.empty() ? "-" : c.verdict;
     for (auto& ch : verdict) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    std::fprintf(stderr, "%-13s %-5s %s: %s\n", verdict.c_str(), status_name(c.status), c.id.c_str(), c.message.c_str());
+    std::fprintf(stderr, "%-13s %-5s %s: %s\n", verdict.c_str(), status_name(c.status),
+                 c.id.c_str(), c.message.c_str());
   }
   for (const auto& w : doc.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   const auto j = doc.to_json();
-  std::fprintf(stderr, "mlgate-compare: %s (%d passed, %d failed, %d warned, %d errors)\n", status_name(doc.status()),
-               j["summary"]["passed"].get<int>(), j["summary"]["failed"].get<int>(), j["summary"]["warned"].get<int>(),
+  std::fprintf(stderr, "mlgate-compare: %s (%d passed, %d failed, %d warned, %d errors)\n",
+               status_name(doc.status()), j["summary"]["passed"].get<int>(),
+               j["summary"]["failed"].get<int>(), j["summary"]["warned"].get<int>(),
                j["summary"]["errors"].get<int>());
 }
 
@@ -204,7 +219,8 @@ std::optional<ResultDoc> try_result_doc(const std::string& path) {
   if (!ends_with(lower, ".json")) return std::nullopt;
   std::string text = read_file(path);
   auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) throw Error("invalid JSON", path, "a baseline .json must be an mlgate result document");
+  if (j.is_discarded())
+    throw Error("invalid JSON", path, "a baseline .json must be an mlgate result document");
   if (!j.is_object() || !j.contains("schema")) return std::nullopt;
   return ResultDoc::from_json(j, path);
 }
@@ -213,9 +229,10 @@ std::optional<ResultDoc> try_result_doc(const std::string& path) {
 
 int run_compare(const CompareOptions& o) {
   ColumnOptions cols = o.columns;
-  Policy policy = load_policy(o.policy, cols.task ? cols.task
-                                                  : (cols.proba_cols.empty() ? std::nullopt
-                                                                             : std::optional<Task>(Task::kMulticlass)));
+  Policy policy = load_policy(
+      o.policy, cols.task ? cols.task
+                          : (cols.proba_cols.empty() ? std::nullopt
+                                                     : std::optional<Task>(Task::kMulticlass)));
   apply_policy_columns(cols, policy, o.given);
   const Statistics& st = policy.statistics;
 
@@ -241,8 +258,9 @@ int run_compare(const CompareOptions& o) {
       kind = Baseline::kPredictions;
     }
   } else {
-    warnings.push_back(o.baseline.empty() ? "no baseline was given"
-                                          : "the baseline " + quote(o.baseline) + " does not exist");
+    warnings.push_back(o.baseline.empty()
+                           ? "no baseline was given"
+                           : "the baseline " + quote(o.baseline) + " does not exist");
   }
 
   EvalResult ce = evaluate(cand, true, policy.slice_min_size);
@@ -252,7 +270,8 @@ int run_compare(const CompareOptions& o) {
   // Scopes: overall, then every gated slice.
   std::vector<Scope> scopes;
   scopes.push_back(Scope{nullptr, {}, &ce.overall, be ? &be->overall : nullptr, {}});
-  if (kind == Baseline::kDocument) scopes[0].base_doc_metrics = doc_scope_metrics(*base_doc, nullptr);
+  if (kind == Baseline::kDocument)
+    scopes[0].base_doc_metrics = doc_scope_metrics(*base_doc, nullptr);
   {
     std::size_t k = 0;
     for (const auto& sc : cand.slices) {
@@ -265,7 +284,8 @@ int run_compare(const CompareOptions& o) {
           if (sc.codes[i] == v) s.rows.push_back(static_cast<std::uint32_t>(i));
         s.cand = &sr.metrics;
         s.base = be ? &be->slices[k].metrics : nullptr;
-        if (kind == Baseline::kDocument) s.base_doc_metrics = doc_scope_metrics(*base_doc, sr.slice);
+        if (kind == Baseline::kDocument)
+          s.base_doc_metrics = doc_scope_metrics(*base_doc, sr.slice);
         scopes.push_back(std::move(s));
       }
     }
@@ -282,8 +302,12 @@ int run_compare(const CompareOptions& o) {
       std::string why = rule.metric + " is undefined on the candidate's rows";
       for (const auto& w : s.cand->warnings)
         if (w.find(rule.metric) != std::string::npos) why = w;
-      if (rule.min) checks.push_back(bound_check(rule.metric, s.slice, cv, rule.min, std::nullopt, rule.warn_only, why));
-      if (rule.max) checks.push_back(bound_check(rule.metric, s.slice, cv, std::nullopt, rule.max, rule.warn_only, why));
+      if (rule.min)
+        checks.push_back(
+            bound_check(rule.metric, s.slice, cv, rule.min, std::nullopt, rule.warn_only, why));
+      if (rule.max)
+        checks.push_back(
+            bound_check(rule.metric, s.slice, cv, std::nullopt, rule.max, rule.warn_only, why));
       for (int relative = 0; relative < 2; ++relative) {
         std::optional<double> bound = relative ? rule.max_relative_regression : rule.max_regression;
         if (!bound) continue;
@@ -298,7 +322,8 @@ int run_compare(const CompareOptions& o) {
         c.slice = s.slice;
         c.id = rule.metric + (relative ? ".relative_regression" : ".regression") + sl;
         c.title = rule.metric + (sl.empty() ? "" : " " + sl) + " regresses by at most " +
-                  (relative ? format_short(*bound * 100, 4) + "% of the baseline" : format_short(*bound, 6));
+                  (relative ? format_short(*bound * 100, 4) + "% of the baseline"
+                            : format_short(*bound, 6));
         c.value = cv;
         MetricValue bv;
         if (kind == Baseline::kPredictions) bv = s.base->metrics.get(rule.metric);
@@ -306,7 +331,8 @@ int run_compare(const CompareOptions& o) {
         c.baseline = bv;
         if (kind == Baseline::kAbsent) {
           c.status = policy.missing_baseline == "warn" ? Status::kWarn : Status::kFail;
-          c.message = "no baseline to compare with (missing_baseline: " + policy.missing_baseline + ")";
+          c.message =
+              "no baseline to compare with (missing_baseline: " + policy.missing_baseline + ")";
           checks.push_back(c);
           continue;
         }
@@ -325,7 +351,9 @@ int run_compare(const CompareOptions& o) {
           if (kind == Baseline::kDocument) {
             c.status = Status::kError;
             c.confidence = rule.confidence;
-            c.message = "a check with confidence needs row-level baseline predictions; the baseline is a result document";
+            c.message =
+                "a check with confidence needs row-level baseline predictions; the baseline is a "
+                "result document";
             checks.push_back(c);
             continue;
           }
@@ -360,8 +388,9 @@ int run_compare(const CompareOptions& o) {
       // Rows in the candidate's score order: its walk then reads the weights sequentially.
       std::vector<std::uint32_t> ordered(*rows);
       if (cand.task == Task::kBinary)
-        std::stable_sort(ordered.begin(), ordered.end(),
-                         [&](std::uint32_t a, std::uint32_t b) { return cand.score[a] > cand.score[b]; });
+        std::stable_sort(ordered.begin(), ordered.end(), [&](std::uint32_t a, std::uint32_t b) {
+          return cand.score[a] > cand.score[b];
+        });
       std::unique_ptr<WeightedEvaluator> e1, e2;
       if (cand.task == Task::kBinary) {
         e1 = make_weighted_binary(cand.binary(), ordered, names);
@@ -373,10 +402,12 @@ int run_compare(const CompareOptions& o) {
         e1 = make_weighted_regression(cand.regression(), ordered, names);
         e2 = make_weighted_regression(base.regression(), ordered, names);
       }
-      BootstrapDraws draws = paired_bootstrap(*e1, *e2, ordered.size(), names.size(), st.bootstrap_samples, st.seed, o.threads);
+      BootstrapDraws draws = paired_bootstrap(*e1, *e2, ordered.size(), names.size(),
+                                              st.bootstrap_samples, st.seed, o.threads);
       for (auto& q : pending) {
         if (q.scope != si || !q.stats || q.method != "bootstrap") continue;
-        std::size_t j = static_cast<std::size_t>(std::find(names.begin(), names.end(), q.check.metric) - names.begin());
+        std::size_t j = static_cast<std::size_t>(
+            std::find(names.begin(), names.end(), q.check.metric) - names.begin());
         std::size_t undefined = 0, worse = 0;
         for (int b = 0; b < st.bootstrap_samples; ++b) {
           double d = draws.first[j][b] - draws.second[j][b];
@@ -389,8 +420,9 @@ int run_compare(const CompareOptions& o) {
         }
         if (undefined * 10 > static_cast<std::size_t>(st.bootstrap_samples)) {
           q.check.status = Status::kError;
-          q.check.message = q.check.metric + " is undefined in " + std::to_string(undefined) + " of " +
-                            std::to_string(st.bootstrap_samples) + " bootstrap resamples; too few rows" +
+          q.check.message = q.check.metric + " is undefined in " + std::to_string(undefined) +
+                            " of " + std::to_string(st.bootstrap_samples) +
+                            " bootstrap resamples; too few rows" +
                             (q.check.slice.is_null() ? "" : " in this slice") + " to bound it";
           q.stats = false;
           continue;
@@ -400,7 +432,8 @@ int run_compare(const CompareOptions& o) {
       }
     }
     bool need_delong = false;
-    for (auto& q : pending) need_delong = need_delong || (q.scope == si && q.stats && q.method == "delong");
+    for (auto& q : pending)
+      need_delong = need_delong || (q.scope == si && q.stats && q.method == "delong");
     if (need_delong) {
       std::vector<double> s1, s2;
       std::vector<std::uint8_t> y;
@@ -421,10 +454,16 @@ int run_compare(const CompareOptions& o) {
         q.se = dl->se_diff();
         double d = improvement(q, q.delta);
         q.p = q.se > 0 ? normal_cdf(-(d + q.margin) / q.se) : (d >= -q.margin ? 0.0 : 1.0);
-        q.check.extra["delong"] = {{"auc_candidate", dl->auc1}, {"auc_baseline", dl->auc2}, {"var_candidate", dl->var1},
-                                   {"var_baseline", dl->var2}, {"covariance", dl->cov}, {"se_delta", q.se},
-                                   {"z", q.se > 0 ? ojson(q.delta / q.se) : ojson(nullptr)},
-                                   {"p_two_sided", q.se > 0 ? ojson(2 * normal_cdf(-std::fabs(q.delta) / q.se)) : ojson(nullptr)}};
+        q.check.extra["delong"] = {
+            {"auc_candidate", dl->auc1},
+            {"auc_baseline", dl->auc2},
+            {"var_candidate", dl->var1},
+            {"var_baseline", dl->var2},
+            {"covariance", dl->cov},
+            {"se_delta", q.se},
+            {"z", q.se > 0 ? ojson(q.delta / q.se) : ojson(nullptr)},
+            {"p_two_sided",
+             q.se > 0 ? ojson(2 * normal_cdf(-std::fabs(q.delta) / q.se)) : ojson(nullptr)}};
       }
     }
   }
@@ -464,20 +503,25 @@ int run_compare(const CompareOptions& o) {
     if (L >= -q.margin && holm_ok) {
       q.check.verdict = "non_inferior";
       q.check.status = Status::kPass;
-      q.check.message = "candidate is no worse than baseline beyond the bound (" + lvl + " bound of the change " +
-                        format_short(q.lower ? hi : lo, 4) + (q.lower ? " <= " : " >= ") + bound + ")";
+      q.check.message = "candidate is no worse than baseline beyond the bound (" + lvl +
+                        " bound of the change " + format_short(q.lower ? hi : lo, 4) +
+                        (q.lower ? " <= " : " >= ") + bound + ")";
     } else if (U < -q.margin) {
       q.check.verdict = "inferior";
       q.check.status = q.warn_only ? Status::kWarn : Status::kFail;
-      q.check.message = "candidate is worse than baseline by " + format_short(std::fabs(q.delta), 4) + " (" + lvl +
-                        " bound of the change " + format_short(q.lower ? lo : hi, 4) + (q.lower ? " > " : " < ") + bound + ")";
+      q.check.message = "candidate is worse than baseline by " +
+                        format_short(std::fabs(q.delta), 4) + " (" + lvl + " bound of the change " +
+                        format_short(q.lower ? lo : hi, 4) + (q.lower ? " > " : " < ") + bound +
+                        ")";
     } else {
       q.check.verdict = "inconclusive";
-      q.check.status = policy.statistics.on_inconclusive == "warn" || q.warn_only ? Status::kWarn : Status::kFail;
-      q.check.message = "inconclusive: the " + lvl + " bounds of the change [" + format_short(lo, 4) + ", " +
-                        format_short(hi, 4) + "] straddle the bound " + bound +
-                        (L >= -q.margin && !holm_ok ? " after Holm's correction" : "") +
-                        "; more rows would decide (on_inconclusive: " + policy.statistics.on_inconclusive + ")";
+      q.check.status = policy.statistics.on_inconclusive == "warn" || q.warn_only ? Status::kWarn
+                                                                                  : Status::kFail;
+      q.check.message =
+          "inconclusive: the " + lvl + " bounds of the change [" + format_short(lo, 4) + ", " +
+          format_short(hi, 4) + "] straddle the bound " + bound +
+          (L >= -q.margin && !holm_ok ? " after Holm's correction" : "") +
+          "; more rows would decide (on_inconclusive: " + policy.statistics.on_inconclusive + ")";
     }
   }
   for (auto& q : pending) {
@@ -490,7 +534,8 @@ int run_compare(const CompareOptions& o) {
     bool ok = d >= -q.margin;
     q.check.status = ok ? Status::kPass : (q.warn_only ? Status::kWarn : Status::kFail);
     q.check.message = q.check.metric + " changed by " + format_short(q.delta, 4) + " (" +
-                      (ok ? "within" : "beyond") + " the bound " + format_short(*q.check.threshold, 4) +
+                      (ok ? "within" : "beyond") + " the bound " +
+                      format_short(*q.check.threshold, 4) +
                       "; a point estimate, no confidence asked for)";
     checks.push_back(std::move(q.check));
   }
@@ -519,8 +564,10 @@ int run_compare(const CompareOptions& o) {
     }
     McNemar mc = mcnemar(c1, c2);
     auto nullable = [](double v) { return std::isnan(v) ? ojson(nullptr) : ojson(v); };
-    tests["mcnemar"] = {{"candidate_only_correct", mc.only_first}, {"baseline_only_correct", mc.only_second},
-                        {"p_exact", mc.p_exact}, {"statistic", nullable(mc.statistic)},
+    tests["mcnemar"] = {{"candidate_only_correct", mc.only_first},
+                        {"baseline_only_correct", mc.only_second},
+                        {"p_exact", mc.p_exact},
+                        {"statistic", nullable(mc.statistic)},
                         {"p_asymptotic", nullable(mc.p_asymptotic)}};
     for (auto& c : checks)
       if (c.metric == "accuracy" && c.slice.is_null()) c.extra["mcnemar"] = tests["mcnemar"];
@@ -531,12 +578,19 @@ int run_compare(const CompareOptions& o) {
   doc.version = MLGATE_VERSION;
   doc.checks = std::move(checks);
   doc.metrics["candidate"] = eval_metrics_json(ce, cand);
-  if (kind == Baseline::kPredictions) doc.metrics["baseline"] = eval_metrics_json(*be, base);
-  else if (kind == Baseline::kDocument) doc.metrics["baseline"] = base_doc->metrics;
-  else doc.metrics["baseline"] = nullptr;
-  doc.metrics["pairing"] = pairing.empty() ? ojson(nullptr) : ojson({{"by", pairing}, {"rows", cand.size()}});
-  doc.metrics["statistics"] = {{"method", st.method}, {"bootstrap_samples", st.bootstrap_samples}, {"seed", st.seed},
-                               {"multiple_testing", st.multiple_testing}, {"on_inconclusive", st.on_inconclusive}};
+  if (kind == Baseline::kPredictions)
+    doc.metrics["baseline"] = eval_metrics_json(*be, base);
+  else if (kind == Baseline::kDocument)
+    doc.metrics["baseline"] = base_doc->metrics;
+  else
+    doc.metrics["baseline"] = nullptr;
+  doc.metrics["pairing"] =
+      pairing.empty() ? ojson(nullptr) : ojson({{"by", pairing}, {"rows", cand.size()}});
+  doc.metrics["statistics"] = {{"method", st.method},
+                               {"bootstrap_samples", st.bootstrap_samples},
+                               {"seed", st.seed},
+                               {"multiple_testing", st.multiple_testing},
+                               {"on_inconclusive", st.on_inconclusive}};
   doc.metrics["tests"] = tests;
   doc.warnings = warnings;
   for (const auto& w : eval_warnings(ce)) doc.warnings.push_back("candidate: " + w);
@@ -546,7 +600,8 @@ int run_compare(const CompareOptions& o) {
   if (kind == Baseline::kPredictions) {
     doc.inputs["baseline"] = input_json(base);
   } else if (kind == Baseline::kDocument) {
-    doc.inputs["baseline"] = {{"path", o.baseline}, {"sha256", sha256_file(o.baseline)}, {"document", true}};
+    doc.inputs["baseline"] = {
+        {"path", o.baseline}, {"sha256", sha256_file(o.baseline)}, {"document", true}};
   } else {
     doc.inputs["baseline"] = nullptr;
   }

@@ -24,10 +24,19 @@
 namespace mlgate {
 
 const std::vector<std::string>& expectation_names() {
-  static const std::vector<std::string> names = {
-      "row_count_between", "columns_exist", "column_type",   "not_null",      "unique",
-      "in_set",            "between",       "match_regex",   "mean_between",  "stdev_between",
-      "quantile_between",  "no_drift",      "no_overlap_with_reference"};
+  static const std::vector<std::string> names = {"row_count_between",
+                                                 "columns_exist",
+                                                 "column_type",
+                                                 "not_null",
+                                                 "unique",
+                                                 "in_set",
+                                                 "between",
+                                                 "match_regex",
+                                                 "mean_between",
+                                                 "stdev_between",
+                                                 "quantile_between",
+                                                 "no_drift",
+                                                 "no_overlap_with_reference"};
   return names;
 }
 
@@ -42,21 +51,26 @@ Suite parse_suite(const std::string& text, const std::string& path) {
   } catch (const YAML::Exception& e) {
     throw Error(e.msg, path, "check the suite's structure");
   }
-  if (!root.IsDefined() || root.IsNull()) throw Error("the suite is empty", path, "start with version: 1");
+  if (!root.IsDefined() || root.IsNull())
+    throw Error("the suite is empty", path, "start with version: 1");
   Suite s;
   s.path = path;
   s.sha256 = sha256_hex(text);
   try {
     R.keys(root, "", {"version", "expectations"});
     if (root["version"] && R.integer(root["version"], "version", 1, 1000) != 1)
-      R.fail(root["version"], "version", "unsupported suite version", "this mlgate reads version 1");
+      R.fail(root["version"], "version", "unsupported suite version",
+             "this mlgate reads version 1");
     const YAML::Node list = root["expectations"];
-    if (!list || !list.IsSequence()) R.fail(root, "expectations", "expected a list of expectations");
+    if (!list || !list.IsSequence())
+      R.fail(root, "expectations", "expected a list of expectations");
     std::size_t i = 0;
     for (const auto& e : list) {
       std::string at = "expectations[" + std::to_string(i++) + "]";
-      if (!e.IsMap()) R.fail(e, at, "an expectation is a mapping", "e.g. {expect: not_null, column: age}");
-      if (!e["expect"]) R.fail(e, at, "missing \"expect\"", "name the expectation, e.g. expect: not_null");
+      if (!e.IsMap())
+        R.fail(e, at, "an expectation is a mapping", "e.g. {expect: not_null, column: age}");
+      if (!e["expect"])
+        R.fail(e, at, "missing \"expect\"", "name the expectation, e.g. expect: not_null");
       Expectation x;
       x.where = R.at(e);
       x.expect = R.choice(e["expect"], at + ".expect", expectation_names());
@@ -66,20 +80,31 @@ Suite parse_suite(const std::string& text, const std::string& path) {
         for (const char* k : more) keys.emplace_back(k);
       };
       const std::string& k = x.expect;
-      if (k == "row_count_between") add({"min", "max"});
-      else if (k == "columns_exist" || k == "no_overlap_with_reference") add({"columns"});
-      else if (k == "column_type") add({"column", "columns", "type", "mostly"});
-      else if (k == "not_null" || k == "unique") add({"column", "columns", "mostly"});
-      else if (k == "in_set") add({"column", "columns", "values", "mostly"});
-      else if (k == "between") add({"column", "columns", "min", "max", "mostly"});
-      else if (k == "match_regex") add({"column", "columns", "regex", "mostly"});
-      else if (k == "mean_between" || k == "stdev_between") add({"column", "columns", "min", "max"});
-      else if (k == "quantile_between") add({"column", "columns", "quantile", "min", "max"});
-      else if (k == "no_drift") add({"column", "columns", "method", "threshold"});
+      if (k == "row_count_between")
+        add({"min", "max"});
+      else if (k == "columns_exist" || k == "no_overlap_with_reference")
+        add({"columns"});
+      else if (k == "column_type")
+        add({"column", "columns", "type", "mostly"});
+      else if (k == "not_null" || k == "unique")
+        add({"column", "columns", "mostly"});
+      else if (k == "in_set")
+        add({"column", "columns", "values", "mostly"});
+      else if (k == "between")
+        add({"column", "columns", "min", "max", "mostly"});
+      else if (k == "match_regex")
+        add({"column", "columns", "regex", "mostly"});
+      else if (k == "mean_between" || k == "stdev_between")
+        add({"column", "columns", "min", "max"});
+      else if (k == "quantile_between")
+        add({"column", "columns", "quantile", "min", "max"});
+      else if (k == "no_drift")
+        add({"column", "columns", "method", "threshold"});
       R.keys(e, at, keys);
       if (e["column"]) x.columns.push_back(R.string(e["column"], at + ".column"));
       if (e["columns"]) {
-        if (e["columns"].IsScalar() && e["columns"].Scalar() == "*") x.columns = {"*"};
+        if (e["columns"].IsScalar() && e["columns"].Scalar() == "*")
+          x.columns = {"*"};
         else
           for (const auto& c : R.strings(e["columns"], at + ".columns")) x.columns.push_back(c);
       }
@@ -88,9 +113,11 @@ Suite parse_suite(const std::string& text, const std::string& path) {
       if (x.min && x.max && *x.min > *x.max) R.fail(e, at, "min is greater than max");
       if (e["mostly"]) {
         x.mostly = R.number(e["mostly"], at + ".mostly");
-        if (!(*x.mostly >= 0 && *x.mostly <= 1)) R.fail(e["mostly"], at + ".mostly", "must be between 0 and 1");
+        if (!(*x.mostly >= 0 && *x.mostly <= 1))
+          R.fail(e["mostly"], at + ".mostly", "must be between 0 and 1");
       }
-      if (e["type"]) x.type = R.choice(e["type"], at + ".type", {"integer", "number", "string", "boolean"});
+      if (e["type"])
+        x.type = R.choice(e["type"], at + ".type", {"integer", "number", "string", "boolean"});
       if (e["values"]) x.values = R.strings(e["values"], at + ".values");
       if (e["regex"]) {
         x.regex = R.string(e["regex"], at + ".regex");
@@ -101,22 +128,29 @@ Suite parse_suite(const std::string& text, const std::string& path) {
       }
       if (e["quantile"]) {
         x.quantile = R.number(e["quantile"], at + ".quantile");
-        if (!(*x.quantile >= 0 && *x.quantile <= 1)) R.fail(e["quantile"], at + ".quantile", "must be between 0 and 1");
+        if (!(*x.quantile >= 0 && *x.quantile <= 1))
+          R.fail(e["quantile"], at + ".quantile", "must be between 0 and 1");
       }
       if (e["method"])
-        x.method = R.choice(e["method"], at + ".method", {"auto", "ks", "psi", "chi2", "jensenshannon", "wasserstein"});
+        x.method = R.choice(e["method"], at + ".method",
+                            {"auto", "ks", "psi", "chi2", "jensenshannon", "wasserstein"});
       if (e["threshold"]) x.threshold = R.number(e["threshold"], at + ".threshold");
-      if (e["severity"]) x.warn_only = R.choice(e["severity"], at + ".severity", {"fail", "warn"}) == "warn";
+      if (e["severity"])
+        x.warn_only = R.choice(e["severity"], at + ".severity", {"fail", "warn"}) == "warn";
       // What each expectation needs.
-      bool per_column = k != "row_count_between" && k != "columns_exist" && k != "no_overlap_with_reference";
-      if ((per_column || k == "columns_exist" || k == "no_overlap_with_reference") && x.columns.empty())
+      bool per_column =
+          k != "row_count_between" && k != "columns_exist" && k != "no_overlap_with_reference";
+      if ((per_column || k == "columns_exist" || k == "no_overlap_with_reference") &&
+          x.columns.empty())
         R.fail(e, at, "no column given", "add column: NAME (or columns: [...])");
-      if (k == "column_type" && x.type.empty()) R.fail(e, at, "no type given", "type: integer, number, string or boolean");
+      if (k == "column_type" && x.type.empty())
+        R.fail(e, at, "no type given", "type: integer, number, string or boolean");
       if (k == "in_set" && x.values.empty()) R.fail(e, at, "no values given", "values: [a, b, c]");
       if (k == "match_regex" && !e["regex"]) R.fail(e, at, "no regex given");
-      if (k == "quantile_between" && !x.quantile) R.fail(e, at, "no quantile given", "quantile: 0.5");
-      if ((k == "row_count_between" || k == "between" || k == "mean_between" || k == "stdev_between" ||
-           k == "quantile_between") &&
+      if (k == "quantile_between" && !x.quantile)
+        R.fail(e, at, "no quantile given", "quantile: 0.5");
+      if ((k == "row_count_between" || k == "between" || k == "mean_between" ||
+           k == "stdev_between" || k == "quantile_between") &&
           !x.min && !x.max)
         R.fail(e, at, "no bound given", "give min, max or both");
       if (x.columns.size() == 1 && x.columns[0] == "*" && k != "no_drift")
@@ -124,8 +158,10 @@ Suite parse_suite(const std::string& text, const std::string& path) {
       s.expectations.push_back(std::move(x));
     }
   } catch (const YAML::Exception& ex) {
-    throw Error(ex.msg, path + ":" + std::to_string(ex.mark.line + 1) + ":" + std::to_string(ex.mark.column + 1),
-                "check the suite's structure");
+    throw Error(
+        ex.msg,
+        path + ":" + std::to_string(ex.mark.line + 1) + ":" + std::to_string(ex.mark.column + 1),
+        "check the suite's structure");
   }
   return s;
 }
@@ -143,7 +179,8 @@ Table read_all_columns(const std::string& path, TableFormat format) {
   ro.format = format;
   Table t = read_table(path, specs, ro);
   for (auto& c : t.columns)
-    if (c.present && c.n_numbers == 0 && !c.codes.empty()) std::vector<double>().swap(c.numbers);  // text only
+    if (c.present && c.n_numbers == 0 && !c.codes.empty())
+      std::vector<double>().swap(c.numbers);  // text only
   return t;
 }
 
@@ -225,15 +262,20 @@ Check base_check(const Expectation& x, const std::string& column, const std::str
   return c;
 }
 
-void fail_or_warn(Check& c, const Expectation& x) { c.status = x.warn_only ? Status::kWarn : Status::kFail; }
+void fail_or_warn(Check& c, const Expectation& x) {
+  c.status = x.warn_only ? Status::kWarn : Status::kFail;
+}
 
 std::string bounds_text(const Expectation& x) {
-  if (x.min && x.max) return "between " + format_short(*x.min, 6) + " and " + format_short(*x.max, 6);
+  if (x.min && x.max)
+    return "between " + format_short(*x.min, 6) + " and " + format_short(*x.max, 6);
   if (x.min) return "at least " + format_short(*x.min, 6);
   return "at most " + format_short(*x.max, 6);
 }
 
-bool within(const Expectation& x, double v) { return (!x.min || v >= *x.min) && (!x.max || v <= *x.max); }
+bool within(const Expectation& x, double v) {
+  return (!x.min || v >= *x.min) && (!x.max || v <= *x.max);
+}
 
 // Great Expectations' "mostly": the share of non-null values that meet the expectation.
 struct Tally {
@@ -246,7 +288,8 @@ struct Tally {
 };
 
 void finish_mostly(Check& c, const Expectation& x, const Tally& t, const std::string& what) {
-  double share = t.considered ? static_cast<double>(t.unexpected) / static_cast<double>(t.considered) : 0.0;
+  double share =
+      t.considered ? static_cast<double>(t.unexpected) / static_cast<double>(t.considered) : 0.0;
   double need = x.mostly.value_or(1.0);
   c.extra["unexpected_count"] = t.unexpected;
   c.extra["unexpected_share"] = share;
@@ -256,8 +299,10 @@ void finish_mostly(Check& c, const Expectation& x, const Tally& t, const std::st
   c.threshold = need;
   bool ok = t.considered == 0 || 1 - share >= need;
   if (!ok) fail_or_warn(c, x);
-  c.message = std::to_string(t.unexpected) + " of " + std::to_string(t.considered) + " values " + what +
-              (x.mostly ? " (" + format_short(100 * (1 - share), 6) + "% meet it; mostly " + format_short(need, 6) + ")"
+  c.message = std::to_string(t.unexpected) + " of " + std::to_string(t.considered) + " values " +
+              what +
+              (x.mostly ? " (" + format_short(100 * (1 - share), 6) + "% meet it; mostly " +
+                              format_short(need, 6) + ")"
                         : "");
   if (t.considered == 0) c.message = "no non-null values to check";
 }
@@ -268,15 +313,16 @@ struct Context {
   std::map<std::string, ColumnData> cols, ref_cols;
 };
 
-const ColumnData* find_column(Context& ctx, const std::string& name, Check& c, bool reference = false) {
+const ColumnData* find_column(Context& ctx, const std::string& name, Check& c,
+                              bool reference = false) {
   auto& m = reference ? ctx.ref_cols : ctx.cols;
   auto it = m.find(name);
   if (it != m.end()) return &it->second;
   const Table& t = reference ? *ctx.ref : ctx.data;
   std::string best = closest_name(name, t.header);
   c.status = Status::kError;
-  c.message = "column " + quote(name) + " is not in " + (reference ? "the reference " : "") + t.path +
-              (best.empty() ? "" : " (did you mean " + quote(best) + "?)");
+  c.message = "column " + quote(name) + " is not in " + (reference ? "the reference " : "") +
+              t.path + (best.empty() ? "" : " (did you mean " + quote(best) + "?)");
   return nullptr;
 }
 
@@ -290,7 +336,8 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
     for (std::size_t i = 0; i < d->rows; ++i)
       if (d->missing_at(i)) {
         ++t.unexpected;
-        if (t.examples.size() < 20) t.examples.push_back(static_cast<std::int64_t>(i) + 1);  // row numbers
+        if (t.examples.size() < 20)
+          t.examples.push_back(static_cast<std::int64_t>(i) + 1);  // row numbers
       }
     finish_mostly(c, x, t, "are null");
     c.extra["examples_are_rows"] = true;
@@ -302,10 +349,15 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
       if (d->missing_at(i)) continue;
       ++t.considered;
       bool ok;
-      if (x.type == "number") ok = !d->text_at(i);
-      else if (x.type == "integer") ok = !d->text_at(i) && std::floor(d->number(i)) == d->number(i) && std::isfinite(d->number(i));
-      else if (x.type == "boolean") ok = d->text_at(i) && is_bool_word(d->text(i));
-      else ok = d->text_at(i);
+      if (x.type == "number")
+        ok = !d->text_at(i);
+      else if (x.type == "integer")
+        ok = !d->text_at(i) && std::floor(d->number(i)) == d->number(i) &&
+             std::isfinite(d->number(i));
+      else if (x.type == "boolean")
+        ok = d->text_at(i) && is_bool_word(d->text(i));
+      else
+        ok = d->text_at(i);
       if (!ok) t.miss(d->json_value(i));
     }
     finish_mostly(c, x, t, "are not of type " + x.type);
@@ -352,12 +404,14 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
     }
     std::sort(allowed_numbers.begin(), allowed_numbers.end());
     std::vector<std::uint8_t> code_ok(d->col->dictionary.size());
-    for (std::size_t k2 = 0; k2 < code_ok.size(); ++k2) code_ok[k2] = allowed.count(d->col->dictionary[k2]) > 0;
+    for (std::size_t k2 = 0; k2 < code_ok.size(); ++k2)
+      code_ok[k2] = allowed.count(d->col->dictionary[k2]) > 0;
     for (std::size_t i = 0; i < d->rows; ++i) {
       if (d->missing_at(i)) continue;
       ++t.considered;
       bool ok = d->text_at(i) ? code_ok[d->col->codes[i]] != 0
-                              : std::binary_search(allowed_numbers.begin(), allowed_numbers.end(), d->number(i));
+                              : std::binary_search(allowed_numbers.begin(), allowed_numbers.end(),
+                                                   d->number(i));
       if (!ok) t.miss(d->json_value(i));
     }
     finish_mostly(c, x, t, "are outside the set");
@@ -375,11 +429,13 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
   if (k == "match_regex") {
     RE2 re(x.regex, RE2::Quiet);
     std::vector<std::uint8_t> code_ok(d->col->dictionary.size());  // once per distinct text
-    for (std::size_t k2 = 0; k2 < code_ok.size(); ++k2) code_ok[k2] = RE2::PartialMatch(d->col->dictionary[k2], re);
+    for (std::size_t k2 = 0; k2 < code_ok.size(); ++k2)
+      code_ok[k2] = RE2::PartialMatch(d->col->dictionary[k2], re);
     for (std::size_t i = 0; i < d->rows; ++i) {
       if (d->missing_at(i)) continue;
       ++t.considered;
-      bool ok = d->text_at(i) ? code_ok[d->col->codes[i]] != 0 : RE2::PartialMatch(d->canonical(i), re);
+      bool ok =
+          d->text_at(i) ? code_ok[d->col->codes[i]] != 0 : RE2::PartialMatch(d->canonical(i), re);
       if (!ok) t.miss(d->json_value(i));
     }
     finish_mostly(c, x, t, "do not match " + quote(x.regex));
@@ -388,8 +444,11 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
   // Statistics of the numbers.
   if (d->has_text()) {
     c.status = Status::kError;
-    c.message = "column " + quote(name) + " holds text values (" + d->observed_type() + "), so its " +
-                (k == "mean_between" ? "mean" : k == "stdev_between" ? "standard deviation" : "quantile") +
+    c.message = "column " + quote(name) + " holds text values (" + d->observed_type() +
+                "), so its " +
+                (k == "mean_between"    ? "mean"
+                 : k == "stdev_between" ? "standard deviation"
+                                        : "quantile") +
                 " is undefined";
     return;
   }
@@ -423,7 +482,9 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
   c.extra["max"] = x.max ? ojson(*x.max) : ojson(nullptr);
   bool ok = within(x, v);
   if (!ok) fail_or_warn(c, x);
-  c.message = std::string(k == "mean_between" ? "mean" : k == "stdev_between" ? "standard deviation" : "quantile") +
+  c.message = std::string(k == "mean_between"    ? "mean"
+                          : k == "stdev_between" ? "standard deviation"
+                                                 : "quantile") +
               " is " + format_short(v, 6) + (ok ? ", " : ", not ") + bounds_text(x);
 }
 
@@ -442,8 +503,10 @@ std::map<std::string, double> category_counts(const ColumnData& d) {
   std::vector<double> per_code(d.col->dictionary.size(), 0);
   std::map<double, double> per_number;
   for (std::size_t i = 0; i < d.rows; ++i) {
-    if (d.text_at(i)) per_code[d.col->codes[i]] += 1;
-    else if (!d.missing_at(i)) per_number[d.number(i) == 0 ? 0.0 : d.number(i)] += 1;
+    if (d.text_at(i))
+      per_code[d.col->codes[i]] += 1;
+    else if (!d.missing_at(i))
+      per_number[d.number(i) == 0 ? 0.0 : d.number(i)] += 1;
   }
   std::map<std::string, double> m;
   for (std::size_t k = 0; k < per_code.size(); ++k)
@@ -474,7 +537,8 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
   std::size_t distinct;
   if (numeric) {
     std::vector<double> all;
-    std::merge(ref->sorted.begin(), ref->sorted.end(), cur->sorted.begin(), cur->sorted.end(), std::back_inserter(all));
+    std::merge(ref->sorted.begin(), ref->sorted.end(), cur->sorted.begin(), cur->sorted.end(),
+               std::back_inserter(all));
     distinct = static_cast<std::size_t>(std::unique(all.begin(), all.end()) - all.begin());
   } else {
     std::set<std::string> u;
@@ -486,8 +550,10 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
   if (method == "auto") {
     // Evidently's choice: small references get tests, large ones distances.
     bool small = ctx.ref->rows <= 1000;
-    if (numeric && distinct > 5) method = small ? "ks" : "wasserstein";
-    else method = small ? "chi2" : "jensenshannon";
+    if (numeric && distinct > 5)
+      method = small ? "ks" : "wasserstein";
+    else
+      method = small ? "chi2" : "jensenshannon";
   }
   if (!numeric && (method == "ks" || method == "wasserstein")) {
     c.status = Status::kError;
@@ -497,13 +563,16 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
   const double threshold = x.threshold.value_or(default_drift_threshold(method));
   c.method = method;
   c.threshold = threshold;
-  const std::size_t n_ref = numeric ? ref->sorted.size() : static_cast<std::size_t>(ref->rows - ref->missing);
-  const std::size_t n_cur = numeric ? cur->sorted.size() : static_cast<std::size_t>(cur->rows - cur->missing);
+  const std::size_t n_ref =
+      numeric ? ref->sorted.size() : static_cast<std::size_t>(ref->rows - ref->missing);
+  const std::size_t n_cur =
+      numeric ? cur->sorted.size() : static_cast<std::size_t>(cur->rows - cur->missing);
   c.extra["n_reference"] = n_ref;
   c.extra["n_current"] = n_cur;
   if (n_ref == 0 || n_cur == 0) {
     c.status = Status::kError;
-    c.message = std::string("no non-null values in the ") + (n_ref == 0 ? "reference" : "current data") + " to compare";
+    c.message = std::string("no non-null values in the ") +
+                (n_ref == 0 ? "reference" : "current data") + " to compare";
     return out;
   }
   double stat = 0;
@@ -526,8 +595,9 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
       u.extra["unexpected_share"] = static_cast<double>(unseen_rows) / static_cast<double>(n_cur);
       u.extra["unexpected_examples"] = t.examples;
       fail_or_warn(u, x);
-      u.message = std::to_string(t.examples.size()) + " categor" + (t.examples.size() == 1 ? "y" : "ies") +
-                  " in " + std::to_string(unseen_rows) + " rows never appear in the reference";
+      u.message = std::to_string(t.examples.size()) + " categor" +
+                  (t.examples.size() == 1 ? "y" : "ies") + " in " + std::to_string(unseen_rows) +
+                  " rows never appear in the reference";
       extra_checks.push_back(std::move(u));
     }
   }
@@ -594,8 +664,10 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
   out.drift = is_drift(method, stat, p, threshold);
   c.extra["drift"] = out.drift;
   if (out.drift) fail_or_warn(c, x);
-  std::string measure = p ? method + " p-value " + format_short(*p, 4) + (out.drift ? " < " : " >= ") + format_short(threshold, 4)
-                          : method + " " + format_short(stat, 4) + (out.drift ? " >= " : " < ") + format_short(threshold, 4);
+  std::string measure = p ? method + " p-value " + format_short(*p, 4) +
+                                (out.drift ? " < " : " >= ") + format_short(threshold, 4)
+                          : method + " " + format_short(stat, 4) + (out.drift ? " >= " : " < ") +
+                                format_short(threshold, 4);
   c.message = std::string(out.drift ? "drift" : "no drift") + " (" + measure + ")";
   return out;
 }
@@ -605,7 +677,8 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
 ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
   Context ctx{data, reference, {}, {}};
   auto order_free = [](const std::string& k) {
-    return k == "no_drift" || k == "quantile_between" || k == "mean_between" || k == "stdev_between";
+    return k == "no_drift" || k == "quantile_between" || k == "mean_between" ||
+           k == "stdev_between";
   };
   // Columns the suite touches; which need sorted numbers; which need their rows kept.
   std::set<std::string> used, used_ref, needs_sort, keep_rows;
@@ -668,12 +741,14 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
       Tally t;
       for (const auto& name : x.columns) {
         ++t.considered;
-        if (std::find(data.header.begin(), data.header.end(), name) == data.header.end()) t.miss(name);
+        if (std::find(data.header.begin(), data.header.end(), name) == data.header.end())
+          t.miss(name);
       }
       c.extra["unexpected_count"] = t.unexpected;
       c.extra["unexpected_examples"] = t.examples;
       if (t.unexpected) fail_or_warn(c, x);
-      c.message = t.unexpected ? std::to_string(t.unexpected) + " of " + std::to_string(t.considered) + " columns are missing"
+      c.message = t.unexpected ? std::to_string(t.unexpected) + " of " +
+                                     std::to_string(t.considered) + " columns are missing"
                                : "all " + std::to_string(t.considered) + " columns exist";
     } else if (k == "no_overlap_with_reference") {
       std::string joined;
@@ -704,7 +779,8 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
       };
       std::unordered_set<std::string> keys;
       keys.reserve(reference->rows);
-      for (std::size_t i = 0; i < static_cast<std::size_t>(reference->rows); ++i) keys.insert(key(ref, i));
+      for (std::size_t i = 0; i < static_cast<std::size_t>(reference->rows); ++i)
+        keys.insert(key(ref, i));
       Tally t;
       for (std::size_t i = 0; i < static_cast<std::size_t>(data.rows); ++i) {
         ++t.considered;
@@ -720,22 +796,32 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
       drift[ti] = check_drift(x, col, ctx, c, extra[ti]);
     } else {
       std::string title = col + " " + k;
-      if (k == "not_null") title = col + " is not null";
-      else if (k == "unique") title = col + " is unique";
-      else if (k == "column_type") title = col + " is of type " + x.type;
-      else if (k == "in_set") title = col + " is in the set";
-      else if (k == "between") title = col + " is " + bounds_text(x);
-      else if (k == "match_regex") title = col + " matches " + x.regex;
-      else if (k == "mean_between") title = "mean of " + col + " is " + bounds_text(x);
-      else if (k == "stdev_between") title = "standard deviation of " + col + " is " + bounds_text(x);
-      else if (k == "quantile_between") title = "quantile " + format_short(*x.quantile, 4) + " of " + col + " is " + bounds_text(x);
+      if (k == "not_null")
+        title = col + " is not null";
+      else if (k == "unique")
+        title = col + " is unique";
+      else if (k == "column_type")
+        title = col + " is of type " + x.type;
+      else if (k == "in_set")
+        title = col + " is in the set";
+      else if (k == "between")
+        title = col + " is " + bounds_text(x);
+      else if (k == "match_regex")
+        title = col + " matches " + x.regex;
+      else if (k == "mean_between")
+        title = "mean of " + col + " is " + bounds_text(x);
+      else if (k == "stdev_between")
+        title = "standard deviation of " + col + " is " + bounds_text(x);
+      else if (k == "quantile_between")
+        title = "quantile " + format_short(*x.quantile, 4) + " of " + col + " is " + bounds_text(x);
       if (x.mostly) title += " (mostly " + format_short(*x.mostly, 6) + ")";
       c = base_check(x, col, title);
       check_column(x, col, ctx, c);
     }
   };
   std::vector<std::size_t> first, second;
-  for (std::size_t ti = 0; ti < tasks.size(); ++ti) (order_free(tasks[ti].x->expect) ? second : first).push_back(ti);
+  for (std::size_t ti = 0; ti < tasks.size(); ++ti)
+    (order_free(tasks[ti].x->expect) ? second : first).push_back(ti);
   parallel_for(first.size(), [&](std::size_t j) { run_task(first[j]); });
 
   std::vector<std::pair<Table*, ColumnData*>> sorts;
@@ -749,7 +835,8 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
     std::vector<double> nums;
     if (!d.has_text()) {
       nums = std::move(col->numbers);  // rows are no longer needed: sort the column itself
-      nums.erase(std::remove_if(nums.begin(), nums.end(), [](double v) { return std::isnan(v); }), nums.end());
+      nums.erase(std::remove_if(nums.begin(), nums.end(), [](double v) { return std::isnan(v); }),
+                 nums.end());
       d.moved = true;
     } else {
       for (double v : col->numbers)
@@ -785,9 +872,11 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
       drifted += drift[ti].drift;
     }
   }
-  doc.extra["drift"] = {{"columns", drift_cols},
-                        {"drifted", drifted},
-                        {"share", drift_cols ? ojson(static_cast<double>(drifted) / static_cast<double>(drift_cols)) : ojson(nullptr)}};
+  doc.extra["drift"] = {
+      {"columns", drift_cols},
+      {"drifted", drifted},
+      {"share", drift_cols ? ojson(static_cast<double>(drifted) / static_cast<double>(drift_cols))
+                           : ojson(nullptr)}};
   doc.metrics["rows"] = data.rows;
   doc.metrics["columns"] = data.header.size();
   if (reference) doc.metrics["reference_rows"] = reference->rows;
@@ -798,8 +887,8 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
 
 std::string infer_suite(const Table& ref) {
   YAML::Emitter out;
-  out << YAML::Comment("Inferred by mlgate-datatest --infer-suite from " + ref.path + " (" + std::to_string(ref.rows) +
-                       " rows). Review before use.");
+  out << YAML::Comment("Inferred by mlgate-datatest --infer-suite from " + ref.path + " (" +
+                       std::to_string(ref.rows) + " rows). Review before use.");
   out << YAML::BeginMap << YAML::Key << "version" << YAML::Value << 1;
   out << YAML::Key << "expectations" << YAML::Value << YAML::BeginSeq;
   auto flow = [&](const std::function<void()>& body) {
@@ -808,7 +897,9 @@ std::string infer_suite(const Table& ref) {
     out << YAML::EndMap;
   };
   const auto n = static_cast<double>(ref.rows);
-  auto num = [](double v) { return format_number(v); };  // the shortest text that reads back the same
+  auto num = [](double v) {
+    return format_number(v);
+  };  // the shortest text that reads back the same
   std::vector<std::string> drift_columns;
   flow([&] {
     out << YAML::Key << "expect" << YAML::Value << "row_count_between";
@@ -827,14 +918,17 @@ std::string infer_suite(const Table& ref) {
     if (type == "null") continue;
     if (type != "mixed")
       flow([&] {
-        out << YAML::Key << "expect" << YAML::Value << "column_type" << YAML::Key << "column" << YAML::Value << name;
+        out << YAML::Key << "expect" << YAML::Value << "column_type" << YAML::Key << "column"
+            << YAML::Value << name;
         out << YAML::Key << "type" << YAML::Value << type;
       });
     // Null rate with a margin: the share of non-null values, less one point.
     double non_null = 1 - static_cast<double>(d.missing) / n;
     flow([&] {
-      out << YAML::Key << "expect" << YAML::Value << "not_null" << YAML::Key << "column" << YAML::Value << name;
-      out << YAML::Key << "mostly" << YAML::Value << num(std::max(0.0, std::floor((non_null - 0.01) * 1e4) / 1e4));
+      out << YAML::Key << "expect" << YAML::Value << "not_null" << YAML::Key << "column"
+          << YAML::Value << name;
+      out << YAML::Key << "mostly" << YAML::Value
+          << num(std::max(0.0, std::floor((non_null - 0.01) * 1e4) / 1e4));
     });
     if (type == "integer" || type == "number") {
       double lo = d.sorted.front(), hi = d.sorted.back(), pad = (hi - lo) * 0.1;
@@ -846,15 +940,18 @@ std::string infer_suite(const Table& ref) {
         hi += pad;
       }
       flow([&] {
-        out << YAML::Key << "expect" << YAML::Value << "between" << YAML::Key << "column" << YAML::Value << name;
-        out << YAML::Key << "min" << YAML::Value << num(lo) << YAML::Key << "max" << YAML::Value << num(hi);
+        out << YAML::Key << "expect" << YAML::Value << "between" << YAML::Key << "column"
+            << YAML::Value << name;
+        out << YAML::Key << "min" << YAML::Value << num(lo) << YAML::Key << "max" << YAML::Value
+            << num(hi);
       });
     }
     auto counts = category_counts(d);
     if (type == "string" || type == "boolean") {
       if (counts.size() <= 20 && counts.size() * 2 <= static_cast<std::size_t>(n))
         flow([&] {
-          out << YAML::Key << "expect" << YAML::Value << "in_set" << YAML::Key << "column" << YAML::Value << name;
+          out << YAML::Key << "expect" << YAML::Value << "in_set" << YAML::Key << "column"
+              << YAML::Value << name;
           out << YAML::Key << "values" << YAML::Value << YAML::Flow << YAML::BeginSeq;
           for (const auto& kv : counts) out << kv.first;
           out << YAML::EndSeq;
@@ -863,7 +960,8 @@ std::string infer_suite(const Table& ref) {
     const bool all_distinct = d.missing == 0 && counts.size() == static_cast<std::size_t>(ref.rows);
     if ((type == "string" || type == "integer") && n >= 10 && all_distinct)
       flow([&] {
-        out << YAML::Key << "expect" << YAML::Value << "unique" << YAML::Key << "column" << YAML::Value << name;
+        out << YAML::Key << "expect" << YAML::Value << "unique" << YAML::Key << "column"
+            << YAML::Value << name;
       });
     // Identifiers and free text do not drift in any useful sense: keep numbers and categories.
     bool categorical = counts.size() * 2 <= static_cast<std::size_t>(n);
@@ -872,8 +970,8 @@ std::string infer_suite(const Table& ref) {
   }
   if (!drift_columns.empty())
     flow([&] {
-      out << YAML::Key << "expect" << YAML::Value << "no_drift" << YAML::Key << "columns" << YAML::Value << YAML::Flow
-          << drift_columns;
+      out << YAML::Key << "expect" << YAML::Value << "no_drift" << YAML::Key << "columns"
+          << YAML::Value << YAML::Flow << drift_columns;
       out << YAML::Key << "method" << YAML::Value << "auto";
     });
   out << YAML::EndSeq << YAML::EndMap;
@@ -882,30 +980,36 @@ std::string infer_suite(const Table& ref) {
 
 int run_datatest(const DatatestOptions& o) {
   if (!o.infer_suite.empty()) {
-    if (o.reference.empty()) throw Error("--infer-suite needs --reference", "flags", "the suite is learned from the reference");
+    if (o.reference.empty())
+      throw Error("--infer-suite needs --reference", "flags",
+                  "the suite is learned from the reference");
     Table ref = read_all_columns(o.reference, o.format);
     std::string yaml = infer_suite(ref);
     write_file_atomic(o.infer_suite, yaml);
-    std::fprintf(stderr, "mlgate-datatest: wrote a suite inferred from %s (%lld rows) to %s\n", o.reference.c_str(),
-                 static_cast<long long>(ref.rows), o.infer_suite.c_str());
+    std::fprintf(stderr, "mlgate-datatest: wrote a suite inferred from %s (%lld rows) to %s\n",
+                 o.reference.c_str(), static_cast<long long>(ref.rows), o.infer_suite.c_str());
     return 0;
   }
-  if (o.data.empty() || o.suite.empty()) throw Error("give --data and --suite (or --reference with --infer-suite)", "flags", "see --help");
+  if (o.data.empty() || o.suite.empty())
+    throw Error("give --data and --suite (or --reference with --infer-suite)", "flags",
+                "see --help");
   Suite suite = load_suite(o.suite);
   Table data = read_all_columns(o.data, o.format);
   std::optional<Table> ref;
   if (!o.reference.empty()) ref = read_all_columns(o.reference, o.format);
   ResultDoc doc = run_suite(suite, data, ref ? &*ref : nullptr);
   doc.inputs["data"] = {{"path", o.data}, {"sha256", data.sha256}, {"rows", data.rows}};
-  doc.inputs["reference"] = ref ? ojson({{"path", o.reference}, {"sha256", ref->sha256}, {"rows", ref->rows}}) : ojson(nullptr);
+  doc.inputs["reference"] =
+      ref ? ojson({{"path", o.reference}, {"sha256", ref->sha256}, {"rows", ref->rows}})
+          : ojson(nullptr);
   doc.inputs["suite"] = {{"path", o.suite}, {"sha256", suite.sha256}};
   doc.provenance = make_provenance(suite.sha256);
   for (const auto& c : doc.checks)
     std::fprintf(stderr, "%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
   const auto& dr = doc.extra["drift"];
   if (dr["columns"].get<std::size_t>() > 0)
-    std::fprintf(stderr, "mlgate-datatest: %zu of %zu columns drifted\n", dr["drifted"].get<std::size_t>(),
-                 dr["columns"].get<std::size_t>());
+    std::fprintf(stderr, "mlgate-datatest: %zu of %zu columns drifted\n",
+                 dr["drifted"].get<std::size_t>(), dr["columns"].get<std::size_t>());
   return finish_document(doc, o.output);
 }
 

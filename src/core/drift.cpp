@@ -104,7 +104,8 @@ double pelz_good_cdf(std::int64_t n, double x) {
     const double w = std::pow(q, m2);
     K[0] += w;
     K[1] += w * (-z2 + pi2 / 4 * m2);
-    K[2] += w * ((6 * z6 + 2 * z4) + (2 * z4 - 5 * z2) * pi2 / 4 * m2 + pi4 * (1 - 2 * z2) / 16 * m4);
+    K[2] +=
+        w * ((6 * z6 + 2 * z4) + (2 * z4 - 5 * z2) * pi2 / 4 * m2 + pi4 * (1 - 2 * z2) / 16 * m4);
     K[3] += w * ((-30 * z6 - 90 * z8) + pi2 * (135 * z4 - 96 * z6) / 4 * m2 +
                  pi4 * (-60 * z2 + 212 * z4) / 16 * m4 + pi6 * (5 - 30 * z2) / 64 * m6);
   }
@@ -160,8 +161,8 @@ double smirnov_sf(std::int64_t n, double x) {
   long double sum = 0, comp = 0, peak = -INFINITY;
   for (std::int64_t j = 0; j <= last; ++j) {
     const long double J = static_cast<long double>(j);
-    const long double a = (J + nx) / N;            // x + j/n
-    const long double b = ((N - J) - nx) / N;      // 1 - x - j/n
+    const long double a = (J + nx) / N;        // x + j/n
+    const long double b = ((N - J) - nx) / N;  // 1 - x - j/n
     if (b <= 0) break;
     long double lt = lgn - std::lgamma(J + 1) - std::lgamma(N - J + 1) + (N - J) * std::log(b);
     lt += j == 0 ? -std::log(static_cast<long double>(x)) : (J - 1) * std::log(a);
@@ -194,7 +195,7 @@ double kolmogorov_sf(std::int64_t n, double x) {
     return clip01(1 - cdf);
   }
   if (t >= N - 1) return clip01(2 * std::pow(1 - x, N));  // Ruben & Gambino
-  if (x >= 0.5) return clip01(2 * smirnov_sf(n, x));     // exact
+  if (x >= 0.5) return clip01(2 * smirnov_sf(n, x));      // exact
   const double nxx = t * x;
   if (n <= 140) {
     if (nxx <= 4) return clip01(1 - durbin_cdf(n, x));  // exact (scipy uses Pomeranz past 0.754693)
@@ -203,9 +204,12 @@ double kolmogorov_sf(std::int64_t n, double x) {
   if (nxx >= 370) return 0;
   if (nxx >= 2.2) return clip01(2 * smirnov_sf(n, x));
   double cdf;
-  if (nxx >= 18) cdf = 1;
-  else if (n <= 100000 && N * std::pow(x, 1.5) <= 1.4) cdf = durbin_cdf(n, x);
-  else cdf = pelz_good_cdf(n, x);
+  if (nxx >= 18)
+    cdf = 1;
+  else if (n <= 100000 && N * std::pow(x, 1.5) <= 1.4)
+    cdf = durbin_cdf(n, x);
+  else
+    cdf = pelz_good_cdf(n, x);
   return clip01(1 - cdf);
 }
 
@@ -256,7 +260,8 @@ KsResult ks_2samp(std::span<const double> a, std::span<const double> b) {
     double v = i < n1 && (j >= n2 || a[i] <= b[j]) ? a[i] : b[j];
     while (i < n1 && a[i] <= v) ++i;
     while (j < n2 && b[j] <= v) ++j;
-    double diff = static_cast<double>(i) / static_cast<double>(n1) - static_cast<double>(j) / static_cast<double>(n2);
+    double diff = static_cast<double>(i) / static_cast<double>(n1) -
+                  static_cast<double>(j) / static_cast<double>(n2);
     max_s = std::max(max_s, diff);
     min_s = std::min(min_s, diff);
   }
@@ -275,7 +280,8 @@ ChiSquare chisquare(const std::vector<double>& obs, const std::vector<double>& e
     r.statistic += d * d / exp[k];
   }
   r.df = static_cast<std::int64_t>(obs.size()) - 1;
-  r.p_value = r.df > 0 ? chi2_sf(static_cast<double>(r.df), r.statistic) : std::numeric_limits<double>::quiet_NaN();
+  r.p_value = r.df > 0 ? chi2_sf(static_cast<double>(r.df), r.statistic)
+                       : std::numeric_limits<double>::quiet_NaN();
   return r;
 }
 
@@ -319,11 +325,14 @@ double wasserstein(std::span<const double> a, std::span<const double> b) {
   double total = 0;
   while (i < na || j < nb) {
     double v = i < na && (j >= nb || a[i] <= b[j]) ? a[i] : b[j];
-    double ua = static_cast<double>(i) / static_cast<double>(na), ub = static_cast<double>(j) / static_cast<double>(nb);
+    double ua = static_cast<double>(i) / static_cast<double>(na),
+           ub = static_cast<double>(j) / static_cast<double>(nb);
     total += std::fabs(ua - ub) * (v - prev);
     prev = v;
-    if (i < na && a[i] == v) ++i;
-    else ++j;
+    if (i < na && a[i] == v)
+      ++i;
+    else
+      ++j;
   }
   return total;
 }
@@ -363,7 +372,8 @@ double default_drift_threshold(const std::string& method) {
   return 0.1;
 }
 
-bool is_drift(const std::string& method, double statistic, std::optional<double> p, double threshold) {
+bool is_drift(const std::string& method, double statistic, std::optional<double> p,
+              double threshold) {
   if (method == "ks" || method == "chi2") return p && *p < threshold;
   return statistic >= threshold;
 }

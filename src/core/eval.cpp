@@ -13,9 +13,12 @@ namespace {
 
 std::vector<GroupMetrics> compute(const Predictions& p, const Grouping& g, bool curves) {
   switch (p.task) {
-    case Task::kBinary: return binary_metrics(p.binary(), g, curves);
-    case Task::kMulticlass: return multiclass_metrics(p.multiclass(), g);
-    default: return regression_metrics(p.regression(), g);
+    case Task::kBinary:
+      return binary_metrics(p.binary(), g, curves);
+    case Task::kMulticlass:
+      return multiclass_metrics(p.multiclass(), g);
+    default:
+      return regression_metrics(p.regression(), g);
   }
 }
 
@@ -68,7 +71,8 @@ ojson eval_metrics_json(const EvalResult& r, const Predictions& p) {
   ojson m;
   m["task"] = task_name(r.task);
   m["n"] = r.n;
-  if (r.task == Task::kBinary) m["threshold"] = p.pred.empty() ? ojson(p.threshold) : ojson(nullptr);
+  if (r.task == Task::kBinary)
+    m["threshold"] = p.pred.empty() ? ojson(p.threshold) : ojson(nullptr);
   if (r.task == Task::kMulticlass) m["classes"] = p.classes;
   m["overall"] = metric_set_json(r.overall.metrics);
   ojson slices = ojson::array();
@@ -95,7 +99,8 @@ ojson eval_metrics_json(const EvalResult& r, const Predictions& p) {
 std::vector<std::string> eval_warnings(const EvalResult& r) {
   std::vector<std::string> out = r.overall.warnings;
   for (const auto& s : r.slices)
-    for (const auto& w : s.metrics.warnings) out.push_back("slice " + slice_label(s.slice) + ": " + w);
+    for (const auto& w : s.metrics.warnings)
+      out.push_back("slice " + slice_label(s.slice) + ": " + w);
   return out;
 }
 
@@ -110,7 +115,8 @@ Check bound_check(const std::string& metric, const ojson& slice, const MetricVal
   const bool is_min = min.has_value();
   c.threshold = is_min ? min : max;
   c.id = metric + (is_min ? ".min" : ".max") + sl;
-  c.title = metric + (sl.empty() ? "" : " " + sl) + (is_min ? " >= " : " <= ") + format_short(*c.threshold, 6);
+  c.title = metric + (sl.empty() ? "" : " " + sl) + (is_min ? " >= " : " <= ") +
+            format_short(*c.threshold, 6);
   if (!value) {
     c.status = Status::kError;
     c.message = "cannot check " + metric + ": " + why;
@@ -118,8 +124,8 @@ Check bound_check(const std::string& metric, const ojson& slice, const MetricVal
   }
   bool ok = is_min ? *value >= *min : *value <= *max;
   c.status = ok ? Status::kPass : (warn_only ? Status::kWarn : Status::kFail);
-  c.message = metric + " is " + format_short(*value, 6) + (ok ? ", within " : ", outside ") + "the bound " +
-              (is_min ? ">= " : "<= ") + format_short(*c.threshold, 6);
+  c.message = metric + " is " + format_short(*value, 6) + (ok ? ", within " : ", outside ") +
+              "the bound " + (is_min ? ">= " : "<= ") + format_short(*c.threshold, 6);
   return c;
 }
 
@@ -128,8 +134,12 @@ std::vector<Check> absolute_checks(const EvalResult& r, const Policy& policy) {
   auto add = [&](const Rule& rule, const GroupMetrics& g, const ojson& slice) {
     MetricValue v = g.metrics.get(rule.metric);
     std::string why = why_undefined(g, rule.metric);
-    if (rule.min) out.push_back(bound_check(rule.metric, slice, v, rule.min, std::nullopt, rule.warn_only, why));
-    if (rule.max) out.push_back(bound_check(rule.metric, slice, v, std::nullopt, rule.max, rule.warn_only, why));
+    if (rule.min)
+      out.push_back(
+          bound_check(rule.metric, slice, v, rule.min, std::nullopt, rule.warn_only, why));
+    if (rule.max)
+      out.push_back(
+          bound_check(rule.metric, slice, v, std::nullopt, rule.max, rule.warn_only, why));
   };
   for (const auto& rule : policy.metrics) add(rule, r.overall, nullptr);
   for (const auto& rule : policy.slice_metrics)
@@ -150,7 +160,8 @@ ojson input_json(const Predictions& p) {
 namespace {
 
 void print_summary(const ResultDoc& doc, const EvalResult& r) {
-  std::fprintf(stderr, "mlgate-eval: %s on %lld rows\n", task_name(r.task), static_cast<long long>(r.n));
+  std::fprintf(stderr, "mlgate-eval: %s on %lld rows\n", task_name(r.task),
+               static_cast<long long>(r.n));
   std::string line;
   for (const auto& [k, v] : r.overall.metrics.values) {
     line += "  " + k + "=" + (v ? format_short(*v, 4) : std::string("n/a"));
@@ -172,13 +183,19 @@ int run_eval(const EvalOptions& o) {
   Policy policy;
   bool has_policy = !o.policy.empty();
   if (has_policy) {
-    policy = load_policy(o.policy, cols.task ? cols.task : (cols.proba_cols.empty() ? std::nullopt : std::optional<Task>(Task::kMulticlass)));
+    policy = load_policy(
+        o.policy, cols.task ? cols.task
+                            : (cols.proba_cols.empty() ? std::nullopt
+                                                       : std::optional<Task>(Task::kMulticlass)));
     apply_policy_columns(cols, policy, o.given);
   }
   if (o.data.empty() == o.features.empty())
-    throw Error("give either --data (predictions) or --features with --model-cmd", "flags", "see --help");
-  if (!o.features.empty() && o.model_cmd.empty()) throw Error("--features needs --model-cmd", "flags");
-  if (!o.model_cmd.empty() && o.features.empty()) throw Error("--model-cmd needs --features", "flags");
+    throw Error("give either --data (predictions) or --features with --model-cmd", "flags",
+                "see --help");
+  if (!o.features.empty() && o.model_cmd.empty())
+    throw Error("--features needs --model-cmd", "flags");
+  if (!o.model_cmd.empty() && o.features.empty())
+    throw Error("--model-cmd needs --features", "flags");
 
   Predictions p;
   if (!o.data.empty()) {
@@ -191,9 +208,11 @@ int run_eval(const EvalOptions& o) {
     p = predictions_from_model(o.features, cmd, cols);
   }
   if (p.dropped > 0)
-    std::fprintf(stderr, "mlgate-eval: dropped %lld rows with a missing label or score (--drop-missing)\n",
+    std::fprintf(stderr,
+                 "mlgate-eval: dropped %lld rows with a missing label or score (--drop-missing)\n",
                  static_cast<long long>(p.dropped));
-  if (p.size() == 0) throw Error("no rows to evaluate", p.path, "the table is empty after dropping missing values");
+  if (p.size() == 0)
+    throw Error("no rows to evaluate", p.path, "the table is empty after dropping missing values");
 
   EvalResult r = evaluate(p, !o.no_curves, has_policy ? policy.slice_min_size : 0);
   ResultDoc doc;
@@ -205,7 +224,9 @@ int run_eval(const EvalOptions& o) {
     for (const auto& rule : policy.metrics) deferred += rule.needs_baseline();
     for (const auto& rule : policy.slice_metrics) deferred += rule.needs_baseline();
     if (deferred)
-      std::fprintf(stderr, "mlgate-eval: %zu bound(s) against a baseline are left to mlgate-compare\n", deferred);
+      std::fprintf(stderr,
+                   "mlgate-eval: %zu bound(s) against a baseline are left to mlgate-compare\n",
+                   deferred);
   }
   doc.metrics = eval_metrics_json(r, p);
   doc.warnings = eval_warnings(r);

@@ -1,14 +1,14 @@
 #include "mlgate/fairness.hpp"
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <unordered_map>
-#include <sys/stat.h>
 
 #include "mlgate/compare.hpp"
 #include "mlgate/error.hpp"
@@ -32,7 +32,8 @@ std::string group_label(const FairnessGroups& g, std::size_t k) {
 
 ojson group_json(const FairnessGroups& g, std::size_t k) {
   ojson o = ojson::object();
-  for (std::size_t c = 0; c < g.columns.size(); ++c) o[g.columns[c]] = g.values[k][c] ? ojson(*g.values[k][c]) : ojson(nullptr);
+  for (std::size_t c = 0; c < g.columns.size(); ++c)
+    o[g.columns[c]] = g.values[k][c] ? ojson(*g.values[k][c]) : ojson(nullptr);
   return o;
 }
 
@@ -53,7 +54,9 @@ void fill_rates(GroupRates& r) {
   r.accuracy = ratio(static_cast<double>(r.tp + tn), static_cast<double>(r.n));
 }
 
-bool predicted(const Predictions& p, std::size_t i) { return p.pred.empty() ? p.score[i] >= p.threshold : p.pred[i] != 0; }
+bool predicted(const Predictions& p, std::size_t i) {
+  return p.pred.empty() ? p.score[i] >= p.threshold : p.pred[i] != 0;
+}
 
 std::optional<double> rate(const GroupRates& r, const std::string& which) {
   if (which == "selection_rate") return r.selection_rate;
@@ -65,9 +68,11 @@ std::optional<double> rate(const GroupRates& r, const std::string& which) {
 
 // The rates each disparity is built from.
 std::vector<std::string> rates_of(const std::string& name) {
-  if (starts_with(name, "demographic_parity") || name == "disparate_impact" || name == "statistical_parity_difference")
+  if (starts_with(name, "demographic_parity") || name == "disparate_impact" ||
+      name == "statistical_parity_difference")
     return {"selection_rate"};
-  if (starts_with(name, "equalized_odds") || name == "average_odds_difference") return {"tpr", "fpr"};
+  if (starts_with(name, "equalized_odds") || name == "average_odds_difference")
+    return {"tpr", "fpr"};
   if (starts_with(name, "equal_opportunity")) return {"tpr"};
   if (name == "predictive_parity_difference") return {"precision"};
   return {"accuracy"};
@@ -81,7 +86,8 @@ FairnessGroups make_groups(const Predictions& p) {
   for (const auto& s : p.slices) g.columns.push_back(s.column);
   // Each row's codes as one mixed-radix number; a dense table maps it to a group id.
   std::uint64_t space = 1;
-  for (const auto& s : p.slices) space = std::min<std::uint64_t>(space * std::max<std::size_t>(1, s.values.size()), 1ull << 40);
+  for (const auto& s : p.slices)
+    space = std::min<std::uint64_t>(space * std::max<std::size_t>(1, s.values.size()), 1ull << 40);
   const bool dense = space <= (1u << 24);
   std::vector<std::uint32_t> table(dense ? space : 0, kMissingCode);
   std::unordered_map<std::uint64_t, std::uint32_t> sparse;
@@ -89,7 +95,8 @@ FairnessGroups make_groups(const Predictions& p) {
   g.row_group.resize(n);
   for (std::size_t i = 0; i < n; ++i) {
     std::uint64_t key = 0;
-    for (std::size_t c = p.slices.size(); c-- > 0;) key = key * p.slices[c].values.size() + p.slices[c].codes[i];
+    for (std::size_t c = p.slices.size(); c-- > 0;)
+      key = key * p.slices[c].values.size() + p.slices[c].codes[i];
     std::uint32_t* slot;
     if (dense) {
       slot = &table[key];
@@ -131,7 +138,8 @@ std::vector<GroupRates> group_rates(const Predictions& p, const FairnessGroups& 
   // One pass, split over the cores; then one sort of the scores serves every group's AUC and
   // the overall's.
   const std::size_t G = g.values.size(), n = p.size();
-  const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(default_threads() * 4, n / 65536));
+  const std::size_t parts =
+      std::max<std::size_t>(1, std::min<std::size_t>(default_threads() * 4, n / 65536));
   std::vector<std::vector<GroupRates>> acc(parts, std::vector<GroupRates>(G));
   parallel_for(parts, [&](std::size_t part) {
     auto& A = acc[part];
@@ -160,7 +168,8 @@ std::vector<GroupRates> group_rates(const Predictions& p, const FairnessGroups& 
   for (auto& r : out) fill_rates(r);
   fill_rates(all);
   if (with_auc) {
-    auto m = binary_metrics(p.binary(), Grouping{g.row_group, static_cast<std::uint32_t>(G)}, false, true);
+    auto m = binary_metrics(p.binary(), Grouping{g.row_group, static_cast<std::uint32_t>(G)}, false,
+                            true);
     for (std::size_t k = 0; k < out.size(); ++k) out[k].roc_auc = m[k].metrics.get("roc_auc");
     all.roc_auc = m[G].metrics.get("roc_auc");
   }
@@ -168,28 +177,30 @@ std::vector<GroupRates> group_rates(const Predictions& p, const FairnessGroups& 
   return out;
 }
 
-bool disparity_lower_is_better(const std::string& name) {
-  return ends_with(name, "_difference");
-}
+bool disparity_lower_is_better(const std::string& name) { return ends_with(name, "_difference"); }
 
-Disparity disparity(const std::string& name, const std::vector<GroupRates>& groups, const GroupRates& overall,
-                    const std::vector<bool>& gated, int reference, const std::string& method,
-                    const FairnessGroups& g) {
+Disparity disparity(const std::string& name, const std::vector<GroupRates>& groups,
+                    const GroupRates& overall, const std::vector<bool>& gated, int reference,
+                    const std::string& method, const FairnessGroups& g) {
   Disparity d;
   // The appended reference group is not a group of its own; its members are not "other groups".
   std::vector<std::size_t> use;
   for (std::size_t k = 0; k < groups.size(); ++k)
     if (gated[k] && static_cast<int>(k) != reference) use.push_back(k);
-  const bool against_reference = name == "disparate_impact" || name == "statistical_parity_difference" ||
+  const bool against_reference = name == "disparate_impact" ||
+                                 name == "statistical_parity_difference" ||
                                  name == "average_odds_difference";
   if (against_reference) {
     if (reference < 0) {
       d.why = name + " needs fairness.reference_group";
       return d;
     }
-    use.erase(std::remove_if(use.begin(), use.end(), [&](std::size_t k) { return g.in_reference[k]; }), use.end());
+    use.erase(
+        std::remove_if(use.begin(), use.end(), [&](std::size_t k) { return g.in_reference[k]; }),
+        use.end());
     if (!gated[static_cast<std::size_t>(reference)]) {
-      d.why = "the reference group " + group_label(g, static_cast<std::size_t>(reference)) + " is smaller than min_group_size";
+      d.why = "the reference group " + group_label(g, static_cast<std::size_t>(reference)) +
+              " is smaller than min_group_size";
       return d;
     }
     if (use.empty()) {
@@ -208,7 +219,10 @@ Disparity disparity(const std::string& name, const std::vector<GroupRates>& grou
     for (std::size_t k : all)
       if (!rate(groups[k], which)) {
         d.why = which + " is undefined for group " + group_label(g, k) + " (no " +
-                (which == "tpr" ? "positives" : which == "fpr" ? "negatives" : which == "precision" ? "positive predictions" : "rows") +
+                (which == "tpr"         ? "positives"
+                 : which == "fpr"       ? "negatives"
+                 : which == "precision" ? "positive predictions"
+                                        : "rows") +
                 ")";
         return d;
       }
@@ -292,8 +306,8 @@ Disparity disparity(const std::string& name, const std::vector<GroupRates>& grou
       } else {
         v = mx - mn;
       }
-      worst = group_label(g, lo) + " (" + which + " " + format_short(mn, 4) + ") vs " + group_label(g, hi) + " (" +
-              format_short(mx, 4) + ")";
+      worst = group_label(g, lo) + " (" + which + " " + format_short(mn, 4) + ") vs " +
+              group_label(g, hi) + " (" + format_short(mx, 4) + ")";
     }
     bool worse = !result || (is_ratio ? v < *result : v > *result);
     if (worse) {
@@ -309,18 +323,26 @@ namespace {
 
 ojson rates_json(const GroupRates& r) {
   auto o = [](const std::optional<double>& v) { return v ? ojson(*v) : ojson(nullptr); };
-  return {{"selection_rate", o(r.selection_rate)}, {"tpr", o(r.tpr)}, {"fpr", o(r.fpr)}, {"fnr", o(r.fnr)},
-          {"tnr", o(r.tnr)}, {"precision", o(r.precision)}, {"accuracy", o(r.accuracy)}, {"roc_auc", o(r.roc_auc)}};
+  return {{"selection_rate", o(r.selection_rate)},
+          {"tpr", o(r.tpr)},
+          {"fpr", o(r.fpr)},
+          {"fnr", o(r.fnr)},
+          {"tnr", o(r.tnr)},
+          {"precision", o(r.precision)},
+          {"accuracy", o(r.accuracy)},
+          {"roc_auc", o(r.roc_auc)}};
 }
 
 // The reference group: the rows whose sensitive values match fairness.reference_group (columns it
 // leaves out match anything), as one more group appended to the list.
-int add_reference_group(const FairnessPolicy& fp, std::vector<GroupRates>& groups, FairnessGroups& g) {
+int add_reference_group(const FairnessPolicy& fp, std::vector<GroupRates>& groups,
+                        FairnessGroups& g) {
   if (fp.reference_group.empty()) return -1;
   for (const auto& [col, val] : fp.reference_group)
     if (std::find(g.columns.begin(), g.columns.end(), col) == g.columns.end())
-      throw Error("fairness.reference_group names " + quote(col) + ", which is not a sensitive column", "policy",
-                  "use one of the --sensitive-col columns");
+      throw Error(
+          "fairness.reference_group names " + quote(col) + ", which is not a sensitive column",
+          "policy", "use one of the --sensitive-col columns");
   GroupRates ref;
   bool any = false;
   g.in_reference.assign(g.values.size() + 1, false);
@@ -328,7 +350,8 @@ int add_reference_group(const FairnessPolicy& fp, std::vector<GroupRates>& group
   for (std::size_t k = 0; k < g.values.size(); ++k) {
     bool match = true;
     for (const auto& [col, val] : fp.reference_group) {
-      std::size_t c = static_cast<std::size_t>(std::find(g.columns.begin(), g.columns.end(), col) - g.columns.begin());
+      std::size_t c = static_cast<std::size_t>(std::find(g.columns.begin(), g.columns.end(), col) -
+                                               g.columns.begin());
       match = match && g.values[k][c] && canonical_class(*g.values[k][c]) == canonical_class(val);
     }
     if (!match) continue;
@@ -342,8 +365,10 @@ int add_reference_group(const FairnessPolicy& fp, std::vector<GroupRates>& group
   }
   if (!any) {
     std::string want;
-    for (const auto& [col, val] : fp.reference_group) want += (want.empty() ? "" : ", ") + col + "=" + val;
-    throw Error("no rows belong to the reference group " + want, "fairness.reference_group", "check the values");
+    for (const auto& [col, val] : fp.reference_group)
+      want += (want.empty() ? "" : ", ") + col + "=" + val;
+    throw Error("no rows belong to the reference group " + want, "fairness.reference_group",
+                "check the values");
   }
   fill_rates(ref);
   groups.push_back(ref);
@@ -361,7 +386,8 @@ int add_reference_group(const FairnessPolicy& fp, std::vector<GroupRates>& group
 // The disparities of weighted rows (bootstrap resamples), for the paired bootstrap.
 class WeightedDisparities : public WeightedEvaluator {
  public:
-  WeightedDisparities(const Predictions& p, const FairnessGroups& g, const FairnessPolicy& fp, std::vector<std::string> names)
+  WeightedDisparities(const Predictions& p, const FairnessGroups& g, const FairnessPolicy& fp,
+                      std::vector<std::string> names)
       : g_(g), fp_(fp), names_(std::move(names)) {
     rows_ = p.size();
     y_.resize(rows_);
@@ -421,9 +447,11 @@ int run_fairness(const FairnessOptions& o) {
   FairnessPolicy fp = policy.fairness;
   std::vector<std::string> sensitive = o.sensitive.empty() ? fp.sensitive : o.sensitive;
   if (sensitive.empty())
-    throw Error("no sensitive column", "flags", "pass --sensitive-col COLUMN or set fairness.sensitive in the policy");
+    throw Error("no sensitive column", "flags",
+                "pass --sensitive-col COLUMN or set fairness.sensitive in the policy");
   if (cols.task && *cols.task != Task::kBinary)
-    throw Error("fairness metrics need a binary task", "task", "selection rates and TPR/FPR are defined for binary labels");
+    throw Error("fairness metrics need a binary task", "task",
+                "selection rates and TPR/FPR are defined for binary labels");
   cols.task = Task::kBinary;
   cols.slice_cols = sensitive;  // the sensitive columns are read as slices, and only they
   Predictions p = load_predictions(o.data, cols);
@@ -469,8 +497,8 @@ int run_fairness(const FairnessOptions& o) {
     jgroups.push_back(std::move(e));
     if (!gated[k])
       doc.warnings.push_back("group " + group_label(g, k) + " has " + std::to_string(groups[k].n) +
-                             " rows, fewer than min_group_size " + std::to_string(fp.min_group_size) +
-                             ": reported, not gated");
+                             " rows, fewer than min_group_size " +
+                             std::to_string(fp.min_group_size) + ": reported, not gated");
   }
   ojson jdisp = ojson::object(), jbase = ojson::object();
   std::map<std::string, Disparity> disp, bdisp;
@@ -490,9 +518,11 @@ int run_fairness(const FairnessOptions& o) {
   doc.metrics["method"] = fp.method;
   doc.metrics["min_group_size"] = fp.min_group_size;
   doc.metrics["sensitive"] = sensitive;
-  if (ref >= 0) doc.metrics["reference_group"] = {{"group", group_json(g, static_cast<std::size_t>(ref))},
-                                                   {"n", groups[static_cast<std::size_t>(ref)].n},
-                                                   {"metrics", rates_json(groups[static_cast<std::size_t>(ref)])}};
+  if (ref >= 0)
+    doc.metrics["reference_group"] = {
+        {"group", group_json(g, static_cast<std::size_t>(ref))},
+        {"n", groups[static_cast<std::size_t>(ref)].n},
+        {"metrics", rates_json(groups[static_cast<std::size_t>(ref)])}};
 
   // Checks: bounds on disparities, and regressions against the baseline.
   struct Regression {
@@ -509,10 +539,11 @@ int run_fairness(const FairnessOptions& o) {
     for (int side = 0; side < 2; ++side) {
       std::optional<double> b = side ? rule.max : rule.min;
       if (!b) continue;
-      Check c = bound_check(rule.metric, nullptr, d.value, side ? std::nullopt : b, side ? b : std::nullopt,
-                            rule.warn_only, why);
+      Check c = bound_check(rule.metric, nullptr, d.value, side ? std::nullopt : b,
+                            side ? b : std::nullopt, rule.warn_only, why);
       if (!d.worst.empty()) c.extra["worst_group"] = d.worst;
-      if (c.status == Status::kFail || c.status == Status::kWarn) c.message += "; worst: " + d.worst;
+      if (c.status == Status::kFail || c.status == Status::kWarn)
+        c.message += "; worst: " + d.worst;
       doc.checks.push_back(std::move(c));
     }
     if (!rule.max_regression) continue;
@@ -528,12 +559,14 @@ int run_fairness(const FairnessOptions& o) {
       c.message = "no baseline to compare with (missing_baseline: " + policy.missing_baseline + ")";
     } else if (!d.value || !bdisp[rule.metric].value) {
       c.status = Status::kError;
-      c.message = std::string("cannot compare ") + rule.metric + ": " + (!d.value ? why : "undefined for the baseline: " + bdisp[rule.metric].why);
+      c.message = std::string("cannot compare ") + rule.metric + ": " +
+                  (!d.value ? why : "undefined for the baseline: " + bdisp[rule.metric].why);
     } else {
       c.baseline = bdisp[rule.metric].value;
       // A signed AIF360 difference regresses when it moves away from 0.
       double cv = *d.value, bv = *c.baseline;
-      if (rule.metric == "statistical_parity_difference" || rule.metric == "average_odds_difference") {
+      if (rule.metric == "statistical_parity_difference" ||
+          rule.metric == "average_odds_difference") {
         cv = std::fabs(cv);
         bv = std::fabs(bv);
       }
@@ -543,12 +576,14 @@ int run_fairness(const FairnessOptions& o) {
       if (rule.confidence) {
         c.confidence = rule.confidence;
         c.method = "bootstrap";
-        bootstrap.push_back({doc.checks.size(), rule.metric, *rule.max_regression, cv - bv, lower, *rule.confidence});
+        bootstrap.push_back({doc.checks.size(), rule.metric, *rule.max_regression, cv - bv, lower,
+                             *rule.confidence});
       } else {
         bool ok = improvement >= -*rule.max_regression;
         c.status = ok ? Status::kPass : (rule.warn_only ? Status::kWarn : Status::kFail);
-        c.message = rule.metric + " changed by " + format_short(*c.delta, 4) + (ok ? " (within" : " (beyond") +
-                    " the allowed " + format_short(*rule.max_regression, 4) + "; a point estimate)";
+        c.message = rule.metric + " changed by " + format_short(*c.delta, 4) +
+                    (ok ? " (within" : " (beyond") + " the allowed " +
+                    format_short(*rule.max_regression, 4) + "; a point estimate)";
       }
     }
     doc.checks.push_back(std::move(c));
@@ -559,8 +594,9 @@ int run_fairness(const FairnessOptions& o) {
     for (const auto& r : bootstrap) names.push_back(r.name);
     FairnessGroups g1 = make_groups(p);  // without the appended reference group
     WeightedDisparities w1(p, g1, fp, names), w2(*base, g1, fp, names);
-    BootstrapDraws draws = paired_bootstrap(w1, w2, p.size(), names.size(), policy.statistics.bootstrap_samples,
-                                            policy.statistics.seed, o.threads);
+    BootstrapDraws draws =
+        paired_bootstrap(w1, w2, p.size(), names.size(), policy.statistics.bootstrap_samples,
+                         policy.statistics.seed, o.threads);
     std::vector<double> pvals, alphas;
     std::vector<std::vector<double>> change(bootstrap.size());
     for (std::size_t j = 0; j < bootstrap.size(); ++j) {
@@ -577,7 +613,8 @@ int run_fairness(const FairnessOptions& o) {
         change[j].push_back(dv);
         worse += (r.lower ? -dv : dv) < -r.margin;
       }
-      pvals.push_back((static_cast<double>(worse) + 1) / (static_cast<double>(change[j].size()) + 1));
+      pvals.push_back((static_cast<double>(worse) + 1) /
+                      (static_cast<double>(change[j].size()) + 1));
       alphas.push_back(1 - r.confidence);
     }
     const bool use_holm = policy.statistics.multiple_testing == "holm" && bootstrap.size() > 1;
@@ -585,9 +622,11 @@ int run_fairness(const FairnessOptions& o) {
     for (std::size_t j = 0; j < bootstrap.size(); ++j) {
       const auto& r = bootstrap[j];
       Check& c = doc.checks[r.check];
-      if (change[j].size() * 10 < static_cast<std::size_t>(policy.statistics.bootstrap_samples) * 9) {
+      if (change[j].size() * 10 <
+          static_cast<std::size_t>(policy.statistics.bootstrap_samples) * 9) {
         c.status = Status::kError;
-        c.message = r.name + " is undefined in too many bootstrap resamples (groups too small to bound it)";
+        c.message =
+            r.name + " is undefined in too many bootstrap resamples (groups too small to bound it)";
         continue;
       }
       double level = use_holm ? 1 - hd[j].alpha : r.confidence;
@@ -602,29 +641,35 @@ int run_fairness(const FairnessOptions& o) {
       } else if (U < -r.margin) {
         c.verdict = "inferior";
         c.status = Status::kFail;
-        c.message = "the disparity grows by more than " + format_short(r.margin, 4) + " (bounds [" + format_short(lo, 4) +
-                    ", " + format_short(hi, 4) + "])";
+        c.message = "the disparity grows by more than " + format_short(r.margin, 4) + " (bounds [" +
+                    format_short(lo, 4) + ", " + format_short(hi, 4) + "])";
       } else {
         c.verdict = "inconclusive";
         c.status = policy.statistics.on_inconclusive == "warn" ? Status::kWarn : Status::kFail;
-        c.message = "inconclusive: the bounds of the change [" + format_short(lo, 4) + ", " + format_short(hi, 4) +
-                    "] straddle the allowed " + format_short(r.margin, 4);
+        c.message = "inconclusive: the bounds of the change [" + format_short(lo, 4) + ", " +
+                    format_short(hi, 4) + "] straddle the allowed " + format_short(r.margin, 4);
       }
     }
   }
   if (std::getenv("MLGATE_TIMING"))
-    std::fprintf(stderr, "mlgate-fairness: computed in %.3f s after reading\n",
-                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t_compute).count());
+    std::fprintf(
+        stderr, "mlgate-fairness: computed in %.3f s after reading\n",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_compute).count());
   doc.inputs["data"] = input_json(p);
   doc.inputs["baseline"] = base ? input_json(*base) : ojson(nullptr);
   doc.provenance = make_provenance(policy.sha256);
 
-  std::fprintf(stderr, "mlgate-fairness: %zu groups over %s (%s)\n", n_groups, [&] {
-    std::string s;
-    for (const auto& c : sensitive) s += (s.empty() ? "" : " x ") + c;
-    return s;
-  }().c_str(), fp.method.c_str());
-  for (const auto& c : doc.checks) std::fprintf(stderr, "%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
+  std::fprintf(
+      stderr, "mlgate-fairness: %zu groups over %s (%s)\n", n_groups,
+      [&] {
+        std::string s;
+        for (const auto& c : sensitive) s += (s.empty() ? "" : " x ") + c;
+        return s;
+      }()
+          .c_str(),
+      fp.method.c_str());
+  for (const auto& c : doc.checks)
+    std::fprintf(stderr, "%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
   for (const auto& w : doc.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   return finish_document(doc, o.output);
 }

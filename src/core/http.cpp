@@ -29,7 +29,8 @@ std::size_t on_header(char* p, std::size_t size, std::size_t n, void* user) {
   if (colon != std::string::npos) {
     std::string k = line.substr(0, colon), v(trim(line.substr(colon + 1)));
     while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
-    std::transform(k.begin(), k.end(), k.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(k.begin(), k.end(), k.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     static_cast<HttpResponse*>(user)->headers.emplace_back(k, v);
   } else if (line.rfind("HTTP/", 0) == 0) {
     static_cast<HttpResponse*>(user)->headers.clear();  // a new response (after a redirect)
@@ -62,7 +63,8 @@ HttpResponse http_send(const HttpRequest& r, double timeout_s) {
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max(1.0, timeout_s * 1000)));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::max(1.0, std::min(timeout_s, 30.0) * 1000)));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::max(1.0, std::min(timeout_s, 30.0) * 1000)));
   curl_easy_setopt(c, CURLOPT_USERAGENT, "mlgate/" MLGATE_VERSION);
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect could carry the token elsewhere
   CURLcode rc = curl_easy_perform(c);
@@ -86,8 +88,10 @@ std::string link_next(const std::string& h) {
     auto gt = h.find('>', lt);
     if (gt == std::string::npos) break;
     auto next = h.find('<', gt);
-    std::string params = h.substr(gt + 1, next == std::string::npos ? std::string::npos : next - gt - 1);
-    if (params.find("rel=\"next\"") != std::string::npos || params.find("rel=next") != std::string::npos)
+    std::string params =
+        h.substr(gt + 1, next == std::string::npos ? std::string::npos : next - gt - 1);
+    if (params.find("rel=\"next\"") != std::string::npos ||
+        params.find("rel=next") != std::string::npos)
       return h.substr(lt + 1, gt - lt - 1);
     pos = gt + 1;
   }

@@ -37,7 +37,8 @@ std::string sha256_hex(std::string_view bytes) {
 
 std::string read_file(const std::string& path) {
   int fd = path == "-" ? 0 : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw Error(std::string("cannot open: ") + std::strerror(errno), path, "check the path");
+  if (fd < 0)
+    throw Error(std::string("cannot open: ") + std::strerror(errno), path, "check the path");
   std::string out;
   char buf[1 << 16];
   for (;;) {
@@ -69,7 +70,8 @@ void write_file_atomic(const std::string& path, std::string_view content) {
     return 0;
   };
   if (path == "-") {
-    if (int e = write_all(1)) throw Error(std::string("cannot write: ") + std::strerror(e), "standard output");
+    if (int e = write_all(1))
+      throw Error(std::string("cannot write: ") + std::strerror(e), "standard output");
     return;
   }
   std::string tmpl = path + ".tmp.XXXXXX";
@@ -77,7 +79,8 @@ void write_file_atomic(const std::string& path, std::string_view content) {
   name.push_back('\0');
   int fd = ::mkstemp(name.data());
   if (fd < 0)
-    throw Error(std::string("cannot create: ") + std::strerror(errno), path, "check that the folder exists and is writable");
+    throw Error(std::string("cannot create: ") + std::strerror(errno), path,
+                "check that the folder exists and is writable");
   int e = write_all(fd);
   if (!e && ::fsync(fd) != 0) e = errno;
   ::fchmod(fd, 0644);

@@ -4,10 +4,10 @@
 #include <cmath>
 #include <limits>
 
+#include "metrics_internal.hpp"
 #include "mlgate/error.hpp"
 #include "mlgate/parallel.hpp"
 #include "mlgate/table.hpp"
-#include "metrics_internal.hpp"
 
 namespace mlgate {
 
@@ -20,30 +20,49 @@ Task parse_task(const std::string& name) {
 
 const char* task_name(Task t) {
   switch (t) {
-    case Task::kBinary: return "binary";
-    case Task::kMulticlass: return "multiclass";
-    default: return "regression";
+    case Task::kBinary:
+      return "binary";
+    case Task::kMulticlass:
+      return "multiclass";
+    default:
+      return "regression";
   }
 }
 
 const std::vector<MetricInfo>& metric_catalog() {
   static const std::vector<MetricInfo> catalog = {
-      {"accuracy", Task::kBinary, false},          {"balanced_accuracy", Task::kBinary, false},
-      {"precision", Task::kBinary, false},         {"recall", Task::kBinary, false},
-      {"specificity", Task::kBinary, false},       {"f1", Task::kBinary, false},
-      {"mcc", Task::kBinary, false},               {"roc_auc", Task::kBinary, false},
-      {"average_precision", Task::kBinary, false}, {"log_loss", Task::kBinary, true},
-      {"brier", Task::kBinary, true},              {"ece", Task::kBinary, true},
-      {"positive_rate", Task::kBinary, false},     {"prevalence", Task::kBinary, false},
-      {"accuracy", Task::kMulticlass, false},      {"balanced_accuracy", Task::kMulticlass, false},
-      {"precision_macro", Task::kMulticlass, false}, {"recall_macro", Task::kMulticlass, false},
-      {"f1_macro", Task::kMulticlass, false},      {"f1_micro", Task::kMulticlass, false},
-      {"f1_weighted", Task::kMulticlass, false},   {"mcc", Task::kMulticlass, false},
-      {"cohen_kappa", Task::kMulticlass, false},   {"log_loss", Task::kMulticlass, true},
-      {"roc_auc_ovr", Task::kMulticlass, false},   {"mae", Task::kRegression, true},
-      {"mse", Task::kRegression, true},            {"rmse", Task::kRegression, true},
-      {"r2", Task::kRegression, false},            {"mape", Task::kRegression, true},
-      {"median_ae", Task::kRegression, true},      {"max_error", Task::kRegression, true},
+      {"accuracy", Task::kBinary, false},
+      {"balanced_accuracy", Task::kBinary, false},
+      {"precision", Task::kBinary, false},
+      {"recall", Task::kBinary, false},
+      {"specificity", Task::kBinary, false},
+      {"f1", Task::kBinary, false},
+      {"mcc", Task::kBinary, false},
+      {"roc_auc", Task::kBinary, false},
+      {"average_precision", Task::kBinary, false},
+      {"log_loss", Task::kBinary, true},
+      {"brier", Task::kBinary, true},
+      {"ece", Task::kBinary, true},
+      {"positive_rate", Task::kBinary, false},
+      {"prevalence", Task::kBinary, false},
+      {"accuracy", Task::kMulticlass, false},
+      {"balanced_accuracy", Task::kMulticlass, false},
+      {"precision_macro", Task::kMulticlass, false},
+      {"recall_macro", Task::kMulticlass, false},
+      {"f1_macro", Task::kMulticlass, false},
+      {"f1_micro", Task::kMulticlass, false},
+      {"f1_weighted", Task::kMulticlass, false},
+      {"mcc", Task::kMulticlass, false},
+      {"cohen_kappa", Task::kMulticlass, false},
+      {"log_loss", Task::kMulticlass, true},
+      {"roc_auc_ovr", Task::kMulticlass, false},
+      {"mae", Task::kRegression, true},
+      {"mse", Task::kRegression, true},
+      {"rmse", Task::kRegression, true},
+      {"r2", Task::kRegression, false},
+      {"mape", Task::kRegression, true},
+      {"median_ae", Task::kRegression, true},
+      {"max_error", Task::kRegression, true},
       {"explained_variance", Task::kRegression, false},
   };
   return catalog;
@@ -86,16 +105,18 @@ MetricValue MetricSet::get(std::string_view name) const {
 
 namespace {
 
-
 // Row ranges for the parallel passes: a few per thread so uneven ranges balance out.
 std::vector<std::pair<std::size_t, std::size_t>> row_ranges(std::size_t n) {
-  std::size_t parts = n < (1u << 16) ? 1 : std::min<std::size_t>(default_threads() * 4, n / (1u << 14));
+  std::size_t parts =
+      n < (1u << 16) ? 1 : std::min<std::size_t>(default_threads() * 4, n / (1u << 14));
   std::vector<std::pair<std::size_t, std::size_t>> r;
   for (std::size_t p = 0; p < parts; ++p) r.emplace_back(n * p / parts, n * (p + 1) / parts);
   return r;
 }
 
-inline std::uint32_t group_of(const Grouping& g, std::size_t i) { return g.group.empty() ? 0 : g.group[i]; }
+inline std::uint32_t group_of(const Grouping& g, std::size_t i) {
+  return g.group.empty() ? 0 : g.group[i];
+}
 
 }  // namespace
 
@@ -162,14 +183,18 @@ struct WalkPart {
 };
 
 template <class Cursor>
-WalkPart walk(Cursor pos, Cursor neg, std::int64_t tp, std::int64_t fp, std::size_t np, std::size_t nn, bool curves) {
+WalkPart walk(Cursor pos, Cursor neg, std::int64_t tp, std::int64_t fp, std::size_t np,
+              std::size_t nn, bool curves) {
   WalkPart w;
   const double P = static_cast<double>(np), N = static_cast<double>(nn);
   while (!pos.empty() || !neg.empty()) {
     std::uint64_t k;
-    if (pos.empty()) k = neg.top();
-    else if (neg.empty()) k = pos.top();
-    else k = std::max(pos.top(), neg.top());
+    if (pos.empty())
+      k = neg.top();
+    else if (neg.empty())
+      k = pos.top();
+    else
+      k = std::max(pos.top(), neg.top());
     std::int64_t dtp = 0, dfp = 0;
     while (!pos.empty() && pos.top() == k) {
       pos.pop();
@@ -218,8 +243,8 @@ RankSummary finish_walk(std::vector<WalkPart>& parts, std::size_t np, std::size_
   return r;
 }
 
-RankSummary rank_summary(const std::uint64_t* pos, std::size_t np, const std::uint64_t* neg, std::size_t nn,
-                         bool curves) {
+RankSummary rank_summary(const std::uint64_t* pos, std::size_t np, const std::uint64_t* neg,
+                         std::size_t nn, bool curves) {
   std::vector<WalkPart> parts;
   parts.push_back(walk(RunCursor{pos, np}, RunCursor{neg, nn}, 0, 0, np, nn, curves));
   return finish_walk(parts, np, nn, curves);
@@ -227,8 +252,8 @@ RankSummary rank_summary(const std::uint64_t* pos, std::size_t np, const std::ui
 
 // The walk over many sorted runs (the overall from per-group buckets). The key space is cut at
 // splitters into pieces walked in parallel; each piece starts from the counts above it.
-RankSummary rank_summary_runs(const std::vector<RunCursor>& pos_runs, const std::vector<RunCursor>& neg_runs,
-                              bool curves) {
+RankSummary rank_summary_runs(const std::vector<RunCursor>& pos_runs,
+                              const std::vector<RunCursor>& neg_runs, bool curves) {
   std::size_t np = 0, nn = 0;
   const RunCursor* biggest = nullptr;
   for (const auto& r : pos_runs) {
@@ -255,7 +280,8 @@ RankSummary rank_summary_runs(const std::vector<RunCursor>& pos_runs, const std:
   parallel_for(K, [&](std::size_t j) {
     MergeCursor pos, neg;
     std::int64_t tp0 = 0, fp0 = 0;
-    auto add_runs = [&](const std::vector<RunCursor>& runs, MergeCursor& cur, std::int64_t& count0) {
+    auto add_runs = [&](const std::vector<RunCursor>& runs, MergeCursor& cur,
+                        std::int64_t& count0) {
       for (const auto& r : runs) {
         std::size_t hi = j == 0 ? r.i : r.i - above(r, split[j - 1]);  // exclusive end
         std::size_t lo = j == K - 1 ? 0 : r.i - above(r, split[j]);
@@ -309,7 +335,8 @@ Buckets bucket_and_sort(std::span<const double> score, std::size_t n_buckets,
   // Large buckets use every thread inside; small ones are sorted side by side.
   std::vector<std::size_t> order(n_buckets);
   for (std::size_t b = 0; b < n_buckets; ++b) order[b] = b;
-  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return B.size(a) > B.size(b); });
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return B.size(a) > B.size(b); });
   const std::size_t big = std::size_t{1} << 20;
   std::vector<std::size_t> small;
   for (std::size_t b : order) {
@@ -335,7 +362,8 @@ MetricValue ratio_or_zero(double num, double den) { return den == 0 ? 0.0 : num 
 // ---------------------------------------------------------------------------------------------
 // Binary
 
-void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves, GroupMetrics& gm) {
+void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves,
+                          GroupMetrics& gm) {
   MetricSet& m = gm.metrics;
   gm.n = a.n;
   const double n_ = static_cast<double>(a.n);
@@ -351,8 +379,10 @@ void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves
   double specificity = *ratio_or_zero(tn, N);
   m.set("accuracy", (tp + tn) / n_);
   // sklearn averages the recall of the classes present in y_true.
-  if (P > 0 && N > 0) m.set("balanced_accuracy", (recall + specificity) / 2);
-  else m.set("balanced_accuracy", P > 0 ? recall : specificity);
+  if (P > 0 && N > 0)
+    m.set("balanced_accuracy", (recall + specificity) / 2);
+  else
+    m.set("balanced_accuracy", P > 0 ? recall : specificity);
   m.set("precision", precision);
   m.set("recall", recall);
   m.set("specificity", specificity);
@@ -370,14 +400,16 @@ void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves
   }
   m.set("roc_auc", rs.auc);
   if (!rs.auc)
-    gm.warnings.push_back(std::string("roc_auc is undefined: the labels hold only ") + (P == 0 ? "negatives" : "positives"));
+    gm.warnings.push_back(std::string("roc_auc is undefined: the labels hold only ") +
+                          (P == 0 ? "negatives" : "positives"));
   m.set("average_precision", rs.ap);
   if (!rs.ap) gm.warnings.push_back("average_precision is undefined: the labels hold no positives");
   if (a.outside_unit) {
     m.set("log_loss", std::nullopt);
     m.set("brier", std::nullopt);
     m.set("ece", std::nullopt);
-    gm.warnings.push_back("log_loss, brier and ece are undefined: scores outside [0, 1] are not probabilities");
+    gm.warnings.push_back(
+        "log_loss, brier and ece are undefined: scores outside [0, 1] are not probabilities");
   } else {
     m.set("log_loss", a.logloss.value() / n_);
     m.set("brier", a.brier.value() / n_);
@@ -400,7 +432,8 @@ void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves
   }
 }
 
-std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves, bool with_overall) {
+std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves,
+                                         bool with_overall) {
   const std::size_t n = d.score.size();
   const std::uint32_t G = g.n_groups;
   const std::uint32_t Gi = G + 1;  // the last holds rows in no group; it counts toward the overall
@@ -455,7 +488,8 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
   // Groups side by side; the overall merges every group's sorted buckets, so it needs no sort.
   const bool group_curves = curves && G == 1 && !with_overall;
   parallel_for(G, [&](std::size_t k) {
-    RankSummary rs = rank_summary(B.begin(2 * k), B.size(2 * k), B.begin(2 * k + 1), B.size(2 * k + 1), group_curves);
+    RankSummary rs = rank_summary(B.begin(2 * k), B.size(2 * k), B.begin(2 * k + 1),
+                                  B.size(2 * k + 1), group_curves);
     binary_group_metrics(total[k], rs, group_curves, out[k]);
   });
   if (with_overall) {
@@ -491,7 +525,8 @@ struct MultiAcc {
 
 }  // namespace
 
-void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::int64_t n, MetricSet& m) {
+void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::int64_t n,
+                       MetricSet& m) {
   // scikit-learn restricts to the labels present in y_true or y_pred.
   std::vector<double> t(K, 0), p(K, 0);
   double correct = 0;
@@ -620,7 +655,8 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
   for (std::uint32_t k = 0; k < G; ++k) {
     out[k].n = total[k].n;
     if (total[k].n == 0) {
-      for (const auto& name : metric_names(Task::kMulticlass)) out[k].metrics.set(name, std::nullopt);
+      for (const auto& name : metric_names(Task::kMulticlass))
+        out[k].metrics.set(name, std::nullopt);
       out[k].warnings.push_back("no rows");
       continue;
     }
@@ -628,7 +664,8 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
     if (has_proba) {
       out[k].metrics.set("log_loss", total[k].logloss.value() / static_cast<double>(total[k].n));
       if (total[k].unnormalised)
-        out[k].warnings.push_back("probability columns do not sum to 1 in every row; log_loss renormalises them");
+        out[k].warnings.push_back(
+            "probability columns do not sum to 1 in every row; log_loss renormalises them");
     }
   }
 
@@ -636,32 +673,40 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
     // One-vs-rest AUC per class and group; macro average over the classes.
     std::vector<std::vector<MetricValue>> auc(K, std::vector<MetricValue>(G));
     for (std::size_t c = 0; c < K; ++c) {
-      std::vector<std::vector<std::size_t>> counts(ranges.size(), std::vector<std::size_t>(2 * G, 0));
+      std::vector<std::vector<std::size_t>> counts(ranges.size(),
+                                                   std::vector<std::size_t>(2 * G, 0));
       parallel_for(ranges.size(), [&](std::size_t r) {
         for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
           std::uint32_t grp = group_of(g, i);
           if (grp < G) ++counts[r][2 * grp + (d.label[i] == c ? 0 : 1)];
         }
       });
-      Buckets B = bucket_and_sort(d.proba[c], 2 * G, ranges, counts, [&](std::size_t i) -> std::size_t {
-        std::uint32_t grp = group_of(g, i);
-        if (grp >= G) return static_cast<std::size_t>(-1);
-        return 2 * static_cast<std::size_t>(grp) + (d.label[i] == c ? 0 : 1);
-      });
+      Buckets B =
+          bucket_and_sort(d.proba[c], 2 * G, ranges, counts, [&](std::size_t i) -> std::size_t {
+            std::uint32_t grp = group_of(g, i);
+            if (grp >= G) return static_cast<std::size_t>(-1);
+            return 2 * static_cast<std::size_t>(grp) + (d.label[i] == c ? 0 : 1);
+          });
       for (std::uint32_t k = 0; k < G; ++k)
-        auc[c][k] = rank_summary(B.begin(2 * k), B.size(2 * k), B.begin(2 * k + 1), B.size(2 * k + 1), false).auc;
+        auc[c][k] = rank_summary(B.begin(2 * k), B.size(2 * k), B.begin(2 * k + 1),
+                                 B.size(2 * k + 1), false)
+                        .auc;
     }
     for (std::uint32_t k = 0; k < G; ++k) {
       if (total[k].n == 0) continue;
       double sum = 0;
       bool defined = true;
       for (std::size_t c = 0; c < K; ++c) {
-        if (!auc[c][k]) defined = false;
-        else sum += *auc[c][k];
+        if (!auc[c][k])
+          defined = false;
+        else
+          sum += *auc[c][k];
       }
-      out[k].metrics.set("roc_auc_ovr", defined ? MetricValue(sum / static_cast<double>(K)) : std::nullopt);
+      out[k].metrics.set("roc_auc_ovr",
+                         defined ? MetricValue(sum / static_cast<double>(K)) : std::nullopt);
       if (!defined)
-        out[k].warnings.push_back("roc_auc_ovr is undefined: some class has no rows, or only rows, in the labels");
+        out[k].warnings.push_back(
+            "roc_auc_ovr is undefined: some class has no rows, or only rows, in the labels");
     }
   }
   return out;
@@ -767,7 +812,8 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
       ss_tot.add(sp[k].first);
       ss_e.add(sp[k].second);
     }
-    RegressionSums sums{a.n, a.abs_e.value(), a.sq_e.value(), a.ape.value(), a.max_e, ss_tot.value(), ss_e.value()};
+    RegressionSums sums{a.n,     a.abs_e.value(), a.sq_e.value(), a.ape.value(),
+                        a.max_e, ss_tot.value(),  ss_e.value()};
     regression_group_metrics(sums, std::nullopt, out[k]);  // the median is set below
   }
   // Median absolute error: select within each group's errors.

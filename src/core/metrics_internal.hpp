@@ -40,7 +40,6 @@ struct BinaryAcc {
   }
 };
 
-
 struct RankSummary {
   MetricValue auc, ap;
   std::vector<std::array<double, 2>> roc, pr;
@@ -49,7 +48,8 @@ struct RankSummary {
 // Every binary metric of a group from its accumulated counts and its rank summary.
 void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves, GroupMetrics& gm);
 // The multiclass metrics that come from a K x K confusion matrix (rows true, columns predicted).
-void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::int64_t n, MetricSet& m);
+void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::int64_t n,
+                       MetricSet& m);
 
 // Sums over a group's rows (weighted sums for a bootstrap resample).
 struct RegressionSums {

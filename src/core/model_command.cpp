@@ -28,15 +28,20 @@ std::vector<std::string> split_command_line(const std::string& cmd) {
   for (std::size_t i = 0; i < cmd.size(); ++i) {
     char c = cmd[i];
     if (q == kSingle) {
-      if (c == '\'') q = kNone;
-      else cur += c;
+      if (c == '\'')
+        q = kNone;
+      else
+        cur += c;
       continue;
     }
     if (q == kDouble) {
-      if (c == '"') q = kNone;
-      else if (c == '\\' && i + 1 < cmd.size() && std::string_view("\\\"$`\n").find(cmd[i + 1]) != std::string_view::npos)
+      if (c == '"')
+        q = kNone;
+      else if (c == '\\' && i + 1 < cmd.size() &&
+               std::string_view("\\\"$`\n").find(cmd[i + 1]) != std::string_view::npos)
         cur += cmd[++i];
-      else cur += c;
+      else
+        cur += c;
       continue;
     }
     if (c == '\'') {
@@ -57,7 +62,8 @@ std::vector<std::string> split_command_line(const std::string& cmd) {
       have = true;
     }
   }
-  if (q != kNone) throw Error("unterminated quote in the model command", "--model-cmd", "close the quote");
+  if (q != kNone)
+    throw Error("unterminated quote in the model command", "--model-cmd", "close the quote");
   if (have) out.push_back(cur);
   return out;
 }
@@ -85,18 +91,21 @@ class StderrTail {
 
 }  // namespace
 
-std::string run_model_command(const ModelCommand& cmd,
-                              const std::function<void(const std::function<void(std::string_view)>&)>& feed) {
+std::string run_model_command(
+    const ModelCommand& cmd,
+    const std::function<void(const std::function<void(std::string_view)>&)>& feed) {
   std::vector<std::string> argv;
-  if (cmd.shell) argv = {"/bin/sh", "-c", cmd.command};
-  else argv = split_command_line(cmd.command);
+  if (cmd.shell)
+    argv = {"/bin/sh", "-c", cmd.command};
+  else
+    argv = split_command_line(cmd.command);
   if (argv.empty()) throw Error("the model command is empty", "--model-cmd");
   boost::filesystem::path exe = argv[0];
   if (argv[0].find('/') == std::string::npos) {
     exe = bp::search_path(argv[0]);
     if (exe.empty())
-      throw Error("cannot run the model command: " + quote(argv[0]) + " is not on PATH", "--model-cmd",
-                  "give the program's path, or install it");
+      throw Error("cannot run the model command: " + quote(argv[0]) + " is not on PATH",
+                  "--model-cmd", "give the program's path, or install it");
   }
   ::signal(SIGPIPE, SIG_IGN);  // a model that stops reading early must not kill us
 
@@ -104,8 +113,9 @@ std::string run_model_command(const ModelCommand& cmd,
   bp::group group;
   std::unique_ptr<bp::child> child;
   try {
-    child = std::make_unique<bp::child>(exe, bp::args(std::vector<std::string>(argv.begin() + 1, argv.end())),
-                                        bp::std_in < in, bp::std_out > out, bp::std_err > err, group);
+    child = std::make_unique<bp::child>(
+        exe, bp::args(std::vector<std::string>(argv.begin() + 1, argv.end())),
+        bp::std_in<in, bp::std_out> out, bp::std_err > err, group);
   } catch (const bp::process_error& e) {
     throw Error(std::string("cannot start the model command: ") + e.what(), "--model-cmd");
   }
@@ -196,17 +206,22 @@ std::string run_model_command(const ModelCommand& cmd,
   watchdog.join();
 
   std::string stderr_tail = tail.joined();
-  std::string hint = stderr_tail.empty() ? "it printed nothing on stderr" : "its stderr ended: " + stderr_tail;
+  std::string hint =
+      stderr_tail.empty() ? "it printed nothing on stderr" : "its stderr ended: " + stderr_tail;
   if (timed_out)
-    throw Error("the model command ran past its timeout of " + std::to_string(static_cast<long long>(cmd.timeout_s)) +
-                    " s and was killed",
+    throw Error("the model command ran past its timeout of " +
+                    std::to_string(static_cast<long long>(cmd.timeout_s)) + " s and was killed",
                 "--model-cmd", "raise --model-timeout if it needs longer; " + hint);
-  if (!write_error.empty()) throw Error("cannot stream the features: " + write_error, "--model-cmd");
+  if (!write_error.empty())
+    throw Error("cannot stream the features: " + write_error, "--model-cmd");
   int native = child->native_exit_code();
   if (WIFSIGNALED(native))
-    throw Error("the model command was killed by signal " + std::to_string(WTERMSIG(native)), "--model-cmd", hint);
+    throw Error("the model command was killed by signal " + std::to_string(WTERMSIG(native)),
+                "--model-cmd", hint);
   int code = child->exit_code();
-  if (code != 0) throw Error("the model command exited with status " + std::to_string(code), "--model-cmd", hint);
+  if (code != 0)
+    throw Error("the model command exited with status " + std::to_string(code), "--model-cmd",
+                hint);
   return result;
 }
 

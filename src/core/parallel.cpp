@@ -101,7 +101,8 @@ void sort_keys_with_index(std::vector<std::uint64_t>& keys, std::vector<std::uin
   constexpr std::size_t kBuckets = std::size_t{1} << kBits;
   std::vector<std::size_t> hist(kPasses * kBuckets, 0);
   for (std::size_t i = 0; i < n; ++i)
-    for (int p = 0; p < kPasses; ++p) ++hist[p * kBuckets + ((keys[i] >> (p * kBits)) & (kBuckets - 1))];
+    for (int p = 0; p < kPasses; ++p)
+      ++hist[p * kBuckets + ((keys[i] >> (p * kBits)) & (kBuckets - 1))];
   std::vector<std::uint64_t> k2(n);
   std::vector<std::uint32_t> i2(n);
   for (int p = 0; p < kPasses; ++p) {

@@ -12,9 +12,12 @@ namespace mlgate {
 
 std::size_t Predictions::size() const {
   switch (task) {
-    case Task::kBinary: return score.size();
-    case Task::kMulticlass: return class_label.size();
-    default: return target.size();
+    case Task::kBinary:
+      return score.size();
+    case Task::kMulticlass:
+      return class_label.size();
+    default:
+      return target.size();
   }
 }
 
@@ -33,8 +36,11 @@ std::string canonical_class(const std::string& v) {
   return v;
 }
 
-void apply_policy_columns(ColumnOptions& o, const Policy& p, const std::vector<std::string>& given) {
-  auto was_given = [&](const char* flag) { return std::find(given.begin(), given.end(), flag) != given.end(); };
+void apply_policy_columns(ColumnOptions& o, const Policy& p,
+                          const std::vector<std::string>& given) {
+  auto was_given = [&](const char* flag) {
+    return std::find(given.begin(), given.end(), flag) != given.end();
+  };
   if (p.label_col && !was_given("--label-col")) o.label_col = *p.label_col;
   if (p.score_col && !was_given("--score-col")) o.score_col = *p.score_col;
   if (p.id_col && !was_given("--id-col")) o.id_col = *p.id_col;
@@ -45,7 +51,8 @@ void apply_policy_columns(ColumnOptions& o, const Policy& p, const std::vector<s
   if (p.task && !was_given("--task")) o.task = p.task;
   // Slice columns add up: the policy's and the flags'.
   for (const auto& s : p.slice_columns)
-    if (std::find(o.slice_cols.begin(), o.slice_cols.end(), s) == o.slice_cols.end()) o.slice_cols.push_back(s);
+    if (std::find(o.slice_cols.begin(), o.slice_cols.end(), s) == o.slice_cols.end())
+      o.slice_cols.push_back(s);
 }
 
 namespace {
@@ -56,21 +63,25 @@ struct ProbaColumn {
 
 bool alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 
-std::vector<ProbaColumn> resolve_proba(const std::string& spec, const std::vector<std::string>& header,
+std::vector<ProbaColumn> resolve_proba(const std::string& spec,
+                                       const std::vector<std::string>& header,
                                        const std::string& file) {
   std::vector<ProbaColumn> out;
   if (ends_with(spec, "*")) {
     std::string prefix = spec.substr(0, spec.size() - 1);
     for (const auto& h : header)
-      if (starts_with(h, prefix) && h.size() > prefix.size()) out.push_back({h, h.substr(prefix.size())});
+      if (starts_with(h, prefix) && h.size() > prefix.size())
+        out.push_back({h, h.substr(prefix.size())});
     if (out.empty())
-      throw Error("no column matches " + quote(spec), location(file, 1), "columns are named like " + prefix + "CLASS");
+      throw Error("no column matches " + quote(spec), location(file, 1),
+                  "columns are named like " + prefix + "CLASS");
   } else {
     std::vector<std::string> names;
     std::size_t start = 0;
     while (start <= spec.size()) {
       std::size_t comma = spec.find(',', start);
-      std::string name(trim(spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+      std::string name(
+          trim(spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
       if (!name.empty()) names.push_back(name);
       if (comma == std::string::npos) break;
       start = comma + 1;
@@ -93,7 +104,9 @@ std::vector<ProbaColumn> resolve_proba(const std::string& spec, const std::vecto
   return out;
 }
 
-Column* find_col(Table& t, const std::string& name) { return name.empty() ? nullptr : t.find(name); }
+Column* find_col(Table& t, const std::string& name) {
+  return name.empty() ? nullptr : t.find(name);
+}
 
 // Where each role's values come from; the label table and the score table may differ (a model
 // command's output supplies the scores).
@@ -110,11 +123,15 @@ struct Roles {
   std::vector<Column*> slices;
 };
 
-std::string missing_hint() { return "pass --drop-missing to drop rows with a missing label or score"; }
+std::string missing_hint() {
+  return "pass --drop-missing to drop rows with a missing label or score";
+}
 
-std::uint8_t binary_value(const Column& c, std::size_t code, const ColumnOptions& o, const std::string& file) {
+std::uint8_t binary_value(const Column& c, std::size_t code, const ColumnOptions& o,
+                          const std::string& file) {
   const std::string& v = c.dictionary[code];
-  if (!o.positive_label.empty()) return canonical_class(v) == canonical_class(o.positive_label) ? 1 : 0;
+  if (!o.positive_label.empty())
+    return canonical_class(v) == canonical_class(o.positive_label) ? 1 : 0;
   std::string lower;
   for (char ch : v) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   double x;
@@ -130,7 +147,8 @@ std::uint8_t binary_value(const Column& c, std::size_t code, const ColumnOptions
 
 void check_two_values(const Column& c, const std::string& file) {
   if (c.dictionary.size() > 2)
-    throw Error(quote(c.dictionary[2]) + " is a third distinct value", location(file, c.first_line[2], c.name),
+    throw Error(quote(c.dictionary[2]) + " is a third distinct value",
+                location(file, c.first_line[2], c.name),
                 "a binary task has two classes; use --task multiclass for more");
 }
 
@@ -151,7 +169,8 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
   std::int64_t dropped = 0;
   for (auto [c, file] : required) {
     if (c->missing == 0) continue;
-    if (!o.drop_missing) throw Error("missing value", location(*file, c->first_missing_line, c->name), missing_hint());
+    if (!o.drop_missing)
+      throw Error("missing value", location(*file, c->first_missing_line, c->name), missing_hint());
     if (keep.empty()) keep.assign(n, 1);
     for (std::size_t i = 0; i < n; ++i)
       if (keep[i] && c->is_missing(i)) keep[i] = 0;
@@ -171,8 +190,8 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
       positive_seen = positive_seen || lmap[k];
     }
     if (!o.positive_label.empty() && !positive_seen)
-      p.warnings.push_back("the positive label " + quote(o.positive_label) + " never occurs in column " +
-                           quote(r.label->name));
+      p.warnings.push_back("the positive label " + quote(o.positive_label) +
+                           " never occurs in column " + quote(r.label->name));
     p.label.reserve(m);
     for (std::size_t i = 0; i < n; ++i)
       if (kept(i)) p.label.push_back(lmap[r.label->codes[i]]);
@@ -196,7 +215,8 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
     if (!r.proba.empty()) {
       for (const auto& c : r.proba_classes) {
         std::string k = canonical_class(c);
-        if (index.count(k)) throw Error("two probability columns are for class " + quote(c), "--proba-cols");
+        if (index.count(k))
+          throw Error("two probability columns are for class " + quote(c), "--proba-cols");
         index.emplace(k, static_cast<std::uint32_t>(p.classes.size()));
         p.classes.push_back(c);
       }
@@ -229,8 +249,10 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
         if (it == index.end()) {
           std::string list;
           for (const auto& cl : p.classes) list += (list.empty() ? "" : ", ") + cl;
-          throw Error(std::string(role) + " " + quote(c.dictionary[k]) + " is not one of the classes",
-                      location(file, c.first_line[k], c.name), "the classes of the probability columns are " + list);
+          throw Error(
+              std::string(role) + " " + quote(c.dictionary[k]) + " is not one of the classes",
+              location(file, c.first_line[k], c.name),
+              "the classes of the probability columns are " + list);
         }
         cmap[k] = it->second;
       }
@@ -254,7 +276,8 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
       p.proba.push_back(std::move(col));
     }
     if (p.classes.size() < 2)
-      throw Error("a multiclass task needs at least two classes", lfile, "use --task binary for two-valued labels");
+      throw Error("a multiclass task needs at least two classes", lfile,
+                  "use --task binary for two-valued labels");
   } else {
     const Column* est = r.pred ? r.pred : r.score;
     p.target.reserve(m);
@@ -283,7 +306,8 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
   }
   if (r.id) {
     if (r.id->missing > 0)
-      throw Error("missing id", location(lfile, r.id->first_missing_line, r.id->name), "every row needs an id to be paired");
+      throw Error("missing id", location(lfile, r.id->first_missing_line, r.id->name),
+                  "every row needs an id to be paired");
     p.ids.reserve(m);
     for (std::size_t i = 0; i < n; ++i)
       if (kept(i)) p.ids.push_back(r.id->dictionary[r.id->codes[i]]);
@@ -298,14 +322,16 @@ Task task_of(const ColumnOptions& o) {
 
 std::vector<ColumnSpec> label_specs(const ColumnOptions& o, Task task) {
   std::vector<ColumnSpec> specs;
-  specs.push_back({o.label_col, task == Task::kRegression ? ColumnType::kNumber : ColumnType::kCategory, true});
+  specs.push_back(
+      {o.label_col, task == Task::kRegression ? ColumnType::kNumber : ColumnType::kCategory, true});
   if (!o.id_col.empty()) specs.push_back({o.id_col, ColumnType::kCategory, true});
   for (const auto& s : o.slice_cols) specs.push_back({s, ColumnType::kCategory, true});
   return specs;
 }
 
 // The score-side columns; the names of the probability columns are resolved against header.
-std::vector<ColumnSpec> score_specs(const ColumnOptions& o, Task task, const std::vector<ProbaColumn>& proba,
+std::vector<ColumnSpec> score_specs(const ColumnOptions& o, Task task,
+                                    const std::vector<ProbaColumn>& proba,
                                     const std::string& score_name) {
   std::vector<ColumnSpec> specs;
   if (task == Task::kBinary) {
@@ -365,7 +391,9 @@ Predictions load_predictions(const std::string& path, const ColumnOptions& o) {
   for (auto& s : more) {
     bool dup = false;
     for (const auto& e : specs) dup = dup || e.name == s.name;
-    if (dup) throw Error("column " + quote(s.name) + " is named for two roles", "flags", "give each role its own column");
+    if (dup)
+      throw Error("column " + quote(s.name) + " is named for two roles", "flags",
+                  "give each role its own column");
     specs.push_back(s);
   }
   Table t = read_table(path, specs, ro);
@@ -378,15 +406,17 @@ Predictions load_predictions(const std::string& path, const ColumnOptions& o) {
   return p;
 }
 
-Predictions predictions_from_model(const std::string& features, const ModelCommand& cmd, const ColumnOptions& o) {
+Predictions predictions_from_model(const std::string& features, const ModelCommand& cmd,
+                                   const ColumnOptions& o) {
   Task task = task_of(o);
   ReadOptions ro;
   ro.format = o.format;
   Table labels = read_table(features, label_specs(o, task), ro);
 
-  std::string output = run_model_command(cmd, [&](const std::function<void(std::string_view)>& write) {
-    stream_rows(features, o.format, {o.label_col}, write);
-  });
+  std::string output =
+      run_model_command(cmd, [&](const std::function<void(std::string_view)>& write) {
+        stream_rows(features, o.format, {o.label_col}, write);
+      });
 
   // The output: a number per line, JSON lines, or CSV with a header.
   const std::string name = "model output";
@@ -401,11 +431,13 @@ Predictions predictions_from_model(const std::string& features, const ModelComma
     fmt = TableFormat::kJsonl;
   } else if (parse_number(first_line, &x) || is_missing_marker(trim(first_line))) {
     if (task == Task::kMulticlass)
-      throw Error("a multiclass model must print probability columns", name, "print CSV or JSON lines with one column per class");
+      throw Error("a multiclass model must print probability columns", name,
+                  "print CSV or JSON lines with one column per class");
     csv_with_header = "score\n" + output;
     score_name = "score";
   }
-  std::string_view data = csv_with_header.empty() ? std::string_view(output) : std::string_view(csv_with_header);
+  std::string_view data =
+      csv_with_header.empty() ? std::string_view(output) : std::string_view(csv_with_header);
   std::vector<ProbaColumn> proba;
   std::vector<std::string> header;
   {
@@ -414,16 +446,18 @@ Predictions predictions_from_model(const std::string& features, const ModelComma
     ho.header_only = true;
     header = read_table_buffer(name, data, fmt, {}, ho).header;
   }
-  if (task == Task::kMulticlass && !o.proba_cols.empty()) proba = resolve_proba(o.proba_cols, header, name);
+  if (task == Task::kMulticlass && !o.proba_cols.empty())
+    proba = resolve_proba(o.proba_cols, header, name);
   if (task != Task::kMulticlass && o.pred_col.empty() && header.size() == 1) score_name = header[0];
   ColumnOptions so = o;
   if (task == Task::kRegression && !o.pred_col.empty()) so.pred_col = o.pred_col;
   ReadOptions out_ro;
   out_ro.format = fmt;
-  Table scores = read_table_buffer(name, data, fmt, score_specs(so, task, proba, score_name), out_ro);
+  Table scores =
+      read_table_buffer(name, data, fmt, score_specs(so, task, proba, score_name), out_ro);
   if (scores.rows != labels.rows)
-    throw Error("the model printed " + std::to_string(scores.rows) + " predictions for " + std::to_string(labels.rows) +
-                    " feature rows",
+    throw Error("the model printed " + std::to_string(scores.rows) + " predictions for " +
+                    std::to_string(labels.rows) + " feature rows",
                 "--model-cmd", "print exactly one prediction per input row, in order");
   Roles r;
   fill_roles(r, labels, scores, so, task, proba, score_name);

@@ -37,7 +37,8 @@ class FileLock {
  public:
   explicit FileLock(const std::string& path) : path_(path) {
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw Error(std::string("cannot open the lock file: ") + std::strerror(errno), path);
+    if (fd_ < 0)
+      throw Error(std::string("cannot open the lock file: ") + std::strerror(errno), path);
     while (::flock(fd_, LOCK_EX) != 0)
       if (errno != EINTR) throw Error(std::string("cannot lock: ") + std::strerror(errno), path);
   }
@@ -68,7 +69,8 @@ std::string git(const std::vector<std::string>& args, bool* ok = nullptr) {
   } else if (!good) {
     std::string cmd;
     for (const auto& a : args) cmd += " " + a;
-    throw Error("git" + cmd + " failed: " + std::string(trim(err)), "git", "is this a git work tree with a commit?");
+    throw Error("git" + cmd + " failed: " + std::string(trim(err)), "git",
+                "is this a git work tree with a commit?");
   }
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   return out;
@@ -76,15 +78,19 @@ std::string git(const std::vector<std::string>& args, bool* ok = nullptr) {
 
 std::string evidence_summary(const std::vector<Evidence>& ev) {
   std::string s;
-  for (const auto& e : ev) s += "\n- " + e.tool + ": " + e.status + " (" + e.path + ", sha256 " + e.sha256 + ")";
+  for (const auto& e : ev)
+    s += "\n- " + e.tool + ": " + e.status + " (" + e.path + ", sha256 " + e.sha256 + ")";
   return s;
 }
 
-// GTO-style tags: NAME@vVERSION registers the version, NAME#STAGE#N assigns the stage (N counts up).
+// GTO-style tags: NAME@vVERSION registers the version, NAME#STAGE#N assigns the stage (N counts
+// up).
 ojson promote_git(const PromoteOptions& o, const std::vector<Evidence>& ev) {
   bool inside = false;
   git({"rev-parse", "--is-inside-work-tree"}, &inside);
-  if (!inside) throw Error("not inside a git work tree", "--registry git", "run in the repository, or use --registry file");
+  if (!inside)
+    throw Error("not inside a git work tree", "--registry git",
+                "run in the repository, or use --registry file");
   const std::string v = starts_with(o.version, "v") ? o.version : "v" + o.version;
   const std::string version_tag = o.model + "@" + v;
   bool exists = false;
@@ -106,16 +112,19 @@ ojson promote_git(const PromoteOptions& o, const std::vector<Evidence>& ev) {
       pos = nl == std::string::npos ? list.size() : nl + 1;
       std::size_t h = t.rfind('#');
       double n;
-      if (h != std::string::npos && parse_number(t.substr(h + 1), &n)) next = std::max(next, static_cast<long>(n) + 1);
+      if (h != std::string::npos && parse_number(t.substr(h + 1), &n))
+        next = std::max(next, static_cast<long>(n) + 1);
     }
     stage_tag = o.model + "#" + o.stage + "#" + std::to_string(next);
     if (o.dry_run) break;
     bool ok = false;
     git({"tag", "-a", stage_tag, target, "-m",
-         "mlgate: promote " + o.model + " " + v + " to " + o.stage + " by " + actor() + "\n\nEvidence:" + evidence_summary(ev)},
+         "mlgate: promote " + o.model + " " + v + " to " + o.stage + " by " + actor() +
+             "\n\nEvidence:" + evidence_summary(ev)},
         &ok);
     if (ok) break;  // else someone took this number meanwhile: count again
-    if (attempt == 19) throw Error("could not create a stage tag", "git", "too many concurrent promotions");
+    if (attempt == 19)
+      throw Error("could not create a stage tag", "git", "too many concurrent promotions");
   }
   created.push_back(stage_tag);
   if (o.push && !o.dry_run) {
@@ -127,7 +136,8 @@ ojson promote_git(const PromoteOptions& o, const std::vector<Evidence>& ev) {
 }
 
 // A JSON registry with every promotion in its history, rewritten atomically under a lock.
-ojson promote_file(const PromoteOptions& o, const std::vector<Evidence>& ev, const std::string& now) {
+ojson promote_file(const PromoteOptions& o, const std::vector<Evidence>& ev,
+                   const std::string& now) {
   FileLock lock(o.registry_path + ".lock");
   ojson reg;
   if (::access(o.registry_path.c_str(), F_OK) == 0) {
@@ -135,54 +145,76 @@ ojson promote_file(const PromoteOptions& o, const std::vector<Evidence>& ev, con
     try {
       reg = ojson::parse(text);
     } catch (const nlohmann::json::exception&) {
-      throw Error("the registry is not valid JSON", o.registry_path, "restore it from version control");
+      throw Error("the registry is not valid JSON", o.registry_path,
+                  "restore it from version control");
     }
   } else {
     reg = {{"schema", "mlgate.registry/v1"}, {"models", ojson::object()}};
   }
   if (!reg.is_object() || !reg.contains("models") || !reg["models"].is_object())
-    throw Error("not an mlgate registry", o.registry_path, "expected {\"schema\": \"mlgate.registry/v1\", \"models\": {...}}");
+    throw Error("not an mlgate registry", o.registry_path,
+                "expected {\"schema\": \"mlgate.registry/v1\", \"models\": {...}}");
   ojson& m = reg["models"][o.model];
-  if (!m.is_object()) m = {{"versions", ojson::object()}, {"stages", ojson::object()}, {"history", ojson::array()}};
+  if (!m.is_object())
+    m = {{"versions", ojson::object()}, {"stages", ojson::object()}, {"history", ojson::array()}};
   ojson evj = ojson::array();
-  for (const auto& e : ev) evj.push_back({{"path", e.path}, {"tool", e.tool}, {"status", e.status}, {"sha256", e.sha256}});
+  for (const auto& e : ev)
+    evj.push_back({{"path", e.path}, {"tool", e.tool}, {"status", e.status}, {"sha256", e.sha256}});
   if (!m["versions"].contains(o.version)) m["versions"][o.version] = {{"registered", now}};
   ojson previous = m["stages"].contains(o.stage) ? m["stages"][o.stage]["version"] : ojson(nullptr);
   m["stages"][o.stage] = {{"version", o.version}, {"since", now}, {"by", actor()}};
-  m["history"].push_back({{"time", now}, {"actor", actor()}, {"version", o.version}, {"stage", o.stage},
-                          {"previous", previous}, {"evidence", evj}});
-  if (!o.dry_run) write_file_atomic(o.registry_path, reg.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  m["history"].push_back({{"time", now},
+                          {"actor", actor()},
+                          {"version", o.version},
+                          {"stage", o.stage},
+                          {"previous", previous},
+                          {"evidence", evj}});
+  if (!o.dry_run)
+    write_file_atomic(o.registry_path,
+                      reg.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   return {{"registry", "file"}, {"path", o.registry_path}, {"previous", previous}};
 }
 
 // MLflow Model Registry: the stage as an alias on the version, evidence hashes as version tags.
 ojson promote_mlflow(const PromoteOptions& o, const std::vector<Evidence>& ev) {
   std::string uri = o.mlflow_uri.empty() ? env("MLFLOW_TRACKING_URI") : o.mlflow_uri;
-  if (uri.empty()) throw Error("no MLflow server", "--mlflow-uri", "pass --mlflow-uri or set MLFLOW_TRACKING_URI");
+  if (uri.empty())
+    throw Error("no MLflow server", "--mlflow-uri", "pass --mlflow-uri or set MLFLOW_TRACKING_URI");
   while (!uri.empty() && uri.back() == '/') uri.pop_back();
   const std::string token = env("MLFLOW_TRACKING_TOKEN");
   auto call = [&](const std::string& path, const ojson& body) {
-    HttpRequest r{"POST", uri + path, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {{"Content-Type", "application/json"}}};
+    HttpRequest r{"POST",
+                  uri + path,
+                  body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  {{"Content-Type", "application/json"}}};
     if (!token.empty()) r.headers.emplace_back("Authorization", "Bearer " + token);
     if (o.dry_run) {
-      std::printf("POST %s%s\n%s\n", r.url.c_str(), token.empty() ? "" : "\n  Authorization: Bearer ***", r.body.c_str());
+      std::printf("POST %s%s\n%s\n", r.url.c_str(),
+                  token.empty() ? "" : "\n  Authorization: Bearer ***", r.body.c_str());
       return;
     }
     HttpResponse resp = http_send(r, 60);
     if (resp.status < 200 || resp.status >= 300) {
       std::string msg = resp.body.substr(0, 300);
       if (!token.empty())
-        for (auto p = msg.find(token); p != std::string::npos; p = msg.find(token)) msg.replace(p, token.size(), "***");
+        for (auto p = msg.find(token); p != std::string::npos; p = msg.find(token))
+          msg.replace(p, token.size(), "***");
       throw Error("MLflow answered " + std::to_string(resp.status) + ": " + msg, "POST " + r.url,
-                  resp.status == 404 ? "does the registered model and version exist?" : "check the token and the server");
+                  resp.status == 404 ? "does the registered model and version exist?"
+                                     : "check the token and the server");
     }
   };
-  call("/api/2.0/mlflow/registered-models/alias", {{"name", o.model}, {"alias", o.stage}, {"version", o.version}});
+  call("/api/2.0/mlflow/registered-models/alias",
+       {{"name", o.model}, {"alias", o.stage}, {"version", o.version}});
   for (const auto& e : ev)
-    call("/api/2.0/mlflow/model-versions/set-tag",
-         {{"name", o.model}, {"version", o.version}, {"key", "mlgate.evidence." + e.tool}, {"value", e.sha256}});
-  call("/api/2.0/mlflow/model-versions/set-tag",
-       {{"name", o.model}, {"version", o.version}, {"key", "mlgate.promoted_to"}, {"value", o.stage}});
+    call("/api/2.0/mlflow/model-versions/set-tag", {{"name", o.model},
+                                                    {"version", o.version},
+                                                    {"key", "mlgate.evidence." + e.tool},
+                                                    {"value", e.sha256}});
+  call("/api/2.0/mlflow/model-versions/set-tag", {{"name", o.model},
+                                                  {"version", o.version},
+                                                  {"key", "mlgate.promoted_to"},
+                                                  {"value", o.stage}});
   return {{"registry", "mlflow"}, {"uri", uri}, {"alias", o.stage}};
 }
 
@@ -211,10 +243,13 @@ void append_audit(const std::string& path, const ojson& line) {
 }  // namespace
 
 int run_promote(const PromoteOptions& o) {
-  for (const auto& [flag, value] : {std::pair{"--model", o.model}, {"--version", o.version}, {"--stage", o.stage}})
+  for (const auto& [flag, value] :
+       {std::pair{"--model", o.model}, {"--version", o.version}, {"--stage", o.stage}})
     if (value.empty() || value.find_first_of("#@ \t\n/\\") != std::string::npos)
-      throw Error("invalid " + std::string(flag) + " " + quote(value), flag, "use letters, digits, '.', '-' and '_'");
-  if (o.evidence.empty()) throw Error("no evidence", "--evidence", "pass the result documents of the gate");
+      throw Error("invalid " + std::string(flag) + " " + quote(value), flag,
+                  "use letters, digits, '.', '-' and '_'");
+  if (o.evidence.empty())
+    throw Error("no evidence", "--evidence", "pass the result documents of the gate");
   std::vector<LoadedDoc> docs = load_documents(o.evidence);  // unreadable evidence: exit 2
   std::vector<Evidence> ev;
   ResultDoc doc;
@@ -242,7 +277,9 @@ int run_promote(const PromoteOptions& o) {
   if (registry != "git" && registry != "file" && registry != "mlflow")
     throw Error("unknown registry " + quote(registry), "--registry", "use git, file or mlflow");
   doc.inputs["evidence"] = ojson::array();
-  for (const auto& e : ev) doc.inputs["evidence"].push_back({{"path", e.path}, {"sha256", e.sha256}, {"status", e.status}});
+  for (const auto& e : ev)
+    doc.inputs["evidence"].push_back(
+        {{"path", e.path}, {"sha256", e.sha256}, {"status", e.status}});
   doc.provenance = make_provenance("");
   Check promo;
   promo.id = "promotion";
@@ -251,34 +288,44 @@ int run_promote(const PromoteOptions& o) {
     promo.status = Status::kFail;
     promo.message = "refused: not every evidence document passes";
     doc.checks.push_back(promo);
-    std::fprintf(stderr, "mlgate-promote: refused to promote %s %s to %s: not every evidence document passes\n",
-                 o.model.c_str(), o.version.c_str(), o.stage.c_str());
+    std::fprintf(
+        stderr,
+        "mlgate-promote: refused to promote %s %s to %s: not every evidence document passes\n",
+        o.model.c_str(), o.version.c_str(), o.stage.c_str());
     for (const auto& e : ev)
-      if (e.status != "pass") std::fprintf(stderr, "  %s: %s (%s)\n", e.path.c_str(), e.status.c_str(), e.tool.c_str());
+      if (e.status != "pass")
+        std::fprintf(stderr, "  %s: %s (%s)\n", e.path.c_str(), e.status.c_str(), e.tool.c_str());
     finish_document(doc, o.output.empty() ? "/dev/null" : o.output);
     return kGateFailed;
   }
   const std::string now = utc_timestamp();
   ojson where;
-  if (registry == "git") where = promote_git(o, ev);
-  else if (registry == "file") where = promote_file(o, ev, now);
-  else where = promote_mlflow(o, ev);
+  if (registry == "git")
+    where = promote_git(o, ev);
+  else if (registry == "file")
+    where = promote_file(o, ev, now);
+  else
+    where = promote_mlflow(o, ev);
   ojson evj = ojson::array();
-  for (const auto& e : ev) evj.push_back({{"path", e.path}, {"tool", e.tool}, {"sha256", e.sha256}});
-  ojson audit = {{"time", now},         {"actor", actor()},     {"commit", current_git_sha()},
-                 {"model", o.model},    {"version", o.version}, {"stage", o.stage},
-                 {"registry", registry}, {"where", where},      {"evidence", evj}};
+  for (const auto& e : ev)
+    evj.push_back({{"path", e.path}, {"tool", e.tool}, {"sha256", e.sha256}});
+  ojson audit = {{"time", now},          {"actor", actor()},     {"commit", current_git_sha()},
+                 {"model", o.model},     {"version", o.version}, {"stage", o.stage},
+                 {"registry", registry}, {"where", where},       {"evidence", evj}};
   if (o.dry_run) {
-    std::printf("would append to %s:\n%s\n", o.audit_log.c_str(), audit.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    std::printf("would append to %s:\n%s\n", o.audit_log.c_str(),
+                audit.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   } else {
     append_audit(o.audit_log, audit);
   }
   promo.status = Status::kPass;
-  promo.message = std::string(o.dry_run ? "would promote" : "promoted") + " in the " + registry + " registry";
+  promo.message =
+      std::string(o.dry_run ? "would promote" : "promoted") + " in the " + registry + " registry";
   promo.extra["where"] = where;
   doc.checks.push_back(promo);
-  std::fprintf(stderr, "mlgate-promote: %s %s %s to %s (%s registry)%s\n", o.dry_run ? "would promote" : "promoted",
-               o.model.c_str(), o.version.c_str(), o.stage.c_str(), registry.c_str(),
+  std::fprintf(stderr, "mlgate-promote: %s %s %s to %s (%s registry)%s\n",
+               o.dry_run ? "would promote" : "promoted", o.model.c_str(), o.version.c_str(),
+               o.stage.c_str(), registry.c_str(),
                o.dry_run ? "" : ("; audit line in " + o.audit_log).c_str());
   return finish_document(doc, o.output.empty() ? "/dev/null" : o.output);
 }

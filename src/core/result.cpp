@@ -10,10 +10,14 @@ namespace mlgate {
 
 const char* status_name(Status s) {
   switch (s) {
-    case Status::kPass: return "pass";
-    case Status::kWarn: return "warn";
-    case Status::kFail: return "fail";
-    default: return "error";
+    case Status::kPass:
+      return "pass";
+    case Status::kWarn:
+      return "warn";
+    case Status::kFail:
+      return "fail";
+    default:
+      return "error";
   }
 }
 
@@ -30,9 +34,12 @@ Status worse(Status a, Status b) { return static_cast<int>(a) >= static_cast<int
 int exit_code_for(Status s) {
   switch (s) {
     case Status::kPass:
-    case Status::kWarn: return 0;
-    case Status::kFail: return 1;
-    default: return 2;
+    case Status::kWarn:
+      return 0;
+    case Status::kFail:
+      return 1;
+    default:
+      return 2;
   }
 }
 
@@ -61,7 +68,11 @@ ojson ResultDoc::to_json() const {
     warned += c.status == Status::kWarn;
     errors += c.status == Status::kError;
   }
-  j["summary"] = {{"checks", checks.size()}, {"passed", passed}, {"failed", failed}, {"warned", warned}, {"errors", errors}};
+  j["summary"] = {{"checks", checks.size()},
+                  {"passed", passed},
+                  {"failed", failed},
+                  {"warned", warned},
+                  {"errors", errors}};
   ojson arr = ojson::array();
   for (const auto& c : checks) {
     ojson o;
@@ -120,7 +131,8 @@ ResultDoc ResultDoc::from_json(const ojson& j, const std::string& file) {
     d.tool = text(j["tool"], "name", "", "tool.");
     d.version = text(j["tool"], "version", "", "tool.");
   }
-  if (!j.contains("checks") || !j["checks"].is_array()) throw bad("checks", "missing \"checks\" array");
+  if (!j.contains("checks") || !j["checks"].is_array())
+    throw bad("checks", "missing \"checks\" array");
   std::size_t i = 0;
   for (const auto& c : j["checks"]) {
     std::string at = "checks[" + std::to_string(i++) + "]";
@@ -129,7 +141,8 @@ ResultDoc ResultDoc::from_json(const ojson& j, const std::string& file) {
     if (!c.contains("id") || !c["id"].is_string()) throw bad(at + ".id", "missing check id");
     k.id = c["id"];
     k.title = text(c, "title", k.id, at + ".");
-    if (!c.contains("status") || !c["status"].is_string()) throw bad(at + ".status", "missing check status");
+    if (!c.contains("status") || !c["status"].is_string())
+      throw bad(at + ".status", "missing check status");
     try {
       k.status = parse_status(c["status"]);
     } catch (const Error& e) {
@@ -137,12 +150,14 @@ ResultDoc ResultDoc::from_json(const ojson& j, const std::string& file) {
     }
     auto num = [&](const char* key) -> std::optional<double> {
       if (!c.contains(key) || c[key].is_null()) return std::nullopt;
-      if (!c[key].is_number()) throw bad(at + "." + key, std::string("\"") + key + "\" is not a number");
+      if (!c[key].is_number())
+        throw bad(at + "." + key, std::string("\"") + key + "\" is not a number");
       return c[key].get<double>();
     };
     auto str = [&](const char* key) -> std::string {
       if (!c.contains(key) || c[key].is_null()) return {};
-      if (!c[key].is_string()) throw bad(at + "." + key, std::string("\"") + key + "\" is not a string");
+      if (!c[key].is_string())
+        throw bad(at + "." + key, std::string("\"") + key + "\" is not a string");
       return c[key].get<std::string>();
     };
     k.metric = str("metric");
@@ -157,15 +172,17 @@ ResultDoc ResultDoc::from_json(const ojson& j, const std::string& file) {
     k.confidence = num("confidence");
     k.p_value = num("p_value");
     if (c.contains("ci") && !c["ci"].is_null()) {
-      if (!c["ci"].is_array() || c["ci"].size() != 2 || !c["ci"][0].is_number() || !c["ci"][1].is_number())
+      if (!c["ci"].is_array() || c["ci"].size() != 2 || !c["ci"][0].is_number() ||
+          !c["ci"][1].is_number())
         throw bad(at + ".ci", "\"ci\" is not a pair of numbers");
       k.ci = std::array<double, 2>{c["ci"][0].get<double>(), c["ci"][1].get<double>()};
     }
     k.method = str("method");
     k.verdict = str("verdict");
     k.message = str("message");
-    static const char* known[] = {"id", "title", "status", "metric", "slice", "value", "baseline", "delta",
-                                  "threshold", "ci", "confidence", "p_value", "method", "verdict", "message"};
+    static const char* known[] = {"id",         "title",    "status", "metric",    "slice",
+                                  "value",      "baseline", "delta",  "threshold", "ci",
+                                  "confidence", "p_value",  "method", "verdict",   "message"};
     for (auto it = c.begin(); it != c.end(); ++it) {
       bool is_known = false;
       for (const char* kk : known) is_known = is_known || it.key() == kk;
@@ -203,7 +220,9 @@ ResultDoc ResultDoc::from_json(const ojson& j, const std::string& file) {
 }
 
 int finish_document(const ResultDoc& doc, const std::string& path) {
-  write_file_atomic(path.empty() ? "-" : path, doc.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  write_file_atomic(
+      path.empty() ? "-" : path,
+      doc.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   Status st = doc.status();
   if (st == Status::kError) {
     std::size_t n = 0;
@@ -213,7 +232,8 @@ int finish_document(const ResultDoc& doc, const std::string& path) {
         if (!first) first = &c;
         ++n;
       }
-    std::fprintf(stderr, "%s: error: %zu check(s) could not be evaluated: %s: %s (the gate fails closed)\n",
+    std::fprintf(stderr,
+                 "%s: error: %zu check(s) could not be evaluated: %s: %s (the gate fails closed)\n",
                  doc.tool.c_str(), n, first->id.c_str(), first->message.c_str());
   }
   return exit_code_for(st);
@@ -242,7 +262,8 @@ std::string slice_label(const ojson& slice) {
   for (auto it = slice.begin(); it != slice.end(); ++it) {
     if (!first) s += ",";
     first = false;
-    s += it.key() + "=" + (it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
+    s += it.key() + "=" +
+         (it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
   }
   return s + "]";
 }

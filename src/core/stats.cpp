@@ -2,14 +2,14 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
-#include <type_traits>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <numeric>
-#include <thread>
 #include <optional>
+#include <thread>
+#include <type_traits>
 
 #include "metrics_internal.hpp"
 #include "mlgate/error.hpp"
@@ -23,10 +23,10 @@ double normal_quantile(double p) {
   if (p <= 0) return -std::numeric_limits<double>::infinity();
   if (p >= 1) return std::numeric_limits<double>::infinity();
   // Acklam's rational approximation, then one Halley step on erfc for full precision.
-  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
                              1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
   static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                             6.680131188771972e+01,  -1.328068155288572e+01};
+                             6.680131188771972e+01, -1.328068155288572e+01};
   static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
                              -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
   static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
@@ -80,8 +80,8 @@ double DeLong::se_diff() const { return std::sqrt(std::max(0.0, var1 + var2 - 2 
 namespace {
 
 // Placements of one score: V10 for positives, V01 for negatives, from one sort (Sun & Xu).
-void placements(std::span<const double> score, std::span<const std::uint8_t> label, std::size_t m, std::size_t n,
-                std::vector<double>& v10, std::vector<double>& v01, double* auc) {
+void placements(std::span<const double> score, std::span<const std::uint8_t> label, std::size_t m,
+                std::size_t n, std::vector<double>& v10, std::vector<double>& v01, double* auc) {
   const std::size_t N = score.size();
   std::vector<std::uint64_t> keys(N);
   std::vector<std::uint32_t> idx(N);
@@ -99,8 +99,10 @@ void placements(std::span<const double> score, std::span<const std::uint8_t> lab
     std::size_t b = a;
     std::size_t cp = 0, cn = 0;
     while (b < N && keys[b] == keys[a]) {
-      if (label[idx[b]]) ++cp;
-      else ++cn;
+      if (label[idx[b]])
+        ++cp;
+      else
+        ++cn;
       ++b;
     }
     double tz = (static_cast<double>(a + 1) + static_cast<double>(b)) / 2;  // midrank among all
@@ -179,7 +181,8 @@ std::vector<HolmDecision> holm(const std::vector<double>& p, const std::vector<d
   const std::size_t k = p.size();
   std::vector<std::size_t> order(k);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
   std::vector<HolmDecision> out(k);
   bool still = true;
   for (std::size_t j = 0; j < k; ++j) {
@@ -213,7 +216,8 @@ struct SortedScores {
   std::vector<std::uint32_t> packed;
   void build(const std::vector<double>& score, const std::vector<std::uint8_t>& positive) {
     std::vector<std::pair<std::uint64_t, std::uint32_t>> kv(score.size());
-    for (std::size_t i = 0; i < score.size(); ++i) kv[i] = {sort_key(score[i]), static_cast<std::uint32_t>(i)};
+    for (std::size_t i = 0; i < score.size(); ++i)
+      kv[i] = {sort_key(score[i]), static_cast<std::uint32_t>(i)};
     std::sort(kv.begin(), kv.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     packed.resize(kv.size());
     for (std::size_t i = 0; i < kv.size(); ++i) {
@@ -239,12 +243,14 @@ RankSummary weighted_ranks(const SortedScores& s, const std::uint8_t* w, bool wi
       area2 += static_cast<unsigned __int128>(dfp * (2 * tp + dtp));
       tp += dtp;
       fp += dfp;
-      if (with_ap && dtp > 0) ap.add(static_cast<double>(dtp) * static_cast<double>(tp) / static_cast<double>(tp + fp));
+      if (with_ap && dtp > 0)
+        ap.add(static_cast<double>(dtp) * static_cast<double>(tp) / static_cast<double>(tp + fp));
       dtp = dfp = 0;
     }
   }
   RankSummary r;
-  if (tp > 0 && fp > 0) r.auc = static_cast<double>(area2) / (2.0 * static_cast<double>(tp) * static_cast<double>(fp));
+  if (tp > 0 && fp > 0)
+    r.auc = static_cast<double>(area2) / (2.0 * static_cast<double>(tp) * static_cast<double>(fp));
   if (with_ap && tp > 0) r.ap = ap.value() / static_cast<double>(tp);
   return r;
 }
@@ -256,7 +262,8 @@ constexpr std::size_t kLanes = 2;
 
 void weighted_auc_lanes(const SortedScores& s, const std::uint8_t* w, double* auc /*[kLanes]*/) {
   constexpr int L = static_cast<int>(kLanes);
-  using Word = std::conditional_t<L == 8, std::uint64_t, std::conditional_t<L == 4, std::uint32_t, std::uint16_t>>;
+  using Word = std::conditional_t<L == 8, std::uint64_t,
+                                  std::conditional_t<L == 4, std::uint32_t, std::uint16_t>>;
   std::uint64_t tp[L] = {}, fp[L] = {}, dtp[L] = {}, dfp[L] = {};
   unsigned __int128 area2[L] = {};
   for (std::uint32_t v : s.packed) {
@@ -279,7 +286,8 @@ void weighted_auc_lanes(const SortedScores& s, const std::uint8_t* w, double* au
   }
   for (int r = 0; r < L; ++r)
     auc[r] = tp[r] > 0 && fp[r] > 0
-                 ? static_cast<double>(area2[r]) / (2.0 * static_cast<double>(tp[r]) * static_cast<double>(fp[r]))
+                 ? static_cast<double>(area2[r]) /
+                       (2.0 * static_cast<double>(tp[r]) * static_cast<double>(fp[r]))
                  : std::numeric_limits<double>::quiet_NaN();
 }
 
@@ -299,7 +307,8 @@ bool wants(const std::vector<std::string>& names, std::initializer_list<const ch
 
 class WeightedBinary : public WeightedEvaluator {
  public:
-  WeightedBinary(const BinaryData& d, std::span<const std::uint32_t> rows, std::vector<std::string> names)
+  WeightedBinary(const BinaryData& d, std::span<const std::uint32_t> rows,
+                 std::vector<std::string> names)
       : names_(std::move(names)) {
     const std::size_t n = rows.size();
     rows_ = n;
@@ -329,7 +338,8 @@ class WeightedBinary : public WeightedEvaluator {
     ranks_ = wants(names_, {"roc_auc", "average_precision"});
     with_ap_ = wants(names_, {"average_precision"});
     rows_pass_ = false;
-    for (const auto& name : names_) rows_pass_ = rows_pass_ || (name != "roc_auc" && name != "average_precision");
+    for (const auto& name : names_)
+      rows_pass_ = rows_pass_ || (name != "roc_auc" && name != "average_precision");
     if (ranks_) sorted_.build(score, label_);
   }
   void evaluate(const std::uint8_t* w, double* out) const override {
@@ -366,7 +376,8 @@ class WeightedBinary : public WeightedEvaluator {
   }
 
  private:
-  void evaluate_lanes(const std::uint8_t* w, std::size_t lanes, std::size_t metrics, double* out) const override {
+  void evaluate_lanes(const std::uint8_t* w, std::size_t lanes, std::size_t metrics,
+                      double* out) const override {
     if (lanes != kLanes || rows_pass_ || with_ap_) {
       WeightedEvaluator::evaluate_lanes(w, lanes, metrics, out);
       return;
@@ -386,7 +397,8 @@ class WeightedBinary : public WeightedEvaluator {
 
 class WeightedMulticlass : public WeightedEvaluator {
  public:
-  WeightedMulticlass(const MulticlassData& d, std::span<const std::uint32_t> rows, std::vector<std::string> names)
+  WeightedMulticlass(const MulticlassData& d, std::span<const std::uint32_t> rows,
+                     std::vector<std::string> names)
       : names_(std::move(names)), K_(d.n_classes) {
     const std::size_t n = rows.size();
     rows_ = n;
@@ -440,16 +452,20 @@ class WeightedMulticlass : public WeightedEvaluator {
     }
     GroupMetrics gm;
     if (total > 0) confusion_metrics(cm, K_, total, gm.metrics);
-    if (has_proba_ && total > 0) gm.metrics.set("log_loss", ll.value() / static_cast<double>(total));
+    if (has_proba_ && total > 0)
+      gm.metrics.set("log_loss", ll.value() / static_cast<double>(total));
     if (!sorted_.empty()) {
       double sum = 0;
       bool defined = true;
       for (std::size_t c = 0; c < K_ && defined; ++c) {
         RankSummary rs = weighted_ranks(sorted_[c], w, false);
-        if (rs.auc) sum += *rs.auc;
-        else defined = false;
+        if (rs.auc)
+          sum += *rs.auc;
+        else
+          defined = false;
       }
-      gm.metrics.set("roc_auc_ovr", defined ? MetricValue(sum / static_cast<double>(K_)) : std::nullopt);
+      gm.metrics.set("roc_auc_ovr",
+                     defined ? MetricValue(sum / static_cast<double>(K_)) : std::nullopt);
     }
     pick(gm.metrics, names_, out);
   }
@@ -465,7 +481,8 @@ class WeightedMulticlass : public WeightedEvaluator {
 
 class WeightedRegression : public WeightedEvaluator {
  public:
-  WeightedRegression(const RegressionData& d, std::span<const std::uint32_t> rows, std::vector<std::string> names)
+  WeightedRegression(const RegressionData& d, std::span<const std::uint32_t> rows,
+                     std::vector<std::string> names)
       : names_(std::move(names)) {
     const std::size_t n = rows.size();
     rows_ = n;
@@ -484,7 +501,8 @@ class WeightedRegression : public WeightedEvaluator {
     if (wants(names_, {"median_ae"})) {
       by_error_.resize(n);
       std::iota(by_error_.begin(), by_error_.end(), 0);
-      std::sort(by_error_.begin(), by_error_.end(), [&](std::uint32_t a, std::uint32_t b) { return ae_[a] < ae_[b]; });
+      std::sort(by_error_.begin(), by_error_.end(),
+                [&](std::uint32_t a, std::uint32_t b) { return ae_[a] < ae_[b]; });
     }
   }
   void evaluate(const std::uint8_t* w, double* out) const override {
@@ -596,8 +614,8 @@ struct Xoshiro256 {
 
 }  // namespace
 
-void WeightedEvaluator::evaluate_lanes(const std::uint8_t* w, std::size_t lanes, std::size_t metrics,
-                                       double* out) const {
+void WeightedEvaluator::evaluate_lanes(const std::uint8_t* w, std::size_t lanes,
+                                       std::size_t metrics, double* out) const {
   const std::size_t n = lanes ? rows_ : 0;
   std::vector<std::uint8_t> one(n);
   for (std::size_t r = 0; r < lanes; ++r) {
@@ -606,21 +624,25 @@ void WeightedEvaluator::evaluate_lanes(const std::uint8_t* w, std::size_t lanes,
   }
 }
 
-std::unique_ptr<WeightedEvaluator> make_weighted_binary(const BinaryData& d, std::span<const std::uint32_t> rows,
+std::unique_ptr<WeightedEvaluator> make_weighted_binary(const BinaryData& d,
+                                                        std::span<const std::uint32_t> rows,
                                                         const std::vector<std::string>& names) {
   return std::make_unique<WeightedBinary>(d, rows, names);
 }
-std::unique_ptr<WeightedEvaluator> make_weighted_multiclass(const MulticlassData& d, std::span<const std::uint32_t> rows,
+std::unique_ptr<WeightedEvaluator> make_weighted_multiclass(const MulticlassData& d,
+                                                            std::span<const std::uint32_t> rows,
                                                             const std::vector<std::string>& names) {
   return std::make_unique<WeightedMulticlass>(d, rows, names);
 }
-std::unique_ptr<WeightedEvaluator> make_weighted_regression(const RegressionData& d, std::span<const std::uint32_t> rows,
+std::unique_ptr<WeightedEvaluator> make_weighted_regression(const RegressionData& d,
+                                                            std::span<const std::uint32_t> rows,
                                                             const std::vector<std::string>& names) {
   return std::make_unique<WeightedRegression>(d, rows, names);
 }
 
-BootstrapDraws paired_bootstrap(const WeightedEvaluator& m1, const WeightedEvaluator& m2, std::size_t n_rows,
-                                std::size_t n_metrics, int B, std::uint64_t seed, unsigned threads) {
+BootstrapDraws paired_bootstrap(const WeightedEvaluator& m1, const WeightedEvaluator& m2,
+                                std::size_t n_rows, std::size_t n_metrics, int B,
+                                std::uint64_t seed, unsigned threads) {
   BootstrapDraws out;
   out.first.assign(n_metrics, std::vector<double>(static_cast<std::size_t>(B)));
   out.second.assign(n_metrics, std::vector<double>(static_cast<std::size_t>(B)));
@@ -641,12 +663,14 @@ BootstrapDraws paired_bootstrap(const WeightedEvaluator& m1, const WeightedEvalu
           const std::size_t lanes = std::min(kLanes, b1 - base);
           std::fill(w.begin(), w.end(), 0);
           for (std::size_t r = 0; r < lanes; ++r) {
-            const std::size_t b = base + r;  // each resample has its own stream, whatever the thread
+            const std::size_t b =
+                base + r;  // each resample has its own stream, whatever the thread
             Xoshiro256 rng(seed * 0x100000001B3ULL ^ (b + 1) * 0x9E3779B97F4A7C15ULL);
             std::uint8_t* c = w.data() + r;
             for (std::size_t k = 0; k < n_rows; ++k)
               if (__builtin_expect(++c[static_cast<std::size_t>(rng.below(n)) * kLanes] == 0, 0))
-                throw Error("a bootstrap weight overflowed", "statistics", "please report this with the seed");
+                throw Error("a bootstrap weight overflowed", "statistics",
+                            "please report this with the seed");
           }
           // Lanes past the last resample keep zero weights; their results are not used.
           m1.evaluate_lanes(w.data(), kLanes, n_metrics, v1.data());

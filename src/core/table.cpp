@@ -1,9 +1,9 @@
 #include "mlgate/table.hpp"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <openssl/evp.h>
 #include <simdjson.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -37,18 +37,25 @@ TableFormat parse_table_format(const std::string& name) {
 
 const char* format_name(TableFormat f) {
   switch (f) {
-    case TableFormat::kCsv: return "csv";
-    case TableFormat::kTsv: return "tsv";
-    case TableFormat::kJsonl: return "jsonl";
-    default: return "auto";
+    case TableFormat::kCsv:
+      return "csv";
+    case TableFormat::kTsv:
+      return "tsv";
+    case TableFormat::kJsonl:
+      return "jsonl";
+    default:
+      return "auto";
   }
 }
 
 bool Column::is_missing(std::size_t row) const {
   switch (type) {
-    case ColumnType::kNumber: return std::isnan(numbers[row]);
-    case ColumnType::kCategory: return codes[row] == kMissingCode;
-    default: return (numbers.empty() || std::isnan(numbers[row])) && !is_text(row);
+    case ColumnType::kNumber:
+      return std::isnan(numbers[row]);
+    case ColumnType::kCategory:
+      return codes[row] == kMissingCode;
+    default:
+      return (numbers.empty() || std::isnan(numbers[row])) && !is_text(row);
   }
 }
 
@@ -100,11 +107,16 @@ void Table::filter_rows(const std::vector<std::uint8_t>& keep) {
 
 bool is_missing_marker(std::string_view t) {
   switch (t.size()) {
-    case 0: return true;
-    case 2: return t == "NA";
-    case 3: return t == "NaN" || t == "nan" || t == "NAN" || t == "N/A" || t == "n/a";
-    case 4: return t == "null" || t == "NULL" || t == "None" || t == "<NA>" || t == "Null";
-    default: return false;
+    case 0:
+      return true;
+    case 2:
+      return t == "NA";
+    case 3:
+      return t == "NaN" || t == "nan" || t == "NAN" || t == "N/A" || t == "n/a";
+    case 4:
+      return t == "null" || t == "NULL" || t == "None" || t == "<NA>" || t == "Null";
+    default:
+      return false;
   }
 }
 
@@ -275,7 +287,8 @@ class GzipSource : public ByteSource {
         member_started_ = false;
         inflateReset(&z_);
       } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        throw Error(std::string("corrupt gzip data: ") + (z_.msg ? z_.msg : "inflate failed"), name_);
+        throw Error(std::string("corrupt gzip data: ") + (z_.msg ? z_.msg : "inflate failed"),
+                    name_);
       }
     }
     return n - z_.avail_out;
@@ -293,7 +306,8 @@ class GzipSource : public ByteSource {
 // A table's bytes: from a file, standard input or memory; gzip detected by its magic bytes.
 class InputStream {
  public:
-  InputStream(const std::string& name, std::unique_ptr<StoredSource> stored) : stored_(std::move(stored)) {
+  InputStream(const std::string& name, std::unique_ptr<StoredSource> stored)
+      : stored_(std::move(stored)) {
     std::string lower;
     for (char ch : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     std::vector<char> head(2);
@@ -304,12 +318,17 @@ class InputStream {
       got += r;
     }
     head.resize(got);
-    bool gz = got == 2 && static_cast<unsigned char>(head[0]) == 0x1f && static_cast<unsigned char>(head[1]) == 0x8b;
-    if (got == 2 && ((static_cast<unsigned char>(head[0]) == 0xFF && static_cast<unsigned char>(head[1]) == 0xFE) ||
-                     (static_cast<unsigned char>(head[0]) == 0xFE && static_cast<unsigned char>(head[1]) == 0xFF)))
-      throw Error("the file is UTF-16", name, "tables must be UTF-8; convert with: iconv -f UTF-16 -t UTF-8");
+    bool gz = got == 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
+              static_cast<unsigned char>(head[1]) == 0x8b;
+    if (got == 2 && ((static_cast<unsigned char>(head[0]) == 0xFF &&
+                      static_cast<unsigned char>(head[1]) == 0xFE) ||
+                     (static_cast<unsigned char>(head[0]) == 0xFE &&
+                      static_cast<unsigned char>(head[1]) == 0xFF)))
+      throw Error("the file is UTF-16", name,
+                  "tables must be UTF-8; convert with: iconv -f UTF-16 -t UTF-8");
     if (!gz && ends_with(lower, ".gz"))
-      throw Error("not gzip data", name, "the name ends in .gz but the file is not compressed; rename it");
+      throw Error("not gzip data", name,
+                  "the name ends in .gz but the file is not compressed; rename it");
     auto prefixed = std::make_unique<PrefixedSource>(stored_.get(), std::move(head));
     if (gz) {
       src_ = std::make_unique<GzipSource>(std::move(prefixed), name);
@@ -323,7 +342,8 @@ class InputStream {
     if (size) *size = 0;
     if (path != "-") {
       fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) throw Error(std::string("cannot open: ") + std::strerror(errno), path, "check the path");
+      if (fd < 0)
+        throw Error(std::string("cannot open: ") + std::strerror(errno), path, "check the path");
       struct stat st {};
       if (::fstat(fd, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
@@ -456,8 +476,8 @@ struct Chunk {
 struct Layout {
   TableFormat format = TableFormat::kCsv;
   char delim = ',';
-  std::size_t n_fields = 0;                 // CSV: fields per record
-  std::vector<int> field_to_spec;           // CSV: spec index per field, or -1
+  std::size_t n_fields = 0;        // CSV: fields per record
+  std::vector<int> field_to_spec;  // CSV: spec index per field, or -1
   std::vector<ColumnSpec> specs;
   std::string file;
 };
@@ -472,7 +492,8 @@ bool integer_literal(std::string_view t) {
 }
 
 // kAuto: a number where the text is one (unless it came quoted from JSON), text otherwise.
-void store_auto(const Layout& L, ChunkResult& r, std::size_t s, std::string_view v, std::int64_t line, bool text) {
+void store_auto(const Layout& L, ChunkResult& r, std::size_t s, std::string_view v,
+                std::int64_t line, bool text) {
   (void)L;
   auto& nums = r.numbers[s];
   auto& codes = r.codes[s];
@@ -485,7 +506,9 @@ void store_auto(const Layout& L, ChunkResult& r, std::size_t s, std::string_view
   double x;
   bool inf = false;
   if (!text && (parse_number(v, &x, &inf) || inf)) {
-    if (inf) x = trim(v).front() == '-' ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+    if (inf)
+      x = trim(v).front() == '-' ? -std::numeric_limits<double>::infinity()
+                                 : std::numeric_limits<double>::infinity();
     nums.push_back(x);
     if (!codes.empty()) codes.push_back(kMissingCode);
     ++r.n_numbers[s];
@@ -518,9 +541,10 @@ void store_value(const Layout& L, ChunkResult& r, std::size_t s, std::string_vie
     }
     r.numbers[s].push_back(0);
     if (!r.error)
-      r.error = PendingError{line, spec.name,
-                             quote(std::string(v)) + (inf ? " is not a finite number" : " is not a number"),
-                             inf ? "scores and values must be finite" : "expected a number"};
+      r.error = PendingError{
+          line, spec.name,
+          quote(std::string(v)) + (inf ? " is not a finite number" : " is not a number"),
+          inf ? "scores and values must be finite" : "expected a number"};
     return;
   }
   if (is_missing_marker(v)) {
@@ -532,8 +556,10 @@ void store_value(const Layout& L, ChunkResult& r, std::size_t s, std::string_vie
 }
 
 void store_missing(const Layout& L, ChunkResult& r, std::size_t s, std::int64_t line) {
-  if (L.specs[s].type != ColumnType::kCategory) r.numbers[s].push_back(std::numeric_limits<double>::quiet_NaN());
-  if (L.specs[s].type != ColumnType::kNumber && (L.specs[s].type == ColumnType::kCategory || !r.codes[s].empty()))
+  if (L.specs[s].type != ColumnType::kCategory)
+    r.numbers[s].push_back(std::numeric_limits<double>::quiet_NaN());
+  if (L.specs[s].type != ColumnType::kNumber &&
+      (L.specs[s].type == ColumnType::kCategory || !r.codes[s].empty()))
     r.codes[s].push_back(kMissingCode);
   if (r.missing[s]++ == 0) r.first_missing_line[s] = line;
 }
@@ -607,7 +633,9 @@ void parse_jsonl_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
       if (!r.error) r.error = PendingError{line, col, what, hint};
     };
     simdjson::ondemand::document doc;
-    auto err = parser.iterate(p, static_cast<std::size_t>(le - p), static_cast<std::size_t>(alloc_end - p)).get(doc);
+    auto err =
+        parser.iterate(p, static_cast<std::size_t>(le - p), static_cast<std::size_t>(alloc_end - p))
+            .get(doc);
     simdjson::ondemand::object obj;
     if (!err) err = doc.get_object().get(obj);
     if (err) {
@@ -654,8 +682,10 @@ void parse_jsonl_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
         case simdjson::ondemand::json_type::string: {
           std::string_view sv;
           if ((err = v.get_string().get(sv))) break;
-          if (L.specs[si].type == ColumnType::kAuto) store_auto(L, r, si, sv, line, true);
-          else store_value(L, r, si, sv, line);
+          if (L.specs[si].type == ColumnType::kAuto)
+            store_auto(L, r, si, sv, line, true);
+          else
+            store_value(L, r, si, sv, line);
           break;
         }
         case simdjson::ondemand::json_type::boolean: {
@@ -670,7 +700,8 @@ void parse_jsonl_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
           break;
         }
         default:
-          fail("a nested " + std::string(t == simdjson::ondemand::json_type::array ? "array" : "object") +
+          fail("a nested " +
+                   std::string(t == simdjson::ondemand::json_type::array ? "array" : "object") +
                    " is not a value",
                std::string(key), "flatten nested values into their own keys");
           store_missing(L, r, si, line);
@@ -679,7 +710,8 @@ void parse_jsonl_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
       if (err || r.error) break;
     }
     if (err && !r.error) {
-      fail(std::string("invalid JSON: ") + simdjson::error_message(err), "", "each line must be one JSON object");
+      fail(std::string("invalid JSON: ") + simdjson::error_message(err), "",
+           "each line must be one JSON object");
     }
     if (r.error) break;
     for (std::size_t i = 0; i < got.size(); ++i)
@@ -701,8 +733,10 @@ std::size_t last_record_end(const char* buf, std::size_t n, TableFormat format) 
   std::size_t last = 0;
   for (std::size_t i = 0; i < n; ++i) {
     char ch = buf[i];
-    if (ch == '"') in_quotes = !in_quotes;
-    else if (ch == '\n' && !in_quotes) last = i + 1;
+    if (ch == '"')
+      in_quotes = !in_quotes;
+    else if (ch == '\n' && !in_quotes)
+      last = i + 1;
   }
   return last;
 }
@@ -717,8 +751,10 @@ std::uint64_t memory_limit() {
     char* end = nullptr;
     double v = std::strtod(env, &end);
     std::string unit = end ? end : "";
-    double mult = unit == "K" || unit == "k" ? 1024.0 : unit == "M" || unit == "m" ? 1048576.0
-                : unit == "G" || unit == "g" ? 1073741824.0 : 1.0;
+    double mult = unit == "K" || unit == "k"   ? 1024.0
+                  : unit == "M" || unit == "m" ? 1048576.0
+                  : unit == "G" || unit == "g" ? 1073741824.0
+                                               : 1.0;
     if (v > 0) return static_cast<std::uint64_t>(v * mult);
   }
   std::ifstream meminfo("/proc/meminfo");
@@ -750,7 +786,8 @@ class Merger {
     if (r.error) {
       const PendingError& e = *r.error;
       std::int64_t line = base_line_ + e.line;
-      std::string where = e.column.empty() ? location(L_.file, line) : location(L_.file, line, e.column);
+      std::string where =
+          e.column.empty() ? location(L_.file, line) : location(L_.file, line, e.column);
       throw Error(e.what, where, e.hint);
     }
     for (std::size_t s = 0; s < L_.specs.size(); ++s) {
@@ -802,17 +839,21 @@ class Merger {
       std::vector<std::uint32_t>().swap(codes);
     }
     for (auto& k : r.keys)
-      if (std::find(t_.header.begin(), t_.header.end(), k) == t_.header.end() && t_.header.size() < 10000)
+      if (std::find(t_.header.begin(), t_.header.end(), k) == t_.header.end() &&
+          t_.header.size() < 10000)
         t_.header.push_back(k);
     t_.rows += r.rows;
     base_line_ += r.lines;
     std::uint64_t held = 0;
-    for (const auto& c : t_.columns) held += c.numbers.capacity() * sizeof(double) + c.codes.capacity() * 4;
+    for (const auto& c : t_.columns)
+      held += c.numbers.capacity() * sizeof(double) + c.codes.capacity() * 4;
     if (held > limit_)
-      throw Error("the table needs more memory than this machine has available: " + std::to_string(t_.rows) +
-                      " rows already take " + std::to_string(held >> 20) + " MiB of the " +
-                      std::to_string(limit_ >> 20) + " MiB limit",
-                  L_.file, "read fewer columns, split the file, or raise MLGATE_MEMORY_LIMIT on a bigger machine");
+      throw Error(
+          "the table needs more memory than this machine has available: " +
+              std::to_string(t_.rows) + " rows already take " + std::to_string(held >> 20) +
+              " MiB of the " + std::to_string(limit_ >> 20) + " MiB limit",
+          L_.file,
+          "read fewer columns, split the file, or raise MLGATE_MEMORY_LIMIT on a bigger machine");
   }
   void set_base_line(std::int64_t b) { base_line_ = b; }
 
@@ -870,7 +911,8 @@ std::string did_you_mean_list(const std::string& name, const std::vector<std::st
 }
 
 Table read_from(const std::string& name, InputStream in, TableFormat format,
-                const std::vector<ColumnSpec>& specs, const ReadOptions& opt, std::uint64_t size_hint) {
+                const std::vector<ColumnSpec>& specs, const ReadOptions& opt,
+                std::uint64_t size_hint) {
   Table t;
   t.path = name;
   t.columns.resize(specs.size());
@@ -896,11 +938,13 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
 
   // Strip a UTF-8 byte order mark.
   if (pending.size() >= 3 && static_cast<unsigned char>(pending[0]) == 0xEF &&
-      static_cast<unsigned char>(pending[1]) == 0xBB && static_cast<unsigned char>(pending[2]) == 0xBF)
+      static_cast<unsigned char>(pending[1]) == 0xBB &&
+      static_cast<unsigned char>(pending[2]) == 0xBF)
     pending.erase(pending.begin(), pending.begin() + 3);
 
   if (format == TableFormat::kAuto) format = format_from_name(name);
-  if (format == TableFormat::kAuto) format = sniff_format(std::string_view(pending.data(), pending.size()));
+  if (format == TableFormat::kAuto)
+    format = sniff_format(std::string_view(pending.data(), pending.size()));
   t.format = L.format = format;
   L.delim = format == TableFormat::kTsv ? '\t' : ',';
 
@@ -913,8 +957,8 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
       end = last_record_end(pending.data(), pending.size(), format);
       if (end > 0 || eof) break;
       if (pending.size() > kMaxRecordBytes)
-        throw Error("a header longer than " + std::to_string(kMaxRecordBytes >> 20) + " MiB", location(name, 1),
-                    "is this a table? check the line endings");
+        throw Error("a header longer than " + std::to_string(kMaxRecordBytes >> 20) + " MiB",
+                    location(name, 1), "is this a table? check the line endings");
       fill(pending.size() * 2 + (64u << 10));
     }
     if (end == 0) end = pending.size();
@@ -933,7 +977,8 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
       for (std::size_t j = 0; j < i; ++j)
         if (t.header[i] == t.header[j])
           throw Error("duplicate column name " + quote(t.header[i]), location(name, 1),
-                      "columns " + std::to_string(j + 1) + " and " + std::to_string(i + 1) + " share a name");
+                      "columns " + std::to_string(j + 1) + " and " + std::to_string(i + 1) +
+                          " share a name");
     L.field_to_spec.assign(L.n_fields, -1);
     for (std::size_t s = 0; s < specs.size(); ++s) {
       for (std::size_t f = 0; f < t.header.size(); ++f)
@@ -955,8 +1000,10 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
   }
 
   auto parse = [&L](Chunk& c, ChunkResult& r) {
-    if (L.format == TableFormat::kJsonl) parse_jsonl_chunk(L, c, r);
-    else parse_csv_chunk(L, c, r);
+    if (L.format == TableFormat::kJsonl)
+      parse_jsonl_chunk(L, c, r);
+    else
+      parse_csv_chunk(L, c, r);
     if (L.format != TableFormat::kJsonl) std::fill(r.seen.begin(), r.seen.end(), 0);
   };
 
@@ -986,13 +1033,15 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
     return c;
   };
 
-  unsigned threads = opt.threads ? opt.threads : std::min(4u, std::max(1u, std::thread::hardware_concurrency()));
+  unsigned threads =
+      opt.threads ? opt.threads : std::min(4u, std::max(1u, std::thread::hardware_concurrency()));
   auto first = next_chunk(0);
   if (first) {
     ChunkResult r0;
     parse(*first, r0);
     if (size_hint > 0 && first->size > 0 && !eof) {
-      double est = static_cast<double>(r0.rows) * static_cast<double>(size_hint) / static_cast<double>(first->size);
+      double est = static_cast<double>(r0.rows) * static_cast<double>(size_hint) /
+                   static_cast<double>(first->size);
       merger.reserve(static_cast<std::size_t>(est * 1.02) + 16);
     }
     first.reset();
@@ -1088,15 +1137,17 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
     for (std::size_t s = 0; s < specs.size(); ++s)
       if (!t.columns[s].present && specs[s].required)
         throw Error("missing column " + quote(specs[s].name), name,
-                    t.rows == 0 ? "the file has no rows" : "no row has the key " + quote(specs[s].name) +
-                                                                "; " + did_you_mean_list(specs[s].name, t.header));
+                    t.rows == 0 ? "the file has no rows"
+                                : "no row has the key " + quote(specs[s].name) + "; " +
+                                      did_you_mean_list(specs[s].name, t.header));
   }
   return t;
 }
 
 }  // namespace
 
-Table read_table(const std::string& path, const std::vector<ColumnSpec>& specs, const ReadOptions& opt) {
+Table read_table(const std::string& path, const std::vector<ColumnSpec>& specs,
+                 const ReadOptions& opt) {
   std::uint64_t size = 0;
   InputStream in = InputStream::open(path, &size);
   return read_from(path, std::move(in), opt.format, specs, opt, size);
@@ -1104,7 +1155,8 @@ Table read_table(const std::string& path, const std::vector<ColumnSpec>& specs, 
 
 Table read_table_buffer(const std::string& name, std::string_view data, TableFormat format,
                         const std::vector<ColumnSpec>& specs, const ReadOptions& opt) {
-  return read_from(name, InputStream(name, std::make_unique<MemorySource>(data)), format, specs, opt, data.size());
+  return read_from(name, InputStream(name, std::make_unique<MemorySource>(data)), format, specs,
+                   opt, data.size());
 }
 
 void stream_rows(const std::string& path, TableFormat format, const std::vector<std::string>& drop,
@@ -1124,10 +1176,12 @@ void stream_rows(const std::string& path, TableFormat format, const std::vector<
   const std::size_t block = 1u << 20;
   fill(block);
   if (pending.size() >= 3 && static_cast<unsigned char>(pending[0]) == 0xEF &&
-      static_cast<unsigned char>(pending[1]) == 0xBB && static_cast<unsigned char>(pending[2]) == 0xBF)
+      static_cast<unsigned char>(pending[1]) == 0xBB &&
+      static_cast<unsigned char>(pending[2]) == 0xBF)
     pending.erase(pending.begin(), pending.begin() + 3);
   if (format == TableFormat::kAuto) format = format_from_name(path);
-  if (format == TableFormat::kAuto) format = sniff_format(std::string_view(pending.data(), pending.size()));
+  if (format == TableFormat::kAuto)
+    format = sniff_format(std::string_view(pending.data(), pending.size()));
   const char delim = format == TableFormat::kTsv ? '\t' : ',';
   RecordSplitter splitter(delim);
   std::vector<std::string_view> fields;
@@ -1136,7 +1190,8 @@ void stream_rows(const std::string& path, TableFormat format, const std::vector<
   std::int64_t line = 1;
   std::string out;
   for (;;) {
-    std::size_t cut = eof ? pending.size() : last_record_end(pending.data(), pending.size(), format);
+    std::size_t cut =
+        eof ? pending.size() : last_record_end(pending.data(), pending.size(), format);
     if (cut == 0 && !eof) {
       fill(pending.size() * 2);
       continue;
@@ -1156,7 +1211,9 @@ void stream_rows(const std::string& path, TableFormat format, const std::vector<
           } catch (const nlohmann::json::exception& e) {
             throw Error("invalid JSON", location(path, line), "each line must be one JSON object");
           }
-          if (!row.is_object()) throw Error("not a JSON object", location(path, line), "each line must be one JSON object");
+          if (!row.is_object())
+            throw Error("not a JSON object", location(path, line),
+                        "each line must be one JSON object");
           for (const auto& d : drop) row.erase(d);
           out += row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
           out += '\n';
@@ -1175,8 +1232,10 @@ void stream_rows(const std::string& path, TableFormat format, const std::vector<
               if (fields[f] == d) keep[f] = 0;
           header_done = true;
         } else if (fields.size() != keep.size()) {
-          throw Error("expected " + std::to_string(keep.size()) + " fields, found " + std::to_string(fields.size()),
-                      location(path, record_line), "check the delimiter and the quoting of this row");
+          throw Error("expected " + std::to_string(keep.size()) + " fields, found " +
+                          std::to_string(fields.size()),
+                      location(path, record_line),
+                      "check the delimiter and the quoting of this row");
         }
         bool first = true;
         for (std::size_t f = 0; f < fields.size(); ++f) {

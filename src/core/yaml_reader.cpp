@@ -52,8 +52,10 @@ YAML::Node parse_config_text(const std::string& text, const std::string& path) {
   try {
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    throw Error("invalid YAML: " + e.msg, path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1),
-                "check indentation and quoting");
+    throw Error(
+        "invalid YAML: " + e.msg,
+        path + ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1),
+        "check indentation and quoting");
   }
 }
 

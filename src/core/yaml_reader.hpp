@@ -24,7 +24,8 @@ class YamlReader {
                          const std::string& hint = {}) const {
     std::string where = file_;
     YAML::Mark m = node.Mark();
-    if (!m.is_null() && m.line >= 0) where += ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+    if (!m.is_null() && m.line >= 0)
+      where += ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
     if (!path.empty()) where += ": " + path;
     throw Error(what, where, hint);
   }
@@ -40,13 +41,15 @@ class YamlReader {
   }
 
   // Checks a map's keys against the allowed ones, rejecting duplicates.
-  void keys(const YAML::Node& node, const std::string& path, const std::vector<std::string>& allowed) const {
+  void keys(const YAML::Node& node, const std::string& path,
+            const std::vector<std::string>& allowed) const {
     if (!node.IsMap()) fail(node, path, "expected a mapping", "write it as key: value pairs");
     std::vector<std::string> seen;
     for (auto it = node.begin(); it != node.end(); ++it) {
       std::string k = key(it->first, path);
       std::string kp = path.empty() ? k : path + "." + k;
-      if (std::find(seen.begin(), seen.end(), k) != seen.end()) fail(it->first, kp, "duplicate key");
+      if (std::find(seen.begin(), seen.end(), k) != seen.end())
+        fail(it->first, kp, "duplicate key");
       seen.push_back(k);
       if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
         std::string best = closest_name(k, allowed);
@@ -60,20 +63,24 @@ class YamlReader {
   double number(const YAML::Node& n, const std::string& path) const {
     if (!n.IsScalar()) fail(n, path, "expected a number");
     double v;
-    if (!parse_number(n.Scalar(), &v)) fail(n, path, "expected a number, found " + quote(n.Scalar()));
+    if (!parse_number(n.Scalar(), &v))
+      fail(n, path, "expected a number, found " + quote(n.Scalar()));
     return v;
   }
-  std::int64_t integer(const YAML::Node& n, const std::string& path, std::int64_t lo, std::int64_t hi) const {
+  std::int64_t integer(const YAML::Node& n, const std::string& path, std::int64_t lo,
+                       std::int64_t hi) const {
     double v = number(n, path);
     if (!(v >= static_cast<double>(lo) && v <= static_cast<double>(hi)) || v != std::floor(v))
-      fail(n, path, "expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
+      fail(n, path,
+           "expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
     return static_cast<std::int64_t>(v);
   }
   std::string string(const YAML::Node& n, const std::string& path) const {
     if (!n.IsScalar()) fail(n, path, "expected a string");
     return n.Scalar();
   }
-  std::string choice(const YAML::Node& n, const std::string& path, const std::vector<std::string>& options) const {
+  std::string choice(const YAML::Node& n, const std::string& path,
+                     const std::vector<std::string>& options) const {
     std::string v = string(n, path);
     if (std::find(options.begin(), options.end(), v) == options.end()) {
       std::string hint = "use one of:";
@@ -97,7 +104,6 @@ class YamlReader {
  private:
   std::string file_;
 };
-
 
 // Parses text as YAML, or as JSON when the path ends in .json; errors name line and column.
 YAML::Node parse_config_text(const std::string& text, const std::string& path);

@@ -5,6 +5,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;
   std::string text(reinterpret_cast<const char*>(data + 1), size - 1);
-  expect_only_mlgate_errors([&] { mlgate::parse_policy(text, (data[0] & 1) ? "p.json" : "p.yaml"); });
+  expect_only_mlgate_errors(
+      [&] { mlgate::parse_policy(text, (data[0] & 1) ? "p.json" : "p.yaml"); });
   return 0;
 }

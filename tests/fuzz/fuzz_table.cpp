@@ -7,7 +7,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace mlgate;
   const std::uint8_t mode = data[0];
   std::string_view body(reinterpret_cast<const char*>(data + 1), size - 1);
-  TableFormat formats[] = {TableFormat::kCsv, TableFormat::kTsv, TableFormat::kJsonl, TableFormat::kAuto};
+  TableFormat formats[] = {TableFormat::kCsv, TableFormat::kTsv, TableFormat::kJsonl,
+                           TableFormat::kAuto};
   ReadOptions opt;
   opt.chunk_bytes = (mode & 8) ? 7 : (1u << 16);  // tiny chunks exercise the ordered merge
   opt.threads = (mode & 16) ? 2 : 1;
@@ -15,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                    {"score", ColumnType::kNumber, false},
                                    {"g", ColumnType::kCategory, false}};
   expect_only_mlgate_errors([&] {
-    Table t = read_table_buffer((mode & 32) ? "fuzz.csv.gz" : "fuzz", body, formats[mode & 3], specs, opt);
+    Table t = read_table_buffer((mode & 32) ? "fuzz.csv.gz" : "fuzz", body, formats[mode & 3],
+                                specs, opt);
     for (const auto& c : t.columns)
       if (c.present && static_cast<std::int64_t>(c.size()) != t.rows) std::abort();
   });

@@ -59,7 +59,8 @@ TEST(Metrics, GroupsMatchSeparateRuns) {
   ASSERT_EQ(grouped.size(), 4u);
   // The overall merged from the groups' sorted buckets equals a plain overall run.
   auto plain = binary_metrics(BinaryData{s, y, {}, 0.5}, Grouping{}, true)[0];
-  for (const auto& [name, v] : plain.metrics.values) EXPECT_NEAR(*grouped[3].metrics.get(name), *v, 1e-12) << name;
+  for (const auto& [name, v] : plain.metrics.values)
+    EXPECT_NEAR(*grouped[3].metrics.get(name), *v, 1e-12) << name;
   EXPECT_EQ(grouped[3].curves.roc, plain.curves.roc);
   EXPECT_EQ(grouped[3].curves.pr, plain.curves.pr);
   for (std::uint32_t k = 0; k < 3; ++k) {
@@ -71,13 +72,15 @@ TEST(Metrics, GroupsMatchSeparateRuns) {
         yk.push_back(y[i]);
       }
     auto single = binary_metrics(BinaryData{sk, yk, {}, 0.5}, Grouping{}, false)[0];
-    for (const auto& [name, v] : single.metrics.values) EXPECT_NEAR(*grouped[k].metrics.get(name), *v, 1e-12) << name;
+    for (const auto& [name, v] : single.metrics.values)
+      EXPECT_NEAR(*grouped[k].metrics.get(name), *v, 1e-12) << name;
   }
 }
 
 TEST(Metrics, MulticlassAndRegressionBasics) {
   std::vector<std::uint32_t> y = {0, 1, 2, 2};
-  std::vector<double> p0 = {0.8, 0.1, 0.1, 0.3}, p1 = {0.1, 0.8, 0.2, 0.3}, p2 = {0.1, 0.1, 0.7, 0.4};
+  std::vector<double> p0 = {0.8, 0.1, 0.1, 0.3}, p1 = {0.1, 0.8, 0.2, 0.3},
+                      p2 = {0.1, 0.1, 0.7, 0.4};
   MulticlassData d;
   d.n_classes = 3;
   d.label = y;
@@ -103,7 +106,8 @@ TEST(Parallel, SortKeysOrdersDoublesIncludingNegativesAndZeros) {
   for (std::size_t i = 0; i < v.size(); ++i) k[i] = sort_key(v[i]);
   sort_keys(k.data(), tmp.data(), k.size(), 2);
   std::sort(v.begin(), v.end());
-  for (std::size_t i = 0; i < v.size(); ++i) ASSERT_EQ(from_sort_key(k[i]), v[i] == 0 ? 0.0 : v[i]) << i;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    ASSERT_EQ(from_sort_key(k[i]), v[i] == 0 ? 0.0 : v[i]) << i;
   EXPECT_EQ(sort_key(-0.0), sort_key(0.0));
 }
 

@@ -60,26 +60,40 @@ fairness:
 
 TEST(Policy, UnknownKeysNameThePathAndSuggest) {
   std::string e = error_of("version: 1\nmetrics:\n  roc_auc: {max_regresion: 0.01}\n");
-  EXPECT_EQ(e, "policy.yaml:3:13: metrics.roc_auc.max_regresion: unknown key (did you mean max_regression?)");
-  EXPECT_NE(error_of("version: 1\nmetrics:\n  roc_acu: {min: 0.5}\n").find("did you mean roc_auc?"), std::string::npos);
-  EXPECT_NE(error_of("version: 1\nthreshhold: 0.5\n").find("threshhold: unknown key"), std::string::npos);
+  EXPECT_EQ(e,
+            "policy.yaml:3:13: metrics.roc_auc.max_regresion: unknown key (did you mean "
+            "max_regression?)");
+  EXPECT_NE(error_of("version: 1\nmetrics:\n  roc_acu: {min: 0.5}\n").find("did you mean roc_auc?"),
+            std::string::npos);
+  EXPECT_NE(error_of("version: 1\nthreshhold: 0.5\n").find("threshhold: unknown key"),
+            std::string::npos);
 }
 
 TEST(Policy, WrongTypesAndValues) {
-  EXPECT_NE(error_of("metrics:\n  roc_auc: {min: high}\n").find("metrics.roc_auc.min: expected a number"), std::string::npos);
-  EXPECT_NE(error_of("statistics: {on_inconclusive: maybe}\n").find("unknown value \"maybe\""), std::string::npos);
-  EXPECT_NE(error_of("metrics:\n  roc_auc: {min: 0.5, confidence: 0.95}\n").find("confidence applies"), std::string::npos);
+  EXPECT_NE(
+      error_of("metrics:\n  roc_auc: {min: high}\n").find("metrics.roc_auc.min: expected a number"),
+      std::string::npos);
+  EXPECT_NE(error_of("statistics: {on_inconclusive: maybe}\n").find("unknown value \"maybe\""),
+            std::string::npos);
+  EXPECT_NE(
+      error_of("metrics:\n  roc_auc: {min: 0.5, confidence: 0.95}\n").find("confidence applies"),
+      std::string::npos);
   EXPECT_NE(error_of("metrics:\n  roc_auc: {}\n").find("no bound given"), std::string::npos);
   EXPECT_NE(error_of("version: 2\n").find("unsupported policy version"), std::string::npos);
   EXPECT_NE(error_of("metrics: [1, 2\n").find("invalid YAML"), std::string::npos);
-  EXPECT_NE(error_of("metrics:\n  roc_auc: {min: 0.5}\n  roc_auc: {min: 0.6}\n").find("duplicate key"), std::string::npos);
+  EXPECT_NE(
+      error_of("metrics:\n  roc_auc: {min: 0.5}\n  roc_auc: {min: 0.6}\n").find("duplicate key"),
+      std::string::npos);
   EXPECT_NE(error_of("").find("empty"), std::string::npos);
 }
 
 TEST(Policy, JsonPoliciesUseTheSameRules) {
-  Policy p = parse_policy(R"({"version": 1, "task": "regression", "metrics": {"rmse": {"max": 3}}})", "p.json");
+  Policy p = parse_policy(
+      R"({"version": 1, "task": "regression", "metrics": {"rmse": {"max": 3}}})", "p.json");
   EXPECT_EQ(*p.metrics[0].max, 3);
-  EXPECT_NE(error_of(R"({"version": 1, "metrics": {"rmse": {"max": 3}}})", "p.json").find("metrics.rmse: unknown key"),
+  EXPECT_NE(error_of(R"({"version": 1, "metrics": {"rmse": {"max": 3}}})", "p.json")
+                .find("metrics.rmse: unknown key"),
             std::string::npos);  // rmse is not a binary metric
-  EXPECT_NE(error_of("{\"version\": 1,\n \"metrics\": }", "p.json").find("p.json:2:"), std::string::npos);
+  EXPECT_NE(error_of("{\"version\": 1,\n \"metrics\": }", "p.json").find("p.json:2:"),
+            std::string::npos);
 }

@@ -58,7 +58,8 @@ TEST(ModelCommand, SplitsLikeAShell) {
             (std::vector<std::string>{"python3", "score.py", "--batch", "512"}));
   EXPECT_EQ(split_command_line("a 'b c' \"d \\\"e\\\"\" f\\ g ''"),
             (std::vector<std::string>{"a", "b c", "d \"e\"", "f g", ""}));
-  EXPECT_EQ(split_command_line("echo $HOME; rm -rf /"), (std::vector<std::string>{"echo", "$HOME;", "rm", "-rf", "/"}));
+  EXPECT_EQ(split_command_line("echo $HOME; rm -rf /"),
+            (std::vector<std::string>{"echo", "$HOME;", "rm", "-rf", "/"}));
   EXPECT_THROW(split_command_line("a 'b"), Error);
 }
 

@@ -29,9 +29,12 @@ std::string tmp_path(const std::string& name) { return ::testing::TempDir() + na
 }  // namespace
 
 TEST(Table, ReadsQuotedFieldsEscapesAndEmbeddedNewlines) {
-  std::string csv = "id,label,score,note\n1,1,0.5,\"a, b\"\n2,\"0\",\"0.25\",\"say \"\"hi\"\"\"\n3,1,1e-3,\"two\nlines\"\n";
-  Table t = read_table_buffer("x.csv", csv, TableFormat::kCsv,
-                              {{"note", ColumnType::kCategory, true}, {"score", ColumnType::kNumber, true}});
+  std::string csv =
+      "id,label,score,note\n1,1,0.5,\"a, b\"\n2,\"0\",\"0.25\",\"say "
+      "\"\"hi\"\"\"\n3,1,1e-3,\"two\nlines\"\n";
+  Table t = read_table_buffer(
+      "x.csv", csv, TableFormat::kCsv,
+      {{"note", ColumnType::kCategory, true}, {"score", ColumnType::kNumber, true}});
   ASSERT_EQ(t.rows, 3);
   const Column& note = t.column("note");
   EXPECT_EQ(note.dictionary[note.codes[0]], "a, b");
@@ -56,38 +59,46 @@ TEST(Table, ErrorsNameFileLineAndColumn) {
   std::string csv = "label,score\n1,0.5\n0,abc\n";
   EXPECT_EQ(error_of([&] { read_table_buffer("p.csv", csv, TableFormat::kCsv, specs_ls()); }),
             "p.csv:3: column \"score\": \"abc\" is not a number (expected a number)");
-  EXPECT_NE(error_of([&] { read_table_buffer("p.csv", "label,score\n1,inf\n", TableFormat::kCsv, specs_ls()); })
-                .find("p.csv:2: column \"score\": \"inf\" is not a finite number"),
+  EXPECT_NE(error_of([&] {
+              read_table_buffer("p.csv", "label,score\n1,inf\n", TableFormat::kCsv, specs_ls());
+            }).find("p.csv:2: column \"score\": \"inf\" is not a finite number"),
             std::string::npos);
-  std::string missing_col = error_of([&] { read_table_buffer("p.csv", "label,scor\n1,0.5\n", TableFormat::kCsv, specs_ls()); });
+  std::string missing_col = error_of(
+      [&] { read_table_buffer("p.csv", "label,scor\n1,0.5\n", TableFormat::kCsv, specs_ls()); });
   EXPECT_NE(missing_col.find("missing column \"score\""), std::string::npos) << missing_col;
   EXPECT_NE(missing_col.find("did you mean \"scor\""), std::string::npos) << missing_col;
-  EXPECT_NE(error_of([&] { read_table_buffer("p.csv", "label,score\n1,0.5,7\n", TableFormat::kCsv, specs_ls()); })
-                .find("p.csv:2: expected 2 fields, found 3"),
+  EXPECT_NE(error_of([&] {
+              read_table_buffer("p.csv", "label,score\n1,0.5,7\n", TableFormat::kCsv, specs_ls());
+            }).find("p.csv:2: expected 2 fields, found 3"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { read_table_buffer("p.csv", "label,score\n1,\"0.5\n", TableFormat::kCsv, specs_ls()); })
-                .find("unterminated quoted field"),
+  EXPECT_NE(error_of([&] {
+              read_table_buffer("p.csv", "label,score\n1,\"0.5\n", TableFormat::kCsv, specs_ls());
+            }).find("unterminated quoted field"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { read_table_buffer("p.csv", "label,label\n1,1\n", TableFormat::kCsv, specs_ls()); })
-                .find("duplicate column name \"label\""),
+  EXPECT_NE(error_of([&] {
+              read_table_buffer("p.csv", "label,label\n1,1\n", TableFormat::kCsv, specs_ls());
+            }).find("duplicate column name \"label\""),
             std::string::npos);
-  EXPECT_NE(error_of([&] { read_table_buffer("p.csv", "", TableFormat::kCsv, specs_ls()); }).find("empty"),
+  EXPECT_NE(error_of([&] {
+              read_table_buffer("p.csv", "", TableFormat::kCsv, specs_ls());
+            }).find("empty"),
             std::string::npos);
 }
 
 TEST(Table, LineNumbersCountEmbeddedNewlines) {
   std::string csv = "label,score,note\n1,0.5,\"a\nb\nc\"\n0,x,ok\n";
-  EXPECT_NE(error_of([&] {
-              read_table_buffer("p.csv", csv, TableFormat::kCsv,
-                                {{"score", ColumnType::kNumber, true}});
-            }).find("p.csv:5:"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] {
+        read_table_buffer("p.csv", csv, TableFormat::kCsv, {{"score", ColumnType::kNumber, true}});
+      }).find("p.csv:5:"),
+      std::string::npos);
 }
 
 TEST(Table, SmallChunksGiveTheSameTableAsOneChunk) {
   std::string csv = "label,score,group\n";
   for (int i = 0; i < 5000; ++i)
-    csv += std::to_string(i % 3 == 0) + "," + std::to_string(i * 0.001) + ",\"g" + std::to_string(i % 7) + "\"\n";
+    csv += std::to_string(i % 3 == 0) + "," + std::to_string(i * 0.001) + ",\"g" +
+           std::to_string(i % 7) + "\"\n";
   std::vector<ColumnSpec> specs = {{"label", ColumnType::kCategory, true},
                                    {"score", ColumnType::kNumber, true},
                                    {"group", ColumnType::kCategory, true}};
@@ -101,15 +112,20 @@ TEST(Table, SmallChunksGiveTheSameTableAsOneChunk) {
   EXPECT_EQ(a.column("score").numbers, b.column("score").numbers);
   const Column& ga = a.column("group");
   const Column& gb = b.column("group");
-  for (std::size_t i = 0; i < 5000; ++i) EXPECT_EQ(ga.dictionary[ga.codes[i]], gb.dictionary[gb.codes[i]]);
+  for (std::size_t i = 0; i < 5000; ++i)
+    EXPECT_EQ(ga.dictionary[ga.codes[i]], gb.dictionary[gb.codes[i]]);
   // An error deep in the file is reported at its own line whatever the chunking.
   std::string bad = csv + "1,oops,g1\n";
-  EXPECT_NE(error_of([&] { read_table_buffer("x.csv", bad, TableFormat::kCsv, specs, small); }).find("x.csv:5002:"),
+  EXPECT_NE(error_of([&] {
+              read_table_buffer("x.csv", bad, TableFormat::kCsv, specs, small);
+            }).find("x.csv:5002:"),
             std::string::npos);
 }
 
 TEST(Table, ReadsJsonLines) {
-  std::string jl = "{\"label\": true, \"score\": 0.75, \"x\": [1]}\n\n{\"label\": false, \"score\": null}\n{\"score\": \"0.5\", \"label\": 1}\n";
+  std::string jl =
+      "{\"label\": true, \"score\": 0.75, \"x\": [1]}\n\n{\"label\": false, \"score\": "
+      "null}\n{\"score\": \"0.5\", \"label\": 1}\n";
   Table t = read_table_buffer("x.jsonl", jl, TableFormat::kAuto, specs_ls());
   ASSERT_EQ(t.rows, 3);
   const Column& l = t.column("label");
@@ -117,11 +133,14 @@ TEST(Table, ReadsJsonLines) {
   EXPECT_EQ(l.dictionary[l.codes[2]], "1");
   EXPECT_EQ(t.column("score").missing, 1);
   EXPECT_DOUBLE_EQ(t.column("score").numbers[2], 0.5);
-  EXPECT_NE(error_of([&] { read_table_buffer("x.jsonl", "{\"label\":1,\"score\":0.1}\n{\"label\":1,\n", TableFormat::kJsonl, specs_ls()); })
-                .find("x.jsonl:2"),
+  EXPECT_NE(error_of([&] {
+              read_table_buffer("x.jsonl", "{\"label\":1,\"score\":0.1}\n{\"label\":1,\n",
+                                TableFormat::kJsonl, specs_ls());
+            }).find("x.jsonl:2"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { read_table_buffer("x.jsonl", "{\"label\":1}\n", TableFormat::kJsonl, specs_ls()); })
-                .find("missing column \"score\""),
+  EXPECT_NE(error_of([&] {
+              read_table_buffer("x.jsonl", "{\"label\":1}\n", TableFormat::kJsonl, specs_ls());
+            }).find("missing column \"score\""),
             std::string::npos);
 }
 
@@ -181,7 +200,8 @@ TEST(Table, AutoColumnsKeepNumbersAndTextApart) {
   ReadOptions small;
   small.chunk_bytes = 4;  // text first appears in a later chunk than the numbers
   for (const ReadOptions& opt : {ReadOptions{}, small}) {
-    Table t = read_table_buffer("a.csv", csv, TableFormat::kCsv, {{"v", ColumnType::kAuto, true}}, opt);
+    Table t =
+        read_table_buffer("a.csv", csv, TableFormat::kCsv, {{"v", ColumnType::kAuto, true}}, opt);
     const Column& c = t.column("v");
     ASSERT_EQ(t.rows, 5);
     EXPECT_EQ(c.n_numbers, 3);
@@ -194,8 +214,8 @@ TEST(Table, AutoColumnsKeepNumbersAndTextApart) {
     EXPECT_EQ(c.numbers[4], -7);
   }
   // JSON strings stay text even when they look like numbers.
-  Table j = read_table_buffer("a.jsonl", "{\"v\": \"12\"}\n{\"v\": 12}\n{\"v\": true}\n", TableFormat::kJsonl,
-                              {{"v", ColumnType::kAuto, true}});
+  Table j = read_table_buffer("a.jsonl", "{\"v\": \"12\"}\n{\"v\": 12}\n{\"v\": true}\n",
+                              TableFormat::kJsonl, {{"v", ColumnType::kAuto, true}});
   const Column& c = j.column("v");
   EXPECT_TRUE(c.is_text(0));
   EXPECT_FALSE(c.is_text(1));

@@ -3,18 +3,25 @@
 #include "mlgate/comment.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"mlgate-comment: posts a report as one PR/MR comment, updated in place on every run "
-               "(found by its hidden marker). Tokens come from GITHUB_TOKEN / GITLAB_TOKEN and never appear in output."};
+  CLI::App app{
+      "mlgate-comment: posts a report as one PR/MR comment, updated in place on every run "
+      "(found by its hidden marker). Tokens come from GITHUB_TOKEN / GITLAB_TOKEN and never appear "
+      "in output."};
   mlgate::CommentOptions o;
   long long pr = 0;
-  app.add_option("--body", o.body_file, "Markdown file to post (e.g. mlgate-report --markdown)")->required();
+  app.add_option("--body", o.body_file, "Markdown file to post (e.g. mlgate-report --markdown)")
+      ->required();
   app.add_option("--provider", o.provider, "auto, github or gitlab")->capture_default_str();
-  app.add_option("--marker", o.marker, "Hidden marker identifying the comment")->capture_default_str();
-  auto* pr_opt = app.add_option("--pr", pr, "Pull/merge request number (default: from the CI environment)");
+  app.add_option("--marker", o.marker, "Hidden marker identifying the comment")
+      ->capture_default_str();
+  auto* pr_opt =
+      app.add_option("--pr", pr, "Pull/merge request number (default: from the CI environment)");
   app.add_flag("--dry-run", o.dry_run, "Print the requests (token redacted); send nothing");
   app.add_flag("--soft-fail", o.soft_fail, "On failure, warn and exit 0");
-  app.add_option("--retries", o.retries, "Retries on 5xx, 429 and rate-limited 403")->capture_default_str();
-  app.add_option("--timeout", o.timeout_s, "Overall seconds, retries included")->capture_default_str();
+  app.add_option("--retries", o.retries, "Retries on 5xx, 429 and rate-limited 403")
+      ->capture_default_str();
+  app.add_option("--timeout", o.timeout_s, "Overall seconds, retries included")
+      ->capture_default_str();
   return mlgate::run_main("mlgate-comment", app, argc, argv, [&] {
     if (pr_opt->count()) o.pr = pr;
     return mlgate::run_comment(o);

@@ -3,16 +3,19 @@
 #include "mlgate/compare.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"mlgate-compare: a candidate model against the production baseline on the same rows, "
-               "decided on confidence bounds of the paired difference (DeLong, paired bootstrap)."};
+  CLI::App app{
+      "mlgate-compare: a candidate model against the production baseline on the same rows, "
+      "decided on confidence bounds of the paired difference (DeLong, paired bootstrap)."};
   mlgate::CompareOptions o;
   std::string format, task;
   app.add_option("--candidate", o.candidate, "Candidate predictions")->required();
   app.add_option("--baseline", o.baseline,
-                 "Baseline predictions, or an mlgate result document (point checks only); absent: see missing_baseline");
+                 "Baseline predictions, or an mlgate result document (point checks only); absent: "
+                 "see missing_baseline");
   app.add_option("--policy", o.policy, "Policy file (YAML or JSON)")->required();
   app.add_option("-o,--output", o.output, "Result document (JSON); default standard output");
-  app.add_option("--threads", o.threads, "Threads for the bootstrap (default: all cores; results do not depend on it)");
+  app.add_option("--threads", o.threads,
+                 "Threads for the bootstrap (default: all cores; results do not depend on it)");
   mlgate::add_table_flags(app, o.columns, format, task);
   return mlgate::run_main("mlgate-compare", app, argc, argv, [&] {
     mlgate::finish_table_flags(o.columns, format, task);

@@ -3,15 +3,19 @@
 #include "mlgate/datatest.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"mlgate-datatest: data expectations and drift against a reference data set; "
-               "--infer-suite writes a suite learned from --reference."};
+  CLI::App app{
+      "mlgate-datatest: data expectations and drift against a reference data set; "
+      "--infer-suite writes a suite learned from --reference."};
   mlgate::DatatestOptions o;
   std::string format;
   app.add_option("--data", o.data, "The data to test (CSV, TSV, JSONL; optionally .gz)");
-  app.add_option("--reference", o.reference, "Reference data for drift and overlap checks (and --infer-suite)");
+  app.add_option("--reference", o.reference,
+                 "Reference data for drift and overlap checks (and --infer-suite)");
   app.add_option("--suite", o.suite, "Suite of expectations (YAML or JSON)");
-  app.add_option("--infer-suite", o.infer_suite, "Write a suite inferred from --reference to this file, then exit");
-  app.add_option("--format", format, "Table format: csv, tsv or jsonl (default: from the extension)");
+  app.add_option("--infer-suite", o.infer_suite,
+                 "Write a suite inferred from --reference to this file, then exit");
+  app.add_option("--format", format,
+                 "Table format: csv, tsv or jsonl (default: from the extension)");
   app.add_option("-o,--output", o.output, "Result document (JSON); default standard output");
   return mlgate::run_main("mlgate-datatest", app, argc, argv, [&] {
     if (!format.empty()) o.format = mlgate::parse_table_format(format);

@@ -3,18 +3,24 @@
 #include "mlgate/eval.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"mlgate-eval: metrics of one model's predictions (or of a model command run on features), "
-               "overall and per slice; with --policy, absolute min/max checks that gate."};
+  CLI::App app{
+      "mlgate-eval: metrics of one model's predictions (or of a model command run on features), "
+      "overall and per slice; with --policy, absolute min/max checks that gate."};
   mlgate::EvalOptions o;
   std::string format, task;
-  app.add_option("--data", o.data, "Predictions table: labels with scores, probabilities or predictions");
-  app.add_option("--features", o.features, "Features table to run --model-cmd on (with the label column)");
-  app.add_option("--model-cmd", o.model_cmd, "Model command: reads feature rows on stdin, prints one prediction per row");
+  app.add_option("--data", o.data,
+                 "Predictions table: labels with scores, probabilities or predictions");
+  app.add_option("--features", o.features,
+                 "Features table to run --model-cmd on (with the label column)");
+  app.add_option("--model-cmd", o.model_cmd,
+                 "Model command: reads feature rows on stdin, prints one prediction per row");
   app.add_flag("--model-shell", o.model_shell, "Run --model-cmd through /bin/sh");
-  app.add_option("--model-timeout", o.model_timeout, "Seconds before the model command is killed")->capture_default_str();
+  app.add_option("--model-timeout", o.model_timeout, "Seconds before the model command is killed")
+      ->capture_default_str();
   app.add_option("--policy", o.policy, "Policy file (YAML or JSON) with min/max bounds");
   app.add_option("-o,--output", o.output, "Result document (JSON); default standard output");
-  app.add_flag("--no-curves", o.no_curves, "Leave the ROC, PR and calibration curves out of the document");
+  app.add_flag("--no-curves", o.no_curves,
+               "Leave the ROC, PR and calibration curves out of the document");
   mlgate::add_table_flags(app, o.columns, format, task);
   return mlgate::run_main("mlgate-eval", app, argc, argv, [&] {
     mlgate::finish_table_flags(o.columns, format, task);

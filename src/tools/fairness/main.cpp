@@ -3,14 +3,17 @@
 #include "mlgate/fairness.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"mlgate-fairness: per-group metrics and disparities (fairlearn, AIF360 definitions) over "
-               "sensitive attributes; with --baseline, regressions of disparities against production."};
+  CLI::App app{
+      "mlgate-fairness: per-group metrics and disparities (fairlearn, AIF360 definitions) over "
+      "sensitive attributes; with --baseline, regressions of disparities against production."};
   mlgate::FairnessOptions o;
   std::string format, task;
   app.add_option("--data", o.data, "Predictions with labels and the sensitive columns")->required();
-  app.add_option("--sensitive-col", o.sensitive, "Sensitive column (repeatable: several give intersectional groups)");
+  app.add_option("--sensitive-col", o.sensitive,
+                 "Sensitive column (repeatable: several give intersectional groups)");
   app.add_option("--policy", o.policy, "Policy file with a fairness section");
-  app.add_option("--baseline", o.baseline, "Baseline predictions, to gate on regressions of disparities");
+  app.add_option("--baseline", o.baseline,
+                 "Baseline predictions, to gate on regressions of disparities");
   app.add_option("--threads", o.threads, "Threads for the bootstrap (results do not depend on it)");
   app.add_option("-o,--output", o.output, "Result document (JSON); default standard output");
   mlgate::add_table_flags(app, o.columns, format, task);

@@ -3,19 +3,25 @@
 #include "mlgate/promote.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"mlgate-promote: promotes a model version to a stage only when every evidence document passes; "
-               "records it in a git (GTO tags), file or MLflow registry and appends an audit line."};
+  CLI::App app{
+      "mlgate-promote: promotes a model version to a stage only when every evidence document "
+      "passes; "
+      "records it in a git (GTO tags), file or MLflow registry and appends an audit line."};
   mlgate::PromoteOptions o;
   app.add_option("--model", o.model, "Model name")->required();
-  app.add_option("--version", o.version, "Model version (a lone --version prints mlgate-promote's own)")->required();
+  app.add_option("--version", o.version,
+                 "Model version (a lone --version prints mlgate-promote's own)")
+      ->required();
   app.add_option("--stage", o.stage, "Stage, e.g. staging")->required();
   app.add_option("--evidence", o.evidence, "Result documents that must all pass")->required();
   app.add_option("--registry", o.registry, "git (default inside a git work tree), file or mlflow");
   app.add_option("--registry-path", o.registry_path, "File registry path")->capture_default_str();
-  app.add_option("--mlflow-uri", o.mlflow_uri, "MLflow tracking server (default MLFLOW_TRACKING_URI)");
+  app.add_option("--mlflow-uri", o.mlflow_uri,
+                 "MLflow tracking server (default MLFLOW_TRACKING_URI)");
   app.add_flag("--push", o.push, "Push the git tags to origin");
   app.add_flag("--dry-run", o.dry_run, "Show what would happen; change nothing");
   app.add_option("--audit-log", o.audit_log, "Audit log (JSON lines)")->capture_default_str();
   app.add_option("-o,--output", o.output, "Result document (JSON)");
-  return mlgate::run_main("mlgate-promote", app, argc, argv, [&] { return mlgate::run_promote(o); }, false);
+  return mlgate::run_main(
+      "mlgate-promote", app, argc, argv, [&] { return mlgate::run_promote(o); }, false);
 }

@@ -3,8 +3,9 @@
 #include "mlgate/report.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"mlgate-report: turns mlgate result documents into Markdown, HTML, JUnit XML, GitHub, GitLab "
-               "and Jenkins outputs. Its exit code is the combined status, so it can be the gate."};
+  CLI::App app{
+      "mlgate-report: turns mlgate result documents into Markdown, HTML, JUnit XML, GitHub, GitLab "
+      "and Jenkins outputs. Its exit code is the combined status, so it can be the gate."};
   mlgate::ReportOptions o;
   app.add_option("results", o.inputs, "Result documents (JSON)")->required();
   app.add_option("--markdown", o.markdown, "Markdown report (PR comment, job summary)");
@@ -14,7 +15,8 @@ int main(int argc, char** argv) {
   app.add_option("--gitlab-codequality", o.gitlab_codequality, "GitLab Code Quality JSON");
   app.add_option("--gitlab-metrics", o.gitlab_metrics, "GitLab metrics report (OpenMetrics text)");
   app.add_option("--warnings-ng", o.warnings_ng, "Jenkins Warnings NG native JSON");
-  app.add_option("--details-url", o.details_url, "Where the full report lives, linked when the Markdown is cut");
+  app.add_option("--details-url", o.details_url,
+                 "Where the full report lives, linked when the Markdown is cut");
   app.add_option("-o,--output", o.output, "Combined result document (JSON)");
   return mlgate::run_main("mlgate-report", app, argc, argv, [&] { return mlgate::run_report(o); });
 }
