@@ -8,6 +8,8 @@
 namespace mlgate {
 
 std::string sha256_hex(std::string_view bytes);
+// Lower-case hex of a digest.
+std::string hex_digest(const unsigned char* md, unsigned len);
 std::string sha256_file(const std::string& path);  // throws Error
 std::string read_file(const std::string& path);    // throws Error; "-" reads standard input
 

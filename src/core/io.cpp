@@ -16,8 +16,7 @@
 
 namespace mlgate {
 
-namespace {
-std::string hex(const unsigned char* md, unsigned len) {
+std::string hex_digest(const unsigned char* md, unsigned len) {
   static const char* digits = "0123456789abcdef";
   std::string s;
   for (unsigned i = 0; i < len; ++i) {
@@ -26,13 +25,12 @@ std::string hex(const unsigned char* md, unsigned len) {
   }
   return s;
 }
-}  // namespace
 
 std::string sha256_hex(std::string_view bytes) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
-  return hex(md, len);
+  return hex_digest(md, len);
 }
 
 std::string read_file(const std::string& path) {

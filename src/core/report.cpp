@@ -99,7 +99,9 @@ std::string md_code(const std::string& in) {
   return "`" + o + "`";
 }
 
-std::string html_escape(const std::string& in) {
+namespace {
+// Entities for HTML and XML alike; XML also keeps newlines and tabs as character references.
+std::string entities(const std::string& in, const char* apos, bool xml) {
   std::string o;
   for (char c : printable(in)) {
     switch (c) {
@@ -116,39 +118,13 @@ std::string html_escape(const std::string& in) {
         o += "&quot;";
         break;
       case '\'':
-        o += "&#39;";
-        break;
-      default:
-        o += c;
-    }
-  }
-  return o;
-}
-
-std::string xml_text(const std::string& in) {
-  std::string o;
-  for (char c : printable(in)) {
-    switch (c) {
-      case '&':
-        o += "&amp;";
-        break;
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      case '\'':
-        o += "&apos;";
+        o += apos;
         break;
       case '\n':
-        o += "&#10;";
+        o += xml ? "&#10;" : "\n";
         break;
       case '\t':
-        o += "&#9;";
+        o += xml ? "&#9;" : "\t";
         break;
       default:
         o += c;
@@ -156,6 +132,11 @@ std::string xml_text(const std::string& in) {
   }
   return o;
 }
+}  // namespace
+
+std::string html_escape(const std::string& in) { return entities(in, "&#39;", false); }
+
+std::string xml_text(const std::string& in) { return entities(in, "&apos;", true); }
 
 std::string gh_command_data(const std::string& in) {
   std::string o;

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mlgate/error.hpp"
+#include "mlgate/io.hpp"
 #include "mlgate/text.hpp"
 
 namespace mlgate {
@@ -159,13 +160,7 @@ class Sha256 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_DigestFinal_ex(ctx_, md, &len);
-    static const char* digits = "0123456789abcdef";
-    std::string s;
-    for (unsigned i = 0; i < len; ++i) {
-      s += digits[md[i] >> 4];
-      s += digits[md[i] & 15];
-    }
-    return s;
+    return hex_digest(md, len);
   }
 
  private:
