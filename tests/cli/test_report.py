@@ -17,6 +17,7 @@ DATA = os.path.join(HERE, "data")
 GOLDEN = os.path.join(HERE, "golden", "report")
 XSD = os.environ.get("MLGATE_JUNIT_XSD", os.path.join(HERE, "..", "..", "..", "shared", "schemas", "junit-10.xsd"))
 DOCS = [os.path.join(DATA, "report_hostile.json"), os.path.join(DATA, "report_fairness.json")]
+DOCS_REL = ["report_hostile.json", "report_fairness.json"]  # golden files must not depend on the checkout path
 
 
 def report(*args, env=None, cwd=None):
@@ -29,9 +30,9 @@ class Formats(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.TemporaryDirectory()
         self.d = self.dir.name
-        p = report(*DOCS, "--markdown", f"{self.d}/r.md", "--junit", f"{self.d}/r.xml", "--html", f"{self.d}/html",
+        p = report(*DOCS_REL, "--markdown", f"{self.d}/r.md", "--junit", f"{self.d}/r.xml", "--html", f"{self.d}/html",
                    "--gitlab-codequality", f"{self.d}/cq.json", "--gitlab-metrics", f"{self.d}/metrics.txt",
-                   "--warnings-ng", f"{self.d}/wng.json", "--details-url", "https://ci.example/run/1")
+                   "--warnings-ng", f"{self.d}/wng.json", "--details-url", "https://ci.example/run/1", cwd=DATA)
         self.proc = p
         self.out = {n: open(f"{self.d}/{n}", encoding="utf-8").read() for n in
                     ("r.md", "r.xml", "cq.json", "metrics.txt", "wng.json")}
