@@ -38,6 +38,8 @@ class Forge:
                 pass
 
             def reply(self, status, body, headers=()):
+                # Logged before the answer leaves, so a client that returns sees its request logged.
+                forge.log.append((time.monotonic(), self.command, self.path, status))
                 data = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -46,7 +48,6 @@ class Forge:
                     self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
-                forge.log.append((time.monotonic(), self.command, self.path, status))
 
             def authorized(self):
                 gh = self.headers.get("Authorization") == f"Bearer {forge.token}"
