@@ -5,6 +5,7 @@
 #                                    resamples), DeLong vs R's pROC roc.test (1M rows)
 #        bench/run.sh datatest [ROWS] expectations and drift on 20 columns vs pandas + scipy (2M rows)
 #        bench/run.sh fairness [ROWS] 12 intersectional groups vs pandas groupby (10M rows)
+#        bench/run.sh large [ROWS]    peak memory of eval and datatest on 50M rows (no peer)
 # Data is generated once into bench/data/ (git-ignored). Needs scripts/deps.sh test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -79,6 +80,16 @@ f'(measured {p:.3f} s per resample over 10) | {peer / t:.0f}x faster')" "$t_read
     c1=$(MLGATE_TIMING=1 $bin/mlgate-fairness --data "$data" --policy bench/policy_fairness.yaml -o /dev/null 2>&1 | grep -o 'computed in [0-9.]*' | grep -o '[0-9.]*$')
     c2=$(/usr/bin/python3 bench/peer_fairness.py "$data" 2>&1 >/dev/null | grep -o 'computed in [0-9.]*' | grep -o '[0-9.]*$')
     /usr/bin/python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'fairness computation after reading: mlgate {a:.3f} s | pandas groupby {b:.3f} s | {b / a:.1f}x faster')" "$c1" "$c2" | tee -a bench/results/fairness.txt
+    ;;
+  large)
+    n=${2:-50000000}
+    data=bench/data/binary_$n.csv
+    [ -f "$data" ] || /usr/bin/python3 bench/gen_binary.py "$data" "$n"
+    for run in "eval:$bin/mlgate-eval --data $data --slice-col group -o /tmp/mlgate-bench.json" \
+               "datatest:$bin/mlgate-datatest --data $data --reference $data --suite bench/suite_large.yaml -o /tmp/mlgate-bench.json"; do
+      read -r _ t m <<<"$(measure x ${run#*:})"
+      /usr/bin/python3 -c "import sys; t, m, n = map(float, sys.argv[1:]); print(f'${run%%:*} on {int(n):,} rows: {t:.1f} s, peak {m / 1024:.0f} MiB ({m * 1024 / n:.1f} bytes per row)')" "$t" "$m" "$n" | tee -a bench/results/large.txt
+    done
     ;;
   *) echo "unknown benchmark: $what" >&2; exit 2 ;;
 esac

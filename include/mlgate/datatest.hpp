@@ -30,8 +30,11 @@ const std::vector<std::string>& expectation_names();
 Suite load_suite(const std::string& path);
 Suite parse_suite(const std::string& text, const std::string& path);
 
-// Reads every column of a table as kAuto.
-Table read_all_columns(const std::string& path, TableFormat format);
+// Reads the columns of a table as kAuto: every one, or only those named in `only` when given
+// (the header is kept whole, for columns_exist).
+Table read_all_columns(const std::string& path, TableFormat format, const std::vector<std::string>* only = nullptr);
+// The columns a suite reads; nullopt when it needs them all (a "*" in no_drift).
+std::optional<std::vector<std::string>> suite_columns(const Suite& suite);
 
 // The checks of a suite on data (and reference, for drift and overlap; may be null). The tables
 // are consumed: numeric columns are sorted in place once the checks that read rows are done.
