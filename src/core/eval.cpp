@@ -189,6 +189,7 @@ int run_eval(const EvalOptions& o) {
                                                        : std::optional<Task>(Task::kMulticlass)));
     apply_policy_columns(cols, policy, o.given);
   }
+  cols.id_col.clear();  // ids pair rows in mlgate-compare; eval has nothing to pair
   if (o.data.empty() == o.features.empty())
     throw Error("give either --data (predictions) or --features with --model-cmd", "flags",
                 "see --help");

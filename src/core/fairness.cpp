@@ -453,6 +453,7 @@ int run_fairness(const FairnessOptions& o) {
     throw Error("fairness metrics need a binary task", "task",
                 "selection rates and TPR/FPR are defined for binary labels");
   cols.task = Task::kBinary;
+  if (o.baseline.empty()) cols.id_col.clear();  // ids only pair rows with a baseline
   cols.slice_cols = sensitive;  // the sensitive columns are read as slices, and only they
   Predictions p = load_predictions(o.data, cols);
   if (p.size() == 0) throw Error("no rows", o.data);
