@@ -87,6 +87,20 @@ class Actions(unittest.TestCase):
             self.assertIn("::error title=mlgate mlgate-compare%3A roc_auc.regression::", p.stdout)
             self.assertIn("inferior", forge.comments[-1]["body"])
 
+    def test_network_outage_keeps_the_verdict(self):
+        import socket
+        with socket.socket() as sock:  # a port with nothing listening: the API is down
+            sock.bind(("127.0.0.1", 0))
+            dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+        class Dead:
+            url = dead
+
+        p = self.gate(Dead(), "degraded.csv")
+        self.assertEqual(p.returncode, 1, p.stderr[-2000:])  # still the gate's verdict, not 0 and not 2
+        self.assertIn("--soft-fail", p.stderr)
+        self.assertEqual(self.outputs()["status"], "fail")
+
     def test_action_inputs_are_never_evaluated(self):
         marker = os.path.join(self.d, "pwned")
         with Forge(TOKEN) as forge:
