@@ -32,7 +32,8 @@ Suite parse_suite(const std::string& text, const std::string& path);
 
 // Reads the columns of a table as kAuto: every one, or only those named in `only` when given
 // (the header is kept whole, for columns_exist).
-Table read_all_columns(const std::string& path, TableFormat format, const std::vector<std::string>* only = nullptr);
+Table read_all_columns(const std::string& path, TableFormat format,
+                       const std::vector<std::string>* only = nullptr);
 // The columns a suite reads; nullopt when it needs them all (a "*" in no_drift).
 std::optional<std::vector<std::string>> suite_columns(const Suite& suite);
 

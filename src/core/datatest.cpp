@@ -180,14 +180,16 @@ std::optional<std::vector<std::string>> suite_columns(const Suite& suite) {
   return cols;
 }
 
-Table read_all_columns(const std::string& path, TableFormat format, const std::vector<std::string>* only) {
+Table read_all_columns(const std::string& path, TableFormat format,
+                       const std::vector<std::string>* only) {
   ReadOptions ho;
   ho.format = format;
   ho.header_only = true;
   Table head = read_table(path, {}, ho);
   std::vector<ColumnSpec> specs;
   for (const auto& h : head.header)
-    if (!only || std::find(only->begin(), only->end(), h) != only->end()) specs.push_back({h, ColumnType::kAuto, false});
+    if (!only || std::find(only->begin(), only->end(), h) != only->end())
+      specs.push_back({h, ColumnType::kAuto, false});
   ReadOptions ro;
   ro.format = format;
   Table t = read_table(path, specs, ro);
@@ -1010,7 +1012,8 @@ int run_datatest(const DatatestOptions& o) {
   auto needed = suite_columns(suite);  // read only what the suite looks at
   Table data = read_all_columns(o.data, o.format, needed ? &*needed : nullptr);
   std::optional<Table> ref;
-  if (!o.reference.empty()) ref = read_all_columns(o.reference, o.format, needed ? &*needed : nullptr);
+  if (!o.reference.empty())
+    ref = read_all_columns(o.reference, o.format, needed ? &*needed : nullptr);
   ResultDoc doc = run_suite(suite, data, ref ? &*ref : nullptr);
   doc.inputs["data"] = {{"path", o.data}, {"sha256", data.sha256}, {"rows", data.rows}};
   doc.inputs["reference"] =

@@ -46,21 +46,19 @@ void parallel_for(std::size_t tasks, const std::function<void(std::size_t)>& fn,
 
 namespace {
 
-// LSD radix sort with 11-bit digits; digits that are the same in every key are skipped.
-void radix_sort(std::uint64_t* a, std::uint64_t* tmp, std::size_t n) {
-  if (n < 256) {
-    std::sort(a, a + n);
-    return;
-  }
+// LSD radix sort with 11-bit digits; digits that are the same in every key are skipped. With an
+// index, it moves along with its key (stably). Returns whether the result ended in the buffers.
+template <bool kWithIndex>
+bool lsd_radix(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx, std::uint32_t* itmp,
+               std::size_t n) {
   constexpr int kBits = 11, kPasses = 6;
   constexpr std::size_t kBuckets = std::size_t{1} << kBits;
   std::vector<std::size_t> hist(kPasses * kBuckets, 0);
   for (std::size_t i = 0; i < n; ++i) {
-    std::uint64_t k = a[i];
+    std::uint64_t k = keys[i];
     for (int p = 0; p < kPasses; ++p) ++hist[p * kBuckets + ((k >> (p * kBits)) & (kBuckets - 1))];
   }
-  std::uint64_t* src = a;
-  std::uint64_t* dst = tmp;
+  bool in_tmp = false;
   for (int p = 0; p < kPasses; ++p) {
     std::size_t* h = &hist[p * kBuckets];
     if (*std::max_element(h, h + kBuckets) == n) continue;  // this digit never differs
@@ -72,12 +70,23 @@ void radix_sort(std::uint64_t* a, std::uint64_t* tmp, std::size_t n) {
     }
     const int shift = p * kBits;
     for (std::size_t i = 0; i < n; ++i) {
-      std::uint64_t k = src[i];
-      dst[h[(k >> shift) & (kBuckets - 1)]++] = k;
+      std::size_t at = h[(keys[i] >> shift) & (kBuckets - 1)]++;
+      ktmp[at] = keys[i];
+      if constexpr (kWithIndex) itmp[at] = idx[i];
     }
-    std::swap(src, dst);
+    std::swap(keys, ktmp);
+    if constexpr (kWithIndex) std::swap(idx, itmp);
+    in_tmp = !in_tmp;
   }
-  if (src != a) std::memcpy(a, src, n * sizeof *a);
+  return in_tmp;
+}
+
+void radix_sort(std::uint64_t* a, std::uint64_t* tmp, std::size_t n) {
+  if (n < 256) {
+    std::sort(a, a + n);
+    return;
+  }
+  if (lsd_radix<false>(a, tmp, nullptr, nullptr, n)) std::memcpy(a, tmp, n * sizeof *a);
 }
 
 }  // namespace
@@ -96,30 +105,9 @@ void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned 
 }
 
 void sort_keys_with_index(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& idx) {
-  const std::size_t n = keys.size();
-  constexpr int kBits = 11, kPasses = 6;
-  constexpr std::size_t kBuckets = std::size_t{1} << kBits;
-  std::vector<std::size_t> hist(kPasses * kBuckets, 0);
-  for (std::size_t i = 0; i < n; ++i)
-    for (int p = 0; p < kPasses; ++p)
-      ++hist[p * kBuckets + ((keys[i] >> (p * kBits)) & (kBuckets - 1))];
-  std::vector<std::uint64_t> k2(n);
-  std::vector<std::uint32_t> i2(n);
-  for (int p = 0; p < kPasses; ++p) {
-    std::size_t* h = &hist[p * kBuckets];
-    if (*std::max_element(h, h + kBuckets) == n) continue;  // this digit never differs
-    std::size_t sum = 0;
-    for (std::size_t b = 0; b < kBuckets; ++b) {
-      std::size_t c = h[b];
-      h[b] = sum;
-      sum += c;
-    }
-    const int shift = p * kBits;
-    for (std::size_t i = 0; i < n; ++i) {
-      std::size_t at = h[(keys[i] >> shift) & (kBuckets - 1)]++;
-      k2[at] = keys[i];
-      i2[at] = idx[i];
-    }
+  std::vector<std::uint64_t> k2(keys.size());
+  std::vector<std::uint32_t> i2(idx.size());
+  if (lsd_radix<true>(keys.data(), k2.data(), idx.data(), i2.data(), keys.size())) {
     keys.swap(k2);
     idx.swap(i2);
   }

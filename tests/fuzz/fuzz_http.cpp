@@ -24,8 +24,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     default: {  // the event payload
       auto j = nlohmann::json::parse(text, nullptr, false);
-      if (!j.is_discarded() && j.is_object() && j.contains("pull_request") && j["pull_request"].is_object() &&
-          j["pull_request"].contains("number") && j["pull_request"]["number"].is_number())
+      if (!j.is_discarded() && j.is_object() && j.contains("pull_request") &&
+          j["pull_request"].is_object() && j["pull_request"].contains("number") &&
+          j["pull_request"]["number"].is_number())
         (void)j["pull_request"]["number"].get<long long>();
       break;
     }
