@@ -72,6 +72,17 @@ void write_file_atomic(const std::string& path, std::string_view content) {
       throw Error(std::string("cannot write: ") + std::strerror(e), "standard output");
     return;
   }
+  // Only a regular file (or a new path) is replaced by rename; a device or a pipe such as
+  // /dev/null or /dev/stdout is written in place, never replaced.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(std::string("cannot open: ") + std::strerror(errno), path);
+    int e = write_all(fd);
+    ::close(fd);
+    if (e) throw Error(std::string("cannot write: ") + std::strerror(e), path);
+    return;
+  }
   std::string tmpl = path + ".tmp.XXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');

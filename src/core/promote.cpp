@@ -295,7 +295,7 @@ int run_promote(const PromoteOptions& o) {
     for (const auto& e : ev)
       if (e.status != "pass")
         std::fprintf(stderr, "  %s: %s (%s)\n", e.path.c_str(), e.status.c_str(), e.tool.c_str());
-    finish_document(doc, o.output.empty() ? "/dev/null" : o.output);
+    finish_document(doc, o.output);
     return kGateFailed;
   }
   const std::string now = utc_timestamp();
@@ -327,7 +327,7 @@ int run_promote(const PromoteOptions& o) {
                o.dry_run ? "would promote" : "promoted", o.model.c_str(), o.version.c_str(),
                o.stage.c_str(), registry.c_str(),
                o.dry_run ? "" : ("; audit line in " + o.audit_log).c_str());
-  return finish_document(doc, o.output.empty() ? "/dev/null" : o.output);
+  return finish_document(doc, o.output);
 }
 
 }  // namespace mlgate

@@ -1,6 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
 #include "mlgate/error.hpp"
+#include "mlgate/io.hpp"
 #include "mlgate/model_command.hpp"
 #include "mlgate/result.hpp"
 
@@ -86,4 +92,27 @@ TEST(ModelCommand, RunsWithoutAShellAndReportsFailures) {
   }
   cmd.command = "no-such-program-mlgate";
   EXPECT_THROW(run_model_command(cmd, [](const auto&) {}), Error);
+}
+
+TEST(Io, AtomicWritesNeverReplaceDevicesOrPipes) {
+  // A FIFO stands in for /dev/null: a rename would replace it with a regular file. Held open
+  // read-write and non-blocking, the write lands in the pipe and nothing can block.
+  std::string fifo = ::testing::TempDir() + "mlgate_fifo";
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  int fd = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK);
+  ASSERT_GE(fd, 0);
+  write_file_atomic(fifo, "{}\n");
+  char buf[16] = {};
+  ssize_t n = ::read(fd, buf, sizeof buf);
+  ::close(fd);
+  struct stat st {};
+  ASSERT_EQ(::stat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "the pipe was replaced by a file";
+  EXPECT_EQ(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0), "{}\n");
+  ::unlink(fifo.c_str());
+  std::string path = ::testing::TempDir() + "atomic.json";
+  write_file_atomic(path, "one\n");
+  write_file_atomic(path, "two\n");
+  EXPECT_EQ(read_file(path), "two\n");
 }
