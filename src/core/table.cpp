@@ -462,6 +462,17 @@ struct UninitAllocator : std::allocator<T> {
 };
 using ByteBuffer = std::vector<char, UninitAllocator<char>>;
 
+// Reads until buf holds at least `want` bytes or the input ends (then sets eof).
+void fill_to(InputStream& in, ByteBuffer& buf, std::size_t want, bool& eof) {
+  while (!eof && buf.size() < want) {
+    std::size_t old = buf.size();
+    buf.resize(std::max(want, old + (64u << 10)));
+    std::size_t got = in.read(buf.data() + old, buf.size() - old);
+    buf.resize(old + got);
+    if (got == 0) eof = true;
+  }
+}
+
 struct Chunk {
   std::int64_t seq = 0;
   ByteBuffer bytes;  // content followed by SIMDJSON_PADDING spare bytes
@@ -920,15 +931,7 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
   ByteBuffer pending;  // bytes not yet handed out
   pending.reserve(opt.chunk_bytes + pad);
   bool eof = false;
-  auto fill = [&](std::size_t want) {
-    while (!eof && pending.size() < want) {
-      std::size_t old = pending.size();
-      pending.resize(std::max(want, old + (64u << 10)));
-      std::size_t got = in.read(pending.data() + old, pending.size() - old);
-      pending.resize(old + got);
-      if (got == 0) eof = true;
-    }
-  };
+  auto fill = [&](std::size_t want) { fill_to(in, pending, want, eof); };
   fill(64u << 10);
 
   // Strip a UTF-8 byte order mark.
@@ -1157,17 +1160,9 @@ Table read_table_buffer(const std::string& name, std::string_view data, TableFor
 void stream_rows(const std::string& path, TableFormat format, const std::vector<std::string>& drop,
                  const std::function<void(std::string_view)>& sink) {
   InputStream in = InputStream::open(path, nullptr);
-  std::vector<char> pending;
+  ByteBuffer pending;
   bool eof = false;
-  auto fill = [&](std::size_t want) {
-    while (!eof && pending.size() < want) {
-      std::size_t old = pending.size();
-      pending.resize(std::max(want, old + (64u << 10)));
-      std::size_t got = in.read(pending.data() + old, pending.size() - old);
-      pending.resize(old + got);
-      if (got == 0) eof = true;
-    }
-  };
+  auto fill = [&](std::size_t want) { fill_to(in, pending, want, eof); };
   const std::size_t block = 1u << 20;
   fill(block);
   if (pending.size() >= 3 && static_cast<unsigned char>(pending[0]) == 0xEF &&
