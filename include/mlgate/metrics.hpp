@@ -85,6 +85,11 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
 // Area under the ROC curve of scores against 0/1 labels with ties merged; nullopt with one class.
 MetricValue roc_auc(std::span<const double> score, std::span<const std::uint8_t> label);
 
+// ROC AUC of every group of g and, last, of all rows, from one sort of all the scores (the
+// group and label ride along) and one walk; equal to roc_auc over each group's rows.
+std::vector<MetricValue> roc_auc_by_group(std::span<const double> score,
+                                          std::span<const std::uint8_t> label, const Grouping& g);
+
 // Keeps at most max_points of a curve, always its first and last point.
 template <class P>
 std::vector<P> downsample(const std::vector<P>& pts, std::size_t max_points = 200) {

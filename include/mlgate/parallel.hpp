@@ -31,7 +31,9 @@ inline double from_sort_key(std::uint64_t k) {
 // Sorts keys ascending; tmp must hold as many elements. Uses `threads` threads for large inputs.
 void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned threads = 1);
 
-// Sorts keys ascending carrying idx along (a stable LSD radix sort); the result is in keys/idx.
-void sort_keys_with_index(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& idx);
+// Sorts keys ascending carrying idx along, stably; the result is in keys/idx. With two threads
+// or more, large inputs are radix-sorted in halves and merged from both ends at once.
+void sort_keys_with_index(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& idx,
+                          unsigned threads = 1);
 
 }  // namespace mlgate

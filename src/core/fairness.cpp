@@ -135,8 +135,8 @@ FairnessGroups make_groups(const Predictions& p) {
 
 std::vector<GroupRates> group_rates(const Predictions& p, const FairnessGroups& g, bool with_auc,
                                     GroupRates* overall) {
-  // One pass, split over the cores; then one sort of the scores serves every group's AUC and
-  // the overall's.
+  // One pass, split over the cores; then one sort of all the scores serves every group's AUC
+  // and the overall's.
   const std::size_t G = g.values.size(), n = p.size();
   const std::size_t parts =
       std::max<std::size_t>(1, std::min<std::size_t>(default_threads() * 4, n / 65536));
@@ -168,10 +168,10 @@ std::vector<GroupRates> group_rates(const Predictions& p, const FairnessGroups& 
   for (auto& r : out) fill_rates(r);
   fill_rates(all);
   if (with_auc) {
-    auto m = binary_metrics(p.binary(), Grouping{g.row_group, static_cast<std::uint32_t>(G)}, false,
-                            true);
-    for (std::size_t k = 0; k < out.size(); ++k) out[k].roc_auc = m[k].metrics.get("roc_auc");
-    all.roc_auc = m[G].metrics.get("roc_auc");
+    auto auc =
+        roc_auc_by_group(p.score, p.label, Grouping{g.row_group, static_cast<std::uint32_t>(G)});
+    for (std::size_t k = 0; k < out.size(); ++k) out[k].roc_auc = auc[k];
+    all.roc_auc = auc[G];
   }
   if (overall) *overall = all;
   return out;

@@ -505,6 +505,80 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
   return out;
 }
 
+std::vector<MetricValue> roc_auc_by_group(std::span<const double> score,
+                                          std::span<const std::uint8_t> label, const Grouping& g) {
+  const std::size_t n = score.size();
+  const std::uint32_t G = g.n_groups;  // slot G: rows in no group (they count toward all rows)
+  std::vector<std::uint64_t> keys(n);
+  std::vector<std::uint32_t> tag(n);  // 2 * group + label
+  auto ranges = row_ranges(n);
+  parallel_for(ranges.size(), [&](std::size_t r) {
+    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+      keys[i] = sort_key(score[i]);
+      tag[i] = 2 * std::min(group_of(g, i), G) + (label[i] ? 1u : 0u);
+    }
+  });
+  sort_keys_with_index(keys, tag, default_threads());
+
+  // Ascending, each positive scores 2 per negative below it and 1 per tied negative, so area2
+  // is twice the Mann-Whitney U, in exact integers. A group's counts for a run of tied keys are
+  // settled when the group next appears in a later run (or at the end), so each row is one step.
+  const std::size_t S = G + 2, all = G + 1;  // groups, rows in no group, all rows
+  struct Acc {
+    std::int64_t neg = 0, pos = 0, dneg = 0, dpos = 0;
+    unsigned __int128 area2 = 0;
+    std::size_t run = 0;  // the run of tied keys dneg and dpos belong to
+    void settle() {
+      area2 +=
+          static_cast<unsigned __int128>(dpos) * static_cast<unsigned __int128>(2 * neg + dneg);
+      neg += dneg;
+      pos += dpos;
+      dneg = dpos = 0;
+    }
+  };
+  // Two halves walked side by side, cut between runs; the second starts from the negatives
+  // below its cut, counted by its own thread while the first walks.
+  std::size_t cut = n / 2;
+  while (cut > 0 && cut < n && keys[cut] == keys[cut - 1]) ++cut;
+  const std::size_t bounds[3] = {0, cut, n};
+  std::vector<std::vector<Acc>> parts(2, std::vector<Acc>(S));
+  parallel_for(2, [&](std::size_t h) {
+    auto& A = parts[h];
+    if (h == 1)
+      for (std::size_t i = 0; i < cut; ++i)
+        if (!(tag[i] & 1)) ++A[tag[i] >> 1].neg;
+    for (std::size_t k = 0; k <= G; ++k) A[all].neg += A[k].neg;
+    std::size_t run = 1;
+    for (std::size_t i = bounds[h]; i < bounds[h + 1]; ++i) {
+      run += i > bounds[h] && keys[i] != keys[i - 1];
+      const std::uint32_t t = tag[i];
+      for (Acc* a : {&A[t >> 1], &A[all]}) {
+        if (a->run != run) {
+          a->settle();
+          a->run = run;
+        }
+        if (t & 1)
+          ++a->dpos;
+        else
+          ++a->dneg;
+      }
+    }
+    for (auto& a : A) a.settle();
+  });
+  std::vector<MetricValue> out;
+  for (std::size_t k = 0; k < S; ++k) {
+    if (k == G) continue;
+    const std::int64_t np = parts[0][k].pos + parts[1][k].pos;
+    const std::int64_t nn = parts[1][k].neg;  // the second half ends with every negative
+    const unsigned __int128 area2 = parts[0][k].area2 + parts[1][k].area2;
+    out.push_back(np > 0 && nn > 0
+                      ? MetricValue(static_cast<double>(area2) /
+                                    (2.0 * static_cast<double>(np) * static_cast<double>(nn)))
+                      : std::nullopt);
+  }
+  return out;
+}
+
 MetricValue roc_auc(std::span<const double> score, std::span<const std::uint8_t> label) {
   BinaryData d{score, label, {}, 0.5};
   auto r = binary_metrics(d, Grouping{}, false, false);

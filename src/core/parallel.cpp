@@ -89,6 +89,76 @@ void radix_sort(std::uint64_t* a, std::uint64_t* tmp, std::size_t n) {
   if (lsd_radix<false>(a, tmp, nullptr, nullptr, n)) std::memcpy(a, tmp, n * sizeof *a);
 }
 
+// Merges sorted [a, a+na) and [b, b+nb) into out on two threads: one takes the smallest half
+// from the front, the other the largest from the back. Among equal keys a's come first, so the
+// front takes a's first and the back b's first: both follow the one order of a stable merge,
+// so every element is taken exactly once.
+template <bool kWithIndex>
+void merge_two(const std::uint64_t* a, const std::uint32_t* ia, std::size_t na,
+               const std::uint64_t* b, const std::uint32_t* ib, std::size_t nb, std::uint64_t* out,
+               std::uint32_t* iout) {
+  const std::size_t n = na + nb, front = n / 2;
+  std::thread back([&] {
+    std::size_t i = na, j = nb;
+    for (std::size_t o = n; o-- > front;) {
+      if (j > 0 && (i == 0 || b[j - 1] >= a[i - 1])) {
+        --j;
+        out[o] = b[j];
+        if constexpr (kWithIndex) iout[o] = ib[j];
+      } else {
+        --i;
+        out[o] = a[i];
+        if constexpr (kWithIndex) iout[o] = ia[i];
+      }
+    }
+  });
+  std::size_t i = 0, j = 0;
+  for (std::size_t o = 0; o < front; ++o) {
+    if (j == nb || (i < na && a[i] <= b[j])) {
+      out[o] = a[i];
+      if constexpr (kWithIndex) iout[o] = ia[i];
+      ++i;
+    } else {
+      out[o] = b[j];
+      if constexpr (kWithIndex) iout[o] = ib[j];
+      ++j;
+    }
+  }
+  back.join();
+}
+
+// Radix-sorts each half on its own thread, then merges them on two.
+template <bool kWithIndex>
+void sort_halves(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx, std::uint32_t* itmp,
+                 std::size_t n) {
+  const std::size_t half = n / 2;
+  bool other_in_tmp = false;
+  std::thread other([&] {
+    other_in_tmp =
+        lsd_radix<kWithIndex>(keys + half, ktmp + half, kWithIndex ? idx + half : nullptr,
+                              kWithIndex ? itmp + half : nullptr, n - half);
+  });
+  bool in_tmp = lsd_radix<kWithIndex>(keys, ktmp, idx, itmp, half);
+  other.join();
+  // Each half may have ended in either buffer; merge from where they are into the other side
+  // of the first half's result, then move back if needed.
+  auto src = [&](bool t, std::size_t off) { return (t ? ktmp : keys) + off; };
+  auto isrc = [&](bool t, std::size_t off) -> std::uint32_t* {
+    if constexpr (kWithIndex) return (t ? itmp : idx) + off;
+    return nullptr;
+  };
+  if (in_tmp != other_in_tmp) {  // bring the second half next to the first
+    std::memcpy(src(in_tmp, half), src(other_in_tmp, half), (n - half) * sizeof *keys);
+    if constexpr (kWithIndex)
+      std::memcpy(isrc(in_tmp, half), isrc(other_in_tmp, half), (n - half) * sizeof *idx);
+  }
+  merge_two<kWithIndex>(src(in_tmp, 0), isrc(in_tmp, 0), half, src(in_tmp, half),
+                        isrc(in_tmp, half), n - half, src(!in_tmp, 0), isrc(!in_tmp, 0));
+  if (in_tmp) return;  // merged into keys/idx
+  std::memcpy(keys, ktmp, n * sizeof *keys);
+  if constexpr (kWithIndex) std::memcpy(idx, itmp, n * sizeof *idx);
+}
+
 }  // namespace
 
 void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned threads) {
@@ -96,17 +166,17 @@ void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned 
     radix_sort(keys, tmp, n);
     return;
   }
-  std::size_t half = n / 2;
-  std::thread other([&] { radix_sort(keys + half, tmp + half, n - half); });
-  radix_sort(keys, tmp, half);
-  other.join();
-  std::merge(keys, keys + half, keys + half, keys + n, tmp);
-  std::memcpy(keys, tmp, n * sizeof *keys);
+  sort_halves<false>(keys, tmp, nullptr, nullptr, n);
 }
 
-void sort_keys_with_index(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& idx) {
+void sort_keys_with_index(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& idx,
+                          unsigned threads) {
   std::vector<std::uint64_t> k2(keys.size());
   std::vector<std::uint32_t> i2(idx.size());
+  if (threads >= 2 && keys.size() >= (std::size_t{1} << 20)) {
+    sort_halves<true>(keys.data(), k2.data(), idx.data(), i2.data(), keys.size());
+    return;
+  }
   if (lsd_radix<true>(keys.data(), k2.data(), idx.data(), i2.data(), keys.size())) {
     keys.swap(k2);
     idx.swap(i2);

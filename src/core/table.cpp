@@ -8,6 +8,8 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <condition_variable>
@@ -107,22 +109,74 @@ void Table::filter_rows(const std::vector<std::uint8_t>& keep) {
 }
 
 bool is_missing_marker(std::string_view t) {
+  // By length and first letter before any comparison: most values are none of these.
+  auto is = [&](const char* m) { return std::memcmp(t.data(), m, t.size()) == 0; };
   switch (t.size()) {
     case 0:
       return true;
     case 2:
-      return t == "NA";
+      return t[0] == 'N' && t[1] == 'A';
     case 3:
-      return t == "NaN" || t == "nan" || t == "NAN" || t == "N/A" || t == "n/a";
+      if (t[0] == 'N') return is("NaN") || is("NAN") || is("N/A");
+      return t[0] == 'n' && (is("nan") || is("n/a"));
     case 4:
-      return t == "null" || t == "NULL" || t == "None" || t == "<NA>" || t == "Null";
+      if (t[0] == 'n') return is("null");
+      if (t[0] == 'N') return is("NULL") || is("None") || is("Null");
+      return t[0] == '<' && is("<NA>");
     default:
       return false;
   }
 }
 
+namespace {
+
+// Plain decimals ("-12.345", "0.591017", "7"): with at most 19 digits whose value fits in 53
+// bits and at most 22 after the point, value / 10^k is one correctly rounded IEEE division of
+// two exact doubles, so it equals what from_chars gives (Clinger's fast path). Anything else
+// (exponents, spaces, long mantissas) returns false and takes the general path.
+bool parse_plain_decimal(std::string_view t, double* out, bool* integral = nullptr) {
+  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const char* p = t.data();
+  const char* end = p + t.size();
+  bool neg = false;
+  if (p < end && *p == '-') {
+    neg = true;
+    ++p;
+  }
+  std::uint64_t m = 0;
+  int digits = 0, frac = 0;
+  const char* int_start = p;
+  while (p < end && static_cast<unsigned>(*p - '0') < 10) {
+    m = m * 10 + static_cast<unsigned>(*p - '0');
+    ++p;
+  }
+  digits = static_cast<int>(p - int_start);
+  if (p < end && *p == '.') {
+    ++p;
+    const char* frac_start = p;
+    while (p < end && static_cast<unsigned>(*p - '0') < 10) {
+      m = m * 10 + static_cast<unsigned>(*p - '0');
+      ++p;
+    }
+    frac = static_cast<int>(p - frac_start);
+    digits += frac;
+    if (frac == 0) return false;  // "1." is left to from_chars
+  }
+  if (p != end || digits == 0 || digits > 19 || frac > 22 || m > (std::uint64_t{1} << 53))
+    return false;
+  double v = static_cast<double>(m) / kPow10[frac];
+  *out = neg ? -v : v;
+  if (integral) *integral = frac == 0;
+  return true;
+}
+
+}  // namespace
+
 bool parse_number(std::string_view t, double* out, bool* infinite) {
   if (infinite) *infinite = false;
+  if (parse_plain_decimal(t, out)) return true;
   while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
   while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
   if (!t.empty() && t.front() == '+') t.remove_prefix(1);
@@ -363,63 +417,95 @@ class InputStream {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Dictionaries: a short linear list first (labels, small slices), a hash map past that.
+// Dictionaries: open addressing; values of up to 16 bytes live in the slot itself, so a lookup
+// is two word compares (no pointer chase, no memcmp). Longer values compare by hash, then text.
 
 class LocalDict {
  public:
+  // Values inside [lo, hi) may be read 16 bytes at a time (the chunk and its padding).
+  void set_bounds(const char* lo, const char* hi) {
+    lo_ = lo;
+    hi_ = hi;
+  }
   std::uint32_t code(std::string_view v, std::int64_t line) {
-    const std::uint64_t h = hash(v);
-    std::size_t i = h & mask_;
+    std::uint64_t a, b;
+    const std::uint32_t len = static_cast<std::uint32_t>(v.size());
+    if (v.size() <= 16) {
+      pack(v, a, b);
+    } else {
+      a = std::hash<std::string_view>{}(v);
+      b = 0;
+    }
+    const std::uint64_t h = hash(a, b, len);
+    std::size_t i = h >> shift_;
     for (;;) {
-      Slot& s = slots_[i];
-      if (s.code == 0) break;
-      if (s.hash == h && values_[s.code - 1] == v) return s.code - 1;
+      const Slot& s = slots_[i];
+      if (s.code == 0) return insert(i, v, a, b, len, line);
+      if (s.a == a && s.b == b && s.len == len && (len <= 16 || values_[s.code - 1] == v))
+        return s.code - 1;
       i = (i + 1) & mask_;
     }
-    auto code = static_cast<std::uint32_t>(values_.size());
-    values_.emplace_back(v);
-    lines_.push_back(line);
-    slots_[i] = Slot{h, code + 1};
-    if (values_.size() * 2 > slots_.size()) grow();
-    return code;
   }
   const std::deque<std::string>& values() const { return values_; }
   const std::vector<std::int64_t>& lines() const { return lines_; }
 
  private:
   struct Slot {
-    std::uint64_t hash = 0;
+    std::uint64_t a = 0, b = 0;  // the value's bytes, zero-padded (or its hash past 16 bytes)
+    std::uint32_t len = 0;
     std::uint32_t code = 0;  // code + 1; 0 marks an empty slot
   };
-  static std::uint64_t mix(std::uint64_t x) {
-    x ^= x >> 32;
-    x *= 0xd6e8feb86659fd93ULL;
-    x ^= x >> 32;
-    return x;
+  // Multiplicative hashing: the slot is taken from the top bits, which mix every input bit.
+  static std::uint64_t hash(std::uint64_t a, std::uint64_t b, std::uint32_t len) {
+    return (a * 0x9E3779B97F4A7C15ULL) ^ ((b + len) * 0xC2B2AE3D27D4EB4FULL);
   }
-  // Short values (labels, slice names) hash from two loads; longer ones byte-wise.
-  static std::uint64_t hash(std::string_view v) {
-    std::uint64_t a = 0, b = 0;
-    if (v.size() <= 16) {
-      std::memcpy(&a, v.data(), std::min<std::size_t>(8, v.size()));
-      if (v.size() > 8) std::memcpy(&b, v.data() + 8, v.size() - 8);
-      return mix(a * 0x9E3779B97F4A7C15ULL ^ mix(b + v.size()));
+  __attribute__((noinline)) std::uint32_t insert(std::size_t i, std::string_view v, std::uint64_t a,
+                                                 std::uint64_t b, std::uint32_t len,
+                                                 std::int64_t line) {
+    auto code = static_cast<std::uint32_t>(values_.size());
+    values_.emplace_back(v);
+    lines_.push_back(line);
+    slots_[i] = Slot{a, b, len, code + 1};
+    if (values_.size() * 2 > slots_.size()) grow();
+    return code;
+  }
+  // The first 16 bytes of v as two zero-padded words.
+  void pack(std::string_view v, std::uint64_t& a, std::uint64_t& b) const {
+    const std::size_t n = v.size();
+    if constexpr (std::endian::native == std::endian::little) {
+      if (v.data() >= lo_ && v.data() + 16 <= hi_) {
+        std::memcpy(&a, v.data(), 8);
+        std::memcpy(&b, v.data() + 8, 8);
+        if (n < 8) {
+          a &= n == 0 ? 0 : ~std::uint64_t{0} >> (64 - 8 * n);
+          b = 0;
+        } else if (n < 16) {
+          b &= n == 8 ? 0 : ~std::uint64_t{0} >> (64 - 8 * (n - 8));
+        }
+        return;
+      }
     }
-    return mix(std::hash<std::string_view>{}(v));
+    a = b = 0;
+    std::memcpy(&a, v.data(), std::min<std::size_t>(8, n));
+    if (n > 8) std::memcpy(&b, v.data() + 8, n - 8);
   }
   void grow() {
     std::vector<Slot> old(slots_.size() * 2);
     old.swap(slots_);
     mask_ = slots_.size() - 1;
+    --shift_;
     for (const Slot& s : old) {
       if (!s.code) continue;
-      std::size_t i = s.hash & mask_;
+      std::size_t i = hash(s.a, s.b, s.len) >> shift_;
       while (slots_[i].code) i = (i + 1) & mask_;
       slots_[i] = s;
     }
   }
   std::vector<Slot> slots_ = std::vector<Slot>(64);
   std::size_t mask_ = 63;
+  int shift_ = 64 - 6;  // 64 - log2(slots)
+  const char* lo_ = nullptr;
+  const char* hi_ = nullptr;
   std::deque<std::string> values_;
   std::vector<std::int64_t> lines_;
 };
@@ -503,13 +589,21 @@ void store_auto(const Layout& L, ChunkResult& r, std::size_t s, std::string_view
   (void)L;
   auto& nums = r.numbers[s];
   auto& codes = r.codes[s];
+  double x;
+  bool integral = false;
+  if (!text && parse_plain_decimal(v, &x, &integral)) {  // the common case, first
+    nums.push_back(x);
+    if (!codes.empty()) codes.push_back(kMissingCode);
+    ++r.n_numbers[s];
+    if (!integral) r.integers_only[s] = 0;
+    return;
+  }
   if (!text && is_missing_marker(trim(v))) {
     nums.push_back(std::numeric_limits<double>::quiet_NaN());
     if (!codes.empty()) codes.push_back(kMissingCode);
     if (r.missing[s]++ == 0) r.first_missing_line[s] = line;
     return;
   }
-  double x;
   bool inf = false;
   if (!text && (parse_number(v, &x, &inf) || inf)) {
     if (inf)
@@ -536,7 +630,7 @@ void store_value(const Layout& L, ChunkResult& r, std::size_t s, std::string_vie
   if (spec.type == ColumnType::kNumber) {
     double x;
     bool inf = false;
-    if (parse_number(v, &x, &inf)) {
+    if (parse_plain_decimal(v, &x) || parse_number(v, &x, &inf)) {
       r.numbers[s].push_back(x);
       return;
     }
@@ -570,11 +664,18 @@ void store_missing(const Layout& L, ChunkResult& r, std::size_t s, std::int64_t 
   if (r.missing[s]++ == 0) r.first_missing_line[s] = line;
 }
 
+// Resets r for a new chunk; a reused result keeps the capacity of its vectors, so memory the
+// previous chunk touched is written again instead of fresh pages being faulted in.
 void init_result(const Layout& L, ChunkResult& r) {
   std::size_t n = L.specs.size();
+  r.lines = r.rows = 0;
+  r.error.reset();
+  r.keys.clear();
   r.numbers.resize(n);
   r.codes.resize(n);
-  r.dicts.resize(n);
+  for (auto& v : r.numbers) v.clear();
+  for (auto& v : r.codes) v.clear();
+  r.dicts.assign(n, LocalDict());
   r.missing.assign(n, 0);
   r.first_missing_line.assign(n, 0);
   r.seen.assign(n, 0);
@@ -582,8 +683,64 @@ void init_result(const Layout& L, ChunkResult& r) {
   r.integers_only.assign(n, 1);
 }
 
+// A chunk without any quote: fields end at the delimiter or a line end, found through a table,
+// and go straight to their columns (no per-record field list). The chunk is followed by zero
+// padding, so scanning stops at its end without a bounds check per byte.
+void parse_unquoted_csv_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
+  std::array<bool, 256> stop{};
+  stop[static_cast<unsigned char>(L.delim)] = stop['\n'] = stop['\r'] = stop[0] = true;
+  const char* p = c.bytes.data();
+  const char* end = p + c.size;
+  const int* to_spec = L.field_to_spec.data();
+  const std::size_t n_fields = L.n_fields;
+  std::int64_t line = 1;
+  while (p < end) {
+    const std::int64_t record_line = line;
+    if (*p == '\n' || *p == '\r') {  // a blank line
+      p += (*p == '\r' && p + 1 < end && p[1] == '\n') ? 2 : 1;
+      ++line;
+      continue;
+    }
+    std::size_t f = 0;
+    for (;;) {
+      const char* fs = p;
+      for (;;) {
+        while (!stop[static_cast<unsigned char>(*p)]) ++p;
+        if (*p != 0 || p >= end) break;
+        ++p;  // a NUL byte inside the data
+      }
+      if (f < n_fields && to_spec[f] >= 0)
+        store_value(L, r, static_cast<std::size_t>(to_spec[f]),
+                    std::string_view(fs, static_cast<std::size_t>(p - fs)), record_line);
+      ++f;
+      if (p < end && *p == L.delim) {
+        ++p;
+        continue;
+      }
+      if (p < end) p += (*p == '\r' && p + 1 < end && p[1] == '\n') ? 2 : 1;
+      break;
+    }
+    ++line;
+    if (f != n_fields) {
+      r.error = PendingError{
+          record_line, "",
+          "expected " + std::to_string(n_fields) + " fields, found " + std::to_string(f),
+          "check the delimiter and the quoting of this row"};
+      break;
+    }
+    ++r.rows;
+    if (r.error) break;
+  }
+  r.lines = line - 1;
+}
+
 void parse_csv_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
   init_result(L, r);
+  for (auto& d : r.dicts) d.set_bounds(c.bytes.data(), c.bytes.data() + c.bytes.size());
+  if (!std::memchr(c.bytes.data(), '"', c.size)) {
+    parse_unquoted_csv_chunk(L, c, r);
+    return;
+  }
   RecordSplitter splitter(L.delim);
   std::vector<std::string_view> fields;
   char* p = c.bytes.data();
@@ -806,7 +963,7 @@ class Merger {
       const std::size_t before = col.numbers.size();  // rows merged so far (kNumber, kAuto)
       if (col.type != ColumnType::kCategory) {
         col.numbers.insert(col.numbers.end(), r.numbers[s].begin(), r.numbers[s].end());
-        std::vector<double>().swap(r.numbers[s]);
+        r.numbers[s].clear();
         if (col.type == ColumnType::kNumber) continue;
         col.n_numbers += r.n_numbers[s];
         col.integers_only = col.integers_only && r.integers_only[s];
@@ -842,7 +999,7 @@ class Merger {
       } else {
         for (auto code : codes) col.codes.push_back(code == kMissingCode ? code : remap[code]);
       }
-      std::vector<std::uint32_t>().swap(codes);
+      codes.clear();
     }
     for (auto& k : r.keys)
       if (std::find(t_.header.begin(), t_.header.end(), k) == t_.header.end() &&
@@ -1005,6 +1162,35 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
     if (L.format != TableFormat::kJsonl) std::fill(r.seen.begin(), r.seen.end(), 0);
   };
 
+  // Byte buffers and chunk results go back to pools once used: the same few megabytes are
+  // reused instead of fresh pages for every chunk.
+  std::mutex pool_m;
+  std::vector<ByteBuffer> buffer_pool;
+  std::vector<ChunkResult> result_pool;
+  auto take_buffer = [&] {
+    std::lock_guard lk(pool_m);
+    if (buffer_pool.empty()) return ByteBuffer();
+    ByteBuffer b = std::move(buffer_pool.back());
+    buffer_pool.pop_back();
+    return b;
+  };
+  auto give_buffer = [&](ByteBuffer&& b) {
+    b.clear();
+    std::lock_guard lk(pool_m);
+    buffer_pool.push_back(std::move(b));
+  };
+  auto take_result = [&] {
+    std::lock_guard lk(pool_m);
+    if (result_pool.empty()) return ChunkResult();
+    ChunkResult r = std::move(result_pool.back());
+    result_pool.pop_back();
+    return r;
+  };
+  auto give_result = [&](ChunkResult&& r) {
+    std::lock_guard lk(pool_m);
+    result_pool.push_back(std::move(r));
+  };
+
   // Chunks: cut at record ends, parsed by workers, merged in order by this thread.
   auto next_chunk = [&](std::int64_t seq) -> std::unique_ptr<Chunk> {
     fill(opt.chunk_bytes);
@@ -1022,8 +1208,9 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
     auto c = std::make_unique<Chunk>();
     c->seq = seq;
     c->size = cut;
-    ByteBuffer rest(pending.begin() + static_cast<std::ptrdiff_t>(cut), pending.end());
+    ByteBuffer rest = take_buffer();
     rest.reserve(opt.chunk_bytes + pad);
+    rest.assign(pending.begin() + static_cast<std::ptrdiff_t>(cut), pending.end());
     c->bytes = std::move(pending);
     pending = std::move(rest);
     c->bytes.resize(cut + pad);
@@ -1042,8 +1229,10 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
                    static_cast<double>(first->size);
       merger.reserve(static_cast<std::size_t>(est * 1.02) + 16);
     }
+    give_buffer(std::move(first->bytes));
     first.reset();
     merger.merge(r0);
+    give_result(std::move(r0));
   }
   if (opt.header_only) return t;
   if (!eof || !pending.empty()) {
@@ -1065,9 +1254,10 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
             c = std::move(queue.front());
             queue.pop_front();
           }
-          ChunkResult r;
+          ChunkResult r = take_result();
           parse(*c, r);
           std::int64_t seq = c->seq;
+          give_buffer(std::move(c->bytes));
           c.reset();
           {
             std::lock_guard lk(m);
@@ -1107,6 +1297,7 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
           done.erase(it);
         }
         merger.merge(r);
+        give_result(std::move(r));
         ++merged;
         if (!wait_all && submitted - merged < static_cast<std::int64_t>(max_in_flight)) {
           // Keep merging whatever is ready without blocking.

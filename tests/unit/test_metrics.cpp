@@ -111,6 +111,62 @@ TEST(Parallel, SortKeysOrdersDoublesIncludingNegativesAndZeros) {
   EXPECT_EQ(sort_key(-0.0), sort_key(0.0));
 }
 
+TEST(Parallel, SortKeysWithIndexIsStableOnTwoThreads) {
+  std::mt19937_64 rng(4);
+  const std::size_t n = (std::size_t{1} << 21) + 77;  // past the two-thread threshold, odd
+  std::vector<std::uint64_t> k(n);
+  std::vector<std::uint32_t> idx(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    k[i] = rng() % 50000;  // many ties, so stability is tested
+    idx[i] = static_cast<std::uint32_t>(i);
+  }
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> want(n);
+  for (std::size_t i = 0; i < n; ++i) want[i] = {k[i], idx[i]};
+  std::stable_sort(want.begin(), want.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (unsigned threads : {1u, 2u}) {
+    auto k2 = k;
+    auto i2 = idx;
+    sort_keys_with_index(k2, i2, threads);
+    for (std::size_t i = 0; i < n; ++i) {
+      ASSERT_EQ(k2[i], want[i].first) << threads << " threads, at " << i;
+      ASSERT_EQ(i2[i], want[i].second) << threads << " threads, at " << i;
+    }
+  }
+}
+
+TEST(Metrics, RocAucByGroupEqualsRocAucOfEachGroup) {
+  std::mt19937_64 rng(9);
+  for (std::size_t n : {std::size_t{40}, std::size_t{5000}, std::size_t{1500000}}) {
+    std::vector<double> score(n);
+    std::vector<std::uint8_t> label(n);
+    std::vector<std::uint32_t> group(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      group[i] = static_cast<std::uint32_t>(rng() % 5);
+      label[i] = rng() % 3 == 0;
+      // Coarse scores: many ties within and across groups and labels.
+      score[i] = static_cast<double>(rng() % 200) / 100.0 - 0.5 + (label[i] ? 0.2 : 0.0);
+      if (group[i] == 3) label[i] = 0;  // one group with no positives: undefined
+    }
+    auto got = roc_auc_by_group(score, label, Grouping{group, 4});  // group 4: in no group
+    ASSERT_EQ(got.size(), 5u);
+    for (std::uint32_t k = 0; k < 4; ++k) {
+      std::vector<double> s;
+      std::vector<std::uint8_t> l;
+      for (std::size_t i = 0; i < n; ++i)
+        if (group[i] == k) {
+          s.push_back(score[i]);
+          l.push_back(label[i]);
+        }
+      auto want = roc_auc(s, l);
+      ASSERT_EQ(got[k].has_value(), want.has_value()) << "group " << k;
+      if (want) EXPECT_EQ(*got[k], *want) << "group " << k << ", n " << n;
+    }
+    EXPECT_FALSE(got[3].has_value());
+    EXPECT_EQ(*got[4], *roc_auc(score, label)) << "all rows, n " << n;
+  }
+}
+
 TEST(Metrics, AccurateSumIsCompensated) {
   AccurateSum s;
   s.add(1e16);

@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <charconv>
 #include <cmath>
 #include <fstream>
+#include <random>
 
 #include "mlgate/error.hpp"
 #include "mlgate/table.hpp"
@@ -180,6 +182,123 @@ TEST(Table, ParseNumber) {
   EXPECT_TRUE(parse_number("1e-320", &v));  // subnormal
   EXPECT_TRUE(is_missing_marker("NA"));
   EXPECT_FALSE(is_missing_marker("0"));
+}
+
+TEST(Table, PlainDecimalsParseExactlyAsFromChars) {
+  std::mt19937_64 rng(11);
+  std::vector<std::string> cases = {"0",
+                                    "-0",
+                                    "7",
+                                    ".5",
+                                    "1.",
+                                    "-.25",
+                                    "00012.500",
+                                    "0.591017",
+                                    "9007199254740993",
+                                    "9007199254740992.5",
+                                    "0.1234567890123456789",
+                                    "12345678901234567890",
+                                    "0.0000000000000000000001",
+                                    "0.00000000000000000000001",
+                                    "123.456e2",
+                                    "-"};
+  for (int i = 0; i < 200000; ++i) {
+    std::string t = rng() % 2 ? "-" : "";
+    int int_digits = static_cast<int>(rng() % 12), frac_digits = static_cast<int>(rng() % 14);
+    for (int d = 0; d < int_digits; ++d) t += static_cast<char>('0' + rng() % 10);
+    if (frac_digits > 0 || int_digits == 0) t += '.';
+    for (int d = 0; d < std::max(frac_digits, int_digits == 0 ? 1 : 0); ++d)
+      t += static_cast<char>('0' + rng() % 10);
+    cases.push_back(t);
+  }
+  for (const auto& t : cases) {
+    double got = 0, want = 0;
+    const char* b = t.data();
+    auto r = std::from_chars(b, b + t.size(), want);
+    const bool ok = r.ec == std::errc() && r.ptr == b + t.size();
+    ASSERT_EQ(parse_number(t, &got), ok) << t;
+    if (ok) {
+      ASSERT_EQ(got, want) << t;
+      ASSERT_EQ(std::signbit(got), std::signbit(want)) << t;
+    }
+  }
+}
+
+TEST(Table, MissingMarkersAreExactlyTheListedSpellings) {
+  for (const char* m :
+       {"", "NA", "NaN", "nan", "NAN", "N/A", "n/a", "null", "NULL", "None", "<NA>", "Null"})
+    EXPECT_TRUE(is_missing_marker(m)) << m;
+  for (const char* m :
+       {"N", "NB", "na", "NaM", "nul", "nulL", "none", "<NA", "NULLS", "0", "eu", "apac", "mena"})
+    EXPECT_FALSE(is_missing_marker(m)) << m;
+}
+
+TEST(Table, UnquotedFastPathAgreesWithTheQuotedPath) {
+  // The same rows with no quote anywhere (the fast path) and with one quoted field in every
+  // chunk (the general path): blank lines, CRLF, a NUL byte, a last line without a newline,
+  // and values around the 8- and 16-byte boundaries of the dictionary's packed keys.
+  std::vector<std::string> words = {"a",
+                                    std::string("a\0", 2),
+                                    "abcdefgh",
+                                    "abcdefghi",
+                                    "abcdefghijklmnop",
+                                    "abcdefghijklmnopq",
+                                    "abcdefghijklmnopr",
+                                    "",
+                                    "NA"};
+  for (int i = 0; i < 3000; ++i) words.push_back("v" + std::to_string(i * 7919 % 10007));
+  std::string plain = "label,score,word\n", quoted = plain;
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 20000; ++i) {
+    std::string w = words[rng() % words.size()];
+    std::string row = std::to_string(rng() % 2) + "," + std::to_string((rng() % 100000) / 1000.0);
+    std::string end = i % 5 == 0 ? "\r\n" : "\n";
+    plain += row + "," + w + end;
+    quoted += row + ",\"" + w + "\"" + end;
+    if (i % 1000 == 7) {
+      plain += "\n";
+      quoted += "\n";
+    }
+  }
+  plain += "1,0.5,last";  // no newline at the end
+  quoted += "1,0.5,last";
+  std::vector<ColumnSpec> specs = {{"label", ColumnType::kCategory, true},
+                                   {"score", ColumnType::kNumber, true},
+                                   {"word", ColumnType::kCategory, true}};
+  for (std::size_t chunk : {std::size_t{101}, std::size_t{4096}, std::size_t{4} << 20}) {
+    ReadOptions o;
+    o.chunk_bytes = chunk;
+    Table a = read_table_buffer("x.csv", plain, TableFormat::kCsv, specs, o);
+    Table b = read_table_buffer("x.csv", quoted, TableFormat::kCsv, specs, o);
+    ASSERT_EQ(a.rows, 20001);
+    ASSERT_EQ(b.rows, 20001);
+    EXPECT_EQ(a.column("score").numbers, b.column("score").numbers);
+    const Column& wa = a.column("word");
+    const Column& wb = b.column("word");
+    EXPECT_EQ(wa.dictionary, wb.dictionary);
+    EXPECT_EQ(wa.codes, wb.codes);
+    EXPECT_EQ(wa.missing, wb.missing);
+    EXPECT_EQ(wa.first_missing_line, wb.first_missing_line);
+    std::vector<std::string> distinct(wa.dictionary.begin(), wa.dictionary.end());
+    std::sort(distinct.begin(), distinct.end());
+    EXPECT_EQ(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    EXPECT_EQ(wa.dictionary[wa.codes.back()], "last");
+  }
+  // Errors keep their lines on the fast path, blank lines counted.
+  std::string bad = "label,score\n1,0.5\n\n0,0.25\r\n1,0.5,9\n";
+  EXPECT_NE(error_of([&] {
+              read_table_buffer("p.csv", bad, TableFormat::kCsv, specs_ls());
+            }).find("p.csv:5: expected 2 fields, found 3"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              read_table_buffer("p.csv", "label,score\n1\n", TableFormat::kCsv, specs_ls());
+            }).find("p.csv:2: expected 2 fields, found 1"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              read_table_buffer("p.csv", "label,score\n1,0.5\n\n0,x\n", TableFormat::kCsv,
+                                specs_ls());
+            }).find("p.csv:4: column \"score\""),
+            std::string::npos);
 }
 
 TEST(Table, StreamRowsDropsAColumnAndRequotes) {
