@@ -35,5 +35,9 @@ void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned 
 // or more, large inputs are radix-sorted in halves and merged from both ends at once.
 void sort_keys_with_index(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& idx,
                           unsigned threads = 1);
+// The same over caller-provided buffers of n elements each; returns whether the result ended
+// in ktmp/itmp (else it is in keys/idx).
+bool sort_keys_with_index(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx,
+                          std::uint32_t* itmp, std::size_t n, unsigned threads);
 
 }  // namespace mlgate

@@ -93,10 +93,42 @@ FairnessGroups make_groups(const Predictions& p) {
   std::unordered_map<std::uint64_t, std::uint32_t> sparse;
   std::vector<std::vector<std::uint32_t>> keys;
   g.row_group.resize(n);
-  for (std::size_t i = 0; i < n; ++i) {
+  auto key_of = [&](std::size_t i) {
     std::uint64_t key = 0;
     for (std::size_t c = p.slices.size(); c-- > 0;)
       key = key * p.slices[c].values.size() + p.slices[c].codes[i];
+    return key;
+  };
+  if (space <= (1u << 16)) {
+    // Few possible groups (the usual case): the keys of the rows and which keys occur are
+    // found on every core; groups are then numbered in key order and the rows relabelled.
+    const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(64, n / 65536));
+    std::vector<std::vector<std::uint8_t>> seen(parts, std::vector<std::uint8_t>(space, 0));
+    parallel_for(parts, [&](std::size_t part) {
+      auto& S = seen[part];
+      for (std::size_t i = n * part / parts; i < n * (part + 1) / parts; ++i) {
+        auto key = static_cast<std::uint32_t>(key_of(i));
+        g.row_group[i] = key;
+        S[key] = 1;
+      }
+    });
+    for (std::uint64_t key = 0; key < space; ++key) {
+      bool any = false;
+      for (const auto& S : seen) any = any || S[key];
+      if (!any) continue;
+      table[key] = static_cast<std::uint32_t>(keys.size());
+      std::vector<std::uint32_t> codes(p.slices.size());
+      std::uint64_t rest = key;
+      for (std::size_t c = 0; c < p.slices.size(); ++c) {
+        codes[c] = static_cast<std::uint32_t>(rest % p.slices[c].values.size());
+        rest /= p.slices[c].values.size();
+      }
+      keys.push_back(std::move(codes));
+    }
+  }
+  const bool by_key = space <= (1u << 16);  // rows hold their key until the relabelling below
+  for (std::size_t i = 0; i < n && !by_key; ++i) {
+    const std::uint64_t key = key_of(i);
     std::uint32_t* slot;
     if (dense) {
       slot = &table[key];
@@ -124,7 +156,15 @@ FairnessGroups make_groups(const Predictions& p) {
   });
   std::vector<std::uint32_t> rank(keys.size());
   for (std::uint32_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
-  for (auto& gi : g.row_group) gi = rank[gi];
+  if (by_key) {
+    for (auto& t : table)
+      if (t != kMissingCode) t = rank[t];
+  }
+  const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(64, n / 65536));
+  parallel_for(parts, [&](std::size_t part) {
+    for (std::size_t i = n * part / parts; i < n * (part + 1) / parts; ++i)
+      g.row_group[i] = by_key ? table[g.row_group[i]] : rank[g.row_group[i]];
+  });
   for (std::uint32_t r = 0; r < order.size(); ++r) {
     std::vector<std::optional<std::string>> vals;
     for (std::size_t c = 0; c < p.slices.size(); ++c) vals.push_back(value(order[r], c));

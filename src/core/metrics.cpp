@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 
 #include "metrics_internal.hpp"
 #include "mlgate/error.hpp"
@@ -509,8 +510,11 @@ std::vector<MetricValue> roc_auc_by_group(std::span<const double> score,
                                           std::span<const std::uint8_t> label, const Grouping& g) {
   const std::size_t n = score.size();
   const std::uint32_t G = g.n_groups;  // slot G: rows in no group (they count toward all rows)
-  std::vector<std::uint64_t> keys(n);
-  std::vector<std::uint32_t> tag(n);  // 2 * group + label
+  // Buffers left uninitialised: every element is written before it is read.
+  std::unique_ptr<std::uint64_t[]> key_buf(new std::uint64_t[2 * n]);
+  std::unique_ptr<std::uint32_t[]> tag_buf(new std::uint32_t[2 * n]);  // 2 * group + label
+  std::uint64_t* keys = key_buf.get();
+  std::uint32_t* tag = tag_buf.get();
   auto ranges = row_ranges(n);
   parallel_for(ranges.size(), [&](std::size_t r) {
     for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
@@ -518,7 +522,10 @@ std::vector<MetricValue> roc_auc_by_group(std::span<const double> score,
       tag[i] = 2 * std::min(group_of(g, i), G) + (label[i] ? 1u : 0u);
     }
   });
-  sort_keys_with_index(keys, tag, default_threads());
+  if (sort_keys_with_index(keys, keys + n, tag, tag + n, n, default_threads())) {
+    keys += n;
+    tag += n;
+  }
 
   // Ascending, each positive scores 2 per negative below it and 1 per tied negative, so area2
   // is twice the Mann-Whitney U, in exact integers. A group's counts for a run of tied keys are

@@ -127,9 +127,10 @@ void merge_two(const std::uint64_t* a, const std::uint32_t* ia, std::size_t na,
   back.join();
 }
 
-// Radix-sorts each half on its own thread, then merges them on two.
+// Radix-sorts each half on its own thread, then merges them on two. Returns whether the
+// result ended in the temporary buffers.
 template <bool kWithIndex>
-void sort_halves(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx, std::uint32_t* itmp,
+bool sort_halves(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx, std::uint32_t* itmp,
                  std::size_t n) {
   const std::size_t half = n / 2;
   bool other_in_tmp = false;
@@ -140,23 +141,21 @@ void sort_halves(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx, s
   });
   bool in_tmp = lsd_radix<kWithIndex>(keys, ktmp, idx, itmp, half);
   other.join();
-  // Each half may have ended in either buffer; merge from where they are into the other side
-  // of the first half's result, then move back if needed.
+  // Each half may have ended in either buffer: bring the second next to the first, then merge
+  // into the other buffer.
   auto src = [&](bool t, std::size_t off) { return (t ? ktmp : keys) + off; };
   auto isrc = [&](bool t, std::size_t off) -> std::uint32_t* {
     if constexpr (kWithIndex) return (t ? itmp : idx) + off;
     return nullptr;
   };
-  if (in_tmp != other_in_tmp) {  // bring the second half next to the first
+  if (in_tmp != other_in_tmp) {
     std::memcpy(src(in_tmp, half), src(other_in_tmp, half), (n - half) * sizeof *keys);
     if constexpr (kWithIndex)
       std::memcpy(isrc(in_tmp, half), isrc(other_in_tmp, half), (n - half) * sizeof *idx);
   }
   merge_two<kWithIndex>(src(in_tmp, 0), isrc(in_tmp, 0), half, src(in_tmp, half),
                         isrc(in_tmp, half), n - half, src(!in_tmp, 0), isrc(!in_tmp, 0));
-  if (in_tmp) return;  // merged into keys/idx
-  std::memcpy(keys, ktmp, n * sizeof *keys);
-  if constexpr (kWithIndex) std::memcpy(idx, itmp, n * sizeof *idx);
+  return !in_tmp;
 }
 
 }  // namespace
@@ -166,18 +165,21 @@ void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned 
     radix_sort(keys, tmp, n);
     return;
   }
-  sort_halves<false>(keys, tmp, nullptr, nullptr, n);
+  if (sort_halves<false>(keys, tmp, nullptr, nullptr, n)) std::memcpy(keys, tmp, n * sizeof *keys);
+}
+
+bool sort_keys_with_index(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx,
+                          std::uint32_t* itmp, std::size_t n, unsigned threads) {
+  if (threads >= 2 && n >= (std::size_t{1} << 20))
+    return sort_halves<true>(keys, ktmp, idx, itmp, n);
+  return lsd_radix<true>(keys, ktmp, idx, itmp, n);
 }
 
 void sort_keys_with_index(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& idx,
                           unsigned threads) {
   std::vector<std::uint64_t> k2(keys.size());
   std::vector<std::uint32_t> i2(idx.size());
-  if (threads >= 2 && keys.size() >= (std::size_t{1} << 20)) {
-    sort_halves<true>(keys.data(), k2.data(), idx.data(), i2.data(), keys.size());
-    return;
-  }
-  if (lsd_radix<true>(keys.data(), k2.data(), idx.data(), i2.data(), keys.size())) {
+  if (sort_keys_with_index(keys.data(), k2.data(), idx.data(), i2.data(), keys.size(), threads)) {
     keys.swap(k2);
     idx.swap(i2);
   }
