@@ -30,6 +30,9 @@ inline double from_sort_key(std::uint64_t k) {
 
 // Sorts keys ascending; tmp must hold as many elements. Uses `threads` threads for large inputs.
 void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned threads = 1);
+// Sorts doubles (no NaN) ascending by the same radix sort, in place: no key array beside them.
+// -0.0 and 0.0 are equal keys and keep their order.
+void sort_doubles(double* values, double* tmp, std::size_t n, unsigned threads = 1);
 
 // Sorts keys ascending carrying idx along, stably; the result is in keys/idx. With two threads
 // or more, large inputs are radix-sorted in halves and merged from both ends at once.

@@ -4,10 +4,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -210,11 +212,56 @@ bool is_bool_word(const std::string& s) {
   return l == "true" || l == "false";
 }
 
+// A set of 64-bit keys: open addressing, linear probing, multiplicative hashing.
+class KeySet {
+ public:
+  void insert(std::uint64_t k) {
+    if ((size_ + 1) * 2 > slots_.size()) grow();
+    std::size_t i = slot(k);
+    while (used_[i] && slots_[i] != k) i = (i + 1) & (slots_.size() - 1);
+    if (!used_[i]) {
+      used_[i] = 1;
+      slots_[i] = k;
+      ++size_;
+    }
+  }
+  bool contains(std::uint64_t k) const {
+    if (size_ == 0) return false;
+    std::size_t i = slot(k);
+    while (used_[i]) {
+      if (slots_[i] == k) return true;
+      i = (i + 1) & (slots_.size() - 1);
+    }
+    return false;
+  }
+
+ private:
+  std::size_t slot(std::uint64_t k) const {
+    return static_cast<std::size_t>((k * 0x9E3779B97F4A7C15ULL) >> shift_);
+  }
+  void grow() {
+    std::vector<std::uint64_t> old = std::move(slots_);
+    std::vector<std::uint8_t> old_used = std::move(used_);
+    const std::size_t n = old.empty() ? 16 : old.size() * 2;
+    slots_.assign(n, 0);
+    used_.assign(n, 0);
+    shift_ = 64 - std::countr_zero(n);
+    size_ = 0;
+    for (std::size_t i = 0; i < old.size(); ++i)
+      if (old_used[i]) insert(old[i]);
+  }
+  std::vector<std::uint64_t> slots_;
+  std::vector<std::uint8_t> used_;
+  std::size_t size_ = 0;
+  int shift_ = 64;
+};
+
 struct ColumnData {
   const Column* col = nullptr;
   std::size_t rows = 0;
   std::int64_t missing = 0, numbers = 0, texts = 0;
   std::vector<double> sorted;  // the numbers, ascending
+  bool sorted_ready = false;   // sorted has been filled
   bool moved = false;          // sorted holds the column's own numbers: rows are gone
   bool has_text() const { return texts > 0; }
   bool has_numbers() const { return numbers > 0; }
@@ -245,6 +292,18 @@ struct ColumnData {
   }
 };
 
+// The numbers of a column without its NaNs (missing values), -0.0 written as 0.0, sorted:
+// in place when the column's own vector is handed over, with one buffer beside it.
+std::vector<double> sorted_numbers(std::vector<double> nums) {
+  std::size_t kept = 0;
+  for (double v : nums)
+    if (!std::isnan(v)) nums[kept++] = v == 0 ? 0.0 : v;
+  nums.resize(kept);
+  std::vector<double> tmp(kept);
+  sort_doubles(nums.data(), tmp.data(), kept, default_threads());
+  return nums;
+}
+
 ColumnData column_data(const Column& c, bool sort) {
   ColumnData d;
   d.col = &c;
@@ -253,13 +312,8 @@ ColumnData column_data(const Column& c, bool sort) {
   d.numbers = c.n_numbers;
   d.texts = static_cast<std::int64_t>(d.rows) - d.missing - d.numbers;
   if (sort && d.numbers > 0) {
-    d.sorted.reserve(static_cast<std::size_t>(d.numbers));
-    for (std::size_t i = 0; i < d.rows; ++i)
-      if (!std::isnan(c.numbers[i])) d.sorted.push_back(c.numbers[i]);
-    std::vector<std::uint64_t> keys(d.sorted.size()), tmp(d.sorted.size());
-    for (std::size_t i = 0; i < keys.size(); ++i) keys[i] = sort_key(d.sorted[i]);
-    sort_keys(keys.data(), tmp.data(), keys.size(), 1);
-    for (std::size_t i = 0; i < keys.size(); ++i) d.sorted[i] = from_sort_key(keys[i]);
+    d.sorted = sorted_numbers(c.numbers);
+    d.sorted_ready = true;
   }
   return d;
 }
@@ -379,31 +433,51 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
     return;
   }
   if (k == "unique") {
-    // Text by dictionary code; numbers by one radix sort of (value, row): no per-row strings.
+    // Text by dictionary code; numbers by one radix sort of their keys, whose repeated values
+    // go into a set that the rows are then looked up in: no per-row strings, no row index.
     std::vector<std::int64_t> code_count(d->col->dictionary.size(), 0);
-    std::vector<std::uint64_t> keys;
-    std::vector<std::uint32_t> rows;
-    for (std::size_t i = 0; i < d->rows; ++i) {
-      if (d->text_at(i)) {
-        ++code_count[d->col->codes[i]];
-      } else if (!d->missing_at(i)) {
-        keys.push_back(sort_key(d->number(i)));
-        rows.push_back(static_cast<std::uint32_t>(i));
+    KeySet repeated;
+    if (d->sorted_ready) {
+      // Sorted already (for the order-free checks): the repeated values are its runs.
+      for (std::size_t i = 0; i < d->rows; ++i)
+        if (d->text_at(i)) ++code_count[d->col->codes[i]];
+      const auto& v = d->sorted;
+      for (std::size_t a = 0; a < v.size();) {
+        std::size_t b = a + 1;
+        while (b < v.size() && v[b] == v[a]) ++b;
+        if (b - a > 1) repeated.insert(sort_key(v[a]));
+        a = b;
       }
-    }
-    sort_keys_with_index(keys, rows);
-    std::vector<std::uint8_t> dup(d->rows, 0);
-    for (std::size_t a = 0; a < keys.size();) {
-      std::size_t b = a + 1;
-      while (b < keys.size() && keys[b] == keys[a]) ++b;
-      if (b - a > 1)
-        for (std::size_t j = a; j < b; ++j) dup[rows[j]] = 1;
-      a = b;
+    } else {
+      // One column at a time on every core: the sort's buffers are the largest this check
+      // holds, and several at once would raise the peak for no gain in time.
+      static std::mutex one_at_a_time;
+      std::lock_guard lk(one_at_a_time);
+      std::vector<std::uint64_t> keys;
+      keys.reserve(static_cast<std::size_t>(d->numbers));
+      for (std::size_t i = 0; i < d->rows; ++i) {
+        if (d->text_at(i))
+          ++code_count[d->col->codes[i]];
+        else if (!d->missing_at(i))
+          keys.push_back(sort_key(d->number(i)));
+      }
+      {
+        std::vector<std::uint64_t> tmp(keys.size());
+        sort_keys(keys.data(), tmp.data(), keys.size(), default_threads());
+      }
+      for (std::size_t a = 0; a < keys.size();) {
+        std::size_t b = a + 1;
+        while (b < keys.size() && keys[b] == keys[a]) ++b;
+        if (b - a > 1) repeated.insert(keys[a]);
+        a = b;
+      }
     }
     for (std::size_t i = 0; i < d->rows; ++i) {
       if (d->missing_at(i)) continue;
       ++t.considered;
-      if (d->text_at(i) ? code_count[d->col->codes[i]] > 1 : dup[i] != 0) t.miss(d->json_value(i));
+      if (d->text_at(i) ? code_count[d->col->codes[i]] > 1
+                        : repeated.contains(sort_key(d->number(i))))
+        t.miss(d->json_value(i));
     }
     finish_mostly(c, x, t, "are duplicated");
     return;
@@ -549,20 +623,27 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
   const bool numeric = !cur->has_text() && !ref->has_text() && ref->has_numbers();
   auto cur_cat = numeric ? std::map<std::string, double>{} : category_counts(*cur);
   auto ref_cat = numeric ? std::map<std::string, double>{} : category_counts(*ref);
-  std::size_t distinct;
-  if (numeric) {
-    std::vector<double> all;
-    std::merge(ref->sorted.begin(), ref->sorted.end(), cur->sorted.begin(), cur->sorted.end(),
-               std::back_inserter(all));
-    distinct = static_cast<std::size_t>(std::unique(all.begin(), all.end()) - all.begin());
-  } else {
-    std::set<std::string> u;
-    for (const auto& kv : ref_cat) u.insert(kv.first);
-    for (const auto& kv : cur_cat) u.insert(kv.first);
-    distinct = u.size();
-  }
   std::string method = x.method;
   if (method == "auto") {
+    // Distinct values of both samples together, counted up to 6 (all the choice needs) by
+    // walking the two sorted arrays: no merged copy.
+    std::size_t distinct = 0;
+    if (numeric) {
+      const auto& a = ref->sorted;
+      const auto& b = cur->sorted;
+      std::size_t i = 0, j = 0;
+      while ((i < a.size() || j < b.size()) && distinct <= 5) {
+        const double v = j >= b.size() || (i < a.size() && a[i] <= b[j]) ? a[i] : b[j];
+        ++distinct;
+        while (i < a.size() && a[i] == v) ++i;
+        while (j < b.size() && b[j] == v) ++j;
+      }
+    } else {
+      std::set<std::string> u;
+      for (const auto& kv : ref_cat) u.insert(kv.first);
+      for (const auto& kv : cur_cat) u.insert(kv.first);
+      distinct = u.size();
+    }
     // Evidently's choice: small references get tests, large ones distances.
     bool small = ctx.ref->rows <= 1000;
     if (numeric && distinct > 5)
@@ -835,38 +916,46 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
     }
   };
   std::vector<std::size_t> first, second;
-  for (std::size_t ti = 0; ti < tasks.size(); ++ti)
-    (order_free(tasks[ti].x->expect) ? second : first).push_back(ti);
+  std::map<std::string, std::vector<std::size_t>> with_sort;  // unique checks run with the sort
+  for (std::size_t ti = 0; ti < tasks.size(); ++ti) {
+    const std::string& col = tasks[ti].column;
+    if (tasks[ti].x->expect == "unique" && needs_sort.count(col) && ctx.cols.count(col) &&
+        ctx.cols[col].has_numbers())
+      with_sort[col].push_back(ti);
+    else
+      (order_free(tasks[ti].x->expect) ? second : first).push_back(ti);
+  }
   parallel_for(first.size(), [&](std::size_t j) { run_task(first[j]); });
 
+  // Then the sorts, one column at a time on every core (the buffer beside a column is the
+  // peak's margin). A purely numeric column's own vector is sorted: its rows are gone after.
+  // unique checks on a column sorted anyway run here, from the sorted values, while its rows
+  // are still there.
   std::vector<std::pair<Table*, ColumnData*>> sorts;
   for (auto& [name, d] : ctx.cols)
     if (needs_sort.count(name)) sorts.emplace_back(&data, &d);
   for (auto& [name, d] : ctx.ref_cols)
     if (needs_sort.count(name)) sorts.emplace_back(reference, &d);
-  parallel_for(sorts.size(), [&](std::size_t j) {
-    ColumnData& d = *sorts[j].second;
-    Column* col = sorts[j].first->find(d.col->name);
-    std::vector<double> nums;
-    if (!d.has_text()) {
-      nums = std::move(col->numbers);  // rows are no longer needed: sort the column itself
-      nums.erase(std::remove_if(nums.begin(), nums.end(), [](double v) { return std::isnan(v); }),
-                 nums.end());
-      d.moved = true;
+  for (auto& [table, dp] : sorts) {
+    ColumnData& d = *dp;
+    Column* col = table->find(d.col->name);
+    auto deferred = table == &data ? with_sort.find(d.col->name) : with_sort.end();
+    const bool keep_rows = d.has_text() || deferred != with_sort.end();
+    if (keep_rows) {
+      d.sorted = sorted_numbers(col->numbers);
     } else {
-      for (double v : col->numbers)
-        if (!std::isnan(v)) nums.push_back(v);
+      d.sorted = sorted_numbers(std::move(col->numbers));
+      d.moved = true;
     }
-    std::vector<std::uint64_t> keys(nums.size());
-    for (std::size_t i = 0; i < nums.size(); ++i) keys[i] = sort_key(nums[i]);
-    std::vector<double>().swap(nums);
-    {
-      std::vector<std::uint64_t> tmp(keys.size());
-      sort_keys(keys.data(), tmp.data(), keys.size(), 1);
+    d.sorted_ready = true;
+    if (deferred != with_sort.end()) {
+      for (std::size_t ti : deferred->second) run_task(ti);
+      if (!d.has_text()) {
+        std::vector<double>().swap(col->numbers);
+        d.moved = true;
+      }
     }
-    d.sorted.resize(keys.size());
-    for (std::size_t i = 0; i < keys.size(); ++i) d.sorted[i] = from_sort_key(keys[i]);
-  });
+  }
   parallel_for(second.size(), [&](std::size_t j) { run_task(second[j]); });
 
   ResultDoc doc;

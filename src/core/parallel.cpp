@@ -46,16 +46,19 @@ void parallel_for(std::size_t tasks, const std::function<void(std::size_t)>& fn,
 
 namespace {
 
+// The radix key of an element: keys are their own, doubles go through sort_key.
+inline std::uint64_t radix_key(std::uint64_t k) { return k; }
+inline std::uint64_t radix_key(double x) { return sort_key(x); }
+
 // LSD radix sort with 11-bit digits; digits that are the same in every key are skipped. With an
 // index, it moves along with its key (stably). Returns whether the result ended in the buffers.
-template <bool kWithIndex>
-bool lsd_radix(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx, std::uint32_t* itmp,
-               std::size_t n) {
+template <bool kWithIndex, class T>
+bool lsd_radix(T* keys, T* ktmp, std::uint32_t* idx, std::uint32_t* itmp, std::size_t n) {
   constexpr int kBits = 11, kPasses = 6;
   constexpr std::size_t kBuckets = std::size_t{1} << kBits;
   std::vector<std::size_t> hist(kPasses * kBuckets, 0);
   for (std::size_t i = 0; i < n; ++i) {
-    std::uint64_t k = keys[i];
+    std::uint64_t k = radix_key(keys[i]);
     for (int p = 0; p < kPasses; ++p) ++hist[p * kBuckets + ((k >> (p * kBits)) & (kBuckets - 1))];
   }
   bool in_tmp = false;
@@ -70,7 +73,7 @@ bool lsd_radix(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx, std
     }
     const int shift = p * kBits;
     for (std::size_t i = 0; i < n; ++i) {
-      std::size_t at = h[(keys[i] >> shift) & (kBuckets - 1)]++;
+      std::size_t at = h[(radix_key(keys[i]) >> shift) & (kBuckets - 1)]++;
       ktmp[at] = keys[i];
       if constexpr (kWithIndex) itmp[at] = idx[i];
     }
@@ -81,9 +84,10 @@ bool lsd_radix(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx, std
   return in_tmp;
 }
 
-void radix_sort(std::uint64_t* a, std::uint64_t* tmp, std::size_t n) {
+template <class T>
+void radix_sort(T* a, T* tmp, std::size_t n) {
   if (n < 256) {
-    std::sort(a, a + n);
+    std::sort(a, a + n, [](T x, T y) { return radix_key(x) < radix_key(y); });
     return;
   }
   if (lsd_radix<false>(a, tmp, nullptr, nullptr, n)) std::memcpy(a, tmp, n * sizeof *a);
@@ -93,15 +97,14 @@ void radix_sort(std::uint64_t* a, std::uint64_t* tmp, std::size_t n) {
 // from the front, the other the largest from the back. Among equal keys a's come first, so the
 // front takes a's first and the back b's first: both follow the one order of a stable merge,
 // so every element is taken exactly once.
-template <bool kWithIndex>
-void merge_two(const std::uint64_t* a, const std::uint32_t* ia, std::size_t na,
-               const std::uint64_t* b, const std::uint32_t* ib, std::size_t nb, std::uint64_t* out,
-               std::uint32_t* iout) {
+template <bool kWithIndex, class T>
+void merge_two(const T* a, const std::uint32_t* ia, std::size_t na, const T* b,
+               const std::uint32_t* ib, std::size_t nb, T* out, std::uint32_t* iout) {
   const std::size_t n = na + nb, front = n / 2;
   std::thread back([&] {
     std::size_t i = na, j = nb;
     for (std::size_t o = n; o-- > front;) {
-      if (j > 0 && (i == 0 || b[j - 1] >= a[i - 1])) {
+      if (j > 0 && (i == 0 || radix_key(b[j - 1]) >= radix_key(a[i - 1]))) {
         --j;
         out[o] = b[j];
         if constexpr (kWithIndex) iout[o] = ib[j];
@@ -114,7 +117,7 @@ void merge_two(const std::uint64_t* a, const std::uint32_t* ia, std::size_t na,
   });
   std::size_t i = 0, j = 0;
   for (std::size_t o = 0; o < front; ++o) {
-    if (j == nb || (i < na && a[i] <= b[j])) {
+    if (j == nb || (i < na && radix_key(a[i]) <= radix_key(b[j]))) {
       out[o] = a[i];
       if constexpr (kWithIndex) iout[o] = ia[i];
       ++i;
@@ -129,15 +132,13 @@ void merge_two(const std::uint64_t* a, const std::uint32_t* ia, std::size_t na,
 
 // Radix-sorts each half on its own thread, then merges them on two. Returns whether the
 // result ended in the temporary buffers.
-template <bool kWithIndex>
-bool sort_halves(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx, std::uint32_t* itmp,
-                 std::size_t n) {
+template <bool kWithIndex, class T>
+bool sort_halves(T* keys, T* ktmp, std::uint32_t* idx, std::uint32_t* itmp, std::size_t n) {
   const std::size_t half = n / 2;
   bool other_in_tmp = false;
   std::thread other([&] {
-    other_in_tmp =
-        lsd_radix<kWithIndex>(keys + half, ktmp + half, kWithIndex ? idx + half : nullptr,
-                              kWithIndex ? itmp + half : nullptr, n - half);
+    other_in_tmp = lsd_radix<kWithIndex>(keys + half, ktmp + half, kWithIndex ? idx + half : nullptr,
+                                         kWithIndex ? itmp + half : nullptr, n - half);
   });
   bool in_tmp = lsd_radix<kWithIndex>(keys, ktmp, idx, itmp, half);
   other.join();
@@ -158,14 +159,23 @@ bool sort_halves(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx, s
   return !in_tmp;
 }
 
+template <class T>
+void sort_values(T* a, T* tmp, std::size_t n, unsigned threads) {
+  if (threads < 2 || n < (std::size_t{1} << 20)) {
+    radix_sort(a, tmp, n);
+    return;
+  }
+  if (sort_halves<false>(a, tmp, nullptr, nullptr, n)) std::memcpy(a, tmp, n * sizeof *a);
+}
+
 }  // namespace
 
 void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned threads) {
-  if (threads < 2 || n < (std::size_t{1} << 20)) {
-    radix_sort(keys, tmp, n);
-    return;
-  }
-  if (sort_halves<false>(keys, tmp, nullptr, nullptr, n)) std::memcpy(keys, tmp, n * sizeof *keys);
+  sort_values(keys, tmp, n, threads);
+}
+
+void sort_doubles(double* values, double* tmp, std::size_t n, unsigned threads) {
+  sort_values(values, tmp, n, threads);
 }
 
 bool sort_keys_with_index(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx,

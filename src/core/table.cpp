@@ -584,23 +584,43 @@ bool integer_literal(std::string_view t) {
 }
 
 // kAuto: a number where the text is one (unless it came quoted from JSON), text otherwise.
+// kAuto keeps numbers and text codes each only once the column has one in this chunk: a text
+// column holds no array of NaNs, a numeric one none of missing codes. A vector in use holds one
+// entry per row so far (r.rows); a vector not in use is empty and is padded when first needed.
+void auto_push(std::vector<double>& nums, std::vector<std::uint32_t>& codes, std::size_t row,
+               const double* number, const std::uint32_t* code) {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  if (number) {
+    nums.resize(row, kNaN);
+    nums.push_back(*number);
+  } else if (!nums.empty()) {
+    nums.push_back(kNaN);
+  }
+  if (code) {
+    codes.resize(row, kMissingCode);
+    codes.push_back(*code);
+  } else if (!codes.empty()) {
+    codes.push_back(kMissingCode);
+  }
+}
+
+// kAuto: a number where the text is one (unless it came quoted from JSON), text otherwise.
 void store_auto(const Layout& L, ChunkResult& r, std::size_t s, std::string_view v,
                 std::int64_t line, bool text) {
   (void)L;
   auto& nums = r.numbers[s];
   auto& codes = r.codes[s];
+  const auto row = static_cast<std::size_t>(r.rows);
   double x;
   bool integral = false;
   if (!text && parse_plain_decimal(v, &x, &integral)) {  // the common case, first
-    nums.push_back(x);
-    if (!codes.empty()) codes.push_back(kMissingCode);
+    auto_push(nums, codes, row, &x, nullptr);
     ++r.n_numbers[s];
     if (!integral) r.integers_only[s] = 0;
     return;
   }
   if (!text && is_missing_marker(trim(v))) {
-    nums.push_back(std::numeric_limits<double>::quiet_NaN());
-    if (!codes.empty()) codes.push_back(kMissingCode);
+    auto_push(nums, codes, row, nullptr, nullptr);
     if (r.missing[s]++ == 0) r.first_missing_line[s] = line;
     return;
   }
@@ -609,15 +629,13 @@ void store_auto(const Layout& L, ChunkResult& r, std::size_t s, std::string_view
     if (inf)
       x = trim(v).front() == '-' ? -std::numeric_limits<double>::infinity()
                                  : std::numeric_limits<double>::infinity();
-    nums.push_back(x);
-    if (!codes.empty()) codes.push_back(kMissingCode);
+    auto_push(nums, codes, row, &x, nullptr);
     ++r.n_numbers[s];
     if (r.integers_only[s] && !integer_literal(v)) r.integers_only[s] = 0;
     return;
   }
-  if (codes.empty()) codes.assign(nums.size(), kMissingCode);  // the first text value
-  nums.push_back(std::numeric_limits<double>::quiet_NaN());
-  codes.push_back(r.dicts[s].code(v, line));
+  const std::uint32_t code = r.dicts[s].code(v, line);
+  auto_push(nums, codes, row, nullptr, &code);
 }
 
 void store_value(const Layout& L, ChunkResult& r, std::size_t s, std::string_view v,
@@ -656,11 +674,12 @@ void store_value(const Layout& L, ChunkResult& r, std::size_t s, std::string_vie
 }
 
 void store_missing(const Layout& L, ChunkResult& r, std::size_t s, std::int64_t line) {
-  if (L.specs[s].type != ColumnType::kCategory)
+  if (L.specs[s].type == ColumnType::kNumber)
     r.numbers[s].push_back(std::numeric_limits<double>::quiet_NaN());
-  if (L.specs[s].type != ColumnType::kNumber &&
-      (L.specs[s].type == ColumnType::kCategory || !r.codes[s].empty()))
+  else if (L.specs[s].type == ColumnType::kCategory)
     r.codes[s].push_back(kMissingCode);
+  else
+    auto_push(r.numbers[s], r.codes[s], static_cast<std::size_t>(r.rows), nullptr, nullptr);
   if (r.missing[s]++ == 0) r.first_missing_line[s] = line;
 }
 
@@ -940,9 +959,21 @@ class Merger {
     }
   }
   void reserve(std::size_t rows) {
+    est_rows_ = rows;
     for (auto& c : t_.columns) {
-      if (c.type != ColumnType::kCategory) c.numbers.reserve(rows);
+      if (c.type == ColumnType::kNumber) c.numbers.reserve(rows);
       if (c.type == ColumnType::kCategory) c.codes.reserve(rows);
+    }
+  }
+  // kAuto: pads both vectors in use to every row, and a column of nothing but missing values
+  // to NaNs, once every chunk is merged.
+  void finish() {
+    const auto rows = static_cast<std::size_t>(t_.rows);
+    for (auto& c : t_.columns) {
+      if (c.type != ColumnType::kAuto) continue;
+      if (!c.numbers.empty() || c.codes.empty())
+        c.numbers.resize(rows, std::numeric_limits<double>::quiet_NaN());
+      if (!c.codes.empty()) c.codes.resize(rows, kMissingCode);
     }
   }
   void merge(ChunkResult& r) {
@@ -960,19 +991,32 @@ class Merger {
         if (col.missing == 0) col.first_missing_line = base_line_ + r.first_missing_line[s];
         col.missing += r.missing[s];
       }
-      const std::size_t before = col.numbers.size();  // rows merged so far (kNumber, kAuto)
-      if (col.type != ColumnType::kCategory) {
+      if (col.type == ColumnType::kNumber) {
         col.numbers.insert(col.numbers.end(), r.numbers[s].begin(), r.numbers[s].end());
         r.numbers[s].clear();
-        if (col.type == ColumnType::kNumber) continue;
+        continue;
+      }
+      if (col.type == ColumnType::kAuto) {
+        // Either vector starts when some chunk first needs it: pad the rows before (and, in a
+        // chunk without it, the chunk's rows) with NaN or the missing code.
+        const auto before = static_cast<std::size_t>(t_.rows);
+        const auto after = before + static_cast<std::size_t>(r.rows);
+        auto& nums = r.numbers[s];
+        if (!nums.empty() || !col.numbers.empty()) {
+          if (col.numbers.capacity() == 0) col.numbers.reserve(std::max(est_rows_, after));
+          col.numbers.resize(before, std::numeric_limits<double>::quiet_NaN());
+          col.numbers.insert(col.numbers.end(), nums.begin(), nums.end());
+          col.numbers.resize(after, std::numeric_limits<double>::quiet_NaN());
+          nums.clear();
+        }
         col.n_numbers += r.n_numbers[s];
         col.integers_only = col.integers_only && r.integers_only[s];
-        // Text codes exist only once some chunk had text; pad the rows before and after.
         if (r.codes[s].empty()) {
-          if (!col.codes.empty()) col.codes.resize(col.numbers.size(), kMissingCode);
+          if (!col.codes.empty()) col.codes.resize(after, kMissingCode);
           continue;
         }
-        if (col.codes.empty()) col.codes.assign(before, kMissingCode);
+        if (col.codes.capacity() == 0) col.codes.reserve(std::max(est_rows_, after));
+        col.codes.resize(before, kMissingCode);
       }
       // Map the chunk's dictionary onto the table's.
       const auto& vals = r.dicts[s].values();
@@ -1024,6 +1068,7 @@ class Merger {
   Layout& L_;
   Table& t_;
   std::int64_t base_line_ = 0;
+  std::size_t est_rows_ = 0;
   std::uint64_t limit_ = memory_limit();
   std::vector<std::unordered_map<std::string, std::uint32_t>> maps_;
 };
@@ -1234,14 +1279,56 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
     merger.merge(r0);
     give_result(std::move(r0));
   }
-  if (opt.header_only) return t;
+  if (opt.header_only) {
+    merger.finish();
+    return t;
+  }
   if (!eof || !pending.empty()) {
-    std::mutex m;
+    // This thread reads and cuts chunks; workers parse them and, in turn, merge whatever is
+    // next in order (one merger at a time), so reading never waits on merging.
+    std::mutex m, merge_m;
     std::condition_variable cv;
     std::deque<std::unique_ptr<Chunk>> queue;
     std::map<std::int64_t, ChunkResult> done;
+    std::exception_ptr failure;
     bool closed = false;
-    const std::size_t max_in_flight = threads * 2;
+    std::int64_t submitted = 1, merged = 1;
+    const std::int64_t max_in_flight = static_cast<std::int64_t>(threads) * 2;
+    auto drain = [&] {
+      for (;;) {
+        {
+          std::unique_lock mg(merge_m, std::try_to_lock);
+          if (!mg.owns_lock()) return;  // the merger at work will see this chunk
+          for (;;) {
+            ChunkResult r;
+            {
+              std::lock_guard lk(m);
+              auto it = done.find(merged);
+              if (failure || it == done.end()) break;
+              r = std::move(it->second);
+              done.erase(it);
+            }
+            try {
+              merger.merge(r);
+            } catch (...) {
+              std::lock_guard lk(m);
+              failure = std::current_exception();
+              cv.notify_all();
+              return;
+            }
+            give_result(std::move(r));
+            {
+              std::lock_guard lk(m);
+              ++merged;
+            }
+            cv.notify_all();
+          }
+        }
+        // A chunk finished while the lock was held may have found it taken: look again.
+        std::lock_guard lk(m);
+        if (failure || !done.count(merged)) return;
+      }
+    };
     std::vector<std::thread> workers;
     for (unsigned w = 0; w < threads; ++w) {
       workers.emplace_back([&] {
@@ -1263,7 +1350,7 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
             std::lock_guard lk(m);
             done.emplace(seq, std::move(r));
           }
-          cv.notify_all();
+          drain();
         }
       });
     }
@@ -1282,44 +1369,29 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
       }
     } joiner{workers, m, cv, closed};
 
-    std::int64_t submitted = 1, merged = 1;
-    auto merge_ready = [&](bool wait_all) {
-      for (;;) {
-        ChunkResult r;
-        {
-          std::unique_lock lk(m);
-          if (wait_all || submitted - merged >= static_cast<std::int64_t>(max_in_flight))
-            cv.wait(lk, [&] { return done.count(merged) > 0 || merged == submitted; });
-          if (merged == submitted) return;
-          auto it = done.find(merged);
-          if (it == done.end()) return;
-          r = std::move(it->second);
-          done.erase(it);
-        }
-        merger.merge(r);
-        give_result(std::move(r));
-        ++merged;
-        if (!wait_all && submitted - merged < static_cast<std::int64_t>(max_in_flight)) {
-          // Keep merging whatever is ready without blocking.
-          std::lock_guard lk(m);
-          if (!done.count(merged)) return;
-        }
-      }
-    };
     for (;;) {
+      {
+        std::unique_lock lk(m);
+        cv.wait(lk, [&] { return failure || submitted - merged < max_in_flight; });
+        if (failure) break;
+      }
       auto c = next_chunk(submitted);
       if (!c) break;
       {
         std::lock_guard lk(m);
         queue.push_back(std::move(c));
+        ++submitted;
       }
       cv.notify_all();
-      ++submitted;
-      merge_ready(false);
     }
-    merge_ready(true);
+    {
+      std::unique_lock lk(m);
+      cv.wait(lk, [&] { return failure || merged == submitted; });
+      if (failure) std::rethrow_exception(failure);
+    }
   }
 
+  merger.finish();
   t.sha256 = in.sha256();
   t.bytes = in.stored_bytes();
   if (format == TableFormat::kJsonl) {

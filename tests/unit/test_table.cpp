@@ -301,6 +301,59 @@ TEST(Table, UnquotedFastPathAgreesWithTheQuotedPath) {
             std::string::npos);
 }
 
+TEST(Table, AutoColumnsHoldOnlyWhatTheyNeedWhateverTheChunking) {
+  // text: only text (no numbers array); num: only numbers (no codes); gap: nothing but
+  // missing values; mix: runs of text, numbers and missing values across chunks.
+  std::string csv = "text,num,gap,mix\n";
+  std::vector<std::string> mix_values;
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 3000; ++i) {
+    std::string m;
+    int kind = static_cast<int>((i / 250) % 3);  // long runs: whole chunks of one kind
+    if (rng() % 17 == 0) kind = 3;
+    m = kind == 0   ? "t" + std::to_string(i % 5)
+        : kind == 1 ? std::to_string(i)
+        : kind == 2 ? "NA"
+                    : "";
+    mix_values.push_back(m);
+    csv += "w" + std::to_string(i % 9) + "," + std::to_string(i) + ".5,," + m + "\n";
+  }
+  std::vector<ColumnSpec> specs;
+  for (const char* n : {"text", "num", "gap", "mix"}) specs.push_back({n, ColumnType::kAuto, true});
+  ReadOptions whole, small;
+  small.chunk_bytes = 211;
+  Table a = read_table_buffer("a.csv", csv, TableFormat::kCsv, specs, whole);
+  Table b = read_table_buffer("a.csv", csv, TableFormat::kCsv, specs, small);
+  for (const Table* t : {&a, &b}) {
+    ASSERT_EQ(t->rows, 3000);
+    EXPECT_TRUE(t->column("text").numbers.empty());
+    EXPECT_EQ(t->column("text").codes.size(), 3000u);
+    EXPECT_TRUE(t->column("num").codes.empty());
+    EXPECT_EQ(t->column("num").numbers.size(), 3000u);
+    const Column& gap = t->column("gap");
+    EXPECT_EQ(gap.size(), 3000u);
+    EXPECT_EQ(gap.missing, 3000);
+    EXPECT_TRUE(gap.is_missing(2999));
+    const Column& mix = t->column("mix");
+    ASSERT_EQ(mix.size(), 3000u);
+    ASSERT_EQ(mix.codes.size(), 3000u);
+    ASSERT_EQ(mix.numbers.size(), 3000u);
+    for (std::size_t i = 0; i < 3000; ++i) {
+      const std::string& m = mix_values[i];
+      if (m.empty() || m == "NA") {
+        EXPECT_TRUE(mix.is_missing(i)) << i;
+      } else if (m[0] == 't') {
+        ASSERT_TRUE(mix.is_text(i)) << i;
+        EXPECT_EQ(mix.dictionary[mix.codes[i]], m) << i;
+      } else {
+        ASSERT_FALSE(mix.is_text(i)) << i;
+        EXPECT_EQ(mix.numbers[i], std::stod(m)) << i;
+      }
+    }
+  }
+  EXPECT_EQ(a.column("mix").codes, b.column("mix").codes);
+}
+
 TEST(Table, StreamRowsDropsAColumnAndRequotes) {
   std::string path = tmp_path("f.csv");
   std::ofstream(path) << "a,label,b\n1,0,\"x,y\"\n2,1,\"q\"\"q\"\n";
