@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 namespace mlgate {
@@ -33,6 +34,24 @@ void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned 
 // Sorts doubles (no NaN) ascending by the same radix sort, in place: no key array beside them.
 // -0.0 and 0.0 are equal keys and keep their order.
 void sort_doubles(double* values, double* tmp, std::size_t n, unsigned threads = 1);
+
+// 32-bit keys, ascending (three passes at most).
+void sort_keys32(std::uint32_t* keys, std::uint32_t* tmp, std::size_t n, unsigned threads = 1);
+
+// Numbers written with few decimal places (most CSV columns: "0.591017", "102.836") are
+// integers in disguise: v = m / 10^digits exactly, as the reader computed it. When every value
+// of a column is, with max(m) - min(m) < 2^32, the integers m - offset are 32-bit keys with the
+// same order and the same ties as the values, and sort in a few radix passes instead of six.
+// digits < 0 when the values are not such decimals (then use sort_key).
+struct DecimalScale {
+  int digits = -1;
+  std::int64_t offset = 0;
+  int bits = 0;  // bits the keys use
+};
+// NaNs are skipped. With keys (room for every non-NaN value), also writes their keys in order.
+DecimalScale decimal_scale(std::span<const double> values, std::uint32_t* keys = nullptr);
+std::uint32_t decimal_key(const DecimalScale& s, double v);      // for a value decimal_scale saw
+double decimal_value(const DecimalScale& s, std::uint32_t key);  // the value, bit for bit
 
 // Sorts keys ascending carrying idx along, stably; the result is in keys/idx. With two threads
 // or more, large inputs are radix-sorted in halves and merged from both ends at once.

@@ -292,12 +292,31 @@ struct ColumnData {
   }
 };
 
-// The numbers of a column without its NaNs (missing values), -0.0 written as 0.0, sorted:
-// in place when the column's own vector is handed over, with one buffer beside it.
-std::vector<double> sorted_numbers(std::vector<double> nums) {
+// The numbers of a column without its NaNs (missing values), -0.0 written as 0.0, sorted.
+// With reuse (the vector src views), that vector's storage is taken and reused.
+std::vector<double> sorted_numbers(std::span<const double> src,
+                                   std::vector<double>* reuse = nullptr) {
   std::size_t kept = 0;
+  for (double v : src) kept += !std::isnan(v);
+  {
+    // Decimals: their 32-bit integer keys sort in two or three passes.
+    std::vector<std::uint32_t> keys(kept);
+    if (const DecimalScale ds = decimal_scale(src, keys.data()); ds.digits >= 0) {
+      {
+        std::vector<std::uint32_t> tmp(kept);
+        sort_keys32(keys.data(), tmp.data(), kept, default_threads());
+      }
+      std::vector<double> out = reuse ? std::move(*reuse) : std::vector<double>();
+      out.resize(kept);
+      for (std::size_t i = 0; i < kept; ++i) out[i] = decimal_value(ds, keys[i]);
+      return out;
+    }
+  }
+  std::vector<double> nums =
+      reuse ? std::move(*reuse) : std::vector<double>(src.begin(), src.end());
+  std::size_t j = 0;
   for (double v : nums)
-    if (!std::isnan(v)) nums[kept++] = v == 0 ? 0.0 : v;
+    if (!std::isnan(v)) nums[j++] = v == 0 ? 0.0 : v;
   nums.resize(kept);
   std::vector<double> tmp(kept);
   sort_doubles(nums.data(), tmp.data(), kept, default_threads());
@@ -433,51 +452,43 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
     return;
   }
   if (k == "unique") {
-    // Text by dictionary code; numbers by one radix sort of their keys, whose repeated values
-    // go into a set that the rows are then looked up in: no per-row strings, no row index.
+    // Text by dictionary code; numbers from their sorted values, whose runs give the count and
+    // the repeated values. Rows are then scanned only until the first 20 examples are found.
     std::vector<std::int64_t> code_count(d->col->dictionary.size(), 0);
-    KeySet repeated;
-    if (d->sorted_ready) {
-      // Sorted already (for the order-free checks): the repeated values are its runs.
+    if (d->has_text())
       for (std::size_t i = 0; i < d->rows; ++i)
         if (d->text_at(i)) ++code_count[d->col->codes[i]];
-      const auto& v = d->sorted;
+    KeySet repeated;
+    auto runs = [&](const std::vector<double>& v) {
       for (std::size_t a = 0; a < v.size();) {
         std::size_t b = a + 1;
         while (b < v.size() && v[b] == v[a]) ++b;
-        if (b - a > 1) repeated.insert(sort_key(v[a]));
+        if (b - a > 1) {
+          repeated.insert(sort_key(v[a]));
+          t.unexpected += static_cast<std::int64_t>(b - a);
+        }
         a = b;
       }
-    } else {
-      // One column at a time on every core: the sort's buffers are the largest this check
-      // holds, and several at once would raise the peak for no gain in time.
+    };
+    if (d->sorted_ready) {
+      runs(d->sorted);  // sorted already, for the order-free checks
+    } else if (d->has_numbers()) {
+      // One column at a time: the sort's buffers are the largest this check holds.
       static std::mutex one_at_a_time;
       std::lock_guard lk(one_at_a_time);
-      std::vector<std::uint64_t> keys;
-      keys.reserve(static_cast<std::size_t>(d->numbers));
-      for (std::size_t i = 0; i < d->rows; ++i) {
-        if (d->text_at(i))
-          ++code_count[d->col->codes[i]];
-        else if (!d->missing_at(i))
-          keys.push_back(sort_key(d->number(i)));
-      }
-      {
-        std::vector<std::uint64_t> tmp(keys.size());
-        sort_keys(keys.data(), tmp.data(), keys.size(), default_threads());
-      }
-      for (std::size_t a = 0; a < keys.size();) {
-        std::size_t b = a + 1;
-        while (b < keys.size() && keys[b] == keys[a]) ++b;
-        if (b - a > 1) repeated.insert(keys[a]);
-        a = b;
-      }
+      runs(sorted_numbers(d->col->numbers));
     }
-    for (std::size_t i = 0; i < d->rows; ++i) {
+    for (auto n : code_count)
+      if (n > 1) t.unexpected += n;
+    t.considered = static_cast<std::int64_t>(d->rows) - d->missing;
+    std::int64_t found = 0;
+    for (std::size_t i = 0; i < d->rows && found < t.unexpected && t.examples.size() < 20; ++i) {
       if (d->missing_at(i)) continue;
-      ++t.considered;
       if (d->text_at(i) ? code_count[d->col->codes[i]] > 1
-                        : repeated.contains(sort_key(d->number(i))))
-        t.miss(d->json_value(i));
+                        : repeated.contains(sort_key(d->number(i)))) {
+        t.examples.push_back(d->json_value(i));
+        ++found;
+      }
     }
     finish_mostly(c, x, t, "are duplicated");
     return;
@@ -944,7 +955,7 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
     if (keep_rows) {
       d.sorted = sorted_numbers(col->numbers);
     } else {
-      d.sorted = sorted_numbers(std::move(col->numbers));
+      d.sorted = sorted_numbers(col->numbers, &col->numbers);
       d.moved = true;
     }
     d.sorted_ready = true;

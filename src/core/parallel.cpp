@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -48,13 +50,14 @@ namespace {
 
 // The radix key of an element: keys are their own, doubles go through sort_key.
 inline std::uint64_t radix_key(std::uint64_t k) { return k; }
+inline std::uint64_t radix_key(std::uint32_t k) { return k; }
 inline std::uint64_t radix_key(double x) { return sort_key(x); }
 
 // LSD radix sort with 11-bit digits; digits that are the same in every key are skipped. With an
 // index, it moves along with its key (stably). Returns whether the result ended in the buffers.
 template <bool kWithIndex, class T>
 bool lsd_radix(T* keys, T* ktmp, std::uint32_t* idx, std::uint32_t* itmp, std::size_t n) {
-  constexpr int kBits = 11, kPasses = 6;
+  constexpr int kBits = 11, kPasses = (8 * static_cast<int>(sizeof(T)) + kBits - 1) / kBits;
   constexpr std::size_t kBuckets = std::size_t{1} << kBits;
   std::vector<std::size_t> hist(kPasses * kBuckets, 0);
   for (std::size_t i = 0; i < n; ++i) {
@@ -137,8 +140,9 @@ bool sort_halves(T* keys, T* ktmp, std::uint32_t* idx, std::uint32_t* itmp, std:
   const std::size_t half = n / 2;
   bool other_in_tmp = false;
   std::thread other([&] {
-    other_in_tmp = lsd_radix<kWithIndex>(keys + half, ktmp + half, kWithIndex ? idx + half : nullptr,
-                                         kWithIndex ? itmp + half : nullptr, n - half);
+    other_in_tmp =
+        lsd_radix<kWithIndex>(keys + half, ktmp + half, kWithIndex ? idx + half : nullptr,
+                              kWithIndex ? itmp + half : nullptr, n - half);
   });
   bool in_tmp = lsd_radix<kWithIndex>(keys, ktmp, idx, itmp, half);
   other.join();
@@ -176,6 +180,74 @@ void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned 
 
 void sort_doubles(double* values, double* tmp, std::size_t n, unsigned threads) {
   sort_values(values, tmp, n, threads);
+}
+
+void sort_keys32(std::uint32_t* keys, std::uint32_t* tmp, std::size_t n, unsigned threads) {
+  sort_values(keys, tmp, n, threads);
+}
+
+namespace {
+
+constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+constexpr double kExact = 9007199254740992.0;  // 2^53
+
+// Whether v is m / 10^d for an integer m (|m| <= 2^53), computed as the CSV reader computes it.
+bool decimal_at(double v, int d, std::int64_t* m) {
+  const double scaled = std::nearbyint(v * kPow10[d]);
+  if (!(std::fabs(scaled) <= kExact)) return false;
+  if (scaled / kPow10[d] != v) return false;
+  *m = static_cast<std::int64_t>(scaled);
+  return true;
+}
+
+}  // namespace
+
+DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys) {
+  DecimalScale s;
+  // The places: the most any of a spread sample needs; then every value is checked.
+  int d = 0;
+  const std::size_t step = std::max<std::size_t>(1, v.size() / 4096);
+  for (std::size_t i = 0; i < v.size(); i += step) {
+    std::int64_t m;
+    if (std::isnan(v[i])) continue;
+    while (d <= 9 && !decimal_at(v[i], d, &m)) ++d;
+    if (d > 9) return s;
+  }
+  // Keys are written relative to the first value, modulo 2^32, and shifted once the smallest
+  // is known: modular arithmetic is exact while the span of the integers is below 2^32.
+  std::int64_t lo = 0, hi = 0, first = 0;
+  bool any = false;
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (std::isnan(v[i])) continue;
+    std::int64_t m;
+    if (!decimal_at(v[i], d, &m)) return s;
+    if (!any) {
+      lo = hi = first = m;
+      any = true;
+    }
+    lo = std::min(lo, m);
+    hi = std::max(hi, m);
+    if (keys) keys[k++] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(m - first));
+  }
+  if (!any || static_cast<std::uint64_t>(hi - lo) > 0xFFFFFFFFull) return s;
+  if (keys) {
+    const auto shift = static_cast<std::uint32_t>(static_cast<std::uint64_t>(first - lo));
+    for (std::size_t i = 0; i < k; ++i) keys[i] += shift;
+  }
+  s.digits = d;
+  s.offset = lo;
+  s.bits = static_cast<int>(std::bit_width(static_cast<std::uint64_t>(hi - lo)));
+  return s;
+}
+
+std::uint32_t decimal_key(const DecimalScale& s, double v) {
+  return static_cast<std::uint32_t>(
+      static_cast<std::int64_t>(std::nearbyint(v * kPow10[s.digits])) - s.offset);
+}
+
+double decimal_value(const DecimalScale& s, std::uint32_t key) {
+  return static_cast<double>(s.offset + static_cast<std::int64_t>(key)) / kPow10[s.digits];
 }
 
 bool sort_keys_with_index(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx,

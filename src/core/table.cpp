@@ -139,34 +139,28 @@ bool parse_plain_decimal(std::string_view t, double* out, bool* integral = nullp
                                       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   const char* p = t.data();
-  const char* end = p + t.size();
-  bool neg = false;
-  if (p < end && *p == '-') {
-    neg = true;
-    ++p;
-  }
+  const char* const end = p + t.size();
+  const bool neg = p < end && *p == '-';
+  p += neg;
+  const char* const start = p;
+  const char* dot = nullptr;
   std::uint64_t m = 0;
-  int digits = 0, frac = 0;
-  const char* int_start = p;
-  while (p < end && static_cast<unsigned>(*p - '0') < 10) {
-    m = m * 10 + static_cast<unsigned>(*p - '0');
-    ++p;
-  }
-  digits = static_cast<int>(p - int_start);
-  if (p < end && *p == '.') {
-    ++p;
-    const char* frac_start = p;
-    while (p < end && static_cast<unsigned>(*p - '0') < 10) {
-      m = m * 10 + static_cast<unsigned>(*p - '0');
-      ++p;
+  for (; p < end; ++p) {
+    const unsigned d = static_cast<unsigned>(*p - '0');
+    if (d < 10) {
+      m = m * 10 + d;
+    } else if (*p == '.' && !dot) {
+      dot = p;
+    } else {
+      return false;
     }
-    frac = static_cast<int>(p - frac_start);
-    digits += frac;
-    if (frac == 0) return false;  // "1." is left to from_chars
   }
-  if (p != end || digits == 0 || digits > 19 || frac > 22 || m > (std::uint64_t{1} << 53))
-    return false;
-  double v = static_cast<double>(m) / kPow10[frac];
+  const auto len = static_cast<int>(end - start);
+  const int frac = dot ? static_cast<int>(end - dot - 1) : 0;
+  const int digits = len - (dot != nullptr);
+  if (digits == 0 || digits > 19 || (dot && frac == 0) || frac > 22 || m > (std::uint64_t{1} << 53))
+    return false;  // "1." and the rest are left to from_chars
+  const double v = static_cast<double>(m) / kPow10[frac];
   *out = neg ? -v : v;
   if (integral) *integral = frac == 0;
   return true;
@@ -177,6 +171,16 @@ bool parse_plain_decimal(std::string_view t, double* out, bool* integral = nullp
 bool parse_number(std::string_view t, double* out, bool* infinite) {
   if (infinite) *infinite = false;
   if (parse_plain_decimal(t, out)) return true;
+  {
+    // Text is told apart at its first letter: a number (or inf, nan) starts with one of these.
+    std::size_t i = 0;
+    while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (i >= t.size()) return false;
+    const char c = t[i];
+    if (!((c >= '0' && c <= '9') || c == '.' || c == 'i' || c == 'I' || c == 'n' || c == 'N'))
+      return false;
+  }
   while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
   while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
   if (!t.empty() && t.front() == '+') t.remove_prefix(1);
@@ -591,13 +595,15 @@ void auto_push(std::vector<double>& nums, std::vector<std::uint32_t>& codes, std
                const double* number, const std::uint32_t* code) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   if (number) {
-    nums.resize(row, kNaN);
+    if (nums.size() != row) [[unlikely]]
+      nums.resize(row, kNaN);
     nums.push_back(*number);
   } else if (!nums.empty()) {
     nums.push_back(kNaN);
   }
   if (code) {
-    codes.resize(row, kMissingCode);
+    if (codes.size() != row) [[unlikely]]
+      codes.resize(row, kMissingCode);
     codes.push_back(*code);
   } else if (!codes.empty()) {
     codes.push_back(kMissingCode);

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
+#include <limits>
 #include <random>
 
 #include "mlgate/metrics.hpp"
@@ -133,6 +136,45 @@ TEST(Parallel, SortKeysWithIndexIsStableOnTwoThreads) {
       ASSERT_EQ(i2[i], want[i].second) << threads << " threads, at " << i;
     }
   }
+}
+
+TEST(Parallel, DecimalKeysKeepOrderTiesAndValuesExactly) {
+  std::mt19937_64 rng(21);
+  for (int places : {0, 1, 3, 6, 9}) {
+    std::vector<double> v(200000);
+    for (auto& x : v) {
+      // Written with at most `places` decimals, as a CSV holds them; some negative, some zero.
+      const auto m = static_cast<std::int64_t>(rng() % 4000000) - 1000000;
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.*f", places, static_cast<double>(m) / std::pow(10, places));
+      x = std::strtod(buf, nullptr);
+    }
+    v[7] = -0.0;
+    v[8] = std::numeric_limits<double>::quiet_NaN();  // skipped
+    std::vector<std::uint32_t> keys(v.size() - 1);
+    DecimalScale ds = decimal_scale(v, keys.data());
+    ASSERT_GE(ds.digits, 0) << places;
+    ASSERT_LE(ds.digits, places);
+    std::size_t k = 0;
+    std::vector<std::pair<double, std::uint32_t>> pairs;
+    for (double x : v) {
+      if (std::isnan(x)) continue;
+      ASSERT_EQ(keys[k], decimal_key(ds, x));
+      ASSERT_EQ(decimal_value(ds, keys[k]), x == 0 ? 0.0 : x) << x;  // bit for bit
+      pairs.push_back({x, keys[k++]});
+    }
+    std::sort(pairs.begin(), pairs.end());
+    for (std::size_t i = 1; i < pairs.size(); ++i) {
+      ASSERT_EQ(pairs[i - 1].first < pairs[i].first, pairs[i - 1].second < pairs[i].second);
+      ASSERT_EQ(pairs[i - 1].first == pairs[i].first, pairs[i - 1].second == pairs[i].second);
+    }
+  }
+  // Not decimals, or too wide a range for 32 bits: no scale.
+  EXPECT_LT(decimal_scale(std::vector<double>{0.5, 1.0 / 3.0}).digits, 0);
+  EXPECT_LT(decimal_scale(std::vector<double>{0.0, 1e12}).digits, 0);
+  EXPECT_LT(decimal_scale(std::vector<double>{1e-12, 1.0}).digits, 0);
+  EXPECT_LT(decimal_scale(std::vector<double>{}).digits, 0);
+  EXPECT_EQ(decimal_scale(std::vector<double>{0.5, 0.25, 0.125}).digits, 3);
 }
 
 TEST(Metrics, RocAucByGroupEqualsRocAucOfEachGroup) {
