@@ -30,13 +30,16 @@ inline double from_sort_key(std::uint64_t k) {
 }
 
 // Sorts keys ascending; tmp must hold as many elements. Uses `threads` threads for large inputs.
-void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned threads = 1);
+// key_bits: keys are known to be below 2^key_bits (fewer passes).
+void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned threads = 1,
+               int key_bits = 64);
 // Sorts doubles (no NaN) ascending by the same radix sort, in place: no key array beside them.
 // -0.0 and 0.0 are equal keys and keep their order.
 void sort_doubles(double* values, double* tmp, std::size_t n, unsigned threads = 1);
 
 // 32-bit keys, ascending (three passes at most).
-void sort_keys32(std::uint32_t* keys, std::uint32_t* tmp, std::size_t n, unsigned threads = 1);
+void sort_keys32(std::uint32_t* keys, std::uint32_t* tmp, std::size_t n, unsigned threads = 1,
+                 int key_bits = 32);
 
 // Numbers written with few decimal places (most CSV columns: "0.591017", "102.836") are
 // integers in disguise: v = m / 10^digits exactly, as the reader computed it. When every value

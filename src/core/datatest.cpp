@@ -304,7 +304,7 @@ std::vector<double> sorted_numbers(std::span<const double> src,
     if (const DecimalScale ds = decimal_scale(src, keys.data()); ds.digits >= 0) {
       {
         std::vector<std::uint32_t> tmp(kept);
-        sort_keys32(keys.data(), tmp.data(), kept, default_threads());
+        sort_keys32(keys.data(), tmp.data(), kept, default_threads(), ds.bits);
       }
       std::vector<double> out = reuse ? std::move(*reuse) : std::vector<double>();
       out.resize(kept);

@@ -1,6 +1,7 @@
 #include "mlgate/metrics.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -506,30 +507,15 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
   return out;
 }
 
-std::vector<MetricValue> roc_auc_by_group(std::span<const double> score,
-                                          std::span<const std::uint8_t> label, const Grouping& g) {
-  const std::size_t n = score.size();
-  const std::uint32_t G = g.n_groups;  // slot G: rows in no group (they count toward all rows)
-  // Buffers left uninitialised: every element is written before it is read.
-  std::unique_ptr<std::uint64_t[]> key_buf(new std::uint64_t[2 * n]);
-  std::unique_ptr<std::uint32_t[]> tag_buf(new std::uint32_t[2 * n]);  // 2 * group + label
-  std::uint64_t* keys = key_buf.get();
-  std::uint32_t* tag = tag_buf.get();
-  auto ranges = row_ranges(n);
-  parallel_for(ranges.size(), [&](std::size_t r) {
-    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
-      keys[i] = sort_key(score[i]);
-      tag[i] = 2 * std::min(group_of(g, i), G) + (label[i] ? 1u : 0u);
-    }
-  });
-  if (sort_keys_with_index(keys, keys + n, tag, tag + n, n, default_threads())) {
-    keys += n;
-    tag += n;
-  }
+namespace {
 
-  // Ascending, each positive scores 2 per negative below it and 1 per tied negative, so area2
-  // is twice the Mann-Whitney U, in exact integers. A group's counts for a run of tied keys are
-  // settled when the group next appears in a later run (or at the end), so each row is one step.
+// The AUC walk over rows sorted by score: key(i) orders them (equal keys are tied scores) and
+// tag(i) is 2 * group + label. Ascending, each positive scores 2 per negative below it and 1
+// per tied negative, so area2 is twice the Mann-Whitney U, in exact integers. A group's counts
+// for a run of tied keys are settled when the group next appears in a later run (or at the
+// end), so each row is one step.
+template <class Key, class Tag>
+std::vector<MetricValue> auc_walk(std::size_t n, std::uint32_t G, Key key, Tag tag) {
   const std::size_t S = G + 2, all = G + 1;  // groups, rows in no group, all rows
   struct Acc {
     std::int64_t neg = 0, pos = 0, dneg = 0, dpos = 0;
@@ -546,19 +532,21 @@ std::vector<MetricValue> roc_auc_by_group(std::span<const double> score,
   // Two halves walked side by side, cut between runs; the second starts from the negatives
   // below its cut, counted by its own thread while the first walks.
   std::size_t cut = n / 2;
-  while (cut > 0 && cut < n && keys[cut] == keys[cut - 1]) ++cut;
+  while (cut > 0 && cut < n && key(cut) == key(cut - 1)) ++cut;
   const std::size_t bounds[3] = {0, cut, n};
   std::vector<std::vector<Acc>> parts(2, std::vector<Acc>(S));
   parallel_for(2, [&](std::size_t h) {
     auto& A = parts[h];
     if (h == 1)
-      for (std::size_t i = 0; i < cut; ++i)
-        if (!(tag[i] & 1)) ++A[tag[i] >> 1].neg;
+      for (std::size_t i = 0; i < cut; ++i) {
+        const std::uint32_t t = tag(i);
+        if (!(t & 1)) ++A[t >> 1].neg;
+      }
     for (std::size_t k = 0; k <= G; ++k) A[all].neg += A[k].neg;
     std::size_t run = 1;
     for (std::size_t i = bounds[h]; i < bounds[h + 1]; ++i) {
-      run += i > bounds[h] && keys[i] != keys[i - 1];
-      const std::uint32_t t = tag[i];
+      run += i > bounds[h] && key(i) != key(i - 1);
+      const std::uint32_t t = tag(i);
       for (Acc* a : {&A[t >> 1], &A[all]}) {
         if (a->run != run) {
           a->settle();
@@ -584,6 +572,56 @@ std::vector<MetricValue> roc_auc_by_group(std::span<const double> score,
                       : std::nullopt);
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<MetricValue> roc_auc_by_group(std::span<const double> score,
+                                          std::span<const std::uint8_t> label, const Grouping& g) {
+  const std::size_t n = score.size();
+  const std::uint32_t G = g.n_groups;  // slot G: rows in no group (they count toward all rows)
+  auto ranges = row_ranges(n);
+  auto tag_of = [&](std::size_t i) {
+    return 2 * std::min(group_of(g, i), G) + (label[i] ? 1u : 0u);
+  };
+  // Scores written with few decimals (as CSV files hold them) have 32-bit integer keys; the
+  // tag then rides in the key's low bits and one 64-bit sort of a few passes orders both.
+  const int tag_bits = static_cast<int>(std::bit_width(2u * G + 1u));
+  {
+    std::unique_ptr<std::uint32_t[]> dkeys(new std::uint32_t[n]);
+    const DecimalScale ds = decimal_scale(score, dkeys.get());
+    if (ds.digits >= 0 && ds.bits + tag_bits <= 64) {
+      std::unique_ptr<std::uint64_t[]> buf(new std::uint64_t[2 * n]);
+      std::uint64_t* packed = buf.get();
+      parallel_for(ranges.size(), [&](std::size_t r) {
+        for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i)
+          packed[i] = (std::uint64_t{dkeys[i]} << tag_bits) | tag_of(i);
+      });
+      dkeys.reset();
+      sort_keys(packed, packed + n, n, default_threads(), ds.bits + tag_bits);
+      const std::uint64_t mask = (std::uint64_t{1} << tag_bits) - 1;
+      return auc_walk(
+          n, G, [&](std::size_t i) { return packed[i] >> tag_bits; },
+          [&](std::size_t i) { return static_cast<std::uint32_t>(packed[i] & mask); });
+    }
+  }
+  // Any other scores: their order-preserving 64-bit keys, with the tag alongside.
+  std::unique_ptr<std::uint64_t[]> key_buf(new std::uint64_t[2 * n]);
+  std::unique_ptr<std::uint32_t[]> tag_buf(new std::uint32_t[2 * n]);
+  std::uint64_t* keys = key_buf.get();
+  std::uint32_t* tag = tag_buf.get();
+  parallel_for(ranges.size(), [&](std::size_t r) {
+    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+      keys[i] = sort_key(score[i]);
+      tag[i] = tag_of(i);
+    }
+  });
+  if (sort_keys_with_index(keys, keys + n, tag, tag + n, n, default_threads())) {
+    keys += n;
+    tag += n;
+  }
+  return auc_walk(
+      n, G, [&](std::size_t i) { return keys[i]; }, [&](std::size_t i) { return tag[i]; });
 }
 
 MetricValue roc_auc(std::span<const double> score, std::span<const std::uint8_t> label) {

@@ -56,10 +56,12 @@ inline std::uint64_t radix_key(double x) { return sort_key(x); }
 // LSD radix sort with 11-bit digits; digits that are the same in every key are skipped. With an
 // index, it moves along with its key (stably). Returns whether the result ended in the buffers.
 template <bool kWithIndex, class T>
-bool lsd_radix(T* keys, T* ktmp, std::uint32_t* idx, std::uint32_t* itmp, std::size_t n) {
-  constexpr int kBits = 11, kPasses = (8 * static_cast<int>(sizeof(T)) + kBits - 1) / kBits;
+bool lsd_radix(T* keys, T* ktmp, std::uint32_t* idx, std::uint32_t* itmp, std::size_t n,
+               int key_bits = 64) {
+  constexpr int kBits = 11, kMaxPasses = (8 * static_cast<int>(sizeof(T)) + kBits - 1) / kBits;
+  const int kPasses = std::min(kMaxPasses, (std::max(key_bits, 1) + kBits - 1) / kBits);
   constexpr std::size_t kBuckets = std::size_t{1} << kBits;
-  std::vector<std::size_t> hist(kPasses * kBuckets, 0);
+  std::vector<std::size_t> hist(static_cast<std::size_t>(kPasses) * kBuckets, 0);
   for (std::size_t i = 0; i < n; ++i) {
     std::uint64_t k = radix_key(keys[i]);
     for (int p = 0; p < kPasses; ++p) ++hist[p * kBuckets + ((k >> (p * kBits)) & (kBuckets - 1))];
@@ -88,12 +90,12 @@ bool lsd_radix(T* keys, T* ktmp, std::uint32_t* idx, std::uint32_t* itmp, std::s
 }
 
 template <class T>
-void radix_sort(T* a, T* tmp, std::size_t n) {
+void radix_sort(T* a, T* tmp, std::size_t n, int key_bits = 64) {
   if (n < 256) {
     std::sort(a, a + n, [](T x, T y) { return radix_key(x) < radix_key(y); });
     return;
   }
-  if (lsd_radix<false>(a, tmp, nullptr, nullptr, n)) std::memcpy(a, tmp, n * sizeof *a);
+  if (lsd_radix<false>(a, tmp, nullptr, nullptr, n, key_bits)) std::memcpy(a, tmp, n * sizeof *a);
 }
 
 // Merges sorted [a, a+na) and [b, b+nb) into out on two threads: one takes the smallest half
@@ -136,15 +138,16 @@ void merge_two(const T* a, const std::uint32_t* ia, std::size_t na, const T* b,
 // Radix-sorts each half on its own thread, then merges them on two. Returns whether the
 // result ended in the temporary buffers.
 template <bool kWithIndex, class T>
-bool sort_halves(T* keys, T* ktmp, std::uint32_t* idx, std::uint32_t* itmp, std::size_t n) {
+bool sort_halves(T* keys, T* ktmp, std::uint32_t* idx, std::uint32_t* itmp, std::size_t n,
+                 int key_bits = 64) {
   const std::size_t half = n / 2;
   bool other_in_tmp = false;
   std::thread other([&] {
     other_in_tmp =
         lsd_radix<kWithIndex>(keys + half, ktmp + half, kWithIndex ? idx + half : nullptr,
-                              kWithIndex ? itmp + half : nullptr, n - half);
+                              kWithIndex ? itmp + half : nullptr, n - half, key_bits);
   });
-  bool in_tmp = lsd_radix<kWithIndex>(keys, ktmp, idx, itmp, half);
+  bool in_tmp = lsd_radix<kWithIndex>(keys, ktmp, idx, itmp, half, key_bits);
   other.join();
   // Each half may have ended in either buffer: bring the second next to the first, then merge
   // into the other buffer.
@@ -164,26 +167,28 @@ bool sort_halves(T* keys, T* ktmp, std::uint32_t* idx, std::uint32_t* itmp, std:
 }
 
 template <class T>
-void sort_values(T* a, T* tmp, std::size_t n, unsigned threads) {
+void sort_values(T* a, T* tmp, std::size_t n, unsigned threads, int key_bits = 64) {
   if (threads < 2 || n < (std::size_t{1} << 20)) {
-    radix_sort(a, tmp, n);
+    radix_sort(a, tmp, n, key_bits);
     return;
   }
-  if (sort_halves<false>(a, tmp, nullptr, nullptr, n)) std::memcpy(a, tmp, n * sizeof *a);
+  if (sort_halves<false>(a, tmp, nullptr, nullptr, n, key_bits)) std::memcpy(a, tmp, n * sizeof *a);
 }
 
 }  // namespace
 
-void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned threads) {
-  sort_values(keys, tmp, n, threads);
+void sort_keys(std::uint64_t* keys, std::uint64_t* tmp, std::size_t n, unsigned threads,
+               int key_bits) {
+  sort_values(keys, tmp, n, threads, key_bits);
 }
 
 void sort_doubles(double* values, double* tmp, std::size_t n, unsigned threads) {
   sort_values(values, tmp, n, threads);
 }
 
-void sort_keys32(std::uint32_t* keys, std::uint32_t* tmp, std::size_t n, unsigned threads) {
-  sort_values(keys, tmp, n, threads);
+void sort_keys32(std::uint32_t* keys, std::uint32_t* tmp, std::size_t n, unsigned threads,
+                 int key_bits) {
+  sort_values(keys, tmp, n, threads, key_bits);
 }
 
 namespace {
@@ -213,27 +218,60 @@ DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys) {
     while (d <= 9 && !decimal_at(v[i], d, &m)) ++d;
     if (d > 9) return s;
   }
-  // Keys are written relative to the first value, modulo 2^32, and shifted once the smallest
-  // is known: modular arithmetic is exact while the span of the integers is below 2^32.
-  std::int64_t lo = 0, hi = 0, first = 0;
-  bool any = false;
-  std::size_t k = 0;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    if (std::isnan(v[i])) continue;
-    std::int64_t m;
-    if (!decimal_at(v[i], d, &m)) return s;
-    if (!any) {
-      lo = hi = first = m;
-      any = true;
+  // In parts on every core. Keys are written relative to the part's first value, modulo 2^32,
+  // and shifted once the smallest of all is known: modular arithmetic is exact while the span
+  // of the integers is below 2^32.
+  const std::size_t n = v.size();
+  const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(64, n / 65536));
+  struct Part {
+    std::int64_t lo = 0, hi = 0, first = 0;
+    std::size_t begin = 0, count = 0;  // where its keys start; how many it wrote
+    bool any = false, ok = true;
+  };
+  std::vector<Part> P(parts);
+  // Where each part's keys start: NaNs are skipped, so count them first when writing keys.
+  if (keys) {
+    parallel_for(parts, [&](std::size_t p) {
+      for (std::size_t i = n * p / parts; i < n * (p + 1) / parts; ++i)
+        P[p].count += !std::isnan(v[i]);
+    });
+    for (std::size_t p = 1; p < parts; ++p) P[p].begin = P[p - 1].begin + P[p - 1].count;
+  }
+  parallel_for(parts, [&](std::size_t p) {
+    Part& q = P[p];
+    std::size_t k = q.begin;
+    for (std::size_t i = n * p / parts; i < n * (p + 1) / parts; ++i) {
+      if (std::isnan(v[i])) continue;
+      std::int64_t m;
+      if (!decimal_at(v[i], d, &m)) {
+        q.ok = false;
+        return;
+      }
+      if (!q.any) {
+        q.lo = q.hi = q.first = m;
+        q.any = true;
+      }
+      q.lo = std::min(q.lo, m);
+      q.hi = std::max(q.hi, m);
+      if (keys) keys[k++] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(m - q.first));
     }
-    lo = std::min(lo, m);
-    hi = std::max(hi, m);
-    if (keys) keys[k++] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(m - first));
+  });
+  std::int64_t lo = 0, hi = 0;
+  bool any = false;
+  for (const Part& q : P) {
+    if (!q.ok) return s;
+    if (!q.any) continue;
+    lo = any ? std::min(lo, q.lo) : q.lo;
+    hi = any ? std::max(hi, q.hi) : q.hi;
+    any = true;
   }
   if (!any || static_cast<std::uint64_t>(hi - lo) > 0xFFFFFFFFull) return s;
   if (keys) {
-    const auto shift = static_cast<std::uint32_t>(static_cast<std::uint64_t>(first - lo));
-    for (std::size_t i = 0; i < k; ++i) keys[i] += shift;
+    parallel_for(parts, [&](std::size_t p) {
+      const Part& q = P[p];
+      const auto shift = static_cast<std::uint32_t>(static_cast<std::uint64_t>(q.first - lo));
+      for (std::size_t k = q.begin; k < q.begin + q.count; ++k) keys[k] += shift;
+    });
   }
   s.digits = d;
   s.offset = lo;

@@ -131,6 +131,16 @@ class FairnessParity(ParityCase):
         doc = self.compare(["sex", "race", "age"], 50, "to_overall")
         self.assertIsNotNone(doc["disparities"]["equal_opportunity_difference"])
 
+    def test_scores_with_few_decimals(self):
+        # Scores as CSV files usually hold them (3 places, many ties): the integer-key path.
+        self.df["score"] = self.df["score"].round(3)
+        self.df["pred"] = (self.df["score"] >= 0.5).astype(int)
+        self.df.drop(columns=["pred"]).to_csv(self.data, index=False, float_format="%.3f")
+        for method in ("between_groups", "to_overall"):
+            doc = self.compare(["sex", "race"], 30, method)
+            self.assertClose(doc["metrics"]["overall"]["roc_auc"],
+                             roc_auc_score(self.df["label"], self.df["score"]), "overall roc_auc")
+
     def test_checks_exit_codes_and_errors(self):
         doc = self.run_fair("between_groups", ["sex", "race", "age"], 30,
                             metrics="equal_opportunity_difference: {max: 0.5}")

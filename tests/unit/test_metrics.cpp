@@ -179,34 +179,40 @@ TEST(Parallel, DecimalKeysKeepOrderTiesAndValuesExactly) {
 
 TEST(Metrics, RocAucByGroupEqualsRocAucOfEachGroup) {
   std::mt19937_64 rng(9);
-  for (std::size_t n : {std::size_t{40}, std::size_t{5000}, std::size_t{1500000}}) {
-    std::vector<double> score(n);
-    std::vector<std::uint8_t> label(n);
-    std::vector<std::uint32_t> group(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      group[i] = static_cast<std::uint32_t>(rng() % 5);
-      label[i] = rng() % 3 == 0;
-      // Coarse scores: many ties within and across groups and labels.
-      score[i] = static_cast<double>(rng() % 200) / 100.0 - 0.5 + (label[i] ? 0.2 : 0.0);
-      if (group[i] == 3) label[i] = 0;  // one group with no positives: undefined
+  // Scores with two decimals (integer keys) and scores that are no short decimals (the general
+  // 64-bit keys), each with ties across groups and labels.
+  for (bool decimals : {true, false})
+    for (std::size_t n : {std::size_t{40}, std::size_t{5000}, std::size_t{1500000}}) {
+      std::vector<double> score(n);
+      std::vector<std::uint8_t> label(n);
+      std::vector<std::uint32_t> group(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        group[i] = static_cast<std::uint32_t>(rng() % 5);
+        label[i] = rng() % 3 == 0;
+        // Coarse scores: many ties within and across groups and labels.
+        score[i] =
+            static_cast<double>(static_cast<int>(rng() % 200) - 50 + (label[i] ? 20 : 0)) / 100.0;
+        if (!decimals) score[i] = std::exp(score[i]) / 3.0;  // same ties, no short decimals
+        if (group[i] == 3) label[i] = 0;  // one group with no positives: undefined
+      }
+      ASSERT_EQ(decimal_scale(score).digits >= 0, decimals);          // both paths are taken
+      auto got = roc_auc_by_group(score, label, Grouping{group, 4});  // group 4: in no group
+      ASSERT_EQ(got.size(), 5u);
+      for (std::uint32_t k = 0; k < 4; ++k) {
+        std::vector<double> s;
+        std::vector<std::uint8_t> l;
+        for (std::size_t i = 0; i < n; ++i)
+          if (group[i] == k) {
+            s.push_back(score[i]);
+            l.push_back(label[i]);
+          }
+        auto want = roc_auc(s, l);
+        ASSERT_EQ(got[k].has_value(), want.has_value()) << "group " << k;
+        if (want) EXPECT_EQ(*got[k], *want) << "group " << k << ", n " << n;
+      }
+      EXPECT_FALSE(got[3].has_value());
+      EXPECT_EQ(*got[4], *roc_auc(score, label)) << "all rows, n " << n;
     }
-    auto got = roc_auc_by_group(score, label, Grouping{group, 4});  // group 4: in no group
-    ASSERT_EQ(got.size(), 5u);
-    for (std::uint32_t k = 0; k < 4; ++k) {
-      std::vector<double> s;
-      std::vector<std::uint8_t> l;
-      for (std::size_t i = 0; i < n; ++i)
-        if (group[i] == k) {
-          s.push_back(score[i]);
-          l.push_back(label[i]);
-        }
-      auto want = roc_auc(s, l);
-      ASSERT_EQ(got[k].has_value(), want.has_value()) << "group " << k;
-      if (want) EXPECT_EQ(*got[k], *want) << "group " << k << ", n " << n;
-    }
-    EXPECT_FALSE(got[3].has_value());
-    EXPECT_EQ(*got[4], *roc_auc(score, label)) << "all rows, n " << n;
-  }
 }
 
 TEST(Metrics, AccurateSumIsCompensated) {
