@@ -134,10 +134,10 @@ namespace {
 // bits and at most 22 after the point, value / 10^k is one correctly rounded IEEE division of
 // two exact doubles, so it equals what from_chars gives (Clinger's fast path). Anything else
 // (exponents, spaces, long mantissas) returns false and takes the general path.
+constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
 bool parse_plain_decimal(std::string_view t, double* out, bool* integral = nullptr) {
-  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
   const char* p = t.data();
   const char* const end = p + t.size();
   const bool neg = p < end && *p == '-';
@@ -591,8 +591,10 @@ bool integer_literal(std::string_view t) {
 // kAuto keeps numbers and text codes each only once the column has one in this chunk: a text
 // column holds no array of NaNs, a numeric one none of missing codes. A vector in use holds one
 // entry per row so far (r.rows); a vector not in use is empty and is padded when first needed.
-void auto_push(std::vector<double>& nums, std::vector<std::uint32_t>& codes, std::size_t row,
-               const double* number, const std::uint32_t* code) {
+inline __attribute__((always_inline)) void auto_push(std::vector<double>& nums,
+                                                     std::vector<std::uint32_t>& codes,
+                                                     std::size_t row, const double* number,
+                                                     const std::uint32_t* code) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   if (number) {
     if (nums.size() != row) [[unlikely]]
@@ -617,9 +619,22 @@ void store_auto(const Layout& L, ChunkResult& r, std::size_t s, std::string_view
   auto& nums = r.numbers[s];
   auto& codes = r.codes[s];
   const auto row = static_cast<std::size_t>(r.rows);
+  // Most text is told apart at its first byte: numbers, inf, nan and the missing markers all
+  // start with one of these.
+  static constexpr auto kMaybeNumberOrMissing = [] {
+    std::array<bool, 256> t{};
+    for (char ch : std::string_view("0123456789+-. \t\riInN<"))
+      t[static_cast<unsigned char>(ch)] = true;
+    return t;
+  }();
+  if (text || (!v.empty() && !kMaybeNumberOrMissing[static_cast<unsigned char>(v[0])])) {
+    const std::uint32_t code = r.dicts[s].code(v, line);
+    auto_push(nums, codes, row, nullptr, &code);
+    return;
+  }
   double x;
   bool integral = false;
-  if (!text && parse_plain_decimal(v, &x, &integral)) {  // the common case, first
+  if (parse_plain_decimal(v, &x, &integral)) {  // the common case, first
     auto_push(nums, codes, row, &x, nullptr);
     ++r.n_numbers[s];
     if (!integral) r.integers_only[s] = 0;
@@ -729,14 +744,51 @@ void parse_unquoted_csv_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
     std::size_t f = 0;
     for (;;) {
       const char* fs = p;
+      const int spec = f < n_fields ? to_spec[f] : -1;
+      // Number columns: a plain decimal is parsed while it is scanned (one pass over its bytes,
+      // the same arithmetic as parse_plain_decimal); anything else is scanned again below.
+      if (spec >= 0 && L.specs[static_cast<std::size_t>(spec)].type != ColumnType::kCategory) {
+        const bool neg = *p == '-';
+        const char* q = p + neg;
+        const char* digits_start = q;
+        const char* dot = nullptr;
+        std::uint64_t m = 0;
+        for (;; ++q) {
+          const unsigned d = static_cast<unsigned>(*q - '0');
+          if (d < 10)
+            m = m * 10 + d;
+          else if (*q == '.' && !dot)
+            dot = q;
+          else
+            break;
+        }
+        const int frac = dot ? static_cast<int>(q - dot - 1) : 0;
+        const int digits = static_cast<int>(q - digits_start) - (dot != nullptr);
+        if (stop[static_cast<unsigned char>(*q)] && (*q != 0 || q >= end) && digits > 0 &&
+            digits <= 19 && !(dot && frac == 0) && frac <= 22 && m <= (std::uint64_t{1} << 53)) {
+          const double v = static_cast<double>(m) / kPow10[frac];
+          const double x = neg ? -v : v;
+          const auto si = static_cast<std::size_t>(spec);
+          if (L.specs[si].type == ColumnType::kNumber) {
+            r.numbers[si].push_back(x);
+          } else {
+            auto_push(r.numbers[si], r.codes[si], static_cast<std::size_t>(r.rows), &x, nullptr);
+            ++r.n_numbers[si];
+            if (frac) r.integers_only[si] = 0;
+          }
+          p = q;
+          goto field_done;
+        }
+      }
       for (;;) {
         while (!stop[static_cast<unsigned char>(*p)]) ++p;
         if (*p != 0 || p >= end) break;
         ++p;  // a NUL byte inside the data
       }
-      if (f < n_fields && to_spec[f] >= 0)
-        store_value(L, r, static_cast<std::size_t>(to_spec[f]),
+      if (spec >= 0)
+        store_value(L, r, static_cast<std::size_t>(spec),
                     std::string_view(fs, static_cast<std::size_t>(p - fs)), record_line);
+    field_done:
       ++f;
       if (p < end && *p == L.delim) {
         ++p;

@@ -354,6 +354,40 @@ TEST(Table, AutoColumnsHoldOnlyWhatTheyNeedWhateverTheChunking) {
   EXPECT_EQ(a.column("mix").codes, b.column("mix").codes);
 }
 
+TEST(Table, AutoColumnsTellTextNumbersAndMissingApartAtAnyFirstByte) {
+  // value, then what it must be read as: n number, m missing, t text
+  std::vector<std::pair<std::string, char>> cases = {
+      {"12", 'n'},   {"-0.5", 'n'},  {".5", 'n'},
+      {"+3", 'n'},   {" 4 ", 'n'},   {"1e5", 'n'},
+      {"1.", 'n'},   {"inf", 'n'},   {"-Infinity", 'n'},
+      {"", 'm'},     {"NA", 'm'},    {" NA", 'm'},
+      {"nan", 'm'},  {"NaN", 'm'},   {"null", 'm'},
+      {"None", 'm'}, {"<NA>", 'm'},  {"N/A", 'm'},
+      {"n/a", 'm'},  {"\rNA", 'm'},  {"c2", 't'},
+      {"NAB", 't'},  {"nope", 't'},  {"<x>", 't'},
+      {"-", 't'},    {"1.2.3", 't'}, {"12abc", 't'},
+      {"true", 't'}, {"~", 't'},     {"\xc3\xa9t\xc3\xa9", 't'}};
+  std::string csv = "v\n";
+  for (const auto& [v, kind] : cases) csv += "\"" + v + "\"\n";  // quoted: "\r" can be inside
+  std::string plain = "v\n";
+  for (const auto& [v, kind] : cases)
+    if (v.find('\r') == std::string::npos) plain += v + "\n";
+  for (const std::string* text : {&csv, &plain}) {
+    Table t =
+        read_table_buffer("a.csv", *text, TableFormat::kCsv, {{"v", ColumnType::kAuto, true}});
+    const Column& c = t.column("v");
+    std::size_t row = 0;
+    for (const auto& [v, kind] : cases) {
+      if (text == &plain && v.find('\r') != std::string::npos) continue;
+      if (v.empty()) continue;  // a line with one empty field is a blank line, skipped
+      const char got = c.is_missing(row) ? 'm' : c.is_text(row) ? 't' : 'n';
+      EXPECT_EQ(got, kind) << "value #" << row << " of " << (text == &csv ? "quoted" : "plain");
+      ++row;
+    }
+    EXPECT_EQ(static_cast<std::int64_t>(row), t.rows);
+  }
+}
+
 TEST(Table, StreamRowsDropsAColumnAndRequotes) {
   std::string path = tmp_path("f.csv");
   std::ofstream(path) << "a,label,b\n1,0,\"x,y\"\n2,1,\"q\"\"q\"\n";
