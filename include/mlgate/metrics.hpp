@@ -87,8 +87,10 @@ MetricValue roc_auc(std::span<const double> score, std::span<const std::uint8_t>
 
 // ROC AUC of every group of g and, last, of all rows, from one sort of all the scores (the
 // group and label ride along) and one walk; equal to roc_auc over each group's rows.
+// score_places: the reader's decimal places for the scores, when known (see decimal_scale).
 std::vector<MetricValue> roc_auc_by_group(std::span<const double> score,
-                                          std::span<const std::uint8_t> label, const Grouping& g);
+                                          std::span<const std::uint8_t> label, const Grouping& g,
+                                          int score_places = -1);
 
 // Keeps at most max_points of a curve, always its first and last point.
 template <class P>

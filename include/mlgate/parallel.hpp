@@ -52,7 +52,10 @@ struct DecimalScale {
   int bits = 0;  // bits the keys use
 };
 // NaNs are skipped. With keys (room for every non-NaN value), also writes their keys in order.
-DecimalScale decimal_scale(std::span<const double> values, std::uint32_t* keys = nullptr);
+// known_places: the reader's Column::decimal_places, when it vouches for every value (each
+// value is then only scaled, not checked).
+DecimalScale decimal_scale(std::span<const double> values, std::uint32_t* keys = nullptr,
+                           int known_places = -1);
 std::uint32_t decimal_key(const DecimalScale& s, double v);      // for a value decimal_scale saw
 double decimal_value(const DecimalScale& s, std::uint32_t key);  // the value, bit for bit
 

@@ -43,6 +43,7 @@ struct Predictions {
   std::int64_t rows_read = 0, dropped = 0;
   // binary
   std::vector<double> score;
+  int score_places = -1;  // the score column's Column::decimal_places (-1: not known)
   std::vector<std::uint8_t> label, pred;  // pred empty: score >= threshold
   double threshold = 0.5;
   // multiclass

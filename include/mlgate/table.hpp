@@ -42,6 +42,9 @@ struct Column {
   std::int64_t first_missing_line = 0;
   std::int64_t n_numbers = 0;  // kAuto: values that are numbers
   bool integers_only = true;   // kAuto: every number was written as an integer
+  // kNumber, kAuto: every number was written as a plain decimal ("-12.5") with at most this
+  // many places (up to 9), so it is an integer over 10^places exactly; -1 when not.
+  int decimal_places = 0;
 
   bool is_missing(std::size_t row) const;
   // kAuto: whether the row holds text (else a number or nothing).

@@ -294,21 +294,35 @@ struct ColumnData {
 
 // The numbers of a column without its NaNs (missing values), -0.0 written as 0.0, sorted.
 // With reuse (the vector src views), that vector's storage is taken and reused.
-std::vector<double> sorted_numbers(std::span<const double> src,
-                                   std::vector<double>* reuse = nullptr) {
+// Buffers for the sorts, kept from one column to the next: memory reused is memory whose
+// pages are already there.
+struct SortScratch {
+  std::vector<std::uint32_t> keys, tmp;
+};
+
+std::vector<double> sorted_numbers(std::span<const double> src, int places,
+                                   std::vector<double>* reuse = nullptr,
+                                   SortScratch* scratch = nullptr) {
   std::size_t kept = 0;
   for (double v : src) kept += !std::isnan(v);
   {
     // Decimals: their 32-bit integer keys sort in two or three passes.
-    std::vector<std::uint32_t> keys(kept);
-    if (const DecimalScale ds = decimal_scale(src, keys.data()); ds.digits >= 0) {
-      {
-        std::vector<std::uint32_t> tmp(kept);
-        sort_keys32(keys.data(), tmp.data(), kept, default_threads(), ds.bits);
-      }
+    SortScratch own;
+    SortScratch& S = scratch ? *scratch : own;
+    if (S.keys.size() < kept) {
+      S.keys.resize(kept);
+      S.tmp.resize(kept);
+    }
+    if (const DecimalScale ds = decimal_scale(src, S.keys.data(), places); ds.digits >= 0) {
+      sort_keys32(S.keys.data(), S.tmp.data(), kept, default_threads(), ds.bits);
       std::vector<double> out = reuse ? std::move(*reuse) : std::vector<double>();
       out.resize(kept);
-      for (std::size_t i = 0; i < kept; ++i) out[i] = decimal_value(ds, keys[i]);
+      const std::uint32_t* keys = S.keys.data();
+      const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(16, kept >> 16));
+      parallel_for(parts, [&](std::size_t p) {
+        for (std::size_t i = kept * p / parts; i < kept * (p + 1) / parts; ++i)
+          out[i] = decimal_value(ds, keys[i]);
+      });
       return out;
     }
   }
@@ -331,7 +345,7 @@ ColumnData column_data(const Column& c, bool sort) {
   d.numbers = c.n_numbers;
   d.texts = static_cast<std::int64_t>(d.rows) - d.missing - d.numbers;
   if (sort && d.numbers > 0) {
-    d.sorted = sorted_numbers(c.numbers);
+    d.sorted = sorted_numbers(c.numbers, c.decimal_places);
     d.sorted_ready = true;
   }
   return d;
@@ -476,7 +490,7 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
       // One column at a time: the sort's buffers are the largest this check holds.
       static std::mutex one_at_a_time;
       std::lock_guard lk(one_at_a_time);
-      runs(sorted_numbers(d->col->numbers));
+      runs(sorted_numbers(d->col->numbers, d->col->decimal_places));
     }
     for (auto n : code_count)
       if (n > 1) t.unexpected += n;
@@ -947,15 +961,16 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
     if (needs_sort.count(name)) sorts.emplace_back(&data, &d);
   for (auto& [name, d] : ctx.ref_cols)
     if (needs_sort.count(name)) sorts.emplace_back(reference, &d);
+  SortScratch scratch;
   for (auto& [table, dp] : sorts) {
     ColumnData& d = *dp;
     Column* col = table->find(d.col->name);
     auto deferred = table == &data ? with_sort.find(d.col->name) : with_sort.end();
     const bool keep_rows = d.has_text() || deferred != with_sort.end();
     if (keep_rows) {
-      d.sorted = sorted_numbers(col->numbers);
+      d.sorted = sorted_numbers(col->numbers, col->decimal_places, nullptr, &scratch);
     } else {
-      d.sorted = sorted_numbers(col->numbers, &col->numbers);
+      d.sorted = sorted_numbers(col->numbers, col->decimal_places, &col->numbers, &scratch);
       d.moved = true;
     }
     d.sorted_ready = true;

@@ -577,7 +577,8 @@ std::vector<MetricValue> auc_walk(std::size_t n, std::uint32_t G, Key key, Tag t
 }  // namespace
 
 std::vector<MetricValue> roc_auc_by_group(std::span<const double> score,
-                                          std::span<const std::uint8_t> label, const Grouping& g) {
+                                          std::span<const std::uint8_t> label, const Grouping& g,
+                                          int score_places) {
   const std::size_t n = score.size();
   const std::uint32_t G = g.n_groups;  // slot G: rows in no group (they count toward all rows)
   auto ranges = row_ranges(n);
@@ -589,7 +590,7 @@ std::vector<MetricValue> roc_auc_by_group(std::span<const double> score,
   const int tag_bits = static_cast<int>(std::bit_width(2u * G + 1u));
   {
     std::unique_ptr<std::uint32_t[]> dkeys(new std::uint32_t[n]);
-    const DecimalScale ds = decimal_scale(score, dkeys.get());
+    const DecimalScale ds = decimal_scale(score, dkeys.get(), score_places);
     if (ds.digits >= 0 && ds.bits + tag_bits <= 64) {
       std::unique_ptr<std::uint64_t[]> buf(new std::uint64_t[2 * n]);
       std::uint64_t* packed = buf.get();

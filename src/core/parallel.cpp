@@ -196,28 +196,48 @@ namespace {
 constexpr double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
 constexpr double kExact = 9007199254740992.0;  // 2^53
 
+// The integer nearest y, |y| < 2^53 (halves away from zero: only values within a hair of an
+// integer are kept, so the tie rule never matters). A cast, not a libm call.
+inline std::int64_t round_to_int(double y) {
+  return static_cast<std::int64_t>(y + (y < 0 ? -0.5 : 0.5));
+}
+
 // Whether v is m / 10^d for an integer m (|m| <= 2^53), computed as the CSV reader computes it.
 bool decimal_at(double v, int d, std::int64_t* m) {
-  const double scaled = std::nearbyint(v * kPow10[d]);
-  if (!(std::fabs(scaled) <= kExact)) return false;
-  if (scaled / kPow10[d] != v) return false;
-  *m = static_cast<std::int64_t>(scaled);
+  const double y = v * kPow10[d];
+  if (!(std::fabs(y) < kExact)) return false;
+  const std::int64_t r = round_to_int(y);
+  if (static_cast<double>(r) / kPow10[d] != v) return false;
+  *m = r;
   return true;
 }
 
 }  // namespace
 
-DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys) {
+DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys, int known_places) {
   DecimalScale s;
-  // The places: the most any of a spread sample needs; then every value is checked.
+  // The places: known from the reader, or the most any of a spread sample needs; then every
+  // value is checked (or, when known, only scaled: below 2^50, v * 10^d rounds back to m).
   int d = 0;
-  const std::size_t step = std::max<std::size_t>(1, v.size() / 4096);
-  for (std::size_t i = 0; i < v.size(); i += step) {
-    std::int64_t m;
-    if (std::isnan(v[i])) continue;
-    while (d <= 9 && !decimal_at(v[i], d, &m)) ++d;
-    if (d > 9) return s;
+  const bool known = known_places >= 0 && known_places <= 9;
+  if (known) {
+    d = known_places;
+  } else {
+    const std::size_t step = std::max<std::size_t>(1, v.size() / 4096);
+    for (std::size_t i = 0; i < v.size(); i += step) {
+      std::int64_t m;
+      if (std::isnan(v[i])) continue;
+      while (d <= 9 && !decimal_at(v[i], d, &m)) ++d;
+      if (d > 9) return s;
+    }
   }
+  auto scaled_at = [&](double x, std::int64_t* m) {
+    if (!known) return decimal_at(x, d, m);
+    const double y = x * kPow10[d];
+    if (!(std::fabs(y) < 1125899906842624.0)) return false;  // 2^50: an error below 1/4
+    *m = round_to_int(y);
+    return true;
+  };
   // In parts on every core. Keys are written relative to the part's first value, modulo 2^32,
   // and shifted once the smallest of all is known: modular arithmetic is exact while the span
   // of the integers is below 2^32.
@@ -243,7 +263,7 @@ DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys) {
     for (std::size_t i = n * p / parts; i < n * (p + 1) / parts; ++i) {
       if (std::isnan(v[i])) continue;
       std::int64_t m;
-      if (!decimal_at(v[i], d, &m)) {
+      if (!scaled_at(v[i], &m)) {
         q.ok = false;
         return;
       }
@@ -280,8 +300,7 @@ DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys) {
 }
 
 std::uint32_t decimal_key(const DecimalScale& s, double v) {
-  return static_cast<std::uint32_t>(
-      static_cast<std::int64_t>(std::nearbyint(v * kPow10[s.digits])) - s.offset);
+  return static_cast<std::uint32_t>(round_to_int(v * kPow10[s.digits]) - s.offset);
 }
 
 double decimal_value(const DecimalScale& s, std::uint32_t key) {

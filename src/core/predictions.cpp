@@ -196,6 +196,7 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
     for (std::size_t i = 0; i < n; ++i)
       if (kept(i)) p.label.push_back(lmap[r.label->codes[i]]);
     std::vector<std::uint32_t>().swap(r.label->codes);
+    p.score_places = r.score->decimal_places;
     if (keep.empty()) {
       p.score = std::move(r.score->numbers);
     } else {

@@ -137,7 +137,7 @@ namespace {
 constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                              1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-bool parse_plain_decimal(std::string_view t, double* out, bool* integral = nullptr) {
+bool parse_plain_decimal(std::string_view t, double* out, int* places = nullptr) {
   const char* p = t.data();
   const char* const end = p + t.size();
   const bool neg = p < end && *p == '-';
@@ -162,7 +162,7 @@ bool parse_plain_decimal(std::string_view t, double* out, bool* integral = nullp
     return false;  // "1." and the rest are left to from_chars
   const double v = static_cast<double>(m) / kPow10[frac];
   *out = neg ? -v : v;
-  if (integral) *integral = frac == 0;
+  if (places) *places = frac;
   return true;
 }
 
@@ -525,6 +525,7 @@ struct ChunkResult {
   std::int64_t rows = 0;
   std::vector<std::int64_t> n_numbers;      // kAuto
   std::vector<std::uint8_t> integers_only;  // kAuto
+  std::vector<int> places;  // kNumber, kAuto: most decimal places of a plain decimal; -1: other
   std::vector<std::vector<double>> numbers;
   std::vector<std::vector<std::uint32_t>> codes;
   std::vector<LocalDict> dicts;
@@ -587,6 +588,15 @@ bool integer_literal(std::string_view t) {
   return true;
 }
 
+// A number written as a plain decimal with `frac` places (or, frac < 0, any other way).
+inline void note_places(ChunkResult& r, std::size_t s, int frac) {
+  int& p = r.places[s];
+  if (frac < 0 || frac > 9)
+    p = -1;
+  else if (p >= 0 && frac > p)
+    p = frac;
+}
+
 // kAuto: a number where the text is one (unless it came quoted from JSON), text otherwise.
 // kAuto keeps numbers and text codes each only once the column has one in this chunk: a text
 // column holds no array of NaNs, a numeric one none of missing codes. A vector in use holds one
@@ -633,11 +643,12 @@ void store_auto(const Layout& L, ChunkResult& r, std::size_t s, std::string_view
     return;
   }
   double x;
-  bool integral = false;
-  if (parse_plain_decimal(v, &x, &integral)) {  // the common case, first
+  int places = 0;
+  if (parse_plain_decimal(v, &x, &places)) {  // the common case, first
     auto_push(nums, codes, row, &x, nullptr);
     ++r.n_numbers[s];
-    if (!integral) r.integers_only[s] = 0;
+    if (places) r.integers_only[s] = 0;
+    note_places(r, s, places);
     return;
   }
   if (!text && is_missing_marker(trim(v))) {
@@ -653,6 +664,7 @@ void store_auto(const Layout& L, ChunkResult& r, std::size_t s, std::string_view
     auto_push(nums, codes, row, &x, nullptr);
     ++r.n_numbers[s];
     if (r.integers_only[s] && !integer_literal(v)) r.integers_only[s] = 0;
+    note_places(r, s, -1);
     return;
   }
   const std::uint32_t code = r.dicts[s].code(v, line);
@@ -669,8 +681,15 @@ void store_value(const Layout& L, ChunkResult& r, std::size_t s, std::string_vie
   if (spec.type == ColumnType::kNumber) {
     double x;
     bool inf = false;
-    if (parse_plain_decimal(v, &x) || parse_number(v, &x, &inf)) {
+    int places = 0;
+    if (parse_plain_decimal(v, &x, &places)) {
       r.numbers[s].push_back(x);
+      note_places(r, s, places);
+      return;
+    }
+    if (parse_number(v, &x, &inf)) {
+      r.numbers[s].push_back(x);
+      note_places(r, s, -1);
       return;
     }
     if (!inf && is_missing_marker(trim(v))) {
@@ -721,6 +740,7 @@ void init_result(const Layout& L, ChunkResult& r) {
   r.seen.assign(n, 0);
   r.n_numbers.assign(n, 0);
   r.integers_only.assign(n, 1);
+  r.places.assign(n, 0);
 }
 
 // A chunk without any quote: fields end at the delimiter or a line end, found through a table,
@@ -776,6 +796,7 @@ void parse_unquoted_csv_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
             ++r.n_numbers[si];
             if (frac) r.integers_only[si] = 0;
           }
+          note_places(r, si, frac);
           p = q;
           goto field_done;
         }
@@ -1049,6 +1070,10 @@ class Merger {
         if (col.missing == 0) col.first_missing_line = base_line_ + r.first_missing_line[s];
         col.missing += r.missing[s];
       }
+      if (col.type != ColumnType::kCategory)
+        col.decimal_places = col.decimal_places < 0 || r.places[s] < 0
+                                 ? -1
+                                 : std::max(col.decimal_places, r.places[s]);
       if (col.type == ColumnType::kNumber) {
         col.numbers.insert(col.numbers.end(), r.numbers[s].begin(), r.numbers[s].end());
         r.numbers[s].clear();

@@ -169,6 +169,17 @@ TEST(Parallel, DecimalKeysKeepOrderTiesAndValuesExactly) {
       ASSERT_EQ(pairs[i - 1].first == pairs[i].first, pairs[i - 1].second == pairs[i].second);
     }
   }
+  // Places known from the reader: the same scale and keys, without the check.
+  {
+    std::vector<double> v = {0.5, -1.25, 3.0, 1.125, -0.0, 1e5};
+    std::vector<std::uint32_t> k1(v.size()), k2(v.size());
+    auto a = decimal_scale(v, k1.data());
+    auto b = decimal_scale(v, k2.data(), 3);
+    EXPECT_EQ(a.digits, 3);
+    EXPECT_EQ(b.digits, 3);
+    EXPECT_EQ(a.offset, b.offset);
+    EXPECT_EQ(k1, k2);
+  }
   // Not decimals, or too wide a range for 32 bits: no scale.
   EXPECT_LT(decimal_scale(std::vector<double>{0.5, 1.0 / 3.0}).digits, 0);
   EXPECT_LT(decimal_scale(std::vector<double>{0.0, 1e12}).digits, 0);

@@ -388,6 +388,30 @@ TEST(Table, AutoColumnsTellTextNumbersAndMissingApartAtAnyFirstByte) {
   }
 }
 
+TEST(Table, DecimalPlacesAreTrackedPerColumnAcrossChunks) {
+  std::string csv = "a,b,c,d,e\n";
+  for (int i = 0; i < 3000; ++i)
+    csv += std::to_string(i) + ".5," + std::to_string(i) + ",x" + std::to_string(i % 3) + "," +
+           (i == 2500 ? "1e5" : "7") + "," + (i == 2999 ? "0.1234567891" : "-0.25") + "\n";
+  std::vector<ColumnSpec> specs = {{"a", ColumnType::kNumber, true},
+                                   {"b", ColumnType::kAuto, true},
+                                   {"c", ColumnType::kAuto, true},
+                                   {"d", ColumnType::kNumber, true},
+                                   {"e", ColumnType::kAuto, true}};
+  ReadOptions small;
+  small.chunk_bytes = 333;
+  for (const ReadOptions& o : {ReadOptions{}, small}) {
+    Table t = read_table_buffer("d.csv", csv, TableFormat::kCsv, specs, o);
+    EXPECT_EQ(t.column("a").decimal_places, 1);
+    EXPECT_EQ(t.column("b").decimal_places, 0);
+    EXPECT_EQ(t.column("d").decimal_places, -1);  // one value written with an exponent
+    EXPECT_EQ(t.column("e").decimal_places, -1);  // one value with 10 places
+  }
+  Table j = read_table_buffer("d.jsonl", "{\"a\": 1.25}\n{\"a\": 3}\n", TableFormat::kJsonl,
+                              {{"a", ColumnType::kNumber, true}});
+  EXPECT_EQ(j.column("a").decimal_places, 2);
+}
+
 TEST(Table, StreamRowsDropsAColumnAndRequotes) {
   std::string path = tmp_path("f.csv");
   std::ofstream(path) << "a,label,b\n1,0,\"x,y\"\n2,1,\"q\"\"q\"\n";
