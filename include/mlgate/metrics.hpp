@@ -62,6 +62,7 @@ struct BinaryData {
   std::span<const std::uint8_t> label;  // 0 or 1
   std::span<const std::uint8_t> pred;   // hard predictions; empty: score >= threshold
   double threshold = 0.5;
+  int score_places = -1;  // the reader's decimal places of the scores, when known
 };
 // One entry per group; with_overall appends the metrics of all rows (its curves when asked for),
 // computed from the same pass and the same sorted buckets.

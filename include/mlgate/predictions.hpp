@@ -57,7 +57,7 @@ struct Predictions {
   std::vector<std::string> warnings;
 
   std::size_t size() const;
-  BinaryData binary() const { return BinaryData{score, label, pred, threshold}; }
+  BinaryData binary() const { return BinaryData{score, label, pred, threshold, score_places}; }
   MulticlassData multiclass() const;
   RegressionData regression() const { return RegressionData{target, estimate}; }
 };

@@ -149,6 +149,29 @@ struct RunCursor {
   void pop() { --i; }
 };
 
+// Keys given as a histogram (count per key), read from the largest key down, one at a time.
+struct HistCursor {
+  const std::uint32_t* h;
+  std::int64_t k;  // the current key; -1 when empty
+  std::uint32_t left = 0;
+  HistCursor(const std::uint32_t* hist, std::size_t bins)
+      : h(hist), k(static_cast<std::int64_t>(bins) - 1) {
+    seek();
+  }
+  void seek() {
+    while (k >= 0 && h[k] == 0) --k;
+    left = k >= 0 ? h[k] : 0;
+  }
+  bool empty() const { return k < 0; }
+  std::uint64_t top() const { return static_cast<std::uint64_t>(k); }
+  void pop() {
+    if (--left == 0) {
+      --k;
+      seek();
+    }
+  }
+};
+
 class MergeCursor {
  public:
   void add(const std::uint64_t* p, std::size_t n) {
@@ -313,7 +336,11 @@ struct Buckets {
 template <class BucketOf>
 Buckets bucket_and_sort(std::span<const double> score, std::size_t n_buckets,
                         const std::vector<std::pair<std::size_t, std::size_t>>& ranges,
-                        const std::vector<std::vector<std::size_t>>& counts, BucketOf bucket_of) {
+                        const std::vector<std::vector<std::size_t>>& counts, BucketOf bucket_of,
+                        const DecimalScale* ds = nullptr) {
+  // Keys: the scores' decimal keys when they have them (a few radix passes), else sort_key.
+  const bool dec = ds && ds->digits >= 0;
+  const int key_bits = dec ? ds->bits : 64;
   Buckets B;
   B.start.assign(n_buckets + 1, 0);
   std::vector<std::vector<std::size_t>> offset(ranges.size(), std::vector<std::size_t>(n_buckets));
@@ -331,7 +358,8 @@ Buckets bucket_and_sort(std::span<const double> score, std::size_t n_buckets,
     auto& off = offset[r];
     for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
       std::size_t b = bucket_of(i);
-      if (b != static_cast<std::size_t>(-1)) B.keys[off[b]++] = sort_key(score[i]);
+      if (b != static_cast<std::size_t>(-1))
+        B.keys[off[b]++] = dec ? decimal_key(*ds, score[i]) : sort_key(score[i]);
     }
   });
   // Large buckets use every thread inside; small ones are sorted side by side.
@@ -344,7 +372,7 @@ Buckets bucket_and_sort(std::span<const double> score, std::size_t n_buckets,
   for (std::size_t b : order) {
     if (B.size(b) >= big) {
       std::vector<std::uint64_t> tmp(B.size(b));
-      sort_keys(B.keys.data() + B.start[b], tmp.data(), B.size(b), default_threads());
+      sort_keys(B.keys.data() + B.start[b], tmp.data(), B.size(b), default_threads(), key_bits);
     } else if (B.size(b) > 1) {
       small.push_back(b);
     }
@@ -352,7 +380,7 @@ Buckets bucket_and_sort(std::span<const double> score, std::size_t n_buckets,
   parallel_for(small.size(), [&](std::size_t k) {
     std::size_t b = small[k];
     std::vector<std::uint64_t> tmp(B.size(b));
-    sort_keys(B.keys.data() + B.start[b], tmp.data(), B.size(b), 1);
+    sort_keys(B.keys.data() + B.start[b], tmp.data(), B.size(b), 1, key_bits);
   });
   return B;
 }
@@ -480,11 +508,15 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
     }
   acc.clear();
   const bool keep_rest = with_overall;  // rows in no group are sorted only for the overall
-  Buckets B = bucket_and_sort(d.score, 2 * Gi, ranges, counts, [&](std::size_t i) -> std::size_t {
-    std::uint32_t grp = std::min(group_of(g, i), G);
-    if (grp == G && !keep_rest) return static_cast<std::size_t>(-1);
-    return 2 * static_cast<std::size_t>(grp) + (d.label[i] ? 0 : 1);
-  });
+  const DecimalScale ds = decimal_scale(d.score, nullptr, d.score_places);
+  Buckets B = bucket_and_sort(
+      d.score, 2 * Gi, ranges, counts,
+      [&](std::size_t i) -> std::size_t {
+        std::uint32_t grp = std::min(group_of(g, i), G);
+        if (grp == G && !keep_rest) return static_cast<std::size_t>(-1);
+        return 2 * static_cast<std::size_t>(grp) + (d.label[i] ? 0 : 1);
+      },
+      &ds);
 
   std::vector<GroupMetrics> out(with_overall ? G + 1 : G);
   // Groups side by side; the overall merges every group's sorted buckets, so it needs no sort.
@@ -502,7 +534,30 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
       pos.push_back({B.begin(2 * j), B.size(2 * j)});
       neg.push_back({B.begin(2 * j + 1), B.size(2 * j + 1)});
     }
-    binary_group_metrics(all, rank_summary_runs(pos, neg, curves), curves, out[G]);
+    if (ds.digits >= 0 && ds.bits <= 22 && G > 1) {
+      // Decimal keys in a small range: the overall walks a histogram of them (no merge of the
+      // groups' runs), visiting the same distinct scores in the same order.
+      const std::size_t bins = std::size_t{1} << ds.bits;
+      std::vector<std::uint32_t> pos_hist(bins, 0), neg_hist(bins, 0);
+      parallel_for(2, [&](std::size_t side) {
+        auto& h = side == 0 ? pos_hist : neg_hist;
+        for (std::uint32_t j = 0; j < Gi; ++j) {
+          const std::size_t b = 2 * j + side;
+          for (const std::uint64_t* k = B.begin(b); k != B.begin(b) + B.size(b); ++k) ++h[*k];
+        }
+      });
+      std::size_t np = 0, nn = 0;
+      for (const auto& r : pos) np += r.i;
+      for (const auto& r : neg) nn += r.i;
+      std::vector<WalkPart> parts;
+      parts.push_back(walk(HistCursor(pos_hist.data(), bins), HistCursor(neg_hist.data(), bins), 0,
+                           0, np, nn, curves));
+      parts[0].roc = downsample(parts[0].roc, 1000);
+      parts[0].pr = downsample(parts[0].pr, 1000);
+      binary_group_metrics(all, finish_walk(parts, np, nn, curves), curves, out[G]);
+    } else {
+      binary_group_metrics(all, rank_summary_runs(pos, neg, curves), curves, out[G]);
+    }
   }
   return out;
 }

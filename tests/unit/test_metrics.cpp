@@ -226,6 +226,31 @@ TEST(Metrics, RocAucByGroupEqualsRocAucOfEachGroup) {
     }
 }
 
+TEST(Metrics, OverallFromDecimalHistogramEqualsMergedRuns) {
+  // Decimal scores take the histogram walk for the overall; the same order written as
+  // non-decimals takes the merge of the groups' runs. Every metric must agree exactly.
+  std::mt19937_64 rng(17);
+  const std::size_t n = 300000;
+  std::vector<double> dec(n), other(n);
+  std::vector<std::uint8_t> label(n);
+  std::vector<std::uint32_t> group(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    label[i] = rng() % 4 == 0;
+    group[i] = static_cast<std::uint32_t>(rng() % 6);
+    const auto m = static_cast<int>(rng() % 1000) + (label[i] ? 150 : 0);
+    dec[i] = static_cast<double>(std::min(m, 1000)) / 1000.0;
+    other[i] = dec[i] * (1.0 + 1e-9) / 3.0;  // same order and ties, no short decimals
+  }
+  ASSERT_GE(decimal_scale(dec).digits, 0);
+  ASSERT_LT(decimal_scale(other).digits, 0);
+  auto a = binary_metrics(BinaryData{dec, label, {}, 0.5}, Grouping{group, 6}, false, true);
+  auto b = binary_metrics(BinaryData{other, label, {}, 0.5 * (1.0 + 1e-9) / 3.0},
+                          Grouping{group, 6}, false, true);
+  for (const char* m : {"roc_auc", "average_precision", "accuracy", "f1"})
+    for (std::size_t k = 0; k < a.size(); ++k)
+      EXPECT_EQ(*a[k].metrics.get(m), *b[k].metrics.get(m)) << m << " group " << k;
+}
+
 TEST(Metrics, AccurateSumIsCompensated) {
   AccurateSum s;
   s.add(1e16);
