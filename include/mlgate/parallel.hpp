@@ -62,10 +62,10 @@ double decimal_value(const DecimalScale& s, std::uint32_t key);  // the value, b
 // Sorts keys ascending carrying idx along, stably; the result is in keys/idx. With two threads
 // or more, large inputs are radix-sorted in halves and merged from both ends at once.
 void sort_keys_with_index(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& idx,
-                          unsigned threads = 1);
+                          unsigned threads = 1, int key_bits = 64);
 // The same over caller-provided buffers of n elements each; returns whether the result ended
 // in ktmp/itmp (else it is in keys/idx).
 bool sort_keys_with_index(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx,
-                          std::uint32_t* itmp, std::size_t n, unsigned threads);
+                          std::uint32_t* itmp, std::size_t n, unsigned threads, int key_bits = 64);
 
 }  // namespace mlgate

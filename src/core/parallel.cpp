@@ -308,17 +308,18 @@ double decimal_value(const DecimalScale& s, std::uint32_t key) {
 }
 
 bool sort_keys_with_index(std::uint64_t* keys, std::uint64_t* ktmp, std::uint32_t* idx,
-                          std::uint32_t* itmp, std::size_t n, unsigned threads) {
+                          std::uint32_t* itmp, std::size_t n, unsigned threads, int key_bits) {
   if (threads >= 2 && n >= (std::size_t{1} << 20))
-    return sort_halves<true>(keys, ktmp, idx, itmp, n);
-  return lsd_radix<true>(keys, ktmp, idx, itmp, n);
+    return sort_halves<true>(keys, ktmp, idx, itmp, n, key_bits);
+  return lsd_radix<true>(keys, ktmp, idx, itmp, n, key_bits);
 }
 
 void sort_keys_with_index(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& idx,
-                          unsigned threads) {
+                          unsigned threads, int key_bits) {
   std::vector<std::uint64_t> k2(keys.size());
   std::vector<std::uint32_t> i2(idx.size());
-  if (sort_keys_with_index(keys.data(), k2.data(), idx.data(), i2.data(), keys.size(), threads)) {
+  if (sort_keys_with_index(keys.data(), k2.data(), idx.data(), i2.data(), keys.size(), threads,
+                           key_bits)) {
     keys.swap(k2);
     idx.swap(i2);
   }
