@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstdio>
@@ -302,7 +303,8 @@ struct SortScratch {
 
 std::vector<double> sorted_numbers(std::span<const double> src, int places,
                                    std::vector<double>* reuse = nullptr,
-                                   SortScratch* scratch = nullptr) {
+                                   SortScratch* scratch = nullptr, unsigned threads = 0) {
+  if (threads == 0) threads = default_threads();
   std::size_t kept = 0;
   for (double v : src) kept += !std::isnan(v);
   {
@@ -314,15 +316,18 @@ std::vector<double> sorted_numbers(std::span<const double> src, int places,
       S.tmp.resize(kept);
     }
     if (const DecimalScale ds = decimal_scale(src, S.keys.data(), places); ds.digits >= 0) {
-      sort_keys32(S.keys.data(), S.tmp.data(), kept, default_threads(), ds.bits);
+      sort_keys32(S.keys.data(), S.tmp.data(), kept, threads, ds.bits);
       std::vector<double> out = reuse ? std::move(*reuse) : std::vector<double>();
       out.resize(kept);
       const std::uint32_t* keys = S.keys.data();
       const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(16, kept >> 16));
-      parallel_for(parts, [&](std::size_t p) {
-        for (std::size_t i = kept * p / parts; i < kept * (p + 1) / parts; ++i)
-          out[i] = decimal_value(ds, keys[i]);
-      });
+      parallel_for(
+          parts,
+          [&](std::size_t p) {
+            for (std::size_t i = kept * p / parts; i < kept * (p + 1) / parts; ++i)
+              out[i] = decimal_value(ds, keys[i]);
+          },
+          threads);
       return out;
     }
   }
@@ -333,7 +338,7 @@ std::vector<double> sorted_numbers(std::span<const double> src, int places,
     if (!std::isnan(v)) nums[j++] = v == 0 ? 0.0 : v;
   nums.resize(kept);
   std::vector<double> tmp(kept);
-  sort_doubles(nums.data(), tmp.data(), kept, default_threads());
+  sort_doubles(nums.data(), tmp.data(), kept, threads);
   return nums;
 }
 
@@ -961,16 +966,18 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
     if (needs_sort.count(name)) sorts.emplace_back(&data, &d);
   for (auto& [name, d] : ctx.ref_cols)
     if (needs_sort.count(name)) sorts.emplace_back(reference, &d);
-  SortScratch scratch;
-  for (auto& [table, dp] : sorts) {
-    ColumnData& d = *dp;
+  // Columns sorted in place (their rows are not needed after) take two at a time, each on one
+  // core: the buffer beside each is all they add. Columns whose rows are still needed (text, or
+  // a unique check's examples) take one at a time on both cores: they also need a new vector.
+  auto sort_column = [&](Table* table, ColumnData& d, SortScratch& scratch, unsigned threads) {
     Column* col = table->find(d.col->name);
     auto deferred = table == &data ? with_sort.find(d.col->name) : with_sort.end();
     const bool keep_rows = d.has_text() || deferred != with_sort.end();
     if (keep_rows) {
-      d.sorted = sorted_numbers(col->numbers, col->decimal_places, nullptr, &scratch);
+      d.sorted = sorted_numbers(col->numbers, col->decimal_places, nullptr, &scratch, threads);
     } else {
-      d.sorted = sorted_numbers(col->numbers, col->decimal_places, &col->numbers, &scratch);
+      d.sorted =
+          sorted_numbers(col->numbers, col->decimal_places, &col->numbers, &scratch, threads);
       d.moved = true;
     }
     d.sorted_ready = true;
@@ -981,7 +988,24 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
         d.moved = true;
       }
     }
+  };
+  std::vector<std::pair<Table*, ColumnData*>> in_place, with_rows;
+  for (auto& e : sorts) {
+    const bool keep_rows =
+        e.second->has_text() || (e.first == &data && with_sort.count(e.second->col->name));
+    (keep_rows ? with_rows : in_place).push_back(e);
   }
+  {
+    std::vector<SortScratch> scratch(2);
+    std::atomic<std::size_t> next{0};
+    parallel_for(2, [&](std::size_t t) {
+      for (std::size_t j; (j = next.fetch_add(1)) < in_place.size();)
+        sort_column(in_place[j].first, *in_place[j].second, scratch[t], 1);
+    });
+  }
+  SortScratch scratch;
+  for (auto& [table, dp] : with_rows) sort_column(table, *dp, scratch, default_threads());
+
   parallel_for(second.size(), [&](std::size_t j) { run_task(second[j]); });
 
   ResultDoc doc;
