@@ -8,6 +8,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -257,8 +258,28 @@ class KeySet {
   int shift_ = 64;
 };
 
+// Mean and sum of squared deviations of a column's sorted numbers, computed once for every
+// check that needs them (mean_between, stdev_between, wasserstein's scale).
+struct Moments {
+  std::once_flag once;
+  double mean = 0, ss = 0;
+};
+
 struct ColumnData {
   const Column* col = nullptr;
+  std::shared_ptr<Moments> moments = std::make_shared<Moments>();
+  const Moments& moments_of_sorted() const {
+    std::call_once(moments->once, [&] {
+      AccurateSum s;
+      for (double y : sorted) s.add(y);
+      const double mean = s.value() / static_cast<double>(sorted.size());
+      AccurateSum ss;
+      for (double y : sorted) ss.add((y - mean) * (y - mean));
+      moments->mean = mean;
+      moments->ss = ss.value();
+    });
+    return *moments;
+  }
   std::size_t rows = 0;
   std::int64_t missing = 0, numbers = 0, texts = 0;
   std::vector<double> sorted;  // the numbers, ascending
@@ -392,6 +413,12 @@ struct Tally {
     ++unexpected;
     if (examples.size() < 20) examples.push_back(v);
   }
+  // The example is only built for the first 20.
+  template <class MakeExample>
+  void miss_lazy(MakeExample&& make) {
+    ++unexpected;
+    if (examples.size() < 20) examples.push_back(make());
+  }
 };
 
 void finish_mostly(Check& c, const Expectation& x, const Tally& t, const std::string& what) {
@@ -439,19 +466,25 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
   const std::string& k = x.expect;
   Tally t;
   if (k == "not_null") {
+    // The reader counted the missing values; rows are scanned only for the first 20.
     t.considered = static_cast<std::int64_t>(d->rows);
-    for (std::size_t i = 0; i < d->rows; ++i)
-      if (d->missing_at(i)) {
-        ++t.unexpected;
-        if (t.examples.size() < 20)
-          t.examples.push_back(static_cast<std::int64_t>(i) + 1);  // row numbers
-      }
+    t.unexpected = d->missing;
+    const auto wanted = static_cast<std::size_t>(std::min<std::int64_t>(20, d->missing));
+    for (std::size_t i = 0; i < d->rows && t.examples.size() < wanted; ++i)
+      if (d->missing_at(i)) t.examples.push_back(static_cast<std::int64_t>(i) + 1);  // row numbers
     finish_mostly(c, x, t, "are null");
     c.extra["examples_are_rows"] = true;
     return;
   }
   if (k == "column_type") {
     c.extra["observed_type"] = d->observed_type();
+    // A column of numbers only is of type number, one of text only of type string: no scan.
+    const bool all_numbers = !d->has_text(), all_text = !d->has_numbers();
+    if ((x.type == "number" && all_numbers) || (x.type == "string" && all_text)) {
+      t.considered = static_cast<std::int64_t>(d->rows) - d->missing;
+      finish_mostly(c, x, t, "are not of type " + x.type);
+      return;
+    }
     for (std::size_t i = 0; i < d->rows; ++i) {
       if (d->missing_at(i)) continue;
       ++t.considered;
@@ -465,7 +498,7 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
         ok = d->text_at(i) && is_bool_word(d->text(i));
       else
         ok = d->text_at(i);
-      if (!ok) t.miss(d->json_value(i));
+      if (!ok) t.miss_lazy([&] { return d->json_value(i); });
     }
     finish_mostly(c, x, t, "are not of type " + x.type);
     return;
@@ -531,16 +564,30 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
       bool ok = d->text_at(i) ? code_ok[d->col->codes[i]] != 0
                               : std::binary_search(allowed_numbers.begin(), allowed_numbers.end(),
                                                    d->number(i));
-      if (!ok) t.miss(d->json_value(i));
+      if (!ok) t.miss_lazy([&] { return d->json_value(i); });
     }
     finish_mostly(c, x, t, "are outside the set");
     return;
   }
   if (k == "between") {
+    if (!d->has_text() && d->has_numbers()) {
+      // Numbers only: one tight loop over them (NaN is missing).
+      const double lo = x.min ? *x.min : -std::numeric_limits<double>::infinity();
+      const double hi = x.max ? *x.max : std::numeric_limits<double>::infinity();
+      const auto& v = d->col->numbers;
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        const double y = v[i];
+        if (std::isnan(y)) continue;
+        ++t.considered;
+        if (!(y >= lo && y <= hi)) t.miss_lazy([&] { return d->json_value(i); });
+      }
+      finish_mostly(c, x, t, "are not " + bounds_text(x));
+      return;
+    }
     for (std::size_t i = 0; i < d->rows; ++i) {
       if (d->missing_at(i)) continue;
       ++t.considered;
-      if (d->text_at(i) || !within(x, d->number(i))) t.miss(d->json_value(i));
+      if (d->text_at(i) || !within(x, d->number(i))) t.miss_lazy([&] { return d->json_value(i); });
     }
     finish_mostly(c, x, t, "are not " + bounds_text(x));
     return;
@@ -555,7 +602,7 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
       ++t.considered;
       bool ok =
           d->text_at(i) ? code_ok[d->col->codes[i]] != 0 : RE2::PartialMatch(d->canonical(i), re);
-      if (!ok) t.miss(d->json_value(i));
+      if (!ok) t.miss_lazy([&] { return d->json_value(i); });
     }
     finish_mostly(c, x, t, "do not match " + quote(x.regex));
     return;
@@ -578,19 +625,15 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
   }
   double v;
   if (k == "mean_between" || k == "stdev_between") {
-    AccurateSum s;
-    for (double y : d->sorted) s.add(y);
-    double mean = s.value() / static_cast<double>(d->sorted.size());
-    v = mean;
+    const Moments& mo = d->moments_of_sorted();
+    v = mo.mean;
     if (k == "stdev_between") {
       if (d->sorted.size() < 2) {
         c.status = Status::kError;
         c.message = "the standard deviation needs two values";
         return;
       }
-      AccurateSum ss;
-      for (double y : d->sorted) ss.add((y - mean) * (y - mean));
-      v = std::sqrt(ss.value() / static_cast<double>(d->sorted.size() - 1));
+      v = std::sqrt(mo.ss / static_cast<double>(d->sorted.size() - 1));
     }
   } else {
     v = sorted_quantile(d->sorted, *x.quantile);
@@ -732,12 +775,7 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
     stat = r.statistic;
     p = r.p_value;
   } else if (method == "wasserstein") {
-    AccurateSum s;
-    for (double y : ref->sorted) s.add(y);
-    double mean = s.value() / static_cast<double>(n_ref);
-    AccurateSum ss;
-    for (double y : ref->sorted) ss.add((y - mean) * (y - mean));
-    double sd = std::sqrt(ss.value() / static_cast<double>(n_ref));
+    double sd = std::sqrt(ref->moments_of_sorted().ss / static_cast<double>(n_ref));
     c.extra["reference_std"] = sd;
     // A constant reference is scaled by 0.001, as Evidently does.
     stat = wasserstein(ref->sorted, cur->sorted) / std::max(sd, 0.001);

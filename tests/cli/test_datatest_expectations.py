@@ -77,6 +77,22 @@ class Expectations(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("holds text values", c["message"])
 
+    def test_shortcuts_give_what_the_row_scans_give(self):
+        # Numbers-only and text-only columns skip the row scans; the counts must not change.
+        p, c = self.check("{expect: column_type, column: score, type: number}")
+        self.assertEqual((c["status"], c["unexpected_count"], c["observed_type"]), ("pass", 0, "integer"))
+        p, c = self.check("{expect: column_type, column: code, type: string}")
+        self.assertEqual((c["status"], c["unexpected_count"]), ("pass", 0))
+        p, c = self.check("{expect: column_type, column: score, type: string}")
+        self.assertEqual((c["status"], c["unexpected_count"]), ("fail", 18))
+        self.assertEqual(c["unexpected_examples"][:3], [10, 20, 40])
+        p, c = self.check("{expect: between, column: score, min: 30}")
+        self.assertEqual((c["status"], c["unexpected_count"], c["unexpected_examples"]), ("fail", 2, [10, 20]))
+        p, c = self.check("{expect: not_null, column: code}")
+        self.assertEqual((c["status"], c["unexpected_count"], c["unexpected_examples"]), ("pass", 0, []))
+        p, c = self.check("{expect: unique, column: score}")
+        self.assertEqual((c["status"], c["unexpected_count"]), ("pass", 0))
+
     def test_unseen_category_is_its_own_failure(self):
         p, doc = self.run_suite(["{expect: no_drift, column: code, method: chi2}"])
         by = {c["id"]: c for c in doc["checks"]}
