@@ -53,9 +53,10 @@ struct DecimalScale {
 };
 // NaNs are skipped. With keys (room for every non-NaN value), also writes their keys in order.
 // known_places: the reader's Column::decimal_places, when it vouches for every value (each
-// value is then only scaled, not checked).
+// value is then only scaled, not checked). may_have_nan = false when the caller knows there is
+// no NaN (one pass fewer).
 DecimalScale decimal_scale(std::span<const double> values, std::uint32_t* keys = nullptr,
-                           int known_places = -1);
+                           int known_places = -1, bool may_have_nan = true);
 std::uint32_t decimal_key(const DecimalScale& s, double v);      // for a value decimal_scale saw
 double decimal_value(const DecimalScale& s, std::uint32_t key);  // the value, bit for bit
 

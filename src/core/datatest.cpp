@@ -322,12 +322,15 @@ struct SortScratch {
   std::vector<std::uint32_t> keys, tmp;
 };
 
-std::vector<double> sorted_numbers(std::span<const double> src, int places,
+std::vector<double> sorted_numbers(std::span<const double> src, int places, bool may_have_nan,
                                    std::vector<double>* reuse = nullptr,
                                    SortScratch* scratch = nullptr, unsigned threads = 0) {
   if (threads == 0) threads = default_threads();
-  std::size_t kept = 0;
-  for (double v : src) kept += !std::isnan(v);
+  std::size_t kept = src.size();
+  if (may_have_nan) {
+    kept = 0;
+    for (double v : src) kept += !std::isnan(v);
+  }
   {
     // Decimals: their 32-bit integer keys sort in two or three passes.
     SortScratch own;
@@ -336,7 +339,8 @@ std::vector<double> sorted_numbers(std::span<const double> src, int places,
       S.keys.resize(kept);
       S.tmp.resize(kept);
     }
-    if (const DecimalScale ds = decimal_scale(src, S.keys.data(), places); ds.digits >= 0) {
+    if (const DecimalScale ds = decimal_scale(src, S.keys.data(), places, may_have_nan);
+        ds.digits >= 0) {
       sort_keys32(S.keys.data(), S.tmp.data(), kept, threads, ds.bits);
       std::vector<double> out = reuse ? std::move(*reuse) : std::vector<double>();
       out.resize(kept);
@@ -371,7 +375,7 @@ ColumnData column_data(const Column& c, bool sort) {
   d.numbers = c.n_numbers;
   d.texts = static_cast<std::int64_t>(d.rows) - d.missing - d.numbers;
   if (sort && d.numbers > 0) {
-    d.sorted = sorted_numbers(c.numbers, c.decimal_places);
+    d.sorted = sorted_numbers(c.numbers, c.decimal_places, d.missing > 0 || d.has_text());
     d.sorted_ready = true;
   }
   return d;
@@ -528,7 +532,8 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
       // One column at a time: the sort's buffers are the largest this check holds.
       static std::mutex one_at_a_time;
       std::lock_guard lk(one_at_a_time);
-      runs(sorted_numbers(d->col->numbers, d->col->decimal_places));
+      runs(
+          sorted_numbers(d->col->numbers, d->col->decimal_places, d->missing > 0 || d->has_text()));
     }
     for (auto n : code_count)
       if (n > 1) t.unexpected += n;
@@ -1011,11 +1016,12 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
     Column* col = table->find(d.col->name);
     auto deferred = table == &data ? with_sort.find(d.col->name) : with_sort.end();
     const bool keep_rows = d.has_text() || deferred != with_sort.end();
+    const bool nan = d.missing > 0 || d.has_text();  // text rows hold NaN too
     if (keep_rows) {
-      d.sorted = sorted_numbers(col->numbers, col->decimal_places, nullptr, &scratch, threads);
+      d.sorted = sorted_numbers(col->numbers, col->decimal_places, nan, nullptr, &scratch, threads);
     } else {
       d.sorted =
-          sorted_numbers(col->numbers, col->decimal_places, &col->numbers, &scratch, threads);
+          sorted_numbers(col->numbers, col->decimal_places, nan, &col->numbers, &scratch, threads);
       d.moved = true;
     }
     d.sorted_ready = true;

@@ -319,7 +319,9 @@ double jensenshannon(const std::vector<double>& p_counts, const std::vector<doub
 double wasserstein(std::span<const double> a, std::span<const double> b) {
   const std::size_t na = a.size(), nb = b.size();
   if (na == 0 || nb == 0) return std::numeric_limits<double>::quiet_NaN();
-  // Walk the merged sorted values; between consecutive values the CDFs are constant.
+  // Walk the distinct values of both sorted samples; between consecutive ones the CDFs are
+  // constant. Ties are consumed as runs (a zero-width step adds exactly nothing, so this is the
+  // element-by-element sum without its zero terms).
   std::size_t i = 0, j = 0;
   double prev = std::min(a[0], b[0]);
   double total = 0;
@@ -329,10 +331,8 @@ double wasserstein(std::span<const double> a, std::span<const double> b) {
            ub = static_cast<double>(j) / static_cast<double>(nb);
     total += std::fabs(ua - ub) * (v - prev);
     prev = v;
-    if (i < na && a[i] == v)
-      ++i;
-    else
-      ++j;
+    while (i < na && a[i] == v) ++i;
+    while (j < nb && b[j] == v) ++j;
   }
   return total;
 }

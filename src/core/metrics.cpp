@@ -645,7 +645,7 @@ std::vector<MetricValue> roc_auc_by_group(std::span<const double> score,
   const int tag_bits = static_cast<int>(std::bit_width(2u * G + 1u));
   {
     std::unique_ptr<std::uint32_t[]> dkeys(new std::uint32_t[n]);
-    const DecimalScale ds = decimal_scale(score, dkeys.get(), score_places);
+    const DecimalScale ds = decimal_scale(score, dkeys.get(), score_places, false);
     if (ds.digits >= 0 && ds.bits + tag_bits <= 64) {
       std::unique_ptr<std::uint64_t[]> buf(new std::uint64_t[2 * n]);
       std::uint64_t* packed = buf.get();

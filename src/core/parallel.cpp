@@ -214,7 +214,8 @@ bool decimal_at(double v, int d, std::int64_t* m) {
 
 }  // namespace
 
-DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys, int known_places) {
+DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys, int known_places,
+                           bool may_have_nan) {
   DecimalScale s;
   // The places: known from the reader, or the most any of a spread sample needs; then every
   // value is checked (or, when known, only scaled: below 2^50, v * 10^d rounds back to m).
@@ -249,9 +250,14 @@ DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys, int k
     bool any = false, ok = true;
   };
   std::vector<Part> P(parts);
-  // Where each part's keys start: NaNs are skipped, so count them first when writing keys.
+  // Where each part's keys start: NaNs are skipped, so count them first when writing keys
+  // (unless the caller knows there are none).
   if (keys) {
     parallel_for(parts, [&](std::size_t p) {
+      if (!may_have_nan) {
+        P[p].count = n * (p + 1) / parts - n * p / parts;
+        return;
+      }
       for (std::size_t i = n * p / parts; i < n * (p + 1) / parts; ++i)
         P[p].count += !std::isnan(v[i]);
     });
@@ -261,7 +267,11 @@ DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys, int k
     Part& q = P[p];
     std::size_t k = q.begin;
     for (std::size_t i = n * p / parts; i < n * (p + 1) / parts; ++i) {
-      if (std::isnan(v[i])) continue;
+      if (std::isnan(v[i])) {
+        if (may_have_nan) continue;
+        q.ok = false;  // the caller said there was none: no scale rather than a wrong one
+        return;
+      }
       std::int64_t m;
       if (!scaled_at(v[i], &m)) {
         q.ok = false;

@@ -180,6 +180,13 @@ TEST(Parallel, DecimalKeysKeepOrderTiesAndValuesExactly) {
     EXPECT_EQ(a.offset, b.offset);
     EXPECT_EQ(k1, k2);
   }
+  // A NaN where the caller promised none: no scale (never keys with a gap).
+  {
+    std::vector<double> v = {0.5, std::numeric_limits<double>::quiet_NaN(), 0.25};
+    std::vector<std::uint32_t> k(v.size());
+    EXPECT_LT(decimal_scale(v, k.data(), -1, false).digits, 0);
+    EXPECT_EQ(decimal_scale(v, k.data(), -1, true).digits, 2);
+  }
   // Not decimals, or too wide a range for 32 bits: no scale.
   EXPECT_LT(decimal_scale(std::vector<double>{0.5, 1.0 / 3.0}).digits, 0);
   EXPECT_LT(decimal_scale(std::vector<double>{0.0, 1e12}).digits, 0);
