@@ -137,32 +137,57 @@ namespace {
 constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                              1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
-bool parse_plain_decimal(std::string_view t, double* out, int* places = nullptr) {
-  const char* p = t.data();
-  const char* const end = p + t.size();
-  const bool neg = p < end && *p == '-';
-  p += neg;
+// A plain decimal, [-]digits[.digits], scanned from p to end or to the first byte that is not
+// part of one. When ok(), value() is what from_chars gives: with at most 19 digits whose value
+// fits in 53 bits and at most 22 after the point, m / 10^frac is one correctly rounded IEEE
+// division of two exact doubles (Clinger's fast path). "1.", exponents, spaces and long
+// mantissas are not ok() and take the general path.
+struct PlainDecimal {
+  const char* stop = nullptr;  // the first byte not scanned
+  std::uint64_t m = 0;
+  int digits = 0, frac = 0;
+  bool neg = false, dot = false;
+  bool ok() const {
+    return digits > 0 && digits <= 19 && !(dot && frac == 0) && frac <= 22 &&
+           m <= (std::uint64_t{1} << 53);
+  }
+  double value() const {
+    const double v = static_cast<double>(m) / kPow10[frac];
+    return neg ? -v : v;
+  }
+};
+
+// kBounded: stop at end. Unbounded, the scan relies on a byte that cannot continue a number
+// following the data (the chunks' zero padding), which saves a compare per byte.
+template <bool kBounded = true>
+inline PlainDecimal scan_plain_decimal(const char* p, const char* end) {
+  PlainDecimal d;
+  d.neg = (!kBounded || p < end) && *p == '-';
+  p += d.neg;
   const char* const start = p;
   const char* dot = nullptr;
-  std::uint64_t m = 0;
-  for (; p < end; ++p) {
-    const unsigned d = static_cast<unsigned>(*p - '0');
-    if (d < 10) {
-      m = m * 10 + d;
-    } else if (*p == '.' && !dot) {
+  for (; !kBounded || p < end; ++p) {
+    const unsigned digit = static_cast<unsigned>(*p - '0');
+    if (digit < 10)
+      d.m = d.m * 10 + digit;  // wraps past 19 digits, which ok() rejects
+    else if (*p == '.' && !dot)
       dot = p;
-    } else {
-      return false;
-    }
+    else
+      break;
   }
-  const auto len = static_cast<int>(end - start);
-  const int frac = dot ? static_cast<int>(end - dot - 1) : 0;
-  const int digits = len - (dot != nullptr);
-  if (digits == 0 || digits > 19 || (dot && frac == 0) || frac > 22 || m > (std::uint64_t{1} << 53))
-    return false;  // "1." and the rest are left to from_chars
-  const double v = static_cast<double>(m) / kPow10[frac];
-  *out = neg ? -v : v;
-  if (places) *places = frac;
+  d.stop = p;
+  d.dot = dot != nullptr;
+  d.frac = dot ? static_cast<int>(p - dot - 1) : 0;
+  d.digits = static_cast<int>(p - start) - d.dot;
+  return d;
+}
+
+bool parse_plain_decimal(std::string_view t, double* out, int* places = nullptr) {
+  const char* end = t.data() + t.size();
+  const PlainDecimal d = scan_plain_decimal(t.data(), end);
+  if (d.stop != end || !d.ok()) return false;
+  *out = d.value();
+  if (places) *places = d.frac;
   return true;
 }
 
@@ -768,26 +793,11 @@ void parse_unquoted_csv_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
       // Number columns: a plain decimal is parsed while it is scanned (one pass over its bytes,
       // the same arithmetic as parse_plain_decimal); anything else is scanned again below.
       if (spec >= 0 && L.specs[static_cast<std::size_t>(spec)].type != ColumnType::kCategory) {
-        const bool neg = *p == '-';
-        const char* q = p + neg;
-        const char* digits_start = q;
-        const char* dot = nullptr;
-        std::uint64_t m = 0;
-        for (;; ++q) {
-          const unsigned d = static_cast<unsigned>(*q - '0');
-          if (d < 10)
-            m = m * 10 + d;
-          else if (*q == '.' && !dot)
-            dot = q;
-          else
-            break;
-        }
-        const int frac = dot ? static_cast<int>(q - dot - 1) : 0;
-        const int digits = static_cast<int>(q - digits_start) - (dot != nullptr);
-        if (stop[static_cast<unsigned char>(*q)] && (*q != 0 || q >= end) && digits > 0 &&
-            digits <= 19 && !(dot && frac == 0) && frac <= 22 && m <= (std::uint64_t{1} << 53)) {
-          const double v = static_cast<double>(m) / kPow10[frac];
-          const double x = neg ? -v : v;
+        const PlainDecimal pd = scan_plain_decimal<false>(p, end);
+        const char* q = pd.stop;
+        if (stop[static_cast<unsigned char>(*q)] && (*q != 0 || q >= end) && pd.ok()) {
+          const double x = pd.value();
+          const int frac = pd.frac;
           const auto si = static_cast<std::size_t>(spec);
           if (L.specs[si].type == ColumnType::kNumber) {
             r.numbers[si].push_back(x);
