@@ -314,14 +314,15 @@ struct ColumnData {
   }
 };
 
-// The numbers of a column without its NaNs (missing values), -0.0 written as 0.0, sorted.
-// With reuse (the vector src views), that vector's storage is taken and reused.
 // Buffers for the sorts, kept from one column to the next: memory reused is memory whose
 // pages are already there.
 struct SortScratch {
   std::vector<std::uint32_t> keys, tmp;
 };
 
+// The numbers of a column without its NaNs (missing values), -0.0 written as 0.0, sorted.
+// With reuse (the vector src views), that vector's storage is taken and reused. may_have_nan:
+// false when the column is known to hold none (one pass fewer).
 std::vector<double> sorted_numbers(std::span<const double> src, int places, bool may_have_nan,
                                    std::vector<double>* reuse = nullptr,
                                    SortScratch* scratch = nullptr, unsigned threads = 0) {

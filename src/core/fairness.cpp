@@ -99,10 +99,12 @@ FairnessGroups make_groups(const Predictions& p) {
       key = key * p.slices[c].values.size() + p.slices[c].codes[i];
     return key;
   };
-  if (space <= (1u << 16)) {
-    // Few possible groups (the usual case): the keys of the rows and which keys occur are
-    // found on every core; groups are then numbered in key order and the rows relabelled.
-    const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(64, n / 65536));
+  // Few possible groups (the usual case): the keys of the rows and which keys occur are found
+  // on every core; groups are then numbered in key order, and the rows hold their key until
+  // they are relabelled below. Otherwise groups are numbered as they first appear.
+  const bool by_key = space <= (1u << 16);
+  const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(64, n / 65536));
+  if (by_key) {
     std::vector<std::vector<std::uint8_t>> seen(parts, std::vector<std::uint8_t>(space, 0));
     parallel_for(parts, [&](std::size_t part) {
       auto& S = seen[part];
@@ -126,7 +128,6 @@ FairnessGroups make_groups(const Predictions& p) {
       keys.push_back(std::move(codes));
     }
   }
-  const bool by_key = space <= (1u << 16);  // rows hold their key until the relabelling below
   for (std::size_t i = 0; i < n && !by_key; ++i) {
     const std::uint64_t key = key_of(i);
     std::uint32_t* slot;
@@ -160,7 +161,6 @@ FairnessGroups make_groups(const Predictions& p) {
     for (auto& t : table)
       if (t != kMissingCode) t = rank[t];
   }
-  const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(64, n / 65536));
   parallel_for(parts, [&](std::size_t part) {
     for (std::size_t i = n * part / parts; i < n * (part + 1) / parts; ++i)
       g.row_group[i] = by_key ? table[g.row_group[i]] : rank[g.row_group[i]];
