@@ -1434,16 +1434,23 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
             c = std::move(queue.front());
             queue.pop_front();
           }
-          ChunkResult r = take_result();
-          parse(*c, r);
-          std::int64_t seq = c->seq;
-          give_buffer(std::move(c->bytes));
-          c.reset();
-          {
+          try {
+            ChunkResult r = take_result();
+            parse(*c, r);
+            std::int64_t seq = c->seq;
+            give_buffer(std::move(c->bytes));
+            c.reset();
+            {
+              std::lock_guard lk(m);
+              done.emplace(seq, std::move(r));
+            }
+            drain();
+          } catch (...) {  // out of memory, say: the reading thread reports it, no terminate()
             std::lock_guard lk(m);
-            done.emplace(seq, std::move(r));
+            if (!failure) failure = std::current_exception();
+            cv.notify_all();
+            return;
           }
-          drain();
         }
       });
     }
