@@ -4,7 +4,8 @@
 #        bench/run.sh compare        paired bootstrap vs the scikit-learn loop (500k rows, 2000
 #                                    resamples), DeLong vs R's pROC roc.test (1M rows)
 #        bench/run.sh datatest [ROWS] expectations and drift on 20 columns vs pandas + scipy (2M rows)
-#        bench/run.sh fairness [ROWS] 12 intersectional groups vs pandas groupby (10M rows)
+#        bench/run.sh fairness [ROWS] 12 intersectional groups vs pandas groupby + scikit-learn
+#                                    (the per-group metrics, ROC AUC included; 10M rows)
 #        bench/run.sh large [ROWS]    peak memory of eval and datatest on 50M rows (no peer)
 # Data is generated once into bench/data/ (git-ignored). Needs scripts/deps.sh test.
 set -euo pipefail
