@@ -336,15 +336,29 @@ std::vector<double> sorted_numbers(std::span<const double> src, int places, bool
     // Decimals: their 32-bit integer keys sort in two or three passes.
     SortScratch own;
     SortScratch& S = scratch ? *scratch : own;
-    if (S.keys.size() < kept) {
-      S.keys.resize(kept);
-      S.tmp.resize(kept);
-    }
+    if (S.keys.size() < kept) S.keys.resize(kept);
     if (const DecimalScale ds = decimal_scale(src, S.keys.data(), places, may_have_nan);
         ds.digits >= 0) {
-      sort_keys32(S.keys.data(), S.tmp.data(), kept, threads, ds.bits);
       std::vector<double> out = reuse ? std::move(*reuse) : std::vector<double>();
       out.resize(kept);
+      if (ds.bits <= 20) {
+        // Few distinct keys (a range up to 2^20): a counting sort. One pass counts each key,
+        // one writes every value as often as it occurs; no scatter, no second buffer.
+        auto& count = S.tmp;
+        count.assign(std::size_t{1} << ds.bits, 0);
+        for (std::size_t i = 0; i < kept; ++i) ++count[S.keys[i]];
+        std::size_t o = 0;
+        for (std::size_t k = 0; k < count.size(); ++k) {
+          if (!count[k]) continue;
+          const double v = decimal_value(ds, static_cast<std::uint32_t>(k));
+          std::fill(out.begin() + static_cast<std::ptrdiff_t>(o),
+                    out.begin() + static_cast<std::ptrdiff_t>(o + count[k]), v);
+          o += count[k];
+        }
+        return out;
+      }
+      if (S.tmp.size() < kept) S.tmp.resize(kept);  // (it may have held counts)
+      sort_keys32(S.keys.data(), S.tmp.data(), kept, threads, ds.bits);
       const std::uint32_t* keys = S.keys.data();
       const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(16, kept >> 16));
       parallel_for(

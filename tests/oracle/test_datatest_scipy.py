@@ -132,6 +132,42 @@ expectations:
         self.assertClose(checks["quantile_between.ties"]["value"], float(np.quantile(self.big_cur["ties"], 0.37)), "q37")
         self.assertClose(checks["quantile_between.x"]["value"], float(np.quantile(x, 0.5)), "median")
 
+    def test_every_sort_path_in_one_run(self):
+        # Columns sorted one after another with shared buffers: a counting sort (1 place, small
+        # range), 32-bit radix keys (4 places, a 27-bit range), doubles (no short decimals).
+        rng = np.random.default_rng(5)
+        n = 20000
+        frames = []
+        for shift in (0, 1):
+            frames.append(pd.DataFrame({
+                "a_count": np.round(rng.gamma(3 + shift, 2, n), 1),
+                "b_radix": np.round(rng.uniform(0, 10000 + 100 * shift, n), 4),
+                "c_double": rng.normal(shift, 1, n),
+            }))
+        paths = []
+        for i, df in enumerate(frames):
+            p = os.path.join(self.dir.name, f"sorts{i}.csv")
+            with open(p, "w") as f:
+                f.write("a_count,b_radix,c_double\n")
+                for a, b, c in df.itertuples(index=False):
+                    f.write(f"{a:.1f},{b:.4f},{c!r}\n")
+            paths.append(p)
+        self.paths["s0"], self.paths["s1"] = paths
+        suite = "version: 1\nexpectations:\n" + "".join(
+            f"  - {{expect: quantile_between, column: {c}, quantile: {q}, min: -1e9, max: 1e9}}\n"
+            for c in ("a_count", "b_radix", "c_double") for q in (0.1, 0.5, 0.93)) + \
+            "  - {expect: no_drift, columns: [a_count, b_radix, c_double], method: wasserstein}\n"
+        checks, _ = self.run_suite(suite, "s1", "s0")
+        cur = pd.read_csv(paths[1])
+        ref = pd.read_csv(paths[0])
+        for c in ("a_count", "b_radix", "c_double"):
+            for q in (0.1, 0.5, 0.93):
+                self.assertClose(checks[f"quantile_between.{c}"]["value"] if q == 0.1 else
+                                 checks[f"quantile_between.{c}#{[0.1, 0.5, 0.93].index(q) + 1}"]["value"],
+                                 float(np.quantile(cur[c], q)), f"{c} q{q}")
+            want = stats.wasserstein_distance(ref[c], cur[c]) / max(float(np.std(ref[c])), 0.001)
+            self.assertClose(checks[f"no_drift.{c}"]["value"], want, f"{c} wasserstein")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
