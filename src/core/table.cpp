@@ -130,10 +130,7 @@ bool is_missing_marker(std::string_view t) {
 
 namespace {
 
-// Plain decimals ("-12.345", "0.591017", "7"): with at most 19 digits whose value fits in 53
-// bits and at most 22 after the point, value / 10^k is one correctly rounded IEEE division of
-// two exact doubles, so it equals what from_chars gives (Clinger's fast path). Anything else
-// (exponents, spaces, long mantissas) returns false and takes the general path.
+// The powers of ten that are exact doubles.
 constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                              1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
@@ -191,11 +188,9 @@ bool parse_plain_decimal(std::string_view t, double* out, int* places = nullptr)
   return true;
 }
 
-}  // namespace
-
-bool parse_number(std::string_view t, double* out, bool* infinite) {
+// parse_number for text that is not a plain decimal (exponents, spaces, '+', inf, nan).
+bool parse_number_general(std::string_view t, double* out, bool* infinite) {
   if (infinite) *infinite = false;
-  if (parse_plain_decimal(t, out)) return true;
   {
     // Text is told apart at its first letter: a number (or inf, nan) starts with one of these.
     std::size_t i = 0;
@@ -225,6 +220,13 @@ bool parse_number(std::string_view t, double* out, bool* infinite) {
   }
   *out = v;
   return true;
+}
+
+}  // namespace
+
+bool parse_number(std::string_view t, double* out, bool* infinite) {
+  if (infinite) *infinite = false;
+  return parse_plain_decimal(t, out) || parse_number_general(t, out, infinite);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -622,7 +624,6 @@ inline void note_places(ChunkResult& r, std::size_t s, int frac) {
     p = frac;
 }
 
-// kAuto: a number where the text is one (unless it came quoted from JSON), text otherwise.
 // kAuto keeps numbers and text codes each only once the column has one in this chunk: a text
 // column holds no array of NaNs, a numeric one none of missing codes. A vector in use holds one
 // entry per row so far (r.rows); a vector not in use is empty and is padded when first needed.
@@ -647,10 +648,22 @@ inline __attribute__((always_inline)) void auto_push(std::vector<double>& nums,
   }
 }
 
+// A number column's value written as a plain decimal with `places` places (kNumber or kAuto).
+inline void store_plain_number(const Layout& L, ChunkResult& r, std::size_t s, double x,
+                               int places) {
+  if (L.specs[s].type == ColumnType::kNumber) {
+    r.numbers[s].push_back(x);
+  } else {
+    auto_push(r.numbers[s], r.codes[s], static_cast<std::size_t>(r.rows), &x, nullptr);
+    ++r.n_numbers[s];
+    if (places) r.integers_only[s] = 0;
+  }
+  note_places(r, s, places);
+}
+
 // kAuto: a number where the text is one (unless it came quoted from JSON), text otherwise.
 void store_auto(const Layout& L, ChunkResult& r, std::size_t s, std::string_view v,
                 std::int64_t line, bool text) {
-  (void)L;
   auto& nums = r.numbers[s];
   auto& codes = r.codes[s];
   const auto row = static_cast<std::size_t>(r.rows);
@@ -670,19 +683,16 @@ void store_auto(const Layout& L, ChunkResult& r, std::size_t s, std::string_view
   double x;
   int places = 0;
   if (parse_plain_decimal(v, &x, &places)) {  // the common case, first
-    auto_push(nums, codes, row, &x, nullptr);
-    ++r.n_numbers[s];
-    if (places) r.integers_only[s] = 0;
-    note_places(r, s, places);
+    store_plain_number(L, r, s, x, places);
     return;
   }
-  if (!text && is_missing_marker(trim(v))) {
+  if (is_missing_marker(trim(v))) {
     auto_push(nums, codes, row, nullptr, nullptr);
     if (r.missing[s]++ == 0) r.first_missing_line[s] = line;
     return;
   }
   bool inf = false;
-  if (!text && (parse_number(v, &x, &inf) || inf)) {
+  if (parse_number_general(v, &x, &inf) || inf) {
     if (inf)
       x = trim(v).front() == '-' ? -std::numeric_limits<double>::infinity()
                                  : std::numeric_limits<double>::infinity();
@@ -708,11 +718,10 @@ void store_value(const Layout& L, ChunkResult& r, std::size_t s, std::string_vie
     bool inf = false;
     int places = 0;
     if (parse_plain_decimal(v, &x, &places)) {
-      r.numbers[s].push_back(x);
-      note_places(r, s, places);
+      store_plain_number(L, r, s, x, places);
       return;
     }
-    if (parse_number(v, &x, &inf)) {
+    if (parse_number_general(v, &x, &inf)) {
       r.numbers[s].push_back(x);
       note_places(r, s, -1);
       return;
@@ -796,17 +805,7 @@ void parse_unquoted_csv_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
         const PlainDecimal pd = scan_plain_decimal<false>(p, end);
         const char* q = pd.stop;
         if (stop[static_cast<unsigned char>(*q)] && (*q != 0 || q >= end) && pd.ok()) {
-          const double x = pd.value();
-          const int frac = pd.frac;
-          const auto si = static_cast<std::size_t>(spec);
-          if (L.specs[si].type == ColumnType::kNumber) {
-            r.numbers[si].push_back(x);
-          } else {
-            auto_push(r.numbers[si], r.codes[si], static_cast<std::size_t>(r.rows), &x, nullptr);
-            ++r.n_numbers[si];
-            if (frac) r.integers_only[si] = 0;
-          }
-          note_places(r, si, frac);
+          store_plain_number(L, r, static_cast<std::size_t>(spec), pd.value(), pd.frac);
           p = q;
           goto field_done;
         }
