@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -213,50 +212,6 @@ bool is_bool_word(const std::string& s) {
   for (char c : s) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return l == "true" || l == "false";
 }
-
-// A set of 64-bit keys: open addressing, linear probing, multiplicative hashing.
-class KeySet {
- public:
-  void insert(std::uint64_t k) {
-    if ((size_ + 1) * 2 > slots_.size()) grow();
-    std::size_t i = slot(k);
-    while (used_[i] && slots_[i] != k) i = (i + 1) & (slots_.size() - 1);
-    if (!used_[i]) {
-      used_[i] = 1;
-      slots_[i] = k;
-      ++size_;
-    }
-  }
-  bool contains(std::uint64_t k) const {
-    if (size_ == 0) return false;
-    std::size_t i = slot(k);
-    while (used_[i]) {
-      if (slots_[i] == k) return true;
-      i = (i + 1) & (slots_.size() - 1);
-    }
-    return false;
-  }
-
- private:
-  std::size_t slot(std::uint64_t k) const {
-    return static_cast<std::size_t>((k * 0x9E3779B97F4A7C15ULL) >> shift_);
-  }
-  void grow() {
-    std::vector<std::uint64_t> old = std::move(slots_);
-    std::vector<std::uint8_t> old_used = std::move(used_);
-    const std::size_t n = old.empty() ? 16 : old.size() * 2;
-    slots_.assign(n, 0);
-    used_.assign(n, 0);
-    shift_ = 64 - std::countr_zero(n);
-    size_ = 0;
-    for (std::size_t i = 0; i < old.size(); ++i)
-      if (old_used[i]) insert(old[i]);
-  }
-  std::vector<std::uint64_t> slots_;
-  std::vector<std::uint8_t> used_;
-  std::size_t size_ = 0;
-  int shift_ = 64;
-};
 
 // Mean and sum of squared deviations of a column's sorted numbers, computed once for every
 // check that needs them (mean_between, stdev_between, wasserstein's scale).
@@ -529,13 +484,13 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
     if (d->has_text())
       for (std::size_t i = 0; i < d->rows; ++i)
         if (d->text_at(i)) ++code_count[d->col->codes[i]];
-    KeySet repeated;
+    std::vector<double> repeated;  // ascending, as the runs come
     auto runs = [&](const std::vector<double>& v) {
       for (std::size_t a = 0; a < v.size();) {
         std::size_t b = a + 1;
         while (b < v.size() && v[b] == v[a]) ++b;
         if (b - a > 1) {
-          repeated.insert(sort_key(v[a]));
+          repeated.push_back(v[a]);
           t.unexpected += static_cast<std::int64_t>(b - a);
         }
         a = b;
@@ -557,7 +512,7 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
     for (std::size_t i = 0; i < d->rows && found < t.unexpected && t.examples.size() < 20; ++i) {
       if (d->missing_at(i)) continue;
       if (d->text_at(i) ? code_count[d->col->codes[i]] > 1
-                        : repeated.contains(sort_key(d->number(i)))) {
+                        : std::binary_search(repeated.begin(), repeated.end(), d->number(i))) {
         t.examples.push_back(d->json_value(i));
         ++found;
       }
