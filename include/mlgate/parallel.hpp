@@ -59,6 +59,12 @@ DecimalScale decimal_scale(std::span<const double> values, std::uint32_t* keys =
                            int known_places = -1, bool may_have_nan = true);
 std::uint32_t decimal_key(const DecimalScale& s, double v);      // for a value decimal_scale saw
 double decimal_value(const DecimalScale& s, std::uint32_t key);  // the value, bit for bit
+// An order-preserving key for a value decimal_scale saw: its decimal key when the scale holds,
+// else sort_key; order_key_bits is the width those keys use (for sort_keys' key_bits).
+inline std::uint64_t order_key(const DecimalScale& s, double v) {
+  return s.digits >= 0 ? decimal_key(s, v) : sort_key(v);
+}
+inline int order_key_bits(const DecimalScale& s) { return s.digits >= 0 ? s.bits : 64; }
 
 // Sorts keys ascending carrying idx along, stably; the result is in keys/idx. With two threads
 // or more, large inputs are radix-sorted in halves and merged from both ends at once.

@@ -339,8 +339,9 @@ Buckets bucket_and_sort(std::span<const double> score, std::size_t n_buckets,
                         const std::vector<std::vector<std::size_t>>& counts, BucketOf bucket_of,
                         const DecimalScale* ds = nullptr) {
   // Keys: the scores' decimal keys when they have them (a few radix passes), else sort_key.
-  const bool dec = ds && ds->digits >= 0;
-  const int key_bits = dec ? ds->bits : 64;
+  const DecimalScale none;
+  const DecimalScale& scale = ds ? *ds : none;
+  const int key_bits = order_key_bits(scale);
   Buckets B;
   B.start.assign(n_buckets + 1, 0);
   std::vector<std::vector<std::size_t>> offset(ranges.size(), std::vector<std::size_t>(n_buckets));
@@ -358,8 +359,7 @@ Buckets bucket_and_sort(std::span<const double> score, std::size_t n_buckets,
     auto& off = offset[r];
     for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
       std::size_t b = bucket_of(i);
-      if (b != static_cast<std::size_t>(-1))
-        B.keys[off[b]++] = dec ? decimal_key(*ds, score[i]) : sort_key(score[i]);
+      if (b != static_cast<std::size_t>(-1)) B.keys[off[b]++] = order_key(scale, score[i]);
     }
   });
   // Large buckets use every thread inside; small ones are sorted side by side.

@@ -88,10 +88,10 @@ void placements(std::span<const double> score, std::span<const std::uint8_t> lab
   // Decimal scores (as CSV files hold them) sort as integer keys in a few passes.
   const DecimalScale ds = decimal_scale(score);
   for (std::size_t i = 0; i < N; ++i) {
-    keys[i] = ds.digits >= 0 ? decimal_key(ds, score[i]) : sort_key(score[i]);
+    keys[i] = order_key(ds, score[i]);
     idx[i] = static_cast<std::uint32_t>(i);
   }
-  sort_keys_with_index(keys, idx, 1, ds.digits >= 0 ? ds.bits : 64);
+  sort_keys_with_index(keys, idx, 1, order_key_bits(ds));
   v10.assign(N, 0);
   v01.assign(N, 0);
   std::size_t pos_before = 0, neg_before = 0;
