@@ -56,7 +56,28 @@ struct DecimalScale {
 // value is then only scaled, not checked). may_have_nan = false when the caller knows there is
 // no NaN (one pass fewer).
 DecimalScale decimal_scale(std::span<const double> values, std::uint32_t* keys = nullptr,
-                           int known_places = -1, bool may_have_nan = true);
+                           int known_places = -1, bool may_have_nan = true, unsigned threads = 0);
+// For values the reader vouches for (every one m / 10^places, none NaN): the scale from the
+// smallest and the largest value alone, in one vectorized pass (no scale if they do not fit,
+// or if a NaN or an infinity is there after all).
+DecimalScale decimal_range(std::span<const double> values, int places, unsigned threads = 0);
+// The keys of such values, in order (the same keys as decimal_key).
+void decimal_keys(std::span<const double> values, const DecimalScale& s, std::uint32_t* keys,
+                  unsigned threads = 0);
+// One such key, branch-free: the integer nearest v * 10^digits by the 1.5 * 2^52 rounding trick
+// (exact below 2^51; the scale keeps every value below 2^50).
+struct DecimalKeyer {
+  static constexpr double kMagic = 6755399441055744.0;
+  explicit DecimalKeyer(const DecimalScale& s);
+  std::uint32_t operator()(double v) const {
+    const double t = v * scale + kMagic;
+    std::uint64_t b;
+    __builtin_memcpy(&b, &t, sizeof b);
+    return static_cast<std::uint32_t>(b - base);
+  }
+  double scale;
+  std::uint64_t base;
+};
 std::uint32_t decimal_key(const DecimalScale& s, double v);      // for a value decimal_scale saw
 double decimal_value(const DecimalScale& s, std::uint32_t key);  // the value, bit for bit
 // An order-preserving key for a value decimal_scale saw: its decimal key when the scale holds,

@@ -269,6 +269,32 @@ struct ColumnData {
   }
 };
 
+// Mean and sum of squared deviations of decimal keys, exactly: with integer sums of the keys
+// and of their squares, n * ss = n * S2 - S1^2 has no cancellation error. The result is the
+// moments of the decimals the values stand for (they differ from the doubles' own in the 16th
+// digit at most).
+struct KeyMoments {
+  unsigned __int128 s1 = 0, s2 = 0;
+  std::size_t n = 0;
+  void add(std::uint64_t key, std::uint64_t count) {
+    s1 += static_cast<unsigned __int128>(key) * count;
+    s2 += static_cast<unsigned __int128>(key) * key * count;
+    n += count;
+  }
+  // Whether n * S2 fits 128 bits (keys below 2^32): n below 2^31.
+  bool exact() const { return n > 0 && n < (std::size_t{1} << 31); }
+  void to(const DecimalScale& ds, double* mean, double* ss) const {
+    const long double scale = std::pow(10.0L, ds.digits);
+    const auto total =
+        static_cast<__int128>(ds.offset) * static_cast<__int128>(n) + static_cast<__int128>(s1);
+    *mean =
+        static_cast<double>(static_cast<long double>(total) / static_cast<long double>(n) / scale);
+    const unsigned __int128 num = static_cast<unsigned __int128>(n) * s2 - s1 * s1;
+    *ss = static_cast<double>(static_cast<long double>(num) / static_cast<long double>(n) /
+                              (scale * scale));
+  }
+};
+
 // Buffers for the sorts, kept from one column to the next: memory reused is memory whose
 // pages are already there.
 struct SortScratch {
@@ -277,10 +303,12 @@ struct SortScratch {
 
 // The numbers of a column without its NaNs (missing values), -0.0 written as 0.0, sorted.
 // With reuse (the vector src views), that vector's storage is taken and reused. may_have_nan:
-// false when the column is known to hold none (one pass fewer).
+// false when the column is known to hold none (one pass fewer). With moments, decimals also
+// give their mean and sum of squared deviations, exactly, from their keys.
 std::vector<double> sorted_numbers(std::span<const double> src, int places, bool may_have_nan,
                                    std::vector<double>* reuse = nullptr,
-                                   SortScratch* scratch = nullptr, unsigned threads = 0) {
+                                   SortScratch* scratch = nullptr, unsigned threads = 0,
+                                   Moments* moments = nullptr) {
   if (threads == 0) threads = default_threads();
   std::size_t kept = src.size();
   if (may_have_nan) {
@@ -288,20 +316,38 @@ std::vector<double> sorted_numbers(std::span<const double> src, int places, bool
     for (double v : src) kept += !std::isnan(v);
   }
   {
-    // Decimals: their 32-bit integer keys sort in two or three passes.
+    // Decimals: their 32-bit integer keys sort in two or three passes. Values the reader
+    // vouches for (known places, no NaN) need only their extremes for the scale, and their
+    // keys come branch-free when needed.
     SortScratch own;
     SortScratch& S = scratch ? *scratch : own;
-    if (S.keys.size() < kept) S.keys.resize(kept);
-    if (const DecimalScale ds = decimal_scale(src, S.keys.data(), places, may_have_nan);
-        ds.digits >= 0) {
+    const bool vouched = !may_have_nan && places >= 0;
+    DecimalScale ds;
+    if (vouched) {
+      ds = decimal_range(src, places, threads);
+    } else {
+      if (S.keys.size() < kept) S.keys.resize(kept);
+      ds = decimal_scale(src, S.keys.data(), places, may_have_nan, threads);
+    }
+    if (ds.digits >= 0) {
       std::vector<double> out = reuse ? std::move(*reuse) : std::vector<double>();
       out.resize(kept);
+      KeyMoments km;
+      auto set_moments = [&] {
+        if (moments && km.exact())
+          std::call_once(moments->once, [&] { km.to(ds, &moments->mean, &moments->ss); });
+      };
       if (ds.bits <= 20) {
         // Few distinct keys (a range up to 2^20): a counting sort. One pass counts each key,
         // one writes every value as often as it occurs; no scatter, no second buffer.
         auto& count = S.tmp;
         count.assign(std::size_t{1} << ds.bits, 0);
-        for (std::size_t i = 0; i < kept; ++i) ++count[S.keys[i]];
+        if (vouched) {
+          const DecimalKeyer key(ds);
+          for (double v : src) ++count[key(v)];
+        } else {
+          for (std::size_t i = 0; i < kept; ++i) ++count[S.keys[i]];
+        }
         std::size_t o = 0;
         for (std::size_t k = 0; k < count.size(); ++k) {
           if (!count[k]) continue;
@@ -309,20 +355,34 @@ std::vector<double> sorted_numbers(std::span<const double> src, int places, bool
           std::fill(out.begin() + static_cast<std::ptrdiff_t>(o),
                     out.begin() + static_cast<std::ptrdiff_t>(o + count[k]), v);
           o += count[k];
+          km.add(k, count[k]);
         }
+        set_moments();
         return out;
       }
+      if (S.keys.size() < kept) S.keys.resize(kept);
+      if (vouched) decimal_keys(src, ds, S.keys.data(), threads);
       if (S.tmp.size() < kept) S.tmp.resize(kept);  // (it may have held counts)
       sort_keys32(S.keys.data(), S.tmp.data(), kept, threads, ds.bits);
       const std::uint32_t* keys = S.keys.data();
       const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(16, kept >> 16));
+      std::vector<KeyMoments> pm(parts);
       parallel_for(
           parts,
           [&](std::size_t p) {
-            for (std::size_t i = kept * p / parts; i < kept * (p + 1) / parts; ++i)
+            KeyMoments& m = pm[p];
+            for (std::size_t i = kept * p / parts; i < kept * (p + 1) / parts; ++i) {
               out[i] = decimal_value(ds, keys[i]);
+              m.add(keys[i], 1);
+            }
           },
           threads);
+      for (const auto& m : pm) {
+        km.s1 += m.s1;
+        km.s2 += m.s2;
+        km.n += m.n;
+      }
+      set_moments();
       return out;
     }
   }
@@ -345,7 +405,8 @@ ColumnData column_data(const Column& c, bool sort) {
   d.numbers = c.n_numbers;
   d.texts = static_cast<std::int64_t>(d.rows) - d.missing - d.numbers;
   if (sort && d.numbers > 0) {
-    d.sorted = sorted_numbers(c.numbers, c.decimal_places, d.missing > 0 || d.has_text());
+    d.sorted = sorted_numbers(c.numbers, c.decimal_places, d.missing > 0 || d.has_text(), nullptr,
+                              nullptr, 0, d.moments.get());
     d.sorted_ready = true;
   }
   return d;
@@ -988,10 +1049,11 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
     const bool keep_rows = d.has_text() || deferred != with_sort.end();
     const bool nan = d.missing > 0 || d.has_text();  // text rows hold NaN too
     if (keep_rows) {
-      d.sorted = sorted_numbers(col->numbers, col->decimal_places, nan, nullptr, &scratch, threads);
+      d.sorted = sorted_numbers(col->numbers, col->decimal_places, nan, nullptr, &scratch, threads,
+                                d.moments.get());
     } else {
-      d.sorted =
-          sorted_numbers(col->numbers, col->decimal_places, nan, &col->numbers, &scratch, threads);
+      d.sorted = sorted_numbers(col->numbers, col->decimal_places, nan, &col->numbers, &scratch,
+                                threads, d.moments.get());
       d.moved = true;
     }
     d.sorted_ready = true;

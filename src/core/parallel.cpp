@@ -212,11 +212,114 @@ bool decimal_at(double v, int d, std::int64_t* m) {
   return true;
 }
 
+constexpr double kLimit = 1125899906842624.0;  // 2^50: v * 10^d rounds back to m below it
+
+// Round-to-nearest by the 1.5 * 2^52 trick: for |y| < 2^51, y + kMagic lands in the binade
+// where one unit of the last place is 1, so its bits minus kMagic's are the integer nearest
+// y. Branch-free, so the loops below vectorize.
+constexpr double kMagic = 6755399441055744.0;
+inline std::uint64_t magic_bits(double y) {
+  const double t = y + kMagic;
+  std::uint64_t b;
+  __builtin_memcpy(&b, &t, sizeof b);
+  return b;
+}
+
+// The smallest and largest of v[a, b), and whether every value is finite.
+bool min_max(const double* v, std::size_t a, std::size_t b, double* lo, double* hi) {
+  constexpr int kLanes = 8;  // independent lanes: the loop vectorizes without -ffast-math
+  double mn[kLanes], mx[kLanes], z[kLanes];
+  for (int j = 0; j < kLanes; ++j) {
+    mn[j] = mx[j] = v[a];
+    z[j] = 0;
+  }
+  std::size_t i = a;
+  for (; i + kLanes <= b; i += kLanes)
+    for (int j = 0; j < kLanes; ++j) {
+      const double x = v[i + j];
+      mn[j] = x < mn[j] ? x : mn[j];
+      mx[j] = x > mx[j] ? x : mx[j];
+      z[j] += x * 0.0;  // NaN for a NaN or an infinity
+    }
+  for (; i < b; ++i) {
+    mn[0] = v[i] < mn[0] ? v[i] : mn[0];
+    mx[0] = v[i] > mx[0] ? v[i] : mx[0];
+    z[0] += v[i] * 0.0;
+  }
+  double zs = 0;
+  *lo = mn[0];
+  *hi = mx[0];
+  for (int j = 0; j < kLanes; ++j) {
+    *lo = std::min(*lo, mn[j]);
+    *hi = std::max(*hi, mx[j]);
+    zs += z[j];
+  }
+  return zs == 0;
+}
+
+std::size_t scale_parts(std::size_t n) {
+  return std::max<std::size_t>(1, std::min<std::size_t>(64, n / 65536));
+}
+
 }  // namespace
 
-DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys, int known_places,
-                           bool may_have_nan) {
+DecimalScale decimal_range(std::span<const double> v, int places, unsigned threads) {
   DecimalScale s;
+  const std::size_t n = v.size();
+  if (n == 0 || places < 0 || places > 9) return s;
+  const std::size_t parts = scale_parts(n);
+  std::vector<double> lo(parts), hi(parts);
+  std::vector<char> ok(parts);
+  parallel_for(
+      parts,
+      [&](std::size_t p) {
+        ok[p] = min_max(v.data(), n * p / parts, n * (p + 1) / parts, &lo[p], &hi[p]);
+      },
+      threads);
+  double mn = lo[0], mx = hi[0];
+  for (std::size_t p = 0; p < parts; ++p) {
+    if (!ok[p]) return s;
+    mn = std::min(mn, lo[p]);
+    mx = std::max(mx, hi[p]);
+  }
+  const double p10 = kPow10[places];
+  if (!(std::fabs(mn * p10) < kLimit && std::fabs(mx * p10) < kLimit)) return s;
+  // Rounding is monotone: the smallest key is the smallest value's.
+  const std::int64_t a = round_to_int(mn * p10), b = round_to_int(mx * p10);
+  if (static_cast<std::uint64_t>(b - a) > 0xFFFFFFFFull) return s;
+  s.digits = places;
+  s.offset = a;
+  s.bits = static_cast<int>(std::bit_width(static_cast<std::uint64_t>(b - a)));
+  return s;
+}
+
+DecimalKeyer::DecimalKeyer(const DecimalScale& s)
+    : scale(kPow10[s.digits]), base(magic_bits(static_cast<double>(s.offset))) {
+  static_assert(kMagic == DecimalKeyer::kMagic);
+}
+
+void decimal_keys(std::span<const double> v, const DecimalScale& s, std::uint32_t* keys,
+                  unsigned threads) {
+  const std::size_t n = v.size(), parts = scale_parts(n);
+  const DecimalKeyer key(s);
+  parallel_for(
+      parts,
+      [&](std::size_t p) {
+        const double* x = v.data();
+        for (std::size_t i = n * p / parts; i < n * (p + 1) / parts; ++i) keys[i] = key(x[i]);
+      },
+      threads);
+}
+
+DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys, int known_places,
+                           bool may_have_nan, unsigned threads) {
+  DecimalScale s;
+  if (known_places >= 0 && known_places <= 9 && !may_have_nan) {
+    // Every value vouched for: the range from the extremes, then the keys branch-free.
+    s = decimal_range(v, known_places, threads);
+    if (s.digits >= 0 && keys) decimal_keys(v, s, keys, threads);
+    return s;
+  }
   // The places: known from the reader, or the most any of a spread sample needs; then every
   // value is checked (or, when known, only scaled: below 2^50, v * 10^d rounds back to m).
   int d = 0;
@@ -235,7 +338,7 @@ DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys, int k
   auto scaled_at = [&](double x, std::int64_t* m) {
     if (!known) return decimal_at(x, d, m);
     const double y = x * kPow10[d];
-    if (!(std::fabs(y) < 1125899906842624.0)) return false;  // 2^50: an error below 1/4
+    if (!(std::fabs(y) < kLimit)) return false;
     *m = round_to_int(y);
     return true;
   };
@@ -243,7 +346,7 @@ DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys, int k
   // and shifted once the smallest of all is known: modular arithmetic is exact while the span
   // of the integers is below 2^32.
   const std::size_t n = v.size();
-  const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(64, n / 65536));
+  const std::size_t parts = scale_parts(n);
   struct Part {
     std::int64_t lo = 0, hi = 0, first = 0;
     std::size_t begin = 0, count = 0;  // where its keys start; how many it wrote
@@ -253,39 +356,45 @@ DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys, int k
   // Where each part's keys start: NaNs are skipped, so count them first when writing keys
   // (unless the caller knows there are none).
   if (keys) {
-    parallel_for(parts, [&](std::size_t p) {
-      if (!may_have_nan) {
-        P[p].count = n * (p + 1) / parts - n * p / parts;
-        return;
-      }
-      for (std::size_t i = n * p / parts; i < n * (p + 1) / parts; ++i)
-        P[p].count += !std::isnan(v[i]);
-    });
+    parallel_for(
+        parts,
+        [&](std::size_t p) {
+          if (!may_have_nan) {
+            P[p].count = n * (p + 1) / parts - n * p / parts;
+            return;
+          }
+          for (std::size_t i = n * p / parts; i < n * (p + 1) / parts; ++i)
+            P[p].count += !std::isnan(v[i]);
+        },
+        threads);
     for (std::size_t p = 1; p < parts; ++p) P[p].begin = P[p - 1].begin + P[p - 1].count;
   }
-  parallel_for(parts, [&](std::size_t p) {
-    Part& q = P[p];
-    std::size_t k = q.begin;
-    for (std::size_t i = n * p / parts; i < n * (p + 1) / parts; ++i) {
-      if (std::isnan(v[i])) {
-        if (may_have_nan) continue;
-        q.ok = false;  // the caller said there was none: no scale rather than a wrong one
-        return;
-      }
-      std::int64_t m;
-      if (!scaled_at(v[i], &m)) {
-        q.ok = false;
-        return;
-      }
-      if (!q.any) {
-        q.lo = q.hi = q.first = m;
-        q.any = true;
-      }
-      q.lo = std::min(q.lo, m);
-      q.hi = std::max(q.hi, m);
-      if (keys) keys[k++] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(m - q.first));
-    }
-  });
+  parallel_for(
+      parts,
+      [&](std::size_t p) {
+        Part& q = P[p];
+        std::size_t k = q.begin;
+        for (std::size_t i = n * p / parts; i < n * (p + 1) / parts; ++i) {
+          if (std::isnan(v[i])) {
+            if (may_have_nan) continue;
+            q.ok = false;  // the caller said there was none: no scale rather than a wrong one
+            return;
+          }
+          std::int64_t m;
+          if (!scaled_at(v[i], &m)) {
+            q.ok = false;
+            return;
+          }
+          if (!q.any) {
+            q.lo = q.hi = q.first = m;
+            q.any = true;
+          }
+          q.lo = std::min(q.lo, m);
+          q.hi = std::max(q.hi, m);
+          if (keys) keys[k++] = static_cast<std::uint32_t>(static_cast<std::uint64_t>(m - q.first));
+        }
+      },
+      threads);
   std::int64_t lo = 0, hi = 0;
   bool any = false;
   for (const Part& q : P) {
@@ -297,11 +406,14 @@ DecimalScale decimal_scale(std::span<const double> v, std::uint32_t* keys, int k
   }
   if (!any || static_cast<std::uint64_t>(hi - lo) > 0xFFFFFFFFull) return s;
   if (keys) {
-    parallel_for(parts, [&](std::size_t p) {
-      const Part& q = P[p];
-      const auto shift = static_cast<std::uint32_t>(static_cast<std::uint64_t>(q.first - lo));
-      for (std::size_t k = q.begin; k < q.begin + q.count; ++k) keys[k] += shift;
-    });
+    parallel_for(
+        parts,
+        [&](std::size_t p) {
+          const Part& q = P[p];
+          const auto shift = static_cast<std::uint32_t>(static_cast<std::uint64_t>(q.first - lo));
+          for (std::size_t k = q.begin; k < q.begin + q.count; ++k) keys[k] += shift;
+        },
+        threads);
   }
   s.digits = d;
   s.offset = lo;

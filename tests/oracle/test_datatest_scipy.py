@@ -46,7 +46,7 @@ class DriftParity(ParityCase):
         self.paths = {}
         for name, df in [("sr", self.small_ref), ("sc", self.small_cur), ("br", self.big_ref), ("bc", self.big_cur)]:
             p = os.path.join(self.dir.name, name + ".csv")
-            df.to_csv(p, index=False, float_format="%.17g")
+            df.to_csv(p, index=False)  # shortest round-trip text: short decimals stay short
             self.paths[name] = p
 
     def tearDown(self):
@@ -134,40 +134,52 @@ expectations:
 
     def test_every_sort_path_in_one_run(self):
         # Columns sorted one after another with shared buffers: a counting sort (1 place, small
-        # range), 32-bit radix keys (4 places, a 27-bit range), doubles (no short decimals).
+        # range), 32-bit radix keys (4 places, a 27-bit range), doubles (no short decimals); the
+        # same with gaps (keys computed while skipping missing values) and with negatives. The
+        # mean and standard deviation of decimal columns come from exact integer sums of keys.
         rng = np.random.default_rng(5)
         n = 20000
+        cols = ("a_count", "b_radix", "c_double", "d_count_gaps", "e_radix_gaps", "f_negative")
         frames = []
         for shift in (0, 1):
-            frames.append(pd.DataFrame({
+            df = pd.DataFrame({
                 "a_count": np.round(rng.gamma(3 + shift, 2, n), 1),
                 "b_radix": np.round(rng.uniform(0, 10000 + 100 * shift, n), 4),
                 "c_double": rng.normal(shift, 1, n),
-            }))
+                "d_count_gaps": np.round(rng.normal(20 + shift, 4, n), 2),
+                "e_radix_gaps": np.round(rng.uniform(-5000, 5000 + shift, n), 3),
+                "f_negative": np.round(rng.normal(-1e4 - shift, 3, n), 2),
+            })
+            df.loc[rng.random(n) < 0.05, "d_count_gaps"] = np.nan
+            df.loc[rng.random(n) < 0.05, "e_radix_gaps"] = np.nan
+            frames.append(df)
         paths = []
         for i, df in enumerate(frames):
             p = os.path.join(self.dir.name, f"sorts{i}.csv")
-            with open(p, "w") as f:
-                f.write("a_count,b_radix,c_double\n")
-                for a, b, c in df.itertuples(index=False):
-                    f.write(f"{a:.1f},{b:.4f},{c!r}\n")
+            df.to_csv(p, index=False)  # shortest round-trip text: short decimals stay short
             paths.append(p)
         self.paths["s0"], self.paths["s1"] = paths
         suite = "version: 1\nexpectations:\n" + "".join(
             f"  - {{expect: quantile_between, column: {c}, quantile: {q}, min: -1e9, max: 1e9}}\n"
-            for c in ("a_count", "b_radix", "c_double") for q in (0.1, 0.5, 0.93)) + \
-            "  - {expect: no_drift, columns: [a_count, b_radix, c_double], method: wasserstein}\n"
+            for c in cols for q in (0.1, 0.5, 0.93)) + "".join(
+            f"  - {{expect: {k}, column: {c}, min: -1e9, max: 1e9}}\n"
+            for c in cols for k in ("mean_between", "stdev_between")) + \
+            f"  - {{expect: no_drift, columns: [{', '.join(cols)}], method: wasserstein}}\n"
         checks, _ = self.run_suite(suite, "s1", "s0")
         cur = pd.read_csv(paths[1])
         ref = pd.read_csv(paths[0])
-        for c in ("a_count", "b_radix", "c_double"):
+        for c in cols:
+            x = cur[c].dropna().to_numpy()
+            r = ref[c].dropna().to_numpy()
             for q in (0.1, 0.5, 0.93):
                 self.assertClose(checks[f"quantile_between.{c}"]["value"] if q == 0.1 else
                                  checks[f"quantile_between.{c}#{[0.1, 0.5, 0.93].index(q) + 1}"]["value"],
-                                 float(np.quantile(cur[c], q)), f"{c} q{q}")
-            want = stats.wasserstein_distance(ref[c], cur[c]) / max(float(np.std(ref[c])), 0.001)
+                                 float(np.quantile(x, q)), f"{c} q{q}")
+            self.assertClose(checks[f"mean_between.{c}"]["value"], float(np.mean(x)), f"{c} mean")
+            self.assertClose(checks[f"stdev_between.{c}"]["value"], float(np.std(x, ddof=1)),
+                             f"{c} stdev")
+            want = stats.wasserstein_distance(r, x) / max(float(np.std(r)), 0.001)
             self.assertClose(checks[f"no_drift.{c}"]["value"], want, f"{c} wasserstein")
-
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -187,6 +187,47 @@ TEST(Parallel, DecimalKeysKeepOrderTiesAndValuesExactly) {
     EXPECT_LT(decimal_scale(v, k.data(), -1, false).digits, 0);
     EXPECT_EQ(decimal_scale(v, k.data(), -1, true).digits, 2);
   }
+  // Values the reader vouches for (places known, no NaN): the range from the extremes and
+  // branch-free keys, equal to the checked path's on many values (several parts, both threads).
+  for (int places : {0, 2, 3, 6, 9}) {
+    std::vector<double> v(300000);
+    for (auto& x : v) {
+      const auto m = static_cast<std::int64_t>(rng() % 2000000000) - 1000000000;
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.*f", places, static_cast<double>(m) / std::pow(10, places));
+      x = std::strtod(buf, nullptr);
+    }
+    v[11] = -0.0;
+    std::vector<std::uint32_t> checked(v.size()), vouched(v.size());
+    const DecimalScale a = decimal_scale(v, checked.data(), places, true);
+    const DecimalScale b = decimal_scale(v, vouched.data(), places, false, 2);
+    const DecimalScale r = decimal_range(v, places, 1);
+    ASSERT_EQ(a.digits, places);
+    ASSERT_EQ(b.digits, places);
+    ASSERT_EQ(a.offset, b.offset);
+    ASSERT_EQ(a.bits, b.bits);
+    ASSERT_EQ(r.offset, b.offset);
+    ASSERT_EQ(checked, vouched) << places;
+    const DecimalKeyer key(b);
+    for (std::size_t i = 0; i < v.size(); i += 97) ASSERT_EQ(key(v[i]), decimal_key(b, v[i]));
+  }
+  // The range refuses what it cannot key: a NaN or an infinity after all, more than 32 bits of
+  // range, values beyond 2^50 once scaled, places the reader never vouches for.
+  {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    EXPECT_LT(decimal_range(std::vector<double>{0.5, nan, 0.25}, 2).digits, 0);
+    EXPECT_LT(decimal_range(std::vector<double>{nan, 0.5}, 2).digits, 0);
+    EXPECT_LT(decimal_range(std::vector<double>{0.5, -inf}, 2).digits, 0);
+    EXPECT_LT(decimal_range(std::vector<double>{0.0, 5e7}, 2).digits, 0);
+    EXPECT_LT(decimal_range(std::vector<double>{1e15, 1e15 + 1}, 2).digits, 0);
+    EXPECT_LT(decimal_range(std::vector<double>{0.5}, 10).digits, 0);
+    EXPECT_LT(decimal_range(std::vector<double>{}, 2).digits, 0);
+    const DecimalScale s = decimal_range(std::vector<double>{-1.5, 2.25, 0.0}, 2);
+    EXPECT_EQ(s.digits, 2);
+    EXPECT_EQ(s.offset, -150);
+    EXPECT_EQ(s.bits, 9);  // 375
+  }
   // Not decimals, or too wide a range for 32 bits: no scale.
   EXPECT_LT(decimal_scale(std::vector<double>{0.5, 1.0 / 3.0}).digits, 0);
   EXPECT_LT(decimal_scale(std::vector<double>{0.0, 1e12}).digits, 0);
