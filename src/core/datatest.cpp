@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <memory>
@@ -207,6 +209,26 @@ Table read_all_columns(const std::string& path, TableFormat format,
 
 namespace {
 
+// MLGATE_TIMING=1: each phase's wall time on stderr (to see where a run's time goes).
+void lap(const char* what) {
+  static const bool on = std::getenv("MLGATE_TIMING") != nullptr;
+  static auto last = std::chrono::steady_clock::now();
+  if (!on) return;
+  const auto now = std::chrono::steady_clock::now();
+  long rss = 0, hwm = 0;
+  if (FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f)) {
+      std::sscanf(line, "VmRSS: %ld", &rss);
+      std::sscanf(line, "VmHWM: %ld", &hwm);
+    }
+    std::fclose(f);
+  }
+  std::fprintf(stderr, "mlgate-datatest: %-24s %.3f s  rss %ld MiB, peak %ld MiB\n", what,
+               std::chrono::duration<double>(now - last).count(), rss / 1024, hwm / 1024);
+  last = now;
+}
+
 bool is_bool_word(const std::string& s) {
   std::string l;
   for (char c : s) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -299,10 +321,12 @@ struct KeyMoments {
 // pages are already there.
 struct SortScratch {
   std::vector<std::uint32_t> keys, tmp;
+  std::vector<double> spare;  // a column's numbers once sorted apart: the next one's result
 };
 
 // The numbers of a column without its NaNs (missing values), -0.0 written as 0.0, sorted.
-// With reuse (the vector src views), that vector's storage is taken and reused. may_have_nan:
+// With reuse, that vector's storage is taken for the result: the vector src views (sorted in
+// place, in effect) or a spare one whose pages are already there. may_have_nan:
 // false when the column is known to hold none (one pass fewer). With moments, decimals also
 // give their mean and sum of squared deviations, exactly, from their keys.
 std::vector<double> sorted_numbers(std::span<const double> src, int places, bool may_have_nan,
@@ -386,8 +410,8 @@ std::vector<double> sorted_numbers(std::span<const double> src, int places, bool
       return out;
     }
   }
-  std::vector<double> nums =
-      reuse ? std::move(*reuse) : std::vector<double>(src.begin(), src.end());
+  std::vector<double> nums = reuse ? std::move(*reuse) : std::vector<double>();
+  if (nums.data() != src.data()) nums.assign(src.begin(), src.end());
   std::size_t j = 0;
   for (double v : nums)
     if (!std::isnan(v)) nums[j++] = v == 0 ? 0.0 : v;
@@ -1029,7 +1053,9 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
     else
       (order_free(tasks[ti].x->expect) ? second : first).push_back(ti);
   }
+  lap("prepare");
   parallel_for(first.size(), [&](std::size_t j) { run_task(first[j]); });
+  lap("row checks");
 
   // Then the sorts, one column at a time on every core (the buffer beside a column is the
   // peak's margin). A purely numeric column's own vector is sorted: its rows are gone after.
@@ -1040,17 +1066,18 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
     if (needs_sort.count(name)) sorts.emplace_back(&data, &d);
   for (auto& [name, d] : ctx.ref_cols)
     if (needs_sort.count(name)) sorts.emplace_back(reference, &d);
-  // Columns sorted in place (their rows are not needed after) take two at a time, each on one
-  // core: the buffer beside each is all they add. Columns whose rows are still needed (text, or
-  // a unique check's examples) take one at a time on both cores: they also need a new vector.
+  // Two columns at a time, each on one core (a column alone gets both). Columns sorted in place
+  // (their rows are not needed after) add only the buffer beside each; columns whose rows are
+  // still needed (text, or a unique check's examples) also need a new vector, so they come
+  // after the in-place ones, when the reference's numbers have become its sorted values.
   auto sort_column = [&](Table* table, ColumnData& d, SortScratch& scratch, unsigned threads) {
     Column* col = table->find(d.col->name);
     auto deferred = table == &data ? with_sort.find(d.col->name) : with_sort.end();
     const bool keep_rows = d.has_text() || deferred != with_sort.end();
     const bool nan = d.missing > 0 || d.has_text();  // text rows hold NaN too
     if (keep_rows) {
-      d.sorted = sorted_numbers(col->numbers, col->decimal_places, nan, nullptr, &scratch, threads,
-                                d.moments.get());
+      d.sorted = sorted_numbers(col->numbers, col->decimal_places, nan, &scratch.spare, &scratch,
+                                threads, d.moments.get());
     } else {
       d.sorted = sorted_numbers(col->numbers, col->decimal_places, nan, &col->numbers, &scratch,
                                 threads, d.moments.get());
@@ -1059,8 +1086,9 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
     d.sorted_ready = true;
     if (deferred != with_sort.end()) {
       for (std::size_t ti : deferred->second) run_task(ti);
-      if (!d.has_text()) {
-        std::vector<double>().swap(col->numbers);
+      if (!d.has_text()) {  // its rows are done with: their storage serves the next column
+        scratch.spare = std::move(col->numbers);
+        col->numbers = {};
         d.moved = true;
       }
     }
@@ -1071,18 +1099,23 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
         e.second->has_text() || (e.first == &data && with_sort.count(e.second->col->name));
     (keep_rows ? with_rows : in_place).push_back(e);
   }
-  {
-    std::vector<SortScratch> scratch(2);
+  std::vector<SortScratch> scratch(2);
+  for (const auto* list : {&in_place, &with_rows}) {
+    if (list->size() == 1) {
+      sort_column((*list)[0].first, *(*list)[0].second, scratch[0], default_threads());
+      continue;
+    }
     std::atomic<std::size_t> next{0};
     parallel_for(2, [&](std::size_t t) {
-      for (std::size_t j; (j = next.fetch_add(1)) < in_place.size();)
-        sort_column(in_place[j].first, *in_place[j].second, scratch[t], 1);
+      for (std::size_t j; (j = next.fetch_add(1)) < list->size();)
+        sort_column((*list)[j].first, *(*list)[j].second, scratch[t], 1);
     });
+    lap(list == &in_place ? "sorts in place" : "sorts keeping rows");
   }
-  SortScratch scratch;
-  for (auto& [table, dp] : with_rows) sort_column(table, *dp, scratch, default_threads());
+  scratch.clear();  // the buffers and spares go before the checks
 
   parallel_for(second.size(), [&](std::size_t j) { run_task(second[j]); });
+  lap("order-free checks");
 
   ResultDoc doc;
   doc.tool = "mlgate-datatest";
@@ -1223,12 +1256,15 @@ int run_datatest(const DatatestOptions& o) {
   if (o.data.empty() || o.suite.empty())
     throw Error("give --data and --suite (or --reference with --infer-suite)", "flags",
                 "see --help");
+  lap("start");
   Suite suite = load_suite(o.suite);
   auto needed = suite_columns(suite);  // read only what the suite looks at
   Table data = read_all_columns(o.data, o.format, needed ? &*needed : nullptr);
+  lap("read data");
   std::optional<Table> ref;
   if (!o.reference.empty())
     ref = read_all_columns(o.reference, o.format, needed ? &*needed : nullptr);
+  lap("read reference");
   ResultDoc doc = run_suite(suite, data, ref ? &*ref : nullptr);
   doc.inputs["data"] = {{"path", o.data}, {"sha256", data.sha256}, {"rows", data.rows}};
   doc.inputs["reference"] =
@@ -1242,7 +1278,9 @@ int run_datatest(const DatatestOptions& o) {
   if (dr["columns"].get<std::size_t>() > 0)
     std::fprintf(stderr, "mlgate-datatest: %zu of %zu columns drifted\n",
                  dr["drifted"].get<std::size_t>(), dr["columns"].get<std::size_t>());
-  return finish_document(doc, o.output);
+  const int rc = finish_document(doc, o.output);
+  lap("document");
+  return rc;
 }
 
 }  // namespace mlgate
