@@ -93,6 +93,37 @@ class Expectations(unittest.TestCase):
         p, c = self.check("{expect: unique, column: score}")
         self.assertEqual((c["status"], c["unexpected_count"]), ("pass", 0))
 
+    def test_text_checks_from_code_counts_match_a_row_by_row_count(self):
+        # Text-only columns are tallied from one count per distinct text; the counts, the shares
+        # and the first 20 examples in row order must be what a row-by-row pass gives.
+        import random
+        rng = random.Random(3)
+        words = ["ok", "fine", "good", "Bad", "x-1", "ünï", "a,b", ""]
+        rows = [rng.choice(words) for _ in range(3000)]
+        rows[5] = "only-once"
+        with open(self.data, "w") as f:
+            f.write("t\n" + "".join(f'"{w}"\n' if "," in w else f"{w}\n" for w in rows))
+        with open(self.ref, "w") as f:
+            f.write("t\n" + "".join(f"{w}\n" for w in ["ok", "fine", "good", "Bad"] * 50))
+        present = [w for w in rows if w != ""]
+
+        def expect(c, bad):
+            miss = [w for w in present if bad(w)]
+            self.assertEqual(c["unexpected_count"], len(miss), c)
+            self.assertAlmostEqual(c["unexpected_share"], len(miss) / len(present), places=15)
+            self.assertEqual(c["unexpected_examples"], miss[:20])
+
+        allowed = {"ok", "fine", "good"}
+        p, c = self.check("{expect: in_set, column: t, values: [ok, fine, good], mostly: 0.5}")
+        expect(c, lambda w: w not in allowed)
+        p, c = self.check("{expect: match_regex, column: t, regex: '^[a-z]+$'}")
+        expect(c, lambda w: not w.isascii() or not w.isalpha() or not w.islower())
+        p, c = self.check("{expect: unique, column: t}")
+        self.assertEqual(c["unexpected_count"], len(present) - 1)  # all but "only-once"
+        p, doc = self.run_suite(["{expect: no_drift, column: t, method: chi2}"])
+        unseen = {c["id"]: c for c in doc["checks"]}["no_drift.t.unseen"]
+        self.assertEqual(sorted(unseen["unexpected_examples"]), sorted({"x-1", "ünï", "a,b", "only-once"}))
+
     def test_unseen_category_is_its_own_failure(self):
         p, doc = self.run_suite(["{expect: no_drift, column: code, method: chi2}"])
         by = {c["id"]: c for c in doc["checks"]}
