@@ -133,6 +133,27 @@ namespace {
 // The powers of ten that are exact doubles.
 constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                              1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+// And as integers, up to 10^19.
+constexpr std::uint64_t kPow10U[] = {1ull,
+                                     10ull,
+                                     100ull,
+                                     1000ull,
+                                     10000ull,
+                                     100000ull,
+                                     1000000ull,
+                                     10000000ull,
+                                     100000000ull,
+                                     1000000000ull,
+                                     10000000000ull,
+                                     100000000000ull,
+                                     1000000000000ull,
+                                     10000000000000ull,
+                                     100000000000000ull,
+                                     1000000000000000ull,
+                                     10000000000000000ull,
+                                     100000000000000000ull,
+                                     1000000000000000000ull,
+                                     10000000000000000000ull};
 
 // A plain decimal, [-]digits[.digits], scanned from p to end or to the first byte that is not
 // part of one. When ok(), value() is what from_chars gives: with at most 19 digits whose value
@@ -176,6 +197,72 @@ inline PlainDecimal scan_plain_decimal(const char* p, const char* end) {
   d.dot = dot != nullptr;
   d.frac = dot ? static_cast<int>(p - dot - 1) : 0;
   d.digits = static_cast<int>(p - start) - d.dot;
+  return d;
+}
+
+// Eight bytes at p, as a little-endian word.
+inline std::uint64_t load8(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  if constexpr (std::endian::native == std::endian::big) w = __builtin_bswap64(w);
+  return w;
+}
+
+// How many of the 8 bytes in w, from the first, are ASCII digits (0..8). A byte is a digit
+// when its high nibble is 3 and stays 3 after adding 6 (a carry out of a byte above 0xF9 only
+// disturbs the bytes after it, past the first non-digit).
+inline int digit_run8(std::uint64_t w) {
+  const std::uint64_t hi = w & 0xF0F0F0F0F0F0F0F0ull;
+  const std::uint64_t hi6 = ((w + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4;
+  const std::uint64_t nondigit = (hi | hi6) ^ 0x3333333333333333ull;
+  return nondigit ? std::countr_zero(nondigit) / 8 : 8;
+}
+
+// The value of the first n (1..8) digit bytes of w: the digits are moved to the top of the
+// word (zeros before them) and combined pairwise in three multiplications.
+inline std::uint64_t digits_value8(std::uint64_t w, int n) {
+  std::uint64_t v = (w - 0x3030303030303030ull) << (8 * (8 - n));
+  v = (v * 10) + (v >> 8);
+  v = (((v & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
+       (((v >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >>
+      32;
+  return v;
+}
+
+// A run of up to 16 digits at p: its length (16 when it may go on) and value.
+inline int digit_run16(const char* p, std::uint64_t* value) {
+  const std::uint64_t w = load8(p);
+  const int n = digit_run8(w);
+  *value = n ? digits_value8(w, n) : 0;
+  if (n < 8) return n;
+  const std::uint64_t w2 = load8(p + 8);
+  const int n2 = digit_run8(w2);
+  if (n2) *value = *value * kPow10U[n2] + digits_value8(w2, n2);
+  return 8 + n2;
+}
+
+// scan_plain_decimal<false> eight bytes at a time: the same result for text followed by at
+// least 32 bytes that are readable (the chunks' zero padding).
+inline PlainDecimal scan_plain_decimal_padded(const char* p, const char* end) {
+  PlainDecimal d;
+  d.neg = *p == '-';
+  const char* q = p + d.neg;
+  std::uint64_t whole = 0, frac = 0;
+  const int n1 = digit_run16(q, &whole);
+  if (n1 >= 16) return scan_plain_decimal<false>(p, end);  // long runs: digit by digit
+  q += n1;
+  int n2 = 0;
+  if (*q == '.') {
+    n2 = digit_run16(q + 1, &frac);
+    if (n2 >= 16) return scan_plain_decimal<false>(p, end);
+    d.dot = true;
+    q += 1 + n2;
+  }
+  d.stop = q;
+  d.digits = n1 + n2;
+  d.frac = n2;
+  // Up to 30 digits: beyond 19 the value is rejected by ok(), so wrapping does not matter.
+  d.m = n1 + n2 <= 19 ? whole * kPow10U[n2] + frac : ~std::uint64_t{0};
   return d;
 }
 
@@ -649,8 +736,8 @@ inline __attribute__((always_inline)) void auto_push(std::vector<double>& nums,
 }
 
 // A number column's value written as a plain decimal with `places` places (kNumber or kAuto).
-inline void store_plain_number(const Layout& L, ChunkResult& r, std::size_t s, double x,
-                               int places) {
+inline __attribute__((always_inline)) void store_plain_number(const Layout& L, ChunkResult& r,
+                                                              std::size_t s, double x, int places) {
   if (L.specs[s].type == ColumnType::kNumber) {
     r.numbers[s].push_back(x);
   } else {
@@ -802,7 +889,7 @@ void parse_unquoted_csv_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
       // Number columns: a plain decimal is parsed while it is scanned (one pass over its bytes,
       // the same arithmetic as parse_plain_decimal); anything else is scanned again below.
       if (spec >= 0 && L.specs[static_cast<std::size_t>(spec)].type != ColumnType::kCategory) {
-        const PlainDecimal pd = scan_plain_decimal<false>(p, end);
+        const PlainDecimal pd = scan_plain_decimal_padded(p, end);
         const char* q = pd.stop;
         if (stop[static_cast<unsigned char>(*q)] && (*q != 0 || q >= end) && pd.ok()) {
           store_plain_number(L, r, static_cast<std::size_t>(spec), pd.value(), pd.frac);

@@ -301,6 +301,80 @@ TEST(Table, UnquotedFastPathAgreesWithTheQuotedPath) {
             std::string::npos);
 }
 
+TEST(Table, EightByteNumberScanAgreesWithTheQuotedPath) {
+  // The unquoted path scans plain decimals eight bytes at a time; the quoted path byte by byte.
+  // Runs of 0 to 25 digits before and after a point, signs, second points, trailing letters,
+  // exponents, bytes above 0xF9 right after the digits: numbers, places, text and the column's
+  // decimal places must come out the same.
+  std::mt19937_64 rng(11);
+  const std::string tails[] = {"",
+                               "",
+                               "",
+                               "",
+                               ".",
+                               "..5",
+                               "e3",
+                               "x",
+                               "\xFA",
+                               "\xFF"
+                               "1",
+                               " ",
+                               "-",
+                               "/",
+                               ":",
+                               ";",
+                               "?",
+                               "@",
+                               "\x7F"};
+  auto digits = [&](std::size_t n) {
+    std::string d;
+    for (std::size_t i = 0; i < n; ++i) d += static_cast<char>('0' + rng() % 10);
+    return d;
+  };
+  std::string plain = "v,w\n", quoted = plain;
+  for (int i = 0; i < 30000; ++i) {
+    std::string v = rng() % 4 == 0 ? "-" : "";
+    const std::size_t a = rng() % 3 == 0 ? rng() % 26 : rng() % 9;
+    v += digits(a);
+    if (rng() % 3) v += "." + digits(rng() % 3 == 0 ? rng() % 26 : rng() % 10);
+    if (rng() % 6 == 0) v += tails[rng() % std::size(tails)];
+    // A second column of short decimals only, whose places stay known.
+    const std::string w = std::to_string(rng() % 1000) + "." + digits(1 + rng() % 3);
+    plain += v + "," + w + "\n";
+    quoted += "\"" + v + "\"," + w + "\n";
+  }
+  std::vector<ColumnSpec> specs = {{"v", ColumnType::kAuto, true}, {"w", ColumnType::kAuto, true}};
+  for (std::size_t chunk : {std::size_t{37}, std::size_t{4} << 20}) {
+    ReadOptions o;
+    o.chunk_bytes = chunk;
+    Table a = read_table_buffer("x.csv", plain, TableFormat::kCsv, specs, o);
+    Table b = read_table_buffer("x.csv", quoted, TableFormat::kCsv, specs, o);
+    ASSERT_EQ(a.rows, 30000);
+    ASSERT_EQ(b.rows, 30000);
+    for (const char* name : {"v", "w"}) {
+      const Column& ca = a.column(name);
+      const Column& cb = b.column(name);
+      ASSERT_EQ(ca.numbers.size(), cb.numbers.size()) << name;
+      for (std::size_t i = 0; i < ca.numbers.size(); ++i) {
+        if (std::isnan(ca.numbers[i])) {
+          ASSERT_TRUE(std::isnan(cb.numbers[i])) << name << " row " << i;
+          continue;
+        }
+        ASSERT_EQ(ca.numbers[i], cb.numbers[i]) << name << " row " << i;
+      }
+      EXPECT_EQ(ca.codes, cb.codes) << name;
+      EXPECT_EQ(ca.dictionary, cb.dictionary) << name;
+      EXPECT_EQ(ca.n_numbers, cb.n_numbers) << name;
+      EXPECT_EQ(ca.missing, cb.missing) << name;
+      EXPECT_EQ(ca.integers_only, cb.integers_only) << name;
+      EXPECT_EQ(ca.decimal_places, cb.decimal_places) << name;
+    }
+    EXPECT_GE(a.column("w").decimal_places, 1);
+    EXPECT_GT(a.column("v").n_numbers, 10000);  // most are numbers, some are text
+    EXPECT_GT(a.column("v").dictionary.size(), 100u);
+  }
+}
+
 TEST(Table, AutoColumnsHoldOnlyWhatTheyNeedWhateverTheChunking) {
   // text: only text (no numbers array); num: only numbers (no codes); gap: nothing but
   // missing values; mix: runs of text, numbers and missing values across chunks.
