@@ -26,8 +26,10 @@ struct DeLong {
   double se_diff() const;  // standard error of auc1 - auc2
 };
 // nullopt when one class is absent or a class has a single row (variance undefined).
+// places1/places2: the reader's decimal places of each score column, when known (-1: not).
 std::optional<DeLong> delong_paired(std::span<const double> score1, std::span<const double> score2,
-                                    std::span<const std::uint8_t> label);
+                                    std::span<const std::uint8_t> label, int places1 = -1,
+                                    int places2 = -1);
 
 // McNemar's test on paired correctness, as statsmodels' mcnemar (exact binomial, and the
 // chi-squared statistic with continuity correction).

@@ -1,5 +1,6 @@
 #include "mlgate/compare.hpp"
 
+#include <malloc.h>
 #include <sys/stat.h>
 
 #include <cmath>
@@ -228,6 +229,13 @@ std::optional<ResultDoc> try_result_doc(const std::string& path) {
 }  // namespace
 
 int run_compare(const CompareOptions& o) {
+  // Two files' columns, then sort buffers, placements, bootstrap weights: large buffers of a
+  // few sizes, each freed before the next is needed. Kept in the heap and not handed back to
+  // the system, the next one reuses pages already there instead of faulting fresh ones in
+  // (DeLong on 1M rows: 0.33 s -> 0.26 s, peak 113 -> 147 MiB; buffers above 32 MiB, as for
+  // 4M rows and more, are mapped and unmapped as before).
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   ColumnOptions cols = o.columns;
   Policy policy = load_policy(
       o.policy, cols.task ? cols.task
@@ -437,12 +445,15 @@ int run_compare(const CompareOptions& o) {
     if (need_delong) {
       std::vector<double> s1, s2;
       std::vector<std::uint8_t> y;
+      s1.reserve(rows->size());
+      s2.reserve(rows->size());
+      y.reserve(rows->size());
       for (auto i : *rows) {
         s1.push_back(cand.score[i]);
         s2.push_back(base.score[i]);
         y.push_back(cand.label[i]);
       }
-      auto dl = delong_paired(s1, s2, y);
+      auto dl = delong_paired(s1, s2, y, cand.score_places, base.score_places);
       for (auto& q : pending) {
         if (q.scope != si || !q.stats || q.method != "delong") continue;
         if (!dl) {

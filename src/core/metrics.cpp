@@ -508,7 +508,8 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
     }
   acc.clear();
   const bool keep_rest = with_overall;  // rows in no group are sorted only for the overall
-  const DecimalScale ds = decimal_scale(d.score, nullptr, d.score_places);
+  // Scores hold no NaN here (a NaN would only cost the decimal keys: the scale refuses it).
+  const DecimalScale ds = decimal_scale(d.score, nullptr, d.score_places, false);
   Buckets B = bucket_and_sort(
       d.score, 2 * Gi, ranges, counts,
       [&](std::size_t i) -> std::size_t {

@@ -80,13 +80,15 @@ double DeLong::se_diff() const { return std::sqrt(std::max(0.0, var1 + var2 - 2 
 namespace {
 
 // Placements of one score: V10 for positives, V01 for negatives, from one sort (Sun & Xu).
-void placements(std::span<const double> score, std::span<const std::uint8_t> label, std::size_t m,
-                std::size_t n, std::vector<double>& v10, std::vector<double>& v01, double* auc) {
+void placements(std::span<const double> score, int places, std::span<const std::uint8_t> label,
+                std::size_t m, std::size_t n, std::vector<double>& v10, std::vector<double>& v01,
+                double* auc) {
   const std::size_t N = score.size();
   std::vector<std::uint64_t> keys(N);
   std::vector<std::uint32_t> idx(N);
-  // Decimal scores (as CSV files hold them) sort as integer keys in a few passes.
-  const DecimalScale ds = decimal_scale(score);
+  // Decimal scores (as CSV files hold them) sort as integer keys in a few passes; with the
+  // reader's places, only their extremes are looked at for the scale (scores hold no NaN).
+  const DecimalScale ds = decimal_scale(score, nullptr, places, false, 1);
   for (std::size_t i = 0; i < N; ++i) {
     keys[i] = order_key(ds, score[i]);
     idx[i] = static_cast<std::uint32_t>(i);
@@ -129,15 +131,15 @@ void placements(std::span<const double> score, std::span<const std::uint8_t> lab
 }  // namespace
 
 std::optional<DeLong> delong_paired(std::span<const double> s1, std::span<const double> s2,
-                                    std::span<const std::uint8_t> label) {
+                                    std::span<const std::uint8_t> label, int places1, int places2) {
   std::size_t m = 0;
   for (auto y : label) m += y != 0;
   std::size_t n = label.size() - m;
   if (m < 2 || n < 2) return std::nullopt;
   std::vector<double> a10, a01, b10, b01;
   DeLong r;
-  std::thread other([&] { placements(s2, label, m, n, b10, b01, &r.auc2); });
-  placements(s1, label, m, n, a10, a01, &r.auc1);
+  std::thread other([&] { placements(s2, places2, label, m, n, b10, b01, &r.auc2); });
+  placements(s1, places1, label, m, n, a10, a01, &r.auc1);
   other.join();
   AccurateSum s10_11, s10_22, s10_12, s01_11, s01_22, s01_12;
   for (std::size_t i = 0; i < label.size(); ++i) {
