@@ -138,17 +138,28 @@ TEST(Parallel, SortKeysWithIndexIsStableOnTwoThreads) {
   }
 }
 
+namespace {
+
+// n numbers m / 10^places for integers m in [lo, lo + span), each written with `places`
+// decimals and read back, as a CSV holds them: some negative, some zero.
+std::vector<double> written_decimals(std::mt19937_64& rng, std::size_t n, int places,
+                                     std::int64_t lo, std::uint64_t span) {
+  std::vector<double> v(n);
+  for (auto& x : v) {
+    const auto m = lo + static_cast<std::int64_t>(rng() % span);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", places, static_cast<double>(m) / std::pow(10, places));
+    x = std::strtod(buf, nullptr);
+  }
+  return v;
+}
+
+}  // namespace
+
 TEST(Parallel, DecimalKeysKeepOrderTiesAndValuesExactly) {
   std::mt19937_64 rng(21);
   for (int places : {0, 1, 3, 6, 9}) {
-    std::vector<double> v(200000);
-    for (auto& x : v) {
-      // Written with at most `places` decimals, as a CSV holds them; some negative, some zero.
-      const auto m = static_cast<std::int64_t>(rng() % 4000000) - 1000000;
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.*f", places, static_cast<double>(m) / std::pow(10, places));
-      x = std::strtod(buf, nullptr);
-    }
+    std::vector<double> v = written_decimals(rng, 200000, places, -1000000, 4000000);
     v[7] = -0.0;
     v[8] = std::numeric_limits<double>::quiet_NaN();  // skipped
     std::vector<std::uint32_t> keys(v.size() - 1);
@@ -190,13 +201,7 @@ TEST(Parallel, DecimalKeysKeepOrderTiesAndValuesExactly) {
   // Values the reader vouches for (places known, no NaN): the range from the extremes and
   // branch-free keys, equal to the checked path's on many values (several parts, both threads).
   for (int places : {0, 2, 3, 6, 9}) {
-    std::vector<double> v(300000);
-    for (auto& x : v) {
-      const auto m = static_cast<std::int64_t>(rng() % 2000000000) - 1000000000;
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.*f", places, static_cast<double>(m) / std::pow(10, places));
-      x = std::strtod(buf, nullptr);
-    }
+    std::vector<double> v = written_decimals(rng, 300000, places, -1000000000, 2000000000);
     v[11] = -0.0;
     std::vector<std::uint32_t> checked(v.size()), vouched(v.size());
     const DecimalScale a = decimal_scale(v, checked.data(), places, true);
