@@ -64,16 +64,21 @@ DecimalScale decimal_range(std::span<const double> values, int places, unsigned 
 // The keys of such values, in order (the same keys as decimal_key).
 void decimal_keys(std::span<const double> values, const DecimalScale& s, std::uint32_t* keys,
                   unsigned threads = 0);
-// One such key, branch-free: the integer nearest v * 10^digits by the 1.5 * 2^52 rounding trick
-// (exact below 2^51; the scale keeps every value below 2^50).
+// One such key, branch-free (loops over it vectorize): the integer nearest v * 10^digits,
+// less the offset.
 struct DecimalKeyer {
-  static constexpr double kMagic = 6755399441055744.0;
   explicit DecimalKeyer(const DecimalScale& s);
   std::uint32_t operator()(double v) const {
-    const double t = v * scale + kMagic;
+    return static_cast<std::uint32_t>(rounded_bits(v * scale) - base);
+  }
+  // For |y| < 2^51, y + 1.5 * 2^52 lands in the binade where one unit in the last place is 1:
+  // its bits count integers, so two such differ by the difference of the integers nearest to
+  // them (the scale keeps every scaled value below 2^50).
+  static std::uint64_t rounded_bits(double y) {
+    const double t = y + 6755399441055744.0;
     std::uint64_t b;
     __builtin_memcpy(&b, &t, sizeof b);
-    return static_cast<std::uint32_t>(b - base);
+    return b;
   }
   double scale;
   std::uint64_t base;

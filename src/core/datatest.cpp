@@ -490,7 +490,6 @@ bool within(const Expectation& x, double v) {
   return (!x.min || v >= *x.min) && (!x.max || v <= *x.max);
 }
 
-// Great Expectations' "mostly": the share of non-null values that meet the expectation.
 // How many of v are below lo or above hi (NaN is neither), in eight double lanes: the loop
 // vectorizes (an integer count over scalar compares runs four times slower here).
 std::size_t count_outside(std::span<const double> v, double lo, double hi) {
@@ -506,9 +505,7 @@ std::size_t count_outside(std::span<const double> v, double lo, double hi) {
   return n;
 }
 
-struct Tally;
-bool text_only_by_codes(const ColumnData& d, const std::vector<std::uint8_t>& code_ok, Tally& t);
-
+// Great Expectations' "mostly": the share of non-null values that meet the expectation.
 struct Tally {
   std::int64_t considered = 0, unexpected = 0;
   ojson examples = ojson::array();
@@ -795,12 +792,13 @@ std::map<std::string, double> category_counts(const ColumnData& d) {
   if (!d.has_numbers()) {  // text only: the shared code counts
     const auto& counts = d.code_counts();
     for (std::size_t k = 0; k < counts.size(); ++k) per_code[k] = static_cast<double>(counts[k]);
-  }
-  for (std::size_t i = 0; i < (d.has_numbers() ? d.rows : 0); ++i) {
-    if (d.text_at(i))
-      per_code[d.col->codes[i]] += 1;
-    else if (!d.missing_at(i))
-      per_number[d.number(i) == 0 ? 0.0 : d.number(i)] += 1;
+  } else {
+    for (std::size_t i = 0; i < d.rows; ++i) {
+      if (d.text_at(i))
+        per_code[d.col->codes[i]] += 1;
+      else if (!d.missing_at(i))
+        per_number[d.number(i) == 0 ? 0.0 : d.number(i)] += 1;
+    }
   }
   std::map<std::string, double> m;
   for (std::size_t k = 0; k < per_code.size(); ++k)
@@ -1129,8 +1127,7 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
   parallel_for(first.size(), [&](std::size_t j) { run_task(first[j]); });
   lap("row checks");
 
-  // Then the sorts, one column at a time on every core (the buffer beside a column is the
-  // peak's margin). A purely numeric column's own vector is sorted: its rows are gone after.
+  // Then the sorts. A purely numeric column's own vector is sorted: its rows are gone after.
   // unique checks on a column sorted anyway run here, from the sorted values, while its rows
   // are still there.
   std::vector<std::pair<Table*, ColumnData*>> sorts;

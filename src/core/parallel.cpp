@@ -214,17 +214,6 @@ bool decimal_at(double v, int d, std::int64_t* m) {
 
 constexpr double kLimit = 1125899906842624.0;  // 2^50: v * 10^d rounds back to m below it
 
-// Round-to-nearest by the 1.5 * 2^52 trick: for |y| < 2^51, y + kMagic lands in the binade
-// where one unit of the last place is 1, so its bits minus kMagic's are the integer nearest
-// y. Branch-free, so the loops below vectorize.
-constexpr double kMagic = 6755399441055744.0;
-inline std::uint64_t magic_bits(double y) {
-  const double t = y + kMagic;
-  std::uint64_t b;
-  __builtin_memcpy(&b, &t, sizeof b);
-  return b;
-}
-
 // The smallest and largest of v[a, b), and whether every value is finite.
 bool min_max(const double* v, std::size_t a, std::size_t b, double* lo, double* hi) {
   constexpr int kLanes = 8;  // independent lanes: the loop vectorizes without -ffast-math
@@ -294,9 +283,7 @@ DecimalScale decimal_range(std::span<const double> v, int places, unsigned threa
 }
 
 DecimalKeyer::DecimalKeyer(const DecimalScale& s)
-    : scale(kPow10[s.digits]), base(magic_bits(static_cast<double>(s.offset))) {
-  static_assert(kMagic == DecimalKeyer::kMagic);
-}
+    : scale(kPow10[s.digits]), base(rounded_bits(static_cast<double>(s.offset))) {}
 
 void decimal_keys(std::span<const double> v, const DecimalScale& s, std::uint32_t* keys,
                   unsigned threads) {

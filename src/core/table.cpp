@@ -242,7 +242,7 @@ inline int digit_run16(const char* p, std::uint64_t* value) {
 }
 
 // scan_plain_decimal<false> eight bytes at a time: the same result for text followed by at
-// least 32 bytes that are readable (the chunks' zero padding).
+// least 34 readable bytes (the chunks' zero padding): it reads up to 33 bytes past p.
 inline PlainDecimal scan_plain_decimal_padded(const char* p, const char* end) {
   PlainDecimal d;
   d.neg = *p == '-';
@@ -1309,6 +1309,7 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
   if (in.compressed()) size_hint = 0;
 
   const std::size_t pad = simdjson::SIMDJSON_PADDING;
+  static_assert(simdjson::SIMDJSON_PADDING >= 34, "scan_plain_decimal_padded reads ahead");
   ByteBuffer pending;  // bytes not yet handed out
   pending.reserve(opt.chunk_bytes + pad);
   bool eof = false;
