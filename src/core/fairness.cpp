@@ -208,8 +208,8 @@ std::vector<GroupRates> group_rates(const Predictions& p, const FairnessGroups& 
   for (auto& r : out) fill_rates(r);
   fill_rates(all);
   if (with_auc) {
-    auto auc =
-        roc_auc_by_group(p.score, p.label, Grouping{g.row_group, static_cast<std::uint32_t>(G)});
+    auto auc = roc_auc_by_group(
+        p.score, p.label, Grouping{g.row_group, static_cast<std::uint32_t>(G)}, p.score_places);
     for (std::size_t k = 0; k < out.size(); ++k) out[k].roc_auc = auc[k];
     all.roc_auc = auc[G];
   }

@@ -642,25 +642,33 @@ std::vector<MetricValue> roc_auc_by_group(std::span<const double> score,
     return 2 * std::min(group_of(g, i), G) + (label[i] ? 1u : 0u);
   };
   // Scores written with few decimals (as CSV files hold them) have 32-bit integer keys; the
-  // tag then rides in the key's low bits and one 64-bit sort of a few passes orders both.
+  // tag then rides in the key's low bits and one sort of a few passes orders both.
   const int tag_bits = static_cast<int>(std::bit_width(2u * G + 1u));
   {
-    std::unique_ptr<std::uint32_t[]> dkeys(new std::uint32_t[n]);
-    const DecimalScale ds = decimal_scale(score, dkeys.get(), score_places, false);
-    if (ds.digits >= 0 && ds.bits + tag_bits <= 64) {
-      std::unique_ptr<std::uint64_t[]> buf(new std::uint64_t[2 * n]);
-      std::uint64_t* packed = buf.get();
+    // With the reader's places, the scale comes from the extremes alone; the keys are then
+    // computed branch-free while packing.
+    const DecimalScale ds = decimal_scale(score, nullptr, score_places, false);
+    // 32-bit words when key and tag fit (half the memory to sort and walk), else 64-bit.
+    auto packed_walk = [&](auto word) -> std::vector<MetricValue> {
+      using Word = decltype(word);
+      std::unique_ptr<Word[]> buf(new Word[2 * n]);
+      Word* packed = buf.get();
+      const DecimalKeyer key(ds);
       parallel_for(ranges.size(), [&](std::size_t r) {
         for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i)
-          packed[i] = (std::uint64_t{dkeys[i]} << tag_bits) | tag_of(i);
+          packed[i] = static_cast<Word>((Word{key(score[i])} << tag_bits) | tag_of(i));
       });
-      dkeys.reset();
-      sort_keys(packed, packed + n, n, default_threads(), ds.bits + tag_bits);
-      const std::uint64_t mask = (std::uint64_t{1} << tag_bits) - 1;
+      if constexpr (sizeof(Word) == 4)
+        sort_keys32(packed, packed + n, n, default_threads(), ds.bits + tag_bits);
+      else
+        sort_keys(packed, packed + n, n, default_threads(), ds.bits + tag_bits);
+      const Word mask = (Word{1} << tag_bits) - 1;
       return auc_walk(
-          n, G, [&](std::size_t i) { return packed[i] >> tag_bits; },
+          n, G, [&](std::size_t i) { return std::uint64_t{packed[i]} >> tag_bits; },
           [&](std::size_t i) { return static_cast<std::uint32_t>(packed[i] & mask); });
-    }
+    };
+    if (ds.digits >= 0 && ds.bits + tag_bits <= 32) return packed_walk(std::uint32_t{});
+    if (ds.digits >= 0 && ds.bits + tag_bits <= 64) return packed_walk(std::uint64_t{});
   }
   // Any other scores: their order-preserving 64-bit keys, with the tag alongside.
   std::unique_ptr<std::uint64_t[]> key_buf(new std::uint64_t[2 * n]);

@@ -243,10 +243,13 @@ TEST(Parallel, DecimalKeysKeepOrderTiesAndValuesExactly) {
 
 TEST(Metrics, RocAucByGroupEqualsRocAucOfEachGroup) {
   std::mt19937_64 rng(9);
-  // Scores with two decimals (integer keys) and scores that are no short decimals (the general
-  // 64-bit keys), each with ties across groups and labels.
-  for (bool decimals : {true, false})
+  // Scores with two decimals (key and tag in 32-bit words), with nine decimals over a range of
+  // 3 (32-bit keys: 64-bit words), and no short decimals (the general 64-bit keys), each with
+  // ties across groups and labels; decimal ones with the reader's places and without.
+  for (int kind : {0, 1, 2})
     for (std::size_t n : {std::size_t{40}, std::size_t{5000}, std::size_t{1500000}}) {
+      const bool decimals = kind < 2;
+      const int places = kind == 0 ? 2 : kind == 1 ? 9 : -1;
       std::vector<double> score(n);
       std::vector<std::uint8_t> label(n);
       std::vector<std::uint32_t> group(n);
@@ -254,13 +257,22 @@ TEST(Metrics, RocAucByGroupEqualsRocAucOfEachGroup) {
         group[i] = static_cast<std::uint32_t>(rng() % 5);
         label[i] = rng() % 3 == 0;
         // Coarse scores: many ties within and across groups and labels.
-        score[i] =
-            static_cast<double>(static_cast<int>(rng() % 200) - 50 + (label[i] ? 20 : 0)) / 100.0;
+        const int coarse = static_cast<int>(rng() % 200) - 50 + (label[i] ? 20 : 0);
+        score[i] = static_cast<double>(coarse) / 100.0;
+        if (kind == 1)  // as the reader parses "1.000000001" and the like: m / 10^9
+          score[i] =
+              static_cast<double>(std::int64_t{coarse} * 10000000 + (i % 7 == 0 ? 1000000001 : 0)) /
+              1e9;
         if (!decimals) score[i] = std::exp(score[i]) / 3.0;  // same ties, no short decimals
         if (group[i] == 3) label[i] = 0;  // one group with no positives: undefined
       }
-      ASSERT_EQ(decimal_scale(score).digits >= 0, decimals);          // both paths are taken
-      auto got = roc_auc_by_group(score, label, Grouping{group, 4});  // group 4: in no group
+      const DecimalScale ds = decimal_scale(score);
+      ASSERT_EQ(ds.digits >= 0, decimals);    // every path is taken
+      if (kind == 1) ASSERT_GT(ds.bits, 28);  // with the 4 tag bits, more than 32
+      // Group 4: in no group. Decimal scores also with the places the reader would give.
+      auto got = roc_auc_by_group(score, label, Grouping{group, 4});
+      if (decimals)
+        ASSERT_EQ(roc_auc_by_group(score, label, Grouping{group, 4}, places), got) << kind;
       ASSERT_EQ(got.size(), 5u);
       for (std::uint32_t k = 0; k < 4; ++k) {
         std::vector<double> s;
