@@ -219,6 +219,9 @@ struct SortedScores {
   static constexpr std::uint32_t kPos = 1u << 31, kEnd = 1u << 30, kIndex = kEnd - 1;
   std::vector<std::uint32_t> packed;
   void build(const std::vector<double>& score, const std::vector<std::uint8_t>& positive) {
+    if (score.size() > std::size_t{kIndex} + 1)
+      throw Error("the bootstrap handles at most 2^30 rows, not " + std::to_string(score.size()),
+                  "statistics", "use method: delong for roc_auc, or sample the rows");
     std::vector<std::pair<std::uint64_t, std::uint32_t>> kv(score.size());
     for (std::size_t i = 0; i < score.size(); ++i)
       kv[i] = {sort_key(score[i]), static_cast<std::uint32_t>(i)};
