@@ -667,6 +667,28 @@ struct UninitAllocator : std::allocator<T> {
 };
 using ByteBuffer = std::vector<char, UninitAllocator<char>>;
 
+// Objects handed back once used and taken again (thread-safe): the same few megabytes are
+// reused instead of fresh pages for every chunk.
+template <class T>
+class Pool {
+ public:
+  T take() {
+    std::lock_guard lk(m_);
+    if (items_.empty()) return T();
+    T x = std::move(items_.back());
+    items_.pop_back();
+    return x;
+  }
+  void give(T&& x) {
+    std::lock_guard lk(m_);
+    items_.push_back(std::move(x));
+  }
+
+ private:
+  std::mutex m_;
+  std::vector<T> items_;
+};
+
 // Reads until buf holds at least `want` bytes or the input ends (then sets eof).
 void fill_to(InputStream& in, ByteBuffer& buf, std::size_t want, bool& eof) {
   while (!eof && buf.size() < want) {
@@ -1387,33 +1409,12 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
     if (L.format != TableFormat::kJsonl) std::fill(r.seen.begin(), r.seen.end(), 0);
   };
 
-  // Byte buffers and chunk results go back to pools once used: the same few megabytes are
-  // reused instead of fresh pages for every chunk.
-  std::mutex pool_m;
-  std::vector<ByteBuffer> buffer_pool;
-  std::vector<ChunkResult> result_pool;
-  auto take_buffer = [&] {
-    std::lock_guard lk(pool_m);
-    if (buffer_pool.empty()) return ByteBuffer();
-    ByteBuffer b = std::move(buffer_pool.back());
-    buffer_pool.pop_back();
-    return b;
-  };
+  // Byte buffers and chunk results go back to pools once used.
+  Pool<ByteBuffer> buffers;
+  Pool<ChunkResult> results;
   auto give_buffer = [&](ByteBuffer&& b) {
     b.clear();
-    std::lock_guard lk(pool_m);
-    buffer_pool.push_back(std::move(b));
-  };
-  auto take_result = [&] {
-    std::lock_guard lk(pool_m);
-    if (result_pool.empty()) return ChunkResult();
-    ChunkResult r = std::move(result_pool.back());
-    result_pool.pop_back();
-    return r;
-  };
-  auto give_result = [&](ChunkResult&& r) {
-    std::lock_guard lk(pool_m);
-    result_pool.push_back(std::move(r));
+    buffers.give(std::move(b));
   };
 
   // Chunks: cut at record ends, parsed by workers, merged in order by this thread.
@@ -1433,7 +1434,7 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
     auto c = std::make_unique<Chunk>();
     c->seq = seq;
     c->size = cut;
-    ByteBuffer rest = take_buffer();
+    ByteBuffer rest = buffers.take();
     rest.reserve(opt.chunk_bytes + pad);
     rest.assign(pending.begin() + static_cast<std::ptrdiff_t>(cut), pending.end());
     c->bytes = std::move(pending);
@@ -1457,7 +1458,7 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
     give_buffer(std::move(first->bytes));
     first.reset();
     merger.merge(r0);
-    give_result(std::move(r0));
+    results.give(std::move(r0));
   }
   if (opt.header_only) {
     merger.finish();
@@ -1496,7 +1497,7 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
               cv.notify_all();
               return;
             }
-            give_result(std::move(r));
+            results.give(std::move(r));
             {
               std::lock_guard lk(m);
               ++merged;
@@ -1522,7 +1523,7 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
             queue.pop_front();
           }
           try {
-            ChunkResult r = take_result();
+            ChunkResult r = results.take();
             parse(*c, r);
             std::int64_t seq = c->seq;
             give_buffer(std::move(c->bytes));
