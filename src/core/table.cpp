@@ -736,25 +736,23 @@ inline void note_places(ChunkResult& r, std::size_t s, int frac) {
 // kAuto keeps numbers and text codes each only once the column has one in this chunk: a text
 // column holds no array of NaNs, a numeric one none of missing codes. A vector in use holds one
 // entry per row so far (r.rows); a vector not in use is empty and is padded when first needed.
+template <class T>
+inline __attribute__((always_inline)) void push_or_pad(std::vector<T>& v, std::size_t row,
+                                                       const T* value, T none) {
+  if (value) {
+    if (v.size() != row) [[unlikely]]
+      v.resize(row, none);
+    v.push_back(*value);
+  } else if (!v.empty()) {
+    v.push_back(none);
+  }
+}
 inline __attribute__((always_inline)) void auto_push(std::vector<double>& nums,
                                                      std::vector<std::uint32_t>& codes,
                                                      std::size_t row, const double* number,
                                                      const std::uint32_t* code) {
-  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-  if (number) {
-    if (nums.size() != row) [[unlikely]]
-      nums.resize(row, kNaN);
-    nums.push_back(*number);
-  } else if (!nums.empty()) {
-    nums.push_back(kNaN);
-  }
-  if (code) {
-    if (codes.size() != row) [[unlikely]]
-      codes.resize(row, kMissingCode);
-    codes.push_back(*code);
-  } else if (!codes.empty()) {
-    codes.push_back(kMissingCode);
-  }
+  push_or_pad(nums, row, number, std::numeric_limits<double>::quiet_NaN());
+  push_or_pad(codes, row, code, kMissingCode);
 }
 
 // A number column's value written as a plain decimal with `places` places (kNumber or kAuto).
