@@ -10,6 +10,23 @@
 
 using namespace mlgate;
 
+namespace {
+
+// The scores and labels of group k's rows, in row order.
+std::pair<std::vector<double>, std::vector<std::uint8_t>> rows_of_group(
+    const std::vector<double>& score, const std::vector<std::uint8_t>& label,
+    const std::vector<std::uint32_t>& group, std::uint32_t k) {
+  std::pair<std::vector<double>, std::vector<std::uint8_t>> out;
+  for (std::size_t i = 0; i < score.size(); ++i)
+    if (group[i] == k) {
+      out.first.push_back(score[i]);
+      out.second.push_back(label[i]);
+    }
+  return out;
+}
+
+}  // namespace
+
 TEST(Metrics, BinaryKnownValues) {
   // Hand-checked: 4 rows, one tie across classes.
   std::vector<double> s = {0.9, 0.4, 0.4, 0.1};
@@ -67,13 +84,7 @@ TEST(Metrics, GroupsMatchSeparateRuns) {
   EXPECT_EQ(grouped[3].curves.roc, plain.curves.roc);
   EXPECT_EQ(grouped[3].curves.pr, plain.curves.pr);
   for (std::uint32_t k = 0; k < 3; ++k) {
-    std::vector<double> sk;
-    std::vector<std::uint8_t> yk;
-    for (std::size_t i = 0; i < n; ++i)
-      if (g[i] == k) {
-        sk.push_back(s[i]);
-        yk.push_back(y[i]);
-      }
+    auto [sk, yk] = rows_of_group(s, y, g, k);
     auto single = binary_metrics(BinaryData{sk, yk, {}, 0.5}, Grouping{}, false)[0];
     for (const auto& [name, v] : single.metrics.values)
       EXPECT_NEAR(*grouped[k].metrics.get(name), *v, 1e-12) << name;
@@ -275,13 +286,7 @@ TEST(Metrics, RocAucByGroupEqualsRocAucOfEachGroup) {
         ASSERT_EQ(roc_auc_by_group(score, label, Grouping{group, 4}, places), got) << kind;
       ASSERT_EQ(got.size(), 5u);
       for (std::uint32_t k = 0; k < 4; ++k) {
-        std::vector<double> s;
-        std::vector<std::uint8_t> l;
-        for (std::size_t i = 0; i < n; ++i)
-          if (group[i] == k) {
-            s.push_back(score[i]);
-            l.push_back(label[i]);
-          }
+        auto [s, l] = rows_of_group(score, label, group, k);
         auto want = roc_auc(s, l);
         ASSERT_EQ(got[k].has_value(), want.has_value()) << "group " << k;
         if (want) EXPECT_EQ(*got[k], *want) << "group " << k << ", n " << n;

@@ -26,6 +26,11 @@ std::string error_of(const std::function<void()>& f) {
   return "no error";
 }
 
+// The error reading CSV text as p.csv with label and score columns gives ("no error" if none).
+std::string csv_error(const std::string& csv) {
+  return error_of([&] { read_table_buffer("p.csv", csv, TableFormat::kCsv, specs_ls()); });
+}
+
 std::string tmp_path(const std::string& name) { return ::testing::TempDir() + name; }
 
 }  // namespace
@@ -59,32 +64,21 @@ TEST(Table, HandlesBomCrlfAndMissingMarkers) {
 
 TEST(Table, ErrorsNameFileLineAndColumn) {
   std::string csv = "label,score\n1,0.5\n0,abc\n";
-  EXPECT_EQ(error_of([&] { read_table_buffer("p.csv", csv, TableFormat::kCsv, specs_ls()); }),
+  EXPECT_EQ(csv_error(csv),
             "p.csv:3: column \"score\": \"abc\" is not a number (expected a number)");
-  EXPECT_NE(error_of([&] {
-              read_table_buffer("p.csv", "label,score\n1,inf\n", TableFormat::kCsv, specs_ls());
-            }).find("p.csv:2: column \"score\": \"inf\" is not a finite number"),
+  EXPECT_NE(csv_error("label,score\n1,inf\n")
+                .find("p.csv:2: column \"score\": \"inf\" is not a finite number"),
             std::string::npos);
-  std::string missing_col = error_of(
-      [&] { read_table_buffer("p.csv", "label,scor\n1,0.5\n", TableFormat::kCsv, specs_ls()); });
+  std::string missing_col = csv_error("label,scor\n1,0.5\n");
   EXPECT_NE(missing_col.find("missing column \"score\""), std::string::npos) << missing_col;
   EXPECT_NE(missing_col.find("did you mean \"scor\""), std::string::npos) << missing_col;
-  EXPECT_NE(error_of([&] {
-              read_table_buffer("p.csv", "label,score\n1,0.5,7\n", TableFormat::kCsv, specs_ls());
-            }).find("p.csv:2: expected 2 fields, found 3"),
+  EXPECT_NE(csv_error("label,score\n1,0.5,7\n").find("p.csv:2: expected 2 fields, found 3"),
             std::string::npos);
-  EXPECT_NE(error_of([&] {
-              read_table_buffer("p.csv", "label,score\n1,\"0.5\n", TableFormat::kCsv, specs_ls());
-            }).find("unterminated quoted field"),
+  EXPECT_NE(csv_error("label,score\n1,\"0.5\n").find("unterminated quoted field"),
             std::string::npos);
-  EXPECT_NE(error_of([&] {
-              read_table_buffer("p.csv", "label,label\n1,1\n", TableFormat::kCsv, specs_ls());
-            }).find("duplicate column name \"label\""),
+  EXPECT_NE(csv_error("label,label\n1,1\n").find("duplicate column name \"label\""),
             std::string::npos);
-  EXPECT_NE(error_of([&] {
-              read_table_buffer("p.csv", "", TableFormat::kCsv, specs_ls());
-            }).find("empty"),
-            std::string::npos);
+  EXPECT_NE(csv_error("").find("empty"), std::string::npos);
 }
 
 TEST(Table, LineNumbersCountEmbeddedNewlines) {
@@ -286,18 +280,10 @@ TEST(Table, UnquotedFastPathAgreesWithTheQuotedPath) {
   }
   // Errors keep their lines on the fast path, blank lines counted.
   std::string bad = "label,score\n1,0.5\n\n0,0.25\r\n1,0.5,9\n";
-  EXPECT_NE(error_of([&] {
-              read_table_buffer("p.csv", bad, TableFormat::kCsv, specs_ls());
-            }).find("p.csv:5: expected 2 fields, found 3"),
+  EXPECT_NE(csv_error(bad).find("p.csv:5: expected 2 fields, found 3"), std::string::npos);
+  EXPECT_NE(csv_error("label,score\n1\n").find("p.csv:2: expected 2 fields, found 1"),
             std::string::npos);
-  EXPECT_NE(error_of([&] {
-              read_table_buffer("p.csv", "label,score\n1\n", TableFormat::kCsv, specs_ls());
-            }).find("p.csv:2: expected 2 fields, found 1"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] {
-              read_table_buffer("p.csv", "label,score\n1,0.5\n\n0,x\n", TableFormat::kCsv,
-                                specs_ls());
-            }).find("p.csv:4: column \"score\""),
+  EXPECT_NE(csv_error("label,score\n1,0.5\n\n0,x\n").find("p.csv:4: column \"score\""),
             std::string::npos);
 }
 
