@@ -8,8 +8,9 @@ namespace mlgate {
 
 struct CommentOptions {
   std::string body_file, provider = "auto", marker = "mlgate-report";
+  std::string author;  // whose comment is the sticky one; default: the token's own identity
   std::optional<long long> pr;
-  bool dry_run = false, soft_fail = false;
+  bool dry_run = false, soft_fail = false, verbose = false;
   int retries = 3;
   double timeout_s = 60;
 };

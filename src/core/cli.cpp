@@ -4,6 +4,7 @@
 #include <new>
 
 #include "mlgate/error.hpp"
+#include "mlgate/log.hpp"
 
 namespace mlgate {
 
@@ -25,19 +26,18 @@ int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
     std::printf("%s %s\n", tool.c_str(), MLGATE_VERSION);
     return 0;
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "%s: error: %s (see %s --help)\n", tool.c_str(), e.what(), tool.c_str());
+    log_printf("%s: error: %s (see %s --help)\n", tool.c_str(), e.what(), tool.c_str());
     return kError;
   }
   try {
     return body();
   } catch (const Error& e) {
-    std::fprintf(stderr, "%s: error: %s\n", tool.c_str(), e.message().c_str());
+    log_printf("%s: error: %s\n", tool.c_str(), e.message().c_str());
   } catch (const std::bad_alloc&) {
-    std::fprintf(stderr,
-                 "%s: error: out of memory (the input is larger than this machine can hold)\n",
+    log_printf("%s: error: out of memory (the input is larger than this machine can hold)\n",
                  tool.c_str());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s: error: internal error: %s (please report this)\n", tool.c_str(),
+    log_printf("%s: error: internal error: %s (please report this)\n", tool.c_str(),
                  e.what());
   }
   return kError;

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "mlgate/error.hpp"
+#include "mlgate/log.hpp"
 #include "mlgate/io.hpp"
 #include "mlgate/stats.hpp"
 #include "mlgate/text.hpp"
@@ -197,12 +198,12 @@ void print_summary(const ResultDoc& doc) {
   for (const auto& c : doc.checks) {
     std::string verdict = c.verdict.empty() ? "-" : c.verdict;
     for (auto& ch : verdict) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    std::fprintf(stderr, "%-13s %-5s %s: %s\n", verdict.c_str(), status_name(c.status),
+    log_printf("%-13s %-5s %s: %s\n", verdict.c_str(), status_name(c.status),
                  c.id.c_str(), c.message.c_str());
   }
-  for (const auto& w : doc.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  for (const auto& w : doc.warnings) log_printf("warning: %s\n", w.c_str());
   const auto j = doc.to_json();
-  std::fprintf(stderr, "mlgate-compare: %s (%d passed, %d failed, %d warned, %d errors)\n",
+  log_printf("mlgate-compare: %s (%d passed, %d failed, %d warned, %d errors)\n",
                status_name(doc.status()), j["summary"]["passed"].get<int>(),
                j["summary"]["failed"].get<int>(), j["summary"]["warned"].get<int>(),
                j["summary"]["errors"].get<int>());

@@ -19,6 +19,7 @@
 
 #include "mlgate/drift.hpp"
 #include "mlgate/error.hpp"
+#include "mlgate/log.hpp"
 #include "mlgate/io.hpp"
 #include "mlgate/metrics.hpp"
 #include "mlgate/parallel.hpp"
@@ -224,7 +225,7 @@ void lap(const char* what) {
     }
     std::fclose(f);
   }
-  std::fprintf(stderr, "mlgate-datatest: %-24s %.3f s  rss %ld MiB, peak %ld MiB\n", what,
+  log_printf("mlgate-datatest: %-24s %.3f s  rss %ld MiB, peak %ld MiB\n", what,
                std::chrono::duration<double>(now - last).count(), rss / 1024, hwm / 1024);
   last = now;
 }
@@ -1318,7 +1319,7 @@ int run_datatest(const DatatestOptions& o) {
     Table ref = read_all_columns(o.reference, o.format);
     std::string yaml = infer_suite(ref);
     write_file_atomic(o.infer_suite, yaml);
-    std::fprintf(stderr, "mlgate-datatest: wrote a suite inferred from %s (%lld rows) to %s\n",
+    log_printf("mlgate-datatest: wrote a suite inferred from %s (%lld rows) to %s\n",
                  o.reference.c_str(), static_cast<long long>(ref.rows), o.infer_suite.c_str());
     return 0;
   }
@@ -1342,10 +1343,10 @@ int run_datatest(const DatatestOptions& o) {
   doc.inputs["suite"] = {{"path", o.suite}, {"sha256", suite.sha256}};
   doc.provenance = make_provenance(suite.sha256);
   for (const auto& c : doc.checks)
-    std::fprintf(stderr, "%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
+    log_printf("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
   const auto& dr = doc.extra["drift"];
   if (dr["columns"].get<std::size_t>() > 0)
-    std::fprintf(stderr, "mlgate-datatest: %zu of %zu columns drifted\n",
+    log_printf("mlgate-datatest: %zu of %zu columns drifted\n",
                  dr["drifted"].get<std::size_t>(), dr["columns"].get<std::size_t>());
   const int rc = finish_document(doc, o.output);
   lap("document");

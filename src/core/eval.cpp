@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "mlgate/error.hpp"
+#include "mlgate/log.hpp"
 #include "mlgate/io.hpp"
 #include "mlgate/text.hpp"
 
@@ -160,20 +161,20 @@ ojson input_json(const Predictions& p) {
 namespace {
 
 void print_summary(const ResultDoc& doc, const EvalResult& r) {
-  std::fprintf(stderr, "mlgate-eval: %s on %lld rows\n", task_name(r.task),
+  log_printf("mlgate-eval: %s on %lld rows\n", task_name(r.task),
                static_cast<long long>(r.n));
   std::string line;
   for (const auto& [k, v] : r.overall.metrics.values) {
     line += "  " + k + "=" + (v ? format_short(*v, 4) : std::string("n/a"));
     if (line.size() > 90) {
-      std::fprintf(stderr, "%s\n", line.c_str());
+      log_printf("%s\n", line.c_str());
       line.clear();
     }
   }
-  if (!line.empty()) std::fprintf(stderr, "%s\n", line.c_str());
+  if (!line.empty()) log_printf("%s\n", line.c_str());
   for (const auto& c : doc.checks)
-    std::fprintf(stderr, "%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
-  for (const auto& w : doc.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    log_printf("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
+  for (const auto& w : doc.warnings) log_printf("warning: %s\n", w.c_str());
 }
 
 }  // namespace
@@ -209,8 +210,7 @@ int run_eval(const EvalOptions& o) {
     p = predictions_from_model(o.features, cmd, cols);
   }
   if (p.dropped > 0)
-    std::fprintf(stderr,
-                 "mlgate-eval: dropped %lld rows with a missing label or score (--drop-missing)\n",
+    log_printf("mlgate-eval: dropped %lld rows with a missing label or score (--drop-missing)\n",
                  static_cast<long long>(p.dropped));
   if (p.size() == 0)
     throw Error("no rows to evaluate", p.path, "the table is empty after dropping missing values");
@@ -225,8 +225,7 @@ int run_eval(const EvalOptions& o) {
     for (const auto& rule : policy.metrics) deferred += rule.needs_baseline();
     for (const auto& rule : policy.slice_metrics) deferred += rule.needs_baseline();
     if (deferred)
-      std::fprintf(stderr,
-                   "mlgate-eval: %zu bound(s) against a baseline are left to mlgate-compare\n",
+      log_printf("mlgate-eval: %zu bound(s) against a baseline are left to mlgate-compare\n",
                    deferred);
   }
   doc.metrics = eval_metrics_json(r, p);

@@ -12,6 +12,7 @@
 
 #include "mlgate/compare.hpp"
 #include "mlgate/error.hpp"
+#include "mlgate/log.hpp"
 #include "mlgate/eval.hpp"
 #include "mlgate/parallel.hpp"
 #include "mlgate/stats.hpp"
@@ -693,15 +694,13 @@ int run_fairness(const FairnessOptions& o) {
     }
   }
   if (std::getenv("MLGATE_TIMING"))
-    std::fprintf(
-        stderr, "mlgate-fairness: computed in %.3f s after reading\n",
+    log_printf("mlgate-fairness: computed in %.3f s after reading\n",
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t_compute).count());
   doc.inputs["data"] = input_json(p);
   doc.inputs["baseline"] = base ? input_json(*base) : ojson(nullptr);
   doc.provenance = make_provenance(policy.sha256);
 
-  std::fprintf(
-      stderr, "mlgate-fairness: %zu groups over %s (%s)\n", n_groups,
+  log_printf("mlgate-fairness: %zu groups over %s (%s)\n", n_groups,
       [&] {
         std::string s;
         for (const auto& c : sensitive) s += (s.empty() ? "" : " x ") + c;
@@ -710,8 +709,8 @@ int run_fairness(const FairnessOptions& o) {
           .c_str(),
       fp.method.c_str());
   for (const auto& c : doc.checks)
-    std::fprintf(stderr, "%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
-  for (const auto& w : doc.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    log_printf("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
+  for (const auto& w : doc.warnings) log_printf("warning: %s\n", w.c_str());
   return finish_document(doc, o.output);
 }
 

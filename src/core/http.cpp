@@ -40,9 +40,44 @@ std::size_t on_header(char* p, std::size_t size, std::size_t n, void* user) {
 
 }  // namespace
 
-HttpResponse http_send(const HttpRequest& r, double timeout_s) {
+namespace {
+void global_init() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+}  // namespace
+
+std::string url_origin(const std::string& url) {
+  global_init();
+  CURLU* u = curl_url();
+  if (!u) throw Error("cannot initialise libcurl", "URL");
+  auto part = [&](CURLUPart what, unsigned flags) {
+    char* v = nullptr;
+    std::string out;
+    if (curl_url_get(u, what, &v, flags) == CURLUE_OK && v) out = v;
+    curl_free(v);
+    return out;
+  };
+  // No guessing of a scheme: a URL without one is not an API URL.
+  bool ok = curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK;
+  std::string scheme = ok ? part(CURLUPART_SCHEME, 0) : "", host = ok ? part(CURLUPART_HOST, 0) : "",
+              port = ok ? part(CURLUPART_PORT, CURLU_DEFAULT_PORT) : "";
+  curl_url_cleanup(u);
+  for (auto* s : {&scheme, &host})
+    std::transform(s->begin(), s->end(), s->begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  if (!ok || host.empty() || (scheme != "https" && scheme != "http"))
+    throw Error("not an http(s) URL: " + quote(url, 120), "URL",
+                "mlgate speaks https (and http where you name an http:// URL), nothing else");
+  return scheme + "://" + host + ":" + port;
+}
+
+HttpResponse http_send(const HttpRequest& r, double timeout_s) {
+  global_init();
+  const std::string origin = url_origin(r.url);
+  if (!r.allow_http && starts_with(origin, "http://"))
+    throw Error("refusing plain http", r.method + " " + r.url,
+                "only https is used unless you name an http:// URL yourself");
   CURL* c = curl_easy_init();
   if (!c) throw Error("cannot initialise libcurl", r.url);
   HttpResponse resp;
@@ -67,6 +102,10 @@ HttpResponse http_send(const HttpRequest& r, double timeout_s) {
                    static_cast<long>(std::max(1.0, std::min(timeout_s, 30.0) * 1000)));
   curl_easy_setopt(c, CURLOPT_USERAGENT, "mlgate/" MLGATE_VERSION);
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);  // a redirect could carry the token elsewhere
+  // Belt and braces behind url_origin: libcurl itself will speak nothing but these.
+  const char* protocols = r.allow_http ? "https,http" : "https";
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protocols);
+  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, protocols);
   CURLcode rc = curl_easy_perform(c);
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   curl_slist_free_all(hdrs);

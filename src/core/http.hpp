@@ -12,6 +12,8 @@ namespace mlgate {
 struct HttpRequest {
   std::string method = "GET", url, body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // Plain http:// is refused unless the user named an http:// URL themselves.
+  bool allow_http = false;
 };
 
 struct HttpResponse {
@@ -21,8 +23,14 @@ struct HttpResponse {
   std::string header(const std::string& lower_name) const;
 };
 
-// Sends one request; throws Error on a transport failure (refused, timeout, TLS, DNS).
+// Sends one request; throws Error on a transport failure (refused, timeout, TLS, DNS). Only
+// https (and http where allowed) reach libcurl: file://, gopher://, dict:// and every other
+// scheme are refused before anything is sent, and redirects are never followed.
 HttpResponse http_send(const HttpRequest& r, double timeout_s);
+
+// "scheme://host:port" of an absolute http(s) URL, lower-cased with the scheme's default port
+// made explicit; throws Error for anything else (other schemes, no host, unparsable).
+std::string url_origin(const std::string& url);
 
 // The URL of rel="next" in an RFC 8288 Link header, or "".
 std::string link_next(const std::string& link_header);

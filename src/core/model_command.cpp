@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "mlgate/error.hpp"
+#include "mlgate/log.hpp"
 
 namespace bp = boost::process;
 
@@ -169,7 +170,7 @@ std::string run_model_command(
       if (r <= 0) break;
       for (ssize_t i = 0; i < r; ++i) {
         if (chunk[i] == '\n') {
-          std::fprintf(stderr, "%s%s\n", cmd.stderr_prefix.c_str(), line.c_str());
+          log_printf("%s%s\n", cmd.stderr_prefix.c_str(), line.c_str());
           tail.add(line);
           line.clear();
         } else if (line.size() < 65536) {
@@ -178,7 +179,7 @@ std::string run_model_command(
       }
     }
     if (!line.empty()) {
-      std::fprintf(stderr, "%s%s\n", cmd.stderr_prefix.c_str(), line.c_str());
+      log_printf("%s%s\n", cmd.stderr_prefix.c_str(), line.c_str());
       tail.add(line);
     }
   });

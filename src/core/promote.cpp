@@ -12,6 +12,7 @@
 
 #include "http.hpp"
 #include "mlgate/error.hpp"
+#include "mlgate/log.hpp"
 #include "mlgate/io.hpp"
 #include "mlgate/report.hpp"
 #include "mlgate/table.hpp"
@@ -288,13 +289,11 @@ int run_promote(const PromoteOptions& o) {
     promo.status = Status::kFail;
     promo.message = "refused: not every evidence document passes";
     doc.checks.push_back(promo);
-    std::fprintf(
-        stderr,
-        "mlgate-promote: refused to promote %s %s to %s: not every evidence document passes\n",
+    log_printf("mlgate-promote: refused to promote %s %s to %s: not every evidence document passes\n",
         o.model.c_str(), o.version.c_str(), o.stage.c_str());
     for (const auto& e : ev)
       if (e.status != "pass")
-        std::fprintf(stderr, "  %s: %s (%s)\n", e.path.c_str(), e.status.c_str(), e.tool.c_str());
+        log_printf("  %s: %s (%s)\n", e.path.c_str(), e.status.c_str(), e.tool.c_str());
     finish_document(doc, o.output);
     return kGateFailed;
   }
@@ -323,7 +322,7 @@ int run_promote(const PromoteOptions& o) {
       std::string(o.dry_run ? "would promote" : "promoted") + " in the " + registry + " registry";
   promo.extra["where"] = where;
   doc.checks.push_back(promo);
-  std::fprintf(stderr, "mlgate-promote: %s %s %s to %s (%s registry)%s\n",
+  log_printf("mlgate-promote: %s %s %s to %s (%s registry)%s\n",
                o.dry_run ? "would promote" : "promoted", o.model.c_str(), o.version.c_str(),
                o.stage.c_str(), registry.c_str(),
                o.dry_run ? "" : ("; audit line in " + o.audit_log).c_str());

@@ -10,6 +10,7 @@
 #include <random>
 
 #include "mlgate/error.hpp"
+#include "mlgate/log.hpp"
 #include "mlgate/io.hpp"
 #include "mlgate/text.hpp"
 
@@ -138,6 +139,23 @@ std::string html_escape(const std::string& in) { return entities(in, "&#39;", fa
 
 std::string xml_text(const std::string& in) { return entities(in, "&apos;", true); }
 
+namespace {
+// Each line made inert (control bytes, invalid UTF-8, log commands), newlines kept for the
+// annotation's own %0A encoding.
+std::string log_safe_lines(const std::string& in) {
+  std::string o;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t nl = in.find('\n', start);
+    o += log_safe(std::string_view(in).substr(start, nl - start), 4096);
+    if (nl == std::string::npos) break;
+    o += '\n';
+    start = nl + 1;
+  }
+  return o;
+}
+}  // namespace
+
 std::string gh_command_data(const std::string& in) {
   std::string o;
   for (char c : in) {
@@ -155,7 +173,7 @@ std::string gh_command_data(const std::string& in) {
 
 std::string gh_command_property(const std::string& in) {
   std::string o;
-  for (char c : gh_command_data(in)) {
+  for (char c : gh_command_data(log_safe(in, 1024))) {
     if (c == ':')
       o += "%3A";
     else if (c == ',')
@@ -599,7 +617,7 @@ std::vector<std::string> github_annotations(const std::vector<LoadedDoc>& docs, 
     ++(is_error ? errors : warnings);
     out.push_back(std::string(is_error ? "::error" : "::warning") +
                   " title=" + gh_command_property("mlgate " + r.doc->doc.tool + ": " + c.id) +
-                  "::" + gh_command_data(printable(c.title + ": " + c.message)));
+                  "::" + gh_command_data(log_safe_lines(c.title + ": " + c.message)));
   }
   return out;
 }
@@ -851,14 +869,11 @@ int run_report(const ReportOptions& o) {
         all.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   }
   Counts n = count(docs);
-  std::fprintf(stderr,
-               "mlgate-report: %s (%d checks: %d passed, %d failed, %d warned, %d errors in %zu "
+  log_printf("mlgate-report: %s (%d checks: %d passed, %d failed, %d warned, %d errors in %zu "
                "documents)\n",
                status_name(status), n.checks, n.passed, n.failed, n.warned, n.errors, docs.size());
   if (status == Status::kError)
-    std::fprintf(
-        stderr,
-        "mlgate-report: error: %d check(s) could not be evaluated (the gate fails closed)\n",
+    log_printf("mlgate-report: error: %d check(s) could not be evaluated (the gate fails closed)\n",
         n.errors);
   return exit_code_for(status);
 }

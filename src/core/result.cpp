@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "mlgate/error.hpp"
+#include "mlgate/log.hpp"
 #include "mlgate/io.hpp"
 
 namespace mlgate {
@@ -232,8 +233,7 @@ int finish_document(const ResultDoc& doc, const std::string& path) {
         if (!first) first = &c;
         ++n;
       }
-    std::fprintf(stderr,
-                 "%s: error: %zu check(s) could not be evaluated: %s: %s (the gate fails closed)\n",
+    log_printf("%s: error: %zu check(s) could not be evaluated: %s: %s (the gate fails closed)\n",
                  doc.tool.c_str(), n, first->id.c_str(), first->message.c_str());
   }
   return exit_code_for(st);

@@ -15,6 +15,10 @@ class Forge:
         self.faults = []  # (method, status, headers) served before the real answer, in order
         self.log = []     # (time, method, path, status)
         self.next_id = 5000
+        self.login = "mlgate-bot"    # the token's identity, as GET /user answers
+        self.user_status = 200       # 403: an installation token (GitHub's Actions GITHUB_TOKEN)
+        self.link = None             # a Link header served with the first page instead of the real one
+        self.error = None            # (status, body text) served for every authorized request
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.port = self.server.server_address[1]
@@ -66,18 +70,29 @@ class Forge:
                     length = int(self.headers.get("Content-Length") or 0)
                     body = json.loads(self.rfile.read(length) or b"{}") if length else {}
                     gitlab = u.path.startswith("/api/v4/")
+                    if forge.error:
+                        status, text = forge.error
+                        return self.reply(status, {"message": text})
+                    if self.command == "GET" and u.path.endswith("/user"):
+                        if forge.user_status != 200:
+                            return self.reply(forge.user_status, {"message": "Resource not accessible by integration"})
+                        return self.reply(200, {"username" if gitlab else "login": forge.login})
                     if self.command == "GET" and re.search(r"/(comments|notes)$", u.path):
                         per = int(q.get("per_page", ["30"])[0])
                         page = int(q.get("page", ["1"])[0])
                         items = forge.comments[(page - 1) * per: page * per]
                         headers = []
-                        if page * per < len(forge.comments):
+                        if forge.link is not None:
+                            headers.append(("Link", forge.link))
+                        elif page * per < len(forge.comments):
                             nxt = f"{forge.url}{u.path}?per_page={per}&page={page + 1}"
                             headers.append(("Link", f'<{nxt}>; rel="next", <{forge.url}{u.path}?page=99>; rel="last"'))
                         return self.reply(200, items, headers)
                     if self.command == "POST" and re.search(r"/(comments|notes)$", u.path):
                         forge.next_id += 1
+                        me = forge.login if forge.user_status == 200 else "github-actions[bot]"
                         c = {"id": forge.next_id, "body": body["body"]}
+                        c.update({"author": {"username": me}} if gitlab else {"user": {"login": me}})
                         if not gitlab:
                             c["html_url"] = f"https://github.example/pull/1#issuecomment-{forge.next_id}"
                         forge.comments.append(c)

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -55,7 +56,7 @@ class Comment(unittest.TestCase):
             i429 = [i for i, e in enumerate(forge.log) if e[3] == 429][0]
             self.assertGreaterEqual(times[i429 + 1] - times[i429], 0.9)
             # Every page was read (3 pages of 100), after the two faults.
-            gets = [e for e in forge.log if e[1] == "GET" and e[3] == 200]
+            gets = [e for e in forge.log if e[1] == "GET" and e[3] == 200 and not e[2].endswith("/user")]
             self.assertEqual(len(gets), 3)
             # A rerun updates the same comment.
             write(self.body, "## mlgate: fail\n\nSomething regressed.\n")
@@ -106,6 +107,147 @@ class Comment(unittest.TestCase):
             self.assertIn("POST " + forge.url + "/repos/acme/churn/issues/9/comments", p.stdout)
             self.assertIn("Authorization: ***", p.stdout)
             self.assertEqual(forge.log, [])
+
+    # --- Issue 13: hostile servers, token fragments, hijacked markers, --verbose -------------
+
+    def test_next_link_must_stay_on_the_api(self):
+        """A Link header pointing at another port, file://, gopher:// or dict:// is refused before
+        anything is sent there, and nothing of the file is printed."""
+        with Listener() as thief:
+            links = [f'<http://127.0.0.1:{thief.port}/steal?page=2>; rel="next"',
+                     f'<https://127.0.0.1:{thief.port}/steal?page=2>; rel="next"',
+                     '<file:///proc/self/environ>; rel="next"',
+                     f'<gopher://127.0.0.1:{thief.port}/_SET%20x%201>; rel="next"',
+                     f'<dict://127.0.0.1:{thief.port}/info>; rel="next"',
+                     '</relative?page=2>; rel="next"']
+            for link in links:
+                with Forge(TOKEN, existing=3) as forge:
+                    forge.link = link
+                    env = self.github_env(forge)
+                    env["MLGATE_CANARY"] = "canary-from-the-environment"
+                    p = self.run_comment(env, "--pr", "1")
+                    self.assertEqual(p.returncode, 2, (link, p.stderr))
+                    self.assertIn("next-page link leaves the API", p.stderr)
+                    self.assertNotIn("canary-from-the-environment", p.stdout + p.stderr)
+                    self.assertEqual(len([l for l in p.stderr.splitlines() if "error:" in l]), 1, p.stderr)
+                    self.assertFalse([e for e in forge.log if e[1] in ("POST", "PATCH")])
+            self.assertEqual(thief.connections, 0, "a request reached another port")
+
+    def test_only_http_schemes_for_the_api(self):
+        with Forge(TOKEN) as forge:
+            env = self.github_env(forge)
+            env["GITHUB_API_URL"] = "file:///etc"
+            p = self.run_comment(env, "--pr", "1")
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("not an http(s) URL", p.stderr)
+            # An explicit http:// API URL works, with a warning that the token travels in clear.
+            p = self.run_comment(self.github_env(forge), "--pr", "1")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("travels in clear", p.stderr)
+
+    def test_token_fragments_never_printed(self):
+        # The token straddles the 300-character cut of the error body: masked first, then cut.
+        with Forge(TOKEN) as forge:
+            forge.error = (422, "x" * 290 + TOKEN + " and more")
+            p = self.run_comment(self.github_env(forge), "--pr", "1", "--retries", "0")
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("422", p.stderr)
+            self.assertNotIn(TOKEN[:6], p.stderr)
+        # A token of any length is masked, even a three-character one.
+        short = "Zq9"
+        with Forge(short) as forge:
+            forge.error = (400, f"token {short} is malformed")
+            env = self.github_env(forge)
+            env["GITHUB_TOKEN"] = short
+            p = self.run_comment(env, "--pr", "1", "--retries", "0")
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("token *** is malformed", p.stderr)
+            self.assertNotIn(short, p.stdout + p.stderr)
+
+    def test_only_our_own_comment_is_sticky(self):
+        with Forge(TOKEN, existing=2) as forge:
+            forge.comments.append({"id": 1500, "body": "hijack " + MARKER, "user": {"login": "mallory"}})
+            p = self.run_comment(self.github_env(forge), "--pr", "1")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(forge.comments[2]["body"], "hijack " + MARKER, "another user's comment was overwritten")
+            ours = [c for c in forge.comments if MARKER in c["body"] and c.get("user", {}).get("login") == "mlgate-bot"]
+            self.assertEqual(len(ours), 1)
+            p = self.run_comment(self.github_env(forge), "--pr", "1")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(len(forge.comments), 4)
+            self.assertEqual(forge.log[-1][1], "PATCH")
+            self.assertTrue(forge.log[-1][2].endswith(f"/comments/{ours[0]['id']}"))
+        # The Actions token cannot read /user: its comments are github-actions[bot]'s.
+        with Forge(TOKEN) as forge:
+            forge.user_status = 403
+            forge.comments.append({"id": 1501, "body": MARKER, "user": {"login": "mallory"}})
+            forge.comments.append({"id": 1502, "body": MARKER, "user": {"login": "github-actions[bot]"}})
+            p = self.run_comment(self.github_env(forge), "--pr", "1")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertTrue(forge.log[-1][2].endswith("/comments/1502"), forge.log)
+            self.assertEqual(forge.comments[0]["body"], MARKER)
+        # --author names a GitHub App's bot; GET /user is not asked.
+        with Forge(TOKEN) as forge:
+            forge.comments.append({"id": 1503, "body": MARKER, "user": {"login": "mlgate-bot"}})
+            forge.comments.append({"id": 1504, "body": MARKER, "user": {"login": "my-app[bot]"}})
+            p = self.run_comment(self.github_env(forge), "--pr", "1", "--author", "my-app[bot]")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertTrue(forge.log[-1][2].endswith("/comments/1504"), forge.log)
+            self.assertFalse([e for e in forge.log if e[2].endswith("/user")])
+        # GitLab: the note's author.username against GET /user's username.
+        with Forge(TOKEN) as forge:
+            forge.comments.append({"id": 1505, "body": MARKER, "author": {"username": "mallory"}})
+            env = {"GITLAB_TOKEN": TOKEN, "CI_API_V4_URL": forge.url + "/api/v4", "CI_PROJECT_ID": "42",
+                   "CI_MERGE_REQUEST_IID": "3"}
+            p = self.run_comment(env, "--provider", "gitlab")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(forge.log[-1][1], "POST")
+            self.assertEqual(forge.comments[0]["body"], MARKER)
+
+    def test_verbose(self):
+        with Forge(TOKEN, existing=150) as forge:
+            forge.faults = [("GET", 503, [])]
+            p = self.run_comment(self.github_env(forge), "--pr", "1", "--verbose", "--timeout", "30")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertRegex(p.stderr, r"> GET http://127\.0\.0\.1:\d+/user")
+            self.assertIn("Authorization: ***", p.stderr)
+            self.assertIn("< 503", p.stderr)
+            self.assertIn("retrying", p.stderr)
+            self.assertRegex(p.stderr, r"next page http://127\.0\.0\.1:\d+/repos/acme/churn/issues/1/comments\?per_page=100&page=2")
+            self.assertIn("> POST", p.stderr)
+            self.assertIn("< 201", p.stderr)
+
+
+class Listener:
+    """A bare TCP listener that counts the connections it is offered (any protocol)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self.stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop = True
+        self.thread.join()
+        self.sock.close()
 
 
 if __name__ == "__main__":

@@ -16,6 +16,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   auto* pr_opt =
       app.add_option("--pr", pr, "Pull/merge request number (default: from the CI environment)");
+  app.add_option("--author", o.author,
+                 "Login whose marked comment is updated (default: the token's own identity; "
+                 "github-actions[bot] where GitHub refuses GET /user)");
+  app.add_flag("--verbose", o.verbose,
+               "Print each request, status, page and retry on stderr (token redacted)");
   app.add_flag("--dry-run", o.dry_run, "Print the requests (token redacted); send nothing");
   app.add_flag("--soft-fail", o.soft_fail, "On failure, warn and exit 0");
   app.add_option("--retries", o.retries, "Retries on 5xx, 429 and rate-limited 403")
