@@ -11,6 +11,7 @@
 
 #include "http.hpp"
 #include "mlgate/error.hpp"
+#include "mlgate/json.hpp"
 #include "mlgate/log.hpp"
 #include "mlgate/io.hpp"
 #include "mlgate/table.hpp"
@@ -41,6 +42,15 @@ namespace {
 std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
+}
+
+// An API answer or event payload, nesting bounded; a discarded value when it is not JSON.
+nlohmann::json parse_answer(const std::string& text, const std::string& where) {
+  try {
+    return parse_json(text, where, {kMaxJsonDepth, false});
+  } catch (const Error&) {
+    return nlohmann::json(nlohmann::json::value_t::discarded);
+  }
 }
 
 class Api {
@@ -182,7 +192,7 @@ Target resolve(const CommentOptions& o) {
       if (event.empty())
         throw Error("no pull request number", "--pr",
                     "pass --pr N, or run on a pull_request event");
-      auto j = nlohmann::json::parse(read_file(event), nullptr, false);
+      auto j = parse_answer(read_file(event), event);
       if (j.is_discarded())
         throw Error("invalid JSON", event, "GITHUB_EVENT_PATH should name the event payload");
       if (j.contains("pull_request") && j["pull_request"].contains("number") &&
@@ -246,7 +256,7 @@ std::string sticky_author(Api& api, const Target& t, const CommentOptions& o) {
     throw Error("the API refused GET /user (403)", "GET " + api.redact(t.user_url),
                 "give the token read_user or api scope, or pass --author LOGIN");
   }
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  auto j = parse_answer(r.body, "API");
   const char* key = t.provider == "github" ? "login" : "username";
   if (!j.is_object() || !j.contains(key) || !j[key].is_string() || j[key].get<std::string>().empty())
     throw Error(std::string("the API's user has no ") + key, "GET " + api.redact(t.user_url),
@@ -297,7 +307,7 @@ int comment(const CommentOptions& o) {
   int pages = 0;
   while (!url.empty() && found.empty()) {
     HttpResponse r = api.send({"GET", url, "", {}});
-    auto j = nlohmann::json::parse(r.body, nullptr, false);
+    auto j = parse_answer(r.body, "API");
     if (!j.is_array())
       throw Error("the API's list of comments is not a JSON array", "GET " + api.redact(url));
     for (const auto& c : j)
@@ -335,7 +345,7 @@ int comment(const CommentOptions& o) {
   HttpResponse r = found.empty()
                        ? api.send({"POST", t.create_url, payload, {}})
                        : api.send({t.update_method, t.update_prefix + found, payload, {}});
-  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  auto j = parse_answer(r.body, "API");
   std::string link;
   if (j.is_object() && j.contains("html_url") && j["html_url"].is_string())
     link = j["html_url"];

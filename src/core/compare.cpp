@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "mlgate/error.hpp"
+#include "mlgate/json.hpp"
 #include "mlgate/log.hpp"
 #include "mlgate/io.hpp"
 #include "mlgate/stats.hpp"
@@ -220,9 +221,12 @@ std::optional<ResultDoc> try_result_doc(const std::string& path) {
   for (char ch : path) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   if (!ends_with(lower, ".json")) return std::nullopt;
   std::string text = read_file(path);
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded())
-    throw Error("invalid JSON", path, "a baseline .json must be an mlgate result document");
+  nlohmann::json j;
+  try {
+    j = parse_json(text, path);
+  } catch (const Error& e) {
+    throw Error(e.what_text(), e.where(), "a baseline .json must be an mlgate result document");
+  }
   if (!j.is_object() || !j.contains("schema")) return std::nullopt;
   return ResultDoc::from_json(j, path);
 }

@@ -877,8 +877,13 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
   }
   double stat = 0;
   std::optional<double> p;
-  if (!numeric) {
-    // A category unseen in the reference is its own failure.
+  // chi2 treats numbers as categories too: each distinct value is one.
+  if (numeric && method == "chi2") {
+    for (double y : ref->sorted) ref_cat[format_number(y)] += 1;
+    for (double y : cur->sorted) cur_cat[format_number(y)] += 1;
+  }
+  if (!numeric || method == "chi2") {
+    // A category unseen in the reference is its own failure, whatever the column holds.
     Tally t;
     std::int64_t unseen_rows = 0;
     for (const auto& [k, n] : cur_cat)
@@ -928,12 +933,8 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
     }
     stat = method == "psi" ? psi(rc, cc) : jensenshannon(rc, cc);
   } else {  // chi2: current counts against the reference's shares, over the reference's categories
-    std::map<std::string, double> rcat = numeric ? std::map<std::string, double>{} : ref_cat;
-    std::map<std::string, double> ccat = numeric ? std::map<std::string, double>{} : cur_cat;
-    if (numeric) {
-      for (double y : ref->sorted) rcat[format_number(y)] += 1;
-      for (double y : cur->sorted) ccat[format_number(y)] += 1;
-    }
+    const auto& rcat = ref_cat;
+    const auto& ccat = cur_cat;
     double seen = 0;
     for (const auto& [k, n] : ccat)
       if (rcat.count(k)) seen += n;
@@ -947,10 +948,27 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
       c.message = "chi2 needs at least two categories in the reference";
       return out;
     }
+    if (seen == 0) {
+      // No current value has support in the reference: the statistic is infinite (scipy and
+      // Evidently give p = 0). That is drift, never a pass.
+      c.p_value = 0.0;
+      c.extra["statistic"] = nullptr;
+      out.computed = true;
+      out.drift = true;
+      c.extra["drift"] = true;
+      fail_or_warn(c, x);
+      c.message = "drift (no current value appears in the reference: chi2 is infinite, p-value 0)";
+      return out;
+    }
     ChiSquare r = chisquare(obs, exp);
     stat = r.statistic;
     p = r.p_value;
     c.extra["df"] = r.df;
+  }
+  if (!std::isfinite(stat) || (p && !std::isfinite(*p))) {
+    c.status = Status::kError;
+    c.message = method + " cannot be computed on these values (the statistic is not finite)";
+    return out;
   }
   c.value = stat;
   c.p_value = p;

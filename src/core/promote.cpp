@@ -12,6 +12,7 @@
 
 #include "http.hpp"
 #include "mlgate/error.hpp"
+#include "mlgate/json.hpp"
 #include "mlgate/log.hpp"
 #include "mlgate/io.hpp"
 #include "mlgate/report.hpp"
@@ -144,9 +145,9 @@ ojson promote_file(const PromoteOptions& o, const std::vector<Evidence>& ev,
   if (::access(o.registry_path.c_str(), F_OK) == 0) {
     std::string text = read_file(o.registry_path);
     try {
-      reg = ojson::parse(text);
-    } catch (const nlohmann::json::exception&) {
-      throw Error("the registry is not valid JSON", o.registry_path,
+      reg = parse_ordered_json(text, o.registry_path);
+    } catch (const Error& e) {
+      throw Error("the registry is not valid JSON (" + e.what_text() + ")", e.where(),
                   "restore it from version control");
     }
   } else {

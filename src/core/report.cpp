@@ -10,6 +10,7 @@
 #include <random>
 
 #include "mlgate/error.hpp"
+#include "mlgate/json.hpp"
 #include "mlgate/log.hpp"
 #include "mlgate/io.hpp"
 #include "mlgate/text.hpp"
@@ -22,10 +23,10 @@ std::vector<LoadedDoc> load_documents(const std::vector<std::string>& paths) {
     std::string text = read_file(p);
     ojson j;  // keys keep their order (inputs: candidate before baseline)
     try {
-      j = ojson::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-      std::string what = e.what();
-      throw Error("not valid JSON", p, what.substr(what.find(']') + 2));
+      j = parse_ordered_json(text, p);
+    } catch (const Error& e) {
+      if (e.what_text() != "invalid JSON") throw;
+      throw Error("not valid JSON", p, e.where().substr(p.size() + 1) + ": " + e.hint());
     }
     out.push_back({p, ResultDoc::from_json(j, p)});
   }

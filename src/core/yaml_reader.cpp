@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mlgate/json.hpp"
+
 namespace mlgate {
 
 namespace {
@@ -28,29 +30,17 @@ YAML::Node from_json(const nlohmann::json& j) {
 }  // namespace
 
 YAML::Node parse_config_text(const std::string& text, const std::string& path) {
-  if (ends_with(path, ".json")) {
-    try {
-      return from_json(nlohmann::json::parse(text));
-    } catch (const nlohmann::json::out_of_range&) {
-      throw Error("invalid JSON: a number is out of range", path, "numbers must fit a double");
-    } catch (const nlohmann::json::parse_error& e) {
-      // Turn the byte offset into line and column.
-      std::size_t line = 1, col = 1;
-      for (std::size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-          ++line;
-          col = 1;
-        } else {
-          ++col;
-        }
-      }
-      std::string what = e.what();
-      throw Error("invalid JSON", path + ":" + std::to_string(line) + ":" + std::to_string(col),
-                  what.substr(what.find(':') + 2));
-    }
-  }
+  if (ends_with(path, ".json")) return from_json(parse_json(text, path));
   try {
-    return YAML::Load(text);
+    // A second document in a configuration file would be silently ignored: refuse it.
+    std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (docs.size() > 1) {
+      YAML::Mark m = docs[1].Mark();
+      std::string where = location(path, m.is_null() ? 0 : m.line + 1);
+      throw Error("a second YAML document in the file", where,
+                  "one policy or suite per file; remove the '---' and what follows, or merge them");
+    }
+    return docs.empty() ? YAML::Node() : docs[0];
   } catch (const YAML::Exception& e) {
     throw Error(
         "invalid YAML: " + e.msg,
