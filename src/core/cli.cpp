@@ -1,5 +1,6 @@
 #include "mlgate/cli.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <new>
 
@@ -67,6 +68,11 @@ void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::
 }
 
 void finish_table_flags(ColumnOptions& o, const std::string& format, const std::string& task) {
+  // A slice column named twice is one slicing, not two with the same check ids.
+  std::vector<std::string> slices;
+  for (const auto& s : o.slice_cols)
+    if (std::find(slices.begin(), slices.end(), s) == slices.end()) slices.push_back(s);
+  o.slice_cols = std::move(slices);
   if (!format.empty()) o.format = parse_table_format(format);
   if (!task.empty()) {
     try {

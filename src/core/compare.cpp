@@ -375,6 +375,9 @@ int run_compare(const CompareOptions& o) {
           c.confidence = q.confidence;
           q.method = rule.metric == "roc_auc" && st.method != "bootstrap" ? "delong" : "bootstrap";
           c.method = q.method;
+          if (st.method == "delong" && q.method != "delong")
+            warnings.push_back("statistics.method is delong, but DeLong's test applies to roc_auc "
+                               "only: " + c.id + " is decided on the paired bootstrap");
         }
         pending.push_back(std::move(q));
       }
@@ -477,9 +480,13 @@ int run_compare(const CompareOptions& o) {
             {"var_baseline", dl->var2},
             {"covariance", dl->cov},
             {"se_delta", q.se},
-            {"z", q.se > 0 ? ojson(q.delta / q.se) : ojson(nullptr)},
-            {"p_two_sided",
-             q.se > 0 ? ojson(2 * normal_cdf(-std::fabs(q.delta) / q.se)) : ojson(nullptr)}};
+            // Identical curves (no variance, no difference): Z = 0, p = 1, as pROC reports.
+            {"z", q.se > 0        ? ojson(q.delta / q.se)
+                  : q.delta == 0 ? ojson(0.0)
+                                 : ojson(nullptr)},
+            {"p_two_sided", q.se > 0        ? ojson(2 * normal_cdf(-std::fabs(q.delta) / q.se))
+                            : q.delta == 0 ? ojson(1.0)
+                                           : ojson(nullptr)}};
       }
     }
   }

@@ -490,6 +490,12 @@ int run_fairness(const FairnessOptions& o) {
   if (sensitive.empty())
     throw Error("no sensitive column", "flags",
                 "pass --sensitive-col COLUMN or set fairness.sensitive in the policy");
+  for (std::size_t i = 0; i < sensitive.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (sensitive[i] == sensitive[j])
+        throw Error("sensitive column " + quote(sensitive[i]) + " is named twice",
+                    o.sensitive.empty() ? "fairness.sensitive" : "--sensitive-col",
+                    "name each column once; several different columns give intersectional groups");
   if (cols.task && *cols.task != Task::kBinary)
     throw Error("fairness metrics need a binary task", "task",
                 "selection rates and TPR/FPR are defined for binary labels");
@@ -573,6 +579,7 @@ int run_fairness(const FairnessOptions& o) {
     double margin, delta;
     bool lower;
     double confidence;
+    bool warn_only;  // severity: warn
   };
   std::vector<Regression> bootstrap;
   for (const Rule& rule : fp.metrics) {
@@ -619,7 +626,7 @@ int run_fairness(const FairnessOptions& o) {
         c.confidence = rule.confidence;
         c.method = "bootstrap";
         bootstrap.push_back({doc.checks.size(), rule.metric, *rule.max_regression, cv - bv, lower,
-                             *rule.confidence});
+                             *rule.confidence, rule.warn_only});
       } else {
         bool ok = improvement >= -*rule.max_regression;
         c.status = ok ? Status::kPass : (rule.warn_only ? Status::kWarn : Status::kFail);
@@ -682,12 +689,13 @@ int run_fairness(const FairnessOptions& o) {
         c.message = "the disparity does not grow beyond the allowed " + format_short(r.margin, 4);
       } else if (U < -r.margin) {
         c.verdict = "inferior";
-        c.status = Status::kFail;
+        c.status = r.warn_only ? Status::kWarn : Status::kFail;
         c.message = "the disparity grows by more than " + format_short(r.margin, 4) + " (bounds [" +
                     format_short(lo, 4) + ", " + format_short(hi, 4) + "])";
       } else {
         c.verdict = "inconclusive";
-        c.status = policy.statistics.on_inconclusive == "warn" ? Status::kWarn : Status::kFail;
+        c.status = policy.statistics.on_inconclusive == "warn" || r.warn_only ? Status::kWarn
+                                                                               : Status::kFail;
         c.message = "inconclusive: the bounds of the change [" + format_short(lo, 4) + ", " +
                     format_short(hi, 4) + "] straddle the allowed " + format_short(r.margin, 4);
       }

@@ -121,6 +121,15 @@ struct Roles {
   std::vector<std::string> proba_classes;
   Column* id = nullptr;
   std::vector<Column*> slices;
+
+  // How many roles read c: a column serving several (a label that is also a slice) is copied,
+  // never moved out or freed while another role still needs it.
+  int uses(const Column* c) const {
+    int n = (label == c) + (score == c) + (pred == c) + (id == c);
+    for (const Column* x : proba) n += x == c;
+    for (const Column* x : slices) n += x == c;
+    return n;
+  }
 };
 
 std::string missing_hint() {
@@ -195,9 +204,9 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
     p.label.reserve(m);
     for (std::size_t i = 0; i < n; ++i)
       if (kept(i)) p.label.push_back(lmap[r.label->codes[i]]);
-    std::vector<std::uint32_t>().swap(r.label->codes);
+    if (r.uses(r.label) == 1) std::vector<std::uint32_t>().swap(r.label->codes);
     p.score_places = r.score->decimal_places;
-    if (keep.empty()) {
+    if (keep.empty() && r.uses(r.score) == 1) {
       p.score = std::move(r.score->numbers);
     } else {
       p.score.reserve(m);
@@ -296,7 +305,7 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
     for (const auto& v : c->dictionary) s.values.emplace_back(v);
     auto missing_code = static_cast<std::uint32_t>(s.values.size());
     if (c->missing > 0) s.values.emplace_back(std::nullopt);
-    if (keep.empty() && c->missing == 0) {
+    if (keep.empty() && c->missing == 0 && r.uses(c) == 1) {
       s.codes = std::move(c->codes);
     } else {
       s.codes.reserve(m);

@@ -281,6 +281,7 @@ std::string input_path(const LoadedDoc& d) {
 struct Series {
   std::string title, metric;
   std::vector<std::pair<std::string, double>> points;
+  std::vector<bool> ungated;  // per point, for groups; empty for slices
 };
 
 std::string slice_text(const ojson& slice) {
@@ -294,40 +295,60 @@ std::string slice_text(const ojson& slice) {
   return s;
 }
 
+// The member key of o, or nullptr when o is not an object or lacks it (never operator[] on a
+// const document: a missing key there reads out of bounds).
+const ojson* member(const ojson& o, const std::string& key) {
+  if (!o.is_object()) return nullptr;
+  auto it = o.find(key);
+  return it == o.end() ? nullptr : &*it;
+}
+
+std::optional<double> number_in(const ojson& o, const char* set, const std::string& key) {
+  const ojson* s = member(o, set);
+  const ojson* v = s ? member(*s, key) : nullptr;
+  if (!v || !v->is_number()) return std::nullopt;
+  return v->get<double>();
+}
+
 const ojson* eval_metrics(const ResultDoc& d) {
-  if (d.metrics.contains("overall")) return &d.metrics;
-  if (d.metrics.contains("candidate") && d.metrics["candidate"].is_object() &&
-      d.metrics["candidate"].contains("overall"))
-    return &d.metrics["candidate"];
+  if (member(d.metrics, "overall")) return &d.metrics;
+  const ojson* c = member(d.metrics, "candidate");
+  if (c && member(*c, "overall")) return c;
   return nullptr;
 }
 
 std::vector<Series> chart_series(const ResultDoc& d) {
   std::vector<Series> out;
   if (const ojson* m = eval_metrics(d)) {
-    if (m->contains("slices") && (*m)["slices"].is_array() && !(*m)["slices"].empty()) {
+    const ojson* slices = member(*m, "slices");
+    if (slices && slices->is_array() && !slices->empty()) {
       std::string metric;
       for (const char* k : {"roc_auc", "accuracy", "roc_auc_ovr", "rmse"})
-        if ((*m)["slices"][0].contains("metrics") && (*m)["slices"][0]["metrics"].contains(k)) {
+        if (const ojson* first = member((*slices)[0], "metrics"); first && member(*first, k)) {
           metric = k;
           break;
         }
       if (!metric.empty()) {
-        Series s{metric + " by slice", metric, {}};
-        for (const auto& e : (*m)["slices"])
-          if (e.contains("metrics") && e["metrics"][metric].is_number())
-            s.points.emplace_back(slice_text(e.value("slice", ojson())),
-                                  e["metrics"][metric].get<double>());
+        Series s{metric + " by slice", metric, {}, {}};
+        for (const auto& e : *slices)
+          if (auto v = number_in(e, "metrics", metric)) {
+            const ojson* sl = member(e, "slice");
+            s.points.emplace_back(slice_text(sl ? *sl : ojson()), *v);
+          }
         if (!s.points.empty()) out.push_back(std::move(s));
       }
     }
   }
-  if (d.extra.contains("groups") && d.extra["groups"].is_array()) {
-    Series s{"selection rate by group", "selection_rate", {}};
-    for (const auto& g : d.extra["groups"])
-      if (g.contains("metrics") && g["metrics"]["selection_rate"].is_number())
-        s.points.emplace_back(slice_text(g.value("group", ojson())),
-                              g["metrics"]["selection_rate"].get<double>());
+  const ojson* groups = member(d.extra, "groups");
+  if (groups && groups->is_array()) {
+    Series s{"selection rate by group", "selection_rate", {}, {}};
+    for (const auto& g : *groups)
+      if (auto v = number_in(g, "metrics", "selection_rate")) {
+        const ojson* gr = member(g, "group");
+        const ojson* gated = member(g, "gated");
+        s.points.emplace_back(slice_text(gr ? *gr : ojson()), *v);
+        s.ungated.push_back(gated && gated->is_boolean() && !gated->get<bool>());
+      }
     if (!s.points.empty()) out.push_back(std::move(s));
   }
   return out;
@@ -377,10 +398,9 @@ std::string markdown_report(const std::vector<LoadedDoc>& docs, const MarkdownOp
   for (const auto& d : docs) {
     head += "- " + std::string(icon(d.doc.status())) + " " + md_text(doc_label(d)) + ": " +
             status_name(d.doc.status());
-    if (d.doc.extra.contains("drift") && d.doc.extra["drift"].is_object() &&
-        d.doc.extra["drift"].value("columns", 0) > 0)
-      head += " (" + std::to_string(d.doc.extra["drift"].value("drifted", 0)) + " of " +
-              std::to_string(d.doc.extra["drift"].value("columns", 0)) + " columns drifted)";
+    if (auto columns = number_in(d.doc.extra, "drift", "columns"); columns && *columns > 0)
+      head += " (" + format_short(number_in(d.doc.extra, "drift", "drifted").value_or(0), 10) +
+              " of " + format_short(*columns, 10) + " columns drifted)";
     head += "\n";
   }
   head +=
@@ -561,18 +581,15 @@ std::string openmetrics(const std::vector<LoadedDoc>& docs) {
   };
   for (const auto& d : docs) {
     const ResultDoc& r = d.doc;
-    if (r.metrics.contains("overall")) emit_set(r.tool, "candidate", r.metrics["overall"], "all");
+    if (const ojson* o = member(r.metrics, "overall")) emit_set(r.tool, "candidate", *o, "all");
     for (const char* who : {"candidate", "baseline"})
-      if (r.metrics.contains(who) && r.metrics[who].is_object() &&
-          r.metrics[who].contains("overall"))
-        emit_set(r.tool, who, r.metrics[who]["overall"], "all");
-    if (r.extra.contains("disparities"))
-      emit_set(r.tool, "candidate", r.extra["disparities"], "all");
-    if (r.extra.contains("drift") && r.extra["drift"].is_object() &&
-        r.extra["drift"]["share"].is_number())
+      if (const ojson* w = member(r.metrics, who))
+        if (const ojson* o = member(*w, "overall")) emit_set(r.tool, who, *o, "all");
+    if (const ojson* disp = member(r.extra, "disparities")) emit_set(r.tool, "candidate", *disp, "all");
+    if (auto share = number_in(r.extra, "drift", "share"))
       m += "mlgate_metric{tool=" + om_label(r.tool) +
-           ",model=\"data\",metric=\"drift_share\",slice=\"all\"} " +
-           format_number(r.extra["drift"]["share"].get<double>()) + "\n";
+           ",model=\"data\",metric=\"drift_share\",slice=\"all\"} " + format_number(*share) +
+           "\n";
   }
   m += "# TYPE mlgate_checks gauge\n# HELP mlgate_checks Checks per status.\n";
   Counts n = count(docs);
@@ -814,10 +831,7 @@ void write_html_report(const std::vector<LoadedDoc>& docs, const std::string& di
       sect += "</div>\n";
     }
     for (const auto& s : chart_series(d.doc)) {
-      std::vector<bool> ungated;
-      if (s.metric == "selection_rate")
-        for (const auto& g : d.doc.extra["groups"]) ungated.push_back(!g.value("gated", true));
-      sect += "<figure>" + bars_svg(s.points, ungated, s.title) + "<figcaption>" +
+      sect += "<figure>" + bars_svg(s.points, s.ungated, s.title) + "<figcaption>" +
               html_escape(s.title) + "</figcaption></figure>\n";
       sect += "<table><thead><tr><th>" +
               std::string(s.metric == "selection_rate" ? "group" : "slice") + "</th><th>" +

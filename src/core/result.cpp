@@ -108,6 +108,110 @@ ResultDoc ResultDoc::from_json(const nlohmann::json& j, const std::string& file)
   return from_json(ojson::parse(j.dump()), file);
 }
 
+namespace {
+
+// The shapes of a document's sections that reports read, validated once at load so that no
+// reader meets a missing or mistyped field: each error names the file and the JSON pointer.
+class Shape {
+ public:
+  explicit Shape(const std::string& file) : file_(file) {}
+
+  [[noreturn]] void fail(const std::string& ptr, const std::string& what) const {
+    throw Error(what, file_ + ": " + (ptr.empty() ? "/" : ptr),
+                "is this an mlgate result document?");
+  }
+  void object(const ojson& v, const std::string& ptr) const {
+    if (!v.is_object()) fail(ptr, "expected an object");
+  }
+  // An object whose values are numbers or null (metric sets, disparities).
+  void numbers(const ojson& v, const std::string& ptr) const {
+    object(v, ptr);
+    for (auto it = v.begin(); it != v.end(); ++it)
+      if (!it.value().is_number() && !it.value().is_null())
+        fail(ptr + "/" + it.key(), "expected a number or null");
+  }
+  void optional_number(const ojson& o, const char* key, const std::string& ptr) const {
+    auto it = o.find(key);
+    if (it != o.end() && !it->is_number() && !it->is_null())
+      fail(ptr + "/" + key, "expected a number");
+  }
+  // slice / group: null or an object of strings and nulls.
+  void labels(const ojson& o, const char* key, const std::string& ptr) const {
+    auto it = o.find(key);
+    if (it == o.end() || it->is_null()) return;
+    object(*it, ptr + "/" + key);
+    for (auto e = it->begin(); e != it->end(); ++e)
+      if (!e.value().is_string() && !e.value().is_null() && !e.value().is_number())
+        fail(ptr + "/" + key + "/" + e.key(), "expected a string or null");
+  }
+  // Entries with a label object, a row count and a metric set: slices and groups.
+  void entries(const ojson& v, const std::string& ptr, const char* label) const {
+    if (!v.is_array()) fail(ptr, "expected an array");
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      const std::string at = ptr + "/" + std::to_string(i);
+      object(v[i], at);
+      labels(v[i], label, at);
+      optional_number(v[i], "n", at);
+      if (auto g = v[i].find("gated"); g != v[i].end() && !g->is_boolean())
+        fail(at + "/gated", "expected true or false");
+      if (auto m = v[i].find("metrics"); m != v[i].end()) numbers(*m, at + "/metrics");
+    }
+  }
+  // An eval metric set: overall, slices, curves.
+  void eval_set(const ojson& v, const std::string& ptr) const {
+    object(v, ptr);
+    optional_number(v, "n", ptr);
+    if (auto o = v.find("overall"); o != v.end()) numbers(*o, ptr + "/overall");
+    if (auto sl = v.find("slices"); sl != v.end()) entries(*sl, ptr + "/slices", "slice");
+    if (auto c = v.find("curves"); c != v.end()) {
+      object(*c, ptr + "/curves");
+      for (auto it = c->begin(); it != c->end(); ++it) {
+        const std::string at = ptr + "/curves/" + it.key();
+        if (!it.value().is_array()) fail(at, "expected an array of points");
+        for (std::size_t i = 0; i < it.value().size(); ++i) {
+          const ojson& pt = it.value()[i];
+          if (!pt.is_array() || pt.size() < 2)
+            fail(at + "/" + std::to_string(i), "expected a point [x, y, ...]");
+          for (std::size_t k = 0; k < pt.size(); ++k)
+            if (!pt[k].is_number())
+              fail(at + "/" + std::to_string(i) + "/" + std::to_string(k), "expected a number");
+        }
+      }
+    }
+  }
+
+ private:
+  const std::string& file_;
+};
+
+void validate_sections(const ojson& j, const std::string& file) {
+  Shape shape(file);
+  if (auto m = j.find("metrics"); m != j.end()) {
+    shape.object(*m, "/metrics");
+    if (m->contains("overall")) shape.eval_set(*m, "/metrics");
+    for (const char* who : {"candidate", "baseline"})
+      if (auto w = m->find(who); w != m->end() && !w->is_null())
+        shape.eval_set(*w, std::string("/metrics/") + who);
+  }
+  if (auto g = j.find("groups"); g != j.end()) shape.entries(*g, "/groups", "group");
+  for (const char* key : {"disparities", "baseline_disparities"})
+    if (auto d = j.find(key); d != j.end()) shape.numbers(*d, std::string("/") + key);
+  if (auto d = j.find("drift"); d != j.end()) {
+    shape.object(*d, "/drift");
+    for (const char* key : {"columns", "drifted", "share"}) shape.optional_number(*d, key, "/drift");
+  }
+  for (const char* key : {"inputs", "provenance"})
+    if (auto v = j.find(key); v != j.end() && !v->is_null()) shape.object(*v, std::string("/") + key);
+  if (auto w = j.find("warnings"); w != j.end() && !w->is_null()) {
+    if (!w->is_array()) shape.fail("/warnings", "expected an array of strings");
+    for (std::size_t i = 0; i < w->size(); ++i)
+      if (!(*w)[i].is_string()) shape.fail("/warnings/" + std::to_string(i), "expected a string");
+  }
+  if (auto t = j.find("tool"); t != j.end() && !t->is_null()) shape.object(*t, "/tool");
+}
+
+}  // namespace
+
 ResultDoc ResultDoc::from_json(const ojson& j, const std::string& file) {
   auto bad = [&](const std::string& field, const std::string& what) {
     return Error(what, file + ": " + field, "is this an mlgate result document?");
@@ -127,6 +231,7 @@ ResultDoc ResultDoc::from_json(const ojson& j, const std::string& file) {
     if (!o[key].is_string()) throw bad(at + key, std::string("\"") + key + "\" is not a string");
     return o[key].get<std::string>();
   };
+  validate_sections(j, file);
   ResultDoc d;
   if (j.contains("tool") && j["tool"].is_object()) {
     d.tool = text(j["tool"], "name", "", "tool.");

@@ -1593,17 +1593,41 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
 
 }  // namespace
 
+namespace {
+// One column may serve several roles (a label that is also a slice, an id that is also a sensitive
+// attribute): it is read once. Two roles that would read it differently are an error.
+std::vector<ColumnSpec> merge_specs(const std::vector<ColumnSpec>& specs, const std::string& name) {
+  std::vector<ColumnSpec> out;
+  out.reserve(specs.size());
+  for (const auto& s : specs) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const ColumnSpec& o) { return o.name == s.name; });
+    if (it == out.end()) {
+      out.push_back(s);
+      continue;
+    }
+    if (it->type != s.type)
+      throw Error("column " + quote(s.name) + " is named for two roles that read it differently (" +
+                      (it->type == ColumnType::kNumber ? "numbers" : "categories") + " and " +
+                      (s.type == ColumnType::kNumber ? "numbers" : "categories") + ")",
+                  name, "give each role its own column");
+    it->required = it->required || s.required;
+  }
+  return out;
+}
+}  // namespace
+
 Table read_table(const std::string& path, const std::vector<ColumnSpec>& specs,
                  const ReadOptions& opt) {
+  std::vector<ColumnSpec> merged = merge_specs(specs, path);
   std::uint64_t size = 0;
   InputStream in = InputStream::open(path, &size);
-  return read_from(path, std::move(in), opt.format, specs, opt, size);
+  return read_from(path, std::move(in), opt.format, merged, opt, size);
 }
 
 Table read_table_buffer(const std::string& name, std::string_view data, TableFormat format,
                         const std::vector<ColumnSpec>& specs, const ReadOptions& opt) {
-  return read_from(name, InputStream(name, std::make_unique<MemorySource>(data)), format, specs,
-                   opt, data.size());
+  return read_from(name, InputStream(name, std::make_unique<MemorySource>(data)), format,
+                   merge_specs(specs, name), opt, data.size());
 }
 
 void stream_rows(const std::string& path, TableFormat format, const std::vector<std::string>& drop,
