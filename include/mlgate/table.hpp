@@ -79,6 +79,10 @@ struct ReadOptions {
   bool header_only = false;  // stop after the header (CSV/TSV) or the first chunk (JSONL)
 };
 
+// How much memory tables may take: MLGATE_MEMORY_LIMIT (bytes, or with K/M/G), else 80% of what
+// the machine has available now.
+std::uint64_t memory_limit();
+
 // Reads path ("-" for standard input). Throws Error naming file, line and column on bad input.
 Table read_table(const std::string& path, const std::vector<ColumnSpec>& specs,
                  const ReadOptions& options = {});

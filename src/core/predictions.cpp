@@ -423,10 +423,25 @@ Predictions predictions_from_model(const std::string& features, const ModelComma
   ro.format = o.format;
   Table labels = read_table(features, label_specs(o, task), ro);
 
+  // What the rows can need: a line each (a header, some slack), up to 64 KiB a line, and never
+  // more than half the memory tables may take.
+  ModelCommand bounded = cmd;
+  bounded.expected_rows = labels.rows;
+  bounded.max_output_lines = labels.rows + 64;
+  const std::uint64_t need = (static_cast<std::uint64_t>(labels.rows) + 1) * (64u << 10) + (1u << 20);
+  bounded.max_output_bytes = static_cast<std::size_t>(std::min(need, memory_limit() / 2));
   std::string output =
-      run_model_command(cmd, [&](const std::function<void(std::string_view)>& write) {
+      run_model_command(bounded, [&](const std::function<void(std::string_view)>& write) {
         stream_rows(features, o.format, {o.label_col}, write);
       });
+  // Models on Windows-minded runtimes end lines with CRLF: one line ending for the parsers.
+  if (output.find('\r') != std::string::npos) {
+    std::string lf;
+    lf.reserve(output.size());
+    for (std::size_t i = 0; i < output.size(); ++i)
+      if (!(output[i] == '\r' && i + 1 < output.size() && output[i + 1] == '\n')) lf += output[i];
+    output.swap(lf);
+  }
 
   // The output: a number per line, JSON lines, or CSV with a header.
   const std::string name = "model output";

@@ -1123,7 +1123,7 @@ constexpr std::size_t kMaxRecordBytes = std::size_t{256} << 20;
 // How much memory the columns may take: MLGATE_MEMORY_LIMIT (bytes, or with K/M/G), else 80% of
 // what the machine has available when the read starts. Past it the read stops with an error
 // instead of being killed by the kernel.
-std::uint64_t memory_limit() {
+std::uint64_t memory_limit_now() {
   if (const char* env = std::getenv("MLGATE_MEMORY_LIMIT"); env && *env) {
     char* end = nullptr;
     double v = std::strtod(env, &end);
@@ -1268,7 +1268,7 @@ class Merger {
   Table& t_;
   std::int64_t base_line_ = 0;
   std::size_t est_rows_ = 0;
-  std::uint64_t limit_ = memory_limit();
+  std::uint64_t limit_ = memory_limit_now();
   std::vector<std::unordered_map<std::string, std::uint32_t>> maps_;
 };
 
@@ -1615,6 +1615,8 @@ std::vector<ColumnSpec> merge_specs(const std::vector<ColumnSpec>& specs, const 
   return out;
 }
 }  // namespace
+
+std::uint64_t memory_limit() { return memory_limit_now(); }
 
 Table read_table(const std::string& path, const std::vector<ColumnSpec>& specs,
                  const ReadOptions& opt) {
