@@ -17,7 +17,9 @@ inline constexpr std::size_t kMaxLogLine = 4096;
 // invalid UTF-8 as \xNN, C1 controls, U+2028/2029 and bidi overrides as \u{XXXX}; the second
 // '#' of "##word[" as \x23; a leading "::" as ":\x3a". At most max_bytes of output, then
 // "... (N bytes cut)". Always valid UTF-8.
-std::string log_safe(std::string_view s, std::size_t max_bytes = kMaxLogLine);
+// at_line_start: s begins a log line (false for text that follows a prefix of ours).
+std::string log_safe(std::string_view s, std::size_t max_bytes = kMaxLogLine,
+                     bool at_line_start = true);
 
 // Writes log_safe(line) and a newline to stderr in one write.
 void log_line(std::string_view line);

@@ -54,7 +54,7 @@ bool is_word_byte(char c) {
 
 }  // namespace
 
-std::string log_safe(std::string_view s, std::size_t max_bytes) {
+std::string log_safe(std::string_view s, std::size_t max_bytes, bool at_line_start) {
   std::string out;
   out.reserve(std::min(s.size(), max_bytes) + 16);
   char buf[16];
@@ -76,7 +76,7 @@ std::string log_safe(std::string_view s, std::size_t max_bytes) {
       ++i;
       continue;
     }
-    if (c == ':' && i == lead && i + 1 < s.size() && s[i + 1] == ':') {
+    if (c == ':' && at_line_start && i == lead && i + 1 < s.size() && s[i + 1] == ':') {
       out += ":\\x3a";
       i += 2;
       continue;

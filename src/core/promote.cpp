@@ -184,11 +184,17 @@ ojson promote_mlflow(const PromoteOptions& o, const std::vector<Evidence>& ev) {
     throw Error("no MLflow server", "--mlflow-uri", "pass --mlflow-uri or set MLFLOW_TRACKING_URI");
   while (!uri.empty() && uri.back() == '/') uri.pop_back();
   const std::string token = env("MLFLOW_TRACKING_TOKEN");
+  // Plain http only where the user named it; the token then travels in clear.
+  const bool allow_http = starts_with(url_origin(uri + "/"), "http://");
+  if (allow_http && !token.empty())
+    log_printf("mlgate-promote: warning: the MLflow URL is plain http://, so the token travels in "
+               "clear");
   auto call = [&](const std::string& path, const ojson& body) {
     HttpRequest r{"POST",
                   uri + path,
                   body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                   {{"Content-Type", "application/json"}}};
+    r.allow_http = allow_http;
     if (!token.empty()) r.headers.emplace_back("Authorization", "Bearer " + token);
     if (o.dry_run) {
       std::printf("POST %s%s\n%s\n", r.url.c_str(),
@@ -197,10 +203,11 @@ ojson promote_mlflow(const PromoteOptions& o, const std::vector<Evidence>& ev) {
     }
     HttpResponse resp = http_send(r, 60);
     if (resp.status < 200 || resp.status >= 300) {
-      std::string msg = resp.body.substr(0, 300);
+      std::string msg = resp.body;  // mask first, then cut: no token prefix survives the cut
       if (!token.empty())
-        for (auto p = msg.find(token); p != std::string::npos; p = msg.find(token))
+        for (auto p = msg.find(token); p != std::string::npos; p = msg.find(token, p + 3))
           msg.replace(p, token.size(), "***");
+      if (msg.size() > 300) msg = msg.substr(0, 300) + "...";
       throw Error("MLflow answered " + std::to_string(resp.status) + ": " + msg, "POST " + r.url,
                   resp.status == 404 ? "does the registered model and version exist?"
                                      : "check the token and the server");

@@ -148,7 +148,7 @@ std::string log_safe_lines(const std::string& in) {
   std::size_t start = 0;
   while (true) {
     std::size_t nl = in.find('\n', start);
-    o += log_safe(std::string_view(in).substr(start, nl - start), 4096);
+    o += log_safe(std::string_view(in).substr(start, nl - start), 4096, false);
     if (nl == std::string::npos) break;
     o += '\n';
     start = nl + 1;
