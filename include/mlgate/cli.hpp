@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mlgate/predictions.hpp"
+#include "mlgate/result.hpp"
 
 namespace mlgate {
 
@@ -22,6 +23,9 @@ int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
 void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::string& task);
 // Applies --format and --task strings to o (after parsing).
 void finish_table_flags(ColumnOptions& o, const std::string& format, const std::string& task);
+// --model-version on the gate tools; read_stamp_env adds MLGATE_SIGNING_KEY (read here, once).
+void add_stamp_flags(CLI::App& app, DocumentStamp& stamp);
+void read_stamp_env(DocumentStamp& stamp);
 // The long names of the options given on the command line, e.g. "--label-col".
 std::vector<std::string> given_flags(const CLI::App& app);
 

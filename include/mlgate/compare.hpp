@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "mlgate/result.hpp"
 #include "mlgate/eval.hpp"
 #include "mlgate/policy.hpp"
 
@@ -16,6 +17,7 @@ namespace mlgate {
 std::string pair_rows(const Predictions& candidate, Predictions& baseline);
 
 struct CompareOptions {
+  DocumentStamp stamp;  // --model-version, MLGATE_SIGNING_KEY
   std::string candidate, baseline, policy, output;
   ColumnOptions columns;
   std::vector<std::string> given;

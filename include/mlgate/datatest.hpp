@@ -46,6 +46,7 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference);
 std::string infer_suite(const Table& reference);
 
 struct DatatestOptions {
+  DocumentStamp stamp;  // --model-version, MLGATE_SIGNING_KEY
   std::string data, reference, suite, infer_suite, output;
   TableFormat format = TableFormat::kAuto;
 };

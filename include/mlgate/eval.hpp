@@ -40,6 +40,7 @@ Check bound_check(const std::string& metric, const ojson& slice, const MetricVal
 ojson input_json(const Predictions& p);
 
 struct EvalOptions {
+  DocumentStamp stamp;  // --model-version, MLGATE_SIGNING_KEY
   std::string data, features, model_cmd, policy, output;
   bool model_shell = false;
   double model_timeout = 600;

@@ -42,6 +42,7 @@ Disparity disparity(const std::string& name, const std::vector<GroupRates>& grou
 bool disparity_lower_is_better(const std::string& name);
 
 struct FairnessOptions {
+  DocumentStamp stamp;  // --model-version, MLGATE_SIGNING_KEY
   std::string data, baseline, policy, output;
   std::vector<std::string> sensitive;
   ColumnOptions columns;

@@ -8,6 +8,10 @@
 namespace mlgate {
 
 std::string sha256_hex(std::string_view bytes);
+// HMAC-SHA256 of data under key, lower-case hex.
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+// Compares two strings in time that does not depend on where they differ.
+bool constant_time_equal(std::string_view a, std::string_view b);
 // Lower-case hex of a digest.
 std::string hex_digest(const unsigned char* md, unsigned len);
 std::string sha256_file(const std::string& path);  // throws Error

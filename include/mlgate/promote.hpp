@@ -11,6 +11,8 @@ struct PromoteOptions {
   std::string model, version, stage, registry, registry_path = "mlgate-registry.json", mlflow_uri,
                                                audit_log = "mlgate-audit.jsonl", output;
   std::vector<std::string> evidence;
+  std::vector<std::string> require;  // evidence kinds the stage needs: eval, compare, ...
+  std::string signing_key;           // MLGATE_SIGNING_KEY: evidence must carry a valid signature
   bool push = false, dry_run = false;
 };
 

@@ -51,9 +51,28 @@ struct ResultDoc {
   static ResultDoc from_json(const nlohmann::json& j, const std::string& file);
 };
 
+// What makes a gate tool's document evidence for one model version: the version it gated
+// (--model-version, in provenance.model_version) and, with MLGATE_SIGNING_KEY, an HMAC-SHA256
+// signature over the canonical document.
+struct DocumentStamp {
+  std::string model_version;
+  std::string signing_key;  // empty: unsigned
+};
+
+// The gate tools whose documents are evidence, and their kinds for mlgate-promote --require.
+inline constexpr const char* kGateTools[] = {"mlgate-eval", "mlgate-compare", "mlgate-fairness",
+                                             "mlgate-datatest"};
+
+// The canonical form a signature covers: the document without its "signature" member, keys
+// sorted by their bytes at every level, no whitespace, UTF-8 as is.
+std::string canonical_document(const nlohmann::json& doc);
+// "hmac-sha256:HEX" of the canonical document under key.
+std::string document_signature(const nlohmann::json& doc, const std::string& key);
+
 // Writes the document atomically to path ("" or "-": standard output) and returns its exit code;
-// a document in error also gets the one-line "TOOL: error: ..." message on stderr.
-int finish_document(const ResultDoc& doc, const std::string& path);
+// a document in error also gets the one-line "TOOL: error: ..." message on stderr. The stamp
+// adds provenance.model_version and the signature.
+int finish_document(const ResultDoc& doc, const std::string& path, const DocumentStamp& stamp = {});
 
 // Provenance: commit, policy hash, creation time.
 ojson make_provenance(const std::string& policy_sha256);

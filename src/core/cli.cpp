@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <new>
 
 #include "mlgate/error.hpp"
@@ -83,6 +84,16 @@ void finish_table_flags(ColumnOptions& o, const std::string& format, const std::
   }
   if (!(o.threshold >= 0 || o.threshold < 0))
     throw Error("--threshold is not a number", "--threshold");
+}
+
+void add_stamp_flags(CLI::App& app, DocumentStamp& stamp) {
+  app.add_option("--model-version", stamp.model_version,
+                 "The model version this gate is about (recorded in provenance.model_version; "
+                 "mlgate-promote refuses evidence about another version)");
+}
+
+void read_stamp_env(DocumentStamp& stamp) {
+  if (const char* k = std::getenv("MLGATE_SIGNING_KEY")) stamp.signing_key = k;
 }
 
 std::vector<std::string> given_flags(const CLI::App& app) {

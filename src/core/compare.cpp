@@ -630,7 +630,7 @@ int run_compare(const CompareOptions& o) {
   }
   doc.provenance = make_provenance(policy.sha256);
   print_summary(doc);
-  return finish_document(doc, o.output);
+  return finish_document(doc, o.output, o.stamp);
 }
 
 }  // namespace mlgate

@@ -1366,7 +1366,7 @@ int run_datatest(const DatatestOptions& o) {
   if (dr["columns"].get<std::size_t>() > 0)
     log_printf("mlgate-datatest: %zu of %zu columns drifted\n",
                  dr["drifted"].get<std::size_t>(), dr["columns"].get<std::size_t>());
-  const int rc = finish_document(doc, o.output);
+  const int rc = finish_document(doc, o.output, o.stamp);
   lap("document");
   return rc;
 }

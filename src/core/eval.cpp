@@ -236,7 +236,7 @@ int run_eval(const EvalOptions& o) {
   doc.inputs = in;
   doc.provenance = make_provenance(has_policy ? policy.sha256 : std::string());
   print_summary(doc, r);
-  return finish_document(doc, o.output);
+  return finish_document(doc, o.output, o.stamp);
 }
 
 }  // namespace mlgate

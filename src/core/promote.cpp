@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
+#include <cctype>
 
 #include <nlohmann/json.hpp>
 
@@ -60,6 +62,39 @@ struct Evidence {
   std::string path, tool, status, sha256;
 };
 
+// Appends one JSON line to the audit log, flushed to disk before it returns.
+void append_audit(const std::string& path, const ojson& line);
+
+// The audit trail of one promotion: its line is written before the registry changes, so a
+// promotion never stands without it; a change that then fails adds a line saying so.
+struct Audit {
+  const PromoteOptions& o;
+  ojson line;
+  bool written = false;
+  void record(const ojson& where) {
+    ojson l = line;
+    l["where"] = where;
+    if (o.dry_run) {
+      std::printf("would append to %s:\n%s\n", o.audit_log.c_str(),
+                  l.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+      return;
+    }
+    append_audit(o.audit_log, l);  // throws: nothing has changed yet
+    written = true;
+  }
+  void failed(const std::string& why) noexcept {
+    if (!written) return;
+    try {
+      append_audit(o.audit_log, {{"time", utc_timestamp()},
+                                 {"id", line["id"]},
+                                 {"event", "promotion_failed"},
+                                 {"error", why}});
+    } catch (...) {
+      // The intent line stands; the error itself reaches the user as exit 2.
+    }
+  }
+};
+
 std::string git(const std::vector<std::string>& args, bool* ok = nullptr) {
   std::vector<std::string> argv = {"git"};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -87,59 +122,69 @@ std::string evidence_summary(const std::vector<Evidence>& ev) {
 
 // GTO-style tags: NAME@vVERSION registers the version, NAME#STAGE#N assigns the stage (N counts
 // up).
-ojson promote_git(const PromoteOptions& o, const std::vector<Evidence>& ev) {
+ojson promote_git(const PromoteOptions& o, const std::vector<Evidence>& ev, Audit& audit) {
   bool inside = false;
   git({"rev-parse", "--is-inside-work-tree"}, &inside);
   if (!inside)
     throw Error("not inside a git work tree", "--registry git",
                 "run in the repository, or use --registry file");
+  // One promotion at a time in this clone: the stage number is counted and taken under the lock.
+  std::string git_dir = git({"rev-parse", "--absolute-git-dir"});
+  FileLock lock(git_dir + "/mlgate-promote.lock");
   const std::string v = starts_with(o.version, "v") ? o.version : "v" + o.version;
   const std::string version_tag = o.model + "@" + v;
   bool exists = false;
   git({"rev-parse", "-q", "--verify", "refs/tags/" + version_tag}, &exists);
+  std::string list = git({"tag", "--list", o.model + "#" + o.stage + "#*"});
+  long next = 1;
+  std::size_t pos = 0;
+  while (pos < list.size()) {
+    std::size_t nl = list.find('\n', pos);
+    std::string t = list.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    pos = nl == std::string::npos ? list.size() : nl + 1;
+    std::size_t h = t.rfind('#');
+    double n;
+    if (h != std::string::npos && parse_number(t.substr(h + 1), &n))
+      next = std::max(next, static_cast<long>(n) + 1);
+  }
+  const std::string stage_tag = o.model + "#" + o.stage + "#" + std::to_string(next);
   std::vector<std::string> created;
-  if (!exists) {
-    if (!o.dry_run) git({"tag", "-a", version_tag, "-m", "mlgate: register " + o.model + " " + v});
-    created.push_back(version_tag);
-  }
-  const std::string target = o.dry_run && !exists ? "HEAD" : version_tag + "^{}";
-  std::string stage_tag;
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    std::string list = git({"tag", "--list", o.model + "#" + o.stage + "#*"});
-    long next = 1;
-    std::size_t pos = 0;
-    while (pos < list.size()) {
-      std::size_t nl = list.find('\n', pos);
-      std::string t = list.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-      pos = nl == std::string::npos ? list.size() : nl + 1;
-      std::size_t h = t.rfind('#');
-      double n;
-      if (h != std::string::npos && parse_number(t.substr(h + 1), &n))
-        next = std::max(next, static_cast<long>(n) + 1);
-    }
-    stage_tag = o.model + "#" + o.stage + "#" + std::to_string(next);
-    if (o.dry_run) break;
-    bool ok = false;
-    git({"tag", "-a", stage_tag, target, "-m",
-         "mlgate: promote " + o.model + " " + v + " to " + o.stage + " by " + actor() +
-             "\n\nEvidence:" + evidence_summary(ev)},
-        &ok);
-    if (ok) break;  // else someone took this number meanwhile: count again
-    if (attempt == 19)
-      throw Error("could not create a stage tag", "git", "too many concurrent promotions");
-  }
+  if (!exists) created.push_back(version_tag);
   created.push_back(stage_tag);
-  if (o.push && !o.dry_run) {
-    std::vector<std::string> args = {"push", "origin"};
-    for (const auto& t : created) args.push_back("refs/tags/" + t);
-    git(args);
+  ojson where = {{"registry", "git"}, {"tags", created}, {"pushed", o.push && !o.dry_run}};
+  audit.record(where);
+  if (o.dry_run) return where;
+  std::vector<std::string> made;
+  try {
+    if (!exists) {
+      git({"tag", "-a", version_tag, "-m", "mlgate: register " + o.model + " " + v});
+      made.push_back(version_tag);
+    }
+    git({"tag", "-a", stage_tag, version_tag + "^{}", "-m",
+         "mlgate: promote " + o.model + " " + v + " to " + o.stage + " by " + actor() +
+             "\n\nAudit id: " + audit.line["id"].get<std::string>() + "\n\nEvidence:" +
+             evidence_summary(ev)});
+    made.push_back(stage_tag);
+    if (o.push) {
+      std::vector<std::string> args = {"push", "origin"};
+      for (const auto& t : created) args.push_back("refs/tags/" + t);
+      git(args);
+    }
+  } catch (const Error& e) {
+    // Nothing half done: the tags this run made go again (a push that failed pushed nothing).
+    for (const auto& t : made) {
+      bool ok = false;
+      git({"tag", "-d", t}, &ok);
+    }
+    audit.failed(e.message());
+    throw;
   }
-  return {{"registry", "git"}, {"tags", created}, {"pushed", o.push && !o.dry_run}};
+  return where;
 }
 
 // A JSON registry with every promotion in its history, rewritten atomically under a lock.
 ojson promote_file(const PromoteOptions& o, const std::vector<Evidence>& ev,
-                   const std::string& now) {
+                   const std::string& now, Audit& audit) {
   FileLock lock(o.registry_path + ".lock");
   ojson reg;
   if (::access(o.registry_path.c_str(), F_OK) == 0) {
@@ -170,15 +215,24 @@ ojson promote_file(const PromoteOptions& o, const std::vector<Evidence>& ev,
                           {"version", o.version},
                           {"stage", o.stage},
                           {"previous", previous},
+                          {"audit_id", audit.line["id"]},
                           {"evidence", evj}});
-  if (!o.dry_run)
-    write_file_atomic(o.registry_path,
-                      reg.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
-  return {{"registry", "file"}, {"path", o.registry_path}, {"previous", previous}};
+  ojson where = {{"registry", "file"}, {"path", o.registry_path}, {"previous", previous}};
+  audit.record(where);  // under the registry's lock, before the registry changes
+  if (!o.dry_run) {
+    try {
+      write_file_atomic(o.registry_path,
+                        reg.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    } catch (const Error& e) {
+      audit.failed(e.message());
+      throw;
+    }
+  }
+  return where;
 }
 
 // MLflow Model Registry: the stage as an alias on the version, evidence hashes as version tags.
-ojson promote_mlflow(const PromoteOptions& o, const std::vector<Evidence>& ev) {
+ojson promote_mlflow(const PromoteOptions& o, const std::vector<Evidence>& ev, Audit& audit) {
   std::string uri = o.mlflow_uri.empty() ? env("MLFLOW_TRACKING_URI") : o.mlflow_uri;
   if (uri.empty())
     throw Error("no MLflow server", "--mlflow-uri", "pass --mlflow-uri or set MLFLOW_TRACKING_URI");
@@ -213,19 +267,30 @@ ojson promote_mlflow(const PromoteOptions& o, const std::vector<Evidence>& ev) {
                                      : "check the token and the server");
     }
   };
-  call("/api/2.0/mlflow/registered-models/alias",
-       {{"name", o.model}, {"alias", o.stage}, {"version", o.version}});
-  for (const auto& e : ev)
+  ojson where = {{"registry", "mlflow"}, {"uri", uri}, {"alias", o.stage}};
+  audit.record(where);
+  try {
+    call("/api/2.0/mlflow/registered-models/alias",
+         {{"name", o.model}, {"alias", o.stage}, {"version", o.version}});
+    for (const auto& e : ev)
+      call("/api/2.0/mlflow/model-versions/set-tag", {{"name", o.model},
+                                                      {"version", o.version},
+                                                      {"key", "mlgate.evidence." + e.tool},
+                                                      {"value", e.sha256}});
     call("/api/2.0/mlflow/model-versions/set-tag", {{"name", o.model},
                                                     {"version", o.version},
-                                                    {"key", "mlgate.evidence." + e.tool},
-                                                    {"value", e.sha256}});
-  call("/api/2.0/mlflow/model-versions/set-tag", {{"name", o.model},
-                                                  {"version", o.version},
-                                                  {"key", "mlgate.promoted_to"},
-                                                  {"value", o.stage}});
-  return {{"registry", "mlflow"}, {"uri", uri}, {"alias", o.stage}};
+                                                    {"key", "mlgate.promoted_to"},
+                                                    {"value", o.stage}});
+  } catch (const Error& e) {
+    audit.failed(e.message());
+    throw;
+  }
+  return where;
 }
+
+}  // namespace
+
+namespace {
 
 void append_audit(const std::string& path, const ojson& line) {
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -251,30 +316,122 @@ void append_audit(const std::string& path, const ojson& line) {
 
 }  // namespace
 
+namespace {
+
+// Names that become git refs, registry keys and MLflow aliases: a plain word each.
+void check_name(const char* flag, const std::string& value) {
+  bool ok = !value.empty() && value.size() <= 200 && value.front() != '.' && value.front() != '-' &&
+            value.find("..") == std::string::npos && !ends_with(value, ".lock");
+  for (unsigned char c : value)
+    ok = ok && (std::isalnum(c) || c == '.' || c == '-' || c == '_');
+  if (!ok)
+    throw Error("invalid " + std::string(flag) + " " + quote(value), flag,
+                "use letters, digits, '.', '-' and '_', not starting with '.' or '-'");
+}
+
+std::string random_id() {
+  unsigned char b[16];
+  std::FILE* f = std::fopen("/dev/urandom", "rb");
+  std::size_t got = f ? std::fread(b, 1, sizeof b, f) : 0;
+  if (f) std::fclose(f);
+  if (got != sizeof b) throw Error("cannot read /dev/urandom", "audit id");
+  return hex_digest(b, sizeof b);
+}
+
+// Why a document is not evidence for this promotion, or "" when it is: a gate tool's document
+// with checks, whose status and summary agree with them, about this model version, signed when
+// a signing key is set.
+std::string evidence_problem(const LoadedDoc& d, const nlohmann::json& raw, const PromoteOptions& o,
+                             std::vector<std::string>& warnings) {
+  bool known = false;
+  for (const char* t : kGateTools) known = known || d.doc.tool == t;
+  if (!known)
+    return "not a gate tool's document (tool " + quote(d.doc.tool) +
+           "); evidence comes from mlgate-eval, -compare, -fairness or -datatest";
+  if (d.doc.checks.empty()) return "it has no checks: there is nothing it proves";
+  const Status computed = d.doc.status();
+  if (!raw.contains("status") || !raw["status"].is_string() ||
+      raw["status"].get<std::string>() != status_name(computed))
+    return "its status does not agree with its checks (which say " +
+           std::string(status_name(computed)) + ")";
+  int counts[4] = {0, 0, 0, 0};
+  for (const auto& c : d.doc.checks) ++counts[static_cast<int>(c.status)];
+  const nlohmann::json want = {{"checks", d.doc.checks.size()},
+                               {"passed", counts[0]},
+                               {"failed", counts[2]},
+                               {"warned", counts[1]},
+                               {"errors", counts[3]}};
+  if (!raw.contains("summary") || raw["summary"] != want)
+    return "its summary does not agree with its checks";
+  for (const auto& c : d.doc.checks)
+    if (c.verdict == "inferior" && c.status == Status::kPass)
+      return "check " + quote(c.id) + " passes with a failing verdict";
+  const auto& prov = raw.contains("provenance") ? raw["provenance"] : nlohmann::json();
+  if (prov.is_object() && prov.contains("model_version") && !prov["model_version"].is_null()) {
+    if (!prov["model_version"].is_string() || prov["model_version"].get<std::string>() != o.version)
+      return "it gated model version " + quote(prov["model_version"].dump()) + ", not " +
+             quote(o.version);
+  } else {
+    warnings.push_back(d.path + " does not record the model version it gated (run the gate with "
+                                "--model-version " + o.version + ")");
+  }
+  if (!o.signing_key.empty()) {
+    if (!raw.contains("signature") || !raw["signature"].is_string())
+      return "it is not signed, and MLGATE_SIGNING_KEY is set";
+    if (!constant_time_equal(raw["signature"].get<std::string>(),
+                             document_signature(raw, o.signing_key)))
+      return "its signature does not match: it was altered, or signed with another key";
+  }
+  return {};
+}
+
+}  // namespace
+
 int run_promote(const PromoteOptions& o) {
-  for (const auto& [flag, value] :
-       {std::pair{"--model", o.model}, {"--version", o.version}, {"--stage", o.stage}})
-    if (value.empty() || value.find_first_of("#@ \t\n/\\") != std::string::npos)
-      throw Error("invalid " + std::string(flag) + " " + quote(value), flag,
-                  "use letters, digits, '.', '-' and '_'");
+  check_name("--model", o.model);
+  check_name("--version", o.version);
+  check_name("--stage", o.stage);
   if (o.evidence.empty())
     throw Error("no evidence", "--evidence", "pass the result documents of the gate");
+  for (const auto& k : o.require) {
+    bool known = false;
+    for (const char* t : kGateTools) known = known || "mlgate-" + k == t;
+    if (!known)
+      throw Error("unknown evidence kind " + quote(k), "--require",
+                  "use eval, compare, fairness or datatest");
+  }
   std::vector<LoadedDoc> docs = load_documents(o.evidence);  // unreadable evidence: exit 2
   std::vector<Evidence> ev;
   ResultDoc doc;
   doc.tool = "mlgate-promote";
   doc.version = MLGATE_VERSION;
   bool all_pass = true;
+  std::vector<std::string> passing_tools;
   for (const auto& d : docs) {
+    const std::string text = read_file(d.path);
+    const nlohmann::json raw = parse_json(text, d.path);
     Status s = d.doc.status();
-    ev.push_back({d.path, d.doc.tool, status_name(s), sha256_file(d.path)});
+    ev.push_back({d.path, d.doc.tool, status_name(s), sha256_hex(text)});
     Check c;
     c.id = "evidence." + d.doc.tool + "[" + d.path + "]";
     c.title = "evidence " + d.path + " passes";
-    c.status = s == Status::kPass ? Status::kPass : Status::kFail;
-    c.message = d.doc.tool + " on " + d.path + ": " + status_name(s);
+    const std::string problem = evidence_problem(d, raw, o, doc.warnings);
+    c.status = s == Status::kPass && problem.empty() ? Status::kPass : Status::kFail;
+    c.message = d.doc.tool + " on " + d.path + ": " + (problem.empty() ? status_name(s) : problem);
     c.extra["sha256"] = ev.back().sha256;
-    all_pass = all_pass && s == Status::kPass;
+    if (c.status == Status::kPass) passing_tools.push_back(d.doc.tool);
+    all_pass = all_pass && c.status == Status::kPass;
+    doc.checks.push_back(std::move(c));
+  }
+  for (const auto& k : o.require) {
+    Check c;
+    c.id = "require." + k;
+    c.title = "passing mlgate-" + k + " evidence";
+    bool have = std::find(passing_tools.begin(), passing_tools.end(), "mlgate-" + k) !=
+                passing_tools.end();
+    c.status = have ? Status::kPass : Status::kFail;
+    c.message = have ? "given" : "the stage requires passing mlgate-" + k + " evidence; none given";
+    all_pass = all_pass && have;
     doc.checks.push_back(std::move(c));
   }
   std::string registry = o.registry;
@@ -293,47 +450,49 @@ int run_promote(const PromoteOptions& o) {
   Check promo;
   promo.id = "promotion";
   promo.title = "promote " + o.model + " " + o.version + " to " + o.stage;
+  for (const auto& w : doc.warnings) log_printf("mlgate-promote: warning: %s", w.c_str());
   if (!all_pass) {
     promo.status = Status::kFail;
     promo.message = "refused: not every evidence document passes";
     doc.checks.push_back(promo);
-    log_printf("mlgate-promote: refused to promote %s %s to %s: not every evidence document passes\n",
-        o.model.c_str(), o.version.c_str(), o.stage.c_str());
-    for (const auto& e : ev)
-      if (e.status != "pass")
-        log_printf("  %s: %s (%s)\n", e.path.c_str(), e.status.c_str(), e.tool.c_str());
+    log_printf("mlgate-promote: refused to promote %s %s to %s: the evidence does not suffice",
+               o.model.c_str(), o.version.c_str(), o.stage.c_str());
+    for (const auto& c : doc.checks)
+      if (c.status != Status::kPass) log_printf("  %s", c.message.c_str());
     finish_document(doc, o.output);
     return kGateFailed;
   }
   const std::string now = utc_timestamp();
-  ojson where;
-  if (registry == "git")
-    where = promote_git(o, ev);
-  else if (registry == "file")
-    where = promote_file(o, ev, now);
-  else
-    where = promote_mlflow(o, ev);
   ojson evj = ojson::array();
   for (const auto& e : ev)
     evj.push_back({{"path", e.path}, {"tool", e.tool}, {"sha256", e.sha256}});
-  ojson audit = {{"time", now},          {"actor", actor()},     {"commit", current_git_sha()},
-                 {"model", o.model},     {"version", o.version}, {"stage", o.stage},
-                 {"registry", registry}, {"where", where},       {"evidence", evj}};
-  if (o.dry_run) {
-    std::printf("would append to %s:\n%s\n", o.audit_log.c_str(),
-                audit.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
-  } else {
-    append_audit(o.audit_log, audit);
-  }
+  Audit audit{o,
+              {{"time", now},
+               {"id", random_id()},
+               {"actor", actor()},
+               {"commit", current_git_sha()},
+               {"model", o.model},
+               {"version", o.version},
+               {"stage", o.stage},
+               {"registry", registry},
+               {"evidence", evj}}};
+  ojson where;
+  if (registry == "git")
+    where = promote_git(o, ev, audit);
+  else if (registry == "file")
+    where = promote_file(o, ev, now, audit);
+  else
+    where = promote_mlflow(o, ev, audit);
   promo.status = Status::kPass;
   promo.message =
       std::string(o.dry_run ? "would promote" : "promoted") + " in the " + registry + " registry";
   promo.extra["where"] = where;
+  promo.extra["audit_id"] = audit.line["id"];
   doc.checks.push_back(promo);
-  log_printf("mlgate-promote: %s %s %s to %s (%s registry)%s\n",
-               o.dry_run ? "would promote" : "promoted", o.model.c_str(), o.version.c_str(),
-               o.stage.c_str(), registry.c_str(),
-               o.dry_run ? "" : ("; audit line in " + o.audit_log).c_str());
+  log_printf("mlgate-promote: %s %s %s to %s (%s registry)%s",
+             o.dry_run ? "would promote" : "promoted", o.model.c_str(), o.version.c_str(),
+             o.stage.c_str(), registry.c_str(),
+             o.dry_run ? "" : ("; audit line in " + o.audit_log).c_str());
   return finish_document(doc, o.output);
 }
 

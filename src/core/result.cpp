@@ -325,10 +325,26 @@ ResultDoc ResultDoc::from_json(const ojson& j, const std::string& file) {
   return d;
 }
 
-int finish_document(const ResultDoc& doc, const std::string& path) {
-  write_file_atomic(
-      path.empty() ? "-" : path,
-      doc.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+std::string canonical_document(const nlohmann::json& doc) {
+  nlohmann::json copy = doc;  // nlohmann::json keeps its keys sorted
+  if (copy.is_object()) copy.erase("signature");
+  return copy.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string document_signature(const nlohmann::json& doc, const std::string& key) {
+  return "hmac-sha256:" + hmac_sha256_hex(key, canonical_document(doc));
+}
+
+int finish_document(const ResultDoc& doc, const std::string& path, const DocumentStamp& stamp) {
+  ojson j = doc.to_json();
+  if (!stamp.model_version.empty()) j["provenance"]["model_version"] = stamp.model_version;
+  if (!stamp.signing_key.empty()) {
+    // Signed over what a reader will parse back: the text as written, re-read.
+    const std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    j["signature"] = document_signature(nlohmann::json::parse(text), stamp.signing_key);
+  }
+  write_file_atomic(path.empty() ? "-" : path,
+                    j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   Status st = doc.status();
   if (st == Status::kError) {
     std::size_t n = 0;

@@ -13,11 +13,13 @@ int main(int argc, char** argv) {
                  "Baseline predictions, or an mlgate result document (point checks only); absent: "
                  "see missing_baseline");
   app.add_option("--policy", o.policy, "Policy file (YAML or JSON)")->required();
+  mlgate::add_stamp_flags(app, o.stamp);
   app.add_option("-o,--output", o.output, "Result document (JSON); default standard output");
   app.add_option("--threads", o.threads,
                  "Threads for the bootstrap (default: all cores; results do not depend on it)");
   mlgate::add_table_flags(app, o.columns, format, task);
   return mlgate::run_main("mlgate-compare", app, argc, argv, [&] {
+    mlgate::read_stamp_env(o.stamp);
     mlgate::finish_table_flags(o.columns, format, task);
     o.given = mlgate::given_flags(app);
     return mlgate::run_compare(o);

@@ -16,8 +16,10 @@ int main(int argc, char** argv) {
                  "Write a suite inferred from --reference to this file, then exit");
   app.add_option("--format", format,
                  "Table format: csv, tsv or jsonl (default: from the extension)");
+  mlgate::add_stamp_flags(app, o.stamp);
   app.add_option("-o,--output", o.output, "Result document (JSON); default standard output");
   return mlgate::run_main("mlgate-datatest", app, argc, argv, [&] {
+    mlgate::read_stamp_env(o.stamp);
     if (!format.empty()) o.format = mlgate::parse_table_format(format);
     return mlgate::run_datatest(o);
   });

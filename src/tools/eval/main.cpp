@@ -18,11 +18,13 @@ int main(int argc, char** argv) {
   app.add_option("--model-timeout", o.model_timeout, "Seconds before the model command is killed")
       ->capture_default_str();
   app.add_option("--policy", o.policy, "Policy file (YAML or JSON) with min/max bounds");
+  mlgate::add_stamp_flags(app, o.stamp);
   app.add_option("-o,--output", o.output, "Result document (JSON); default standard output");
   app.add_flag("--no-curves", o.no_curves,
                "Leave the ROC, PR and calibration curves out of the document");
   mlgate::add_table_flags(app, o.columns, format, task);
   return mlgate::run_main("mlgate-eval", app, argc, argv, [&] {
+    mlgate::read_stamp_env(o.stamp);
     mlgate::finish_table_flags(o.columns, format, task);
     o.given = mlgate::given_flags(app);
     return mlgate::run_eval(o);

@@ -15,9 +15,11 @@ int main(int argc, char** argv) {
   app.add_option("--baseline", o.baseline,
                  "Baseline predictions, to gate on regressions of disparities");
   app.add_option("--threads", o.threads, "Threads for the bootstrap (results do not depend on it)");
+  mlgate::add_stamp_flags(app, o.stamp);
   app.add_option("-o,--output", o.output, "Result document (JSON); default standard output");
   mlgate::add_table_flags(app, o.columns, format, task);
   return mlgate::run_main("mlgate-fairness", app, argc, argv, [&] {
+    mlgate::read_stamp_env(o.stamp);
     mlgate::finish_table_flags(o.columns, format, task);
     o.given = mlgate::given_flags(app);
     return mlgate::run_fairness(o);

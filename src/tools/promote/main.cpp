@@ -1,4 +1,6 @@
 // mlgate-promote: promotes a model version to a stage, only with passing evidence.
+#include <cstdlib>
+
 #include "mlgate/cli.hpp"
 #include "mlgate/promote.hpp"
 
@@ -9,9 +11,12 @@ int main(int argc, char** argv) {
       "records it in a git (GTO tags), file or MLflow registry and appends an audit line."};
   mlgate::PromoteOptions o;
   app.add_option("--model", o.model, "Model name")->required();
-  app.add_option("--version", o.version,
+  app.add_option("--version,--model-version", o.version,
                  "Model version (a lone --version prints mlgate-promote's own)")
       ->required();
+  app.add_option("--require", o.require,
+                 "Evidence kinds the stage needs, e.g. compare,fairness,datatest")
+      ->delimiter(',');
   app.add_option("--stage", o.stage, "Stage, e.g. staging")->required();
   app.add_option("--evidence", o.evidence, "Result documents that must all pass")->required();
   app.add_option("--registry", o.registry, "git (default inside a git work tree), file or mlflow");
@@ -23,5 +28,8 @@ int main(int argc, char** argv) {
   app.add_option("--audit-log", o.audit_log, "Audit log (JSON lines)")->capture_default_str();
   app.add_option("-o,--output", o.output, "Result document (JSON)");
   return mlgate::run_main(
-      "mlgate-promote", app, argc, argv, [&] { return mlgate::run_promote(o); }, false);
+      "mlgate-promote", app, argc, argv, [&] {
+        if (const char* k = std::getenv("MLGATE_SIGNING_KEY")) o.signing_key = k;
+        return mlgate::run_promote(o);
+      }, false);
 }
