@@ -21,6 +21,12 @@ std::string read_file(const std::string& path);    // throws Error; "-" reads st
 // reader never sees half a file. "-" writes to standard output. Throws Error (disk full too).
 void write_file_atomic(const std::string& path, std::string_view content);
 
+// SIGINT, SIGTERM and SIGHUP remove the temporary files of writes under way, kill the model
+// command's process group if one runs, print "TOOL: error: interrupted by SIG..." and exit 2.
+void install_interrupt_cleanup(const char* tool);
+// The process group the handler kills (0: none).
+void set_interrupt_child_group(int group);
+
 // The commit under test: GITHUB_SHA, CI_COMMIT_SHA, GIT_COMMIT, else `git rev-parse HEAD`.
 std::string current_git_sha();
 // UTC time as 2026-11-23T02:00:00Z; SOURCE_DATE_EPOCH pins it for reproducible documents.

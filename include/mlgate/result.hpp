@@ -63,6 +63,12 @@ struct DocumentStamp {
 inline constexpr const char* kGateTools[] = {"mlgate-eval", "mlgate-compare", "mlgate-fairness",
                                              "mlgate-datatest"};
 
+// At most this many warnings are printed, and at most kMaxDocumentWarnings kept in a document;
+// the rest are counted in one last line.
+inline constexpr std::size_t kMaxPrintedWarnings = 20, kMaxDocumentWarnings = 1000;
+// Prints "warning: ..." lines on stderr, capped and summarised.
+void print_warnings(const std::vector<std::string>& warnings, const std::string& prefix = "");
+
 // The canonical form a signature covers: the document without its "signature" member, keys
 // sorted by their bytes at every level, no whitespace, UTF-8 as is.
 std::string canonical_document(const nlohmann::json& doc);

@@ -6,6 +6,7 @@
 #include <new>
 
 #include "mlgate/error.hpp"
+#include "mlgate/io.hpp"
 #include "mlgate/log.hpp"
 
 namespace mlgate {
@@ -31,6 +32,7 @@ int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
     log_printf("%s: error: %s (see %s --help)\n", tool.c_str(), e.what(), tool.c_str());
     return kError;
   }
+  install_interrupt_cleanup(tool.c_str());
   try {
     return body();
   } catch (const Error& e) {

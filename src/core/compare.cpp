@@ -202,7 +202,7 @@ void print_summary(const ResultDoc& doc) {
     log_printf("%-13s %-5s %s: %s\n", verdict.c_str(), status_name(c.status),
                  c.id.c_str(), c.message.c_str());
   }
-  for (const auto& w : doc.warnings) log_printf("warning: %s\n", w.c_str());
+  print_warnings(doc.warnings);
   const auto j = doc.to_json();
   log_printf("mlgate-compare: %s (%d passed, %d failed, %d warned, %d errors)\n",
                status_name(doc.status()), j["summary"]["passed"].get<int>(),

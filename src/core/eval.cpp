@@ -174,7 +174,7 @@ void print_summary(const ResultDoc& doc, const EvalResult& r) {
   if (!line.empty()) log_printf("%s\n", line.c_str());
   for (const auto& c : doc.checks)
     log_printf("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
-  for (const auto& w : doc.warnings) log_printf("warning: %s\n", w.c_str());
+  print_warnings(doc.warnings);
 }
 
 }  // namespace

@@ -718,7 +718,7 @@ int run_fairness(const FairnessOptions& o) {
       fp.method.c_str());
   for (const auto& c : doc.checks)
     log_printf("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
-  for (const auto& w : doc.warnings) log_printf("warning: %s\n", w.c_str());
+  print_warnings(doc.warnings);
   return finish_document(doc, o.output, o.stamp);
 }
 

@@ -4,11 +4,15 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -72,6 +76,89 @@ std::string read_file(const std::string& path) {
 
 std::string sha256_file(const std::string& path) { return sha256_hex(read_file(path)); }
 
+namespace {
+
+// Temporary files being written, for the signal handler to remove: fixed slots, since a handler
+// may only touch what needs no allocation or lock.
+constexpr int kTempSlots = 32;
+struct TempSlot {
+  std::atomic<bool> claimed{false}, armed{false};
+  char path[4096];
+};
+TempSlot g_temp[kTempSlots];
+std::atomic<pid_t> g_child_group{0};
+char g_tool[64] = "mlgate";
+
+int register_temp(const char* path) {
+  if (std::strlen(path) >= sizeof g_temp[0].path) return -1;
+  for (int i = 0; i < kTempSlots; ++i) {
+    bool expected = false;
+    if (!g_temp[i].claimed.compare_exchange_strong(expected, true)) continue;
+    std::memcpy(g_temp[i].path, path, std::strlen(path) + 1);
+    g_temp[i].armed.store(true, std::memory_order_release);  // the handler may now use it
+    return i;
+  }
+  return -1;
+}
+void unregister_temp(int slot) {
+  if (slot < 0) return;
+  g_temp[slot].armed.store(false);
+  g_temp[slot].claimed.store(false);
+}
+
+extern "C" void on_interrupt(int sig) {
+  for (auto& t : g_temp)
+    if (t.armed.load(std::memory_order_acquire)) ::unlink(t.path);
+  if (pid_t g = g_child_group.load(); g > 0) ::kill(-g, SIGKILL);
+  const char* what = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
+  char msg[256];
+  int n = std::snprintf(msg, sizeof msg,
+                        "%s: error: interrupted by %s; no output was left half-written\n", g_tool,
+                        what);
+  if (n > 0) {
+    ssize_t ignored = ::write(2, msg, static_cast<std::size_t>(std::min(n, 255)));
+    (void)ignored;
+  }
+  ::_exit(2);
+}
+
+// The mode a new output gets: what an existing file has, else 0666 less the umask.
+mode_t output_mode(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) return st.st_mode & 07777;
+  static const mode_t mask = [] {
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned m = 022;
+    bool found = false;
+    while (f && std::fgets(line, sizeof line, f))
+      if (std::sscanf(line, "Umask: %o", &m) == 1) {
+        found = true;
+        break;
+      }
+    if (f) std::fclose(f);
+    if (!found) {
+      mode_t old = ::umask(022);
+      ::umask(old);
+      m = old;
+    }
+    return static_cast<mode_t>(m);
+  }();
+  return 0666 & ~mask;
+}
+
+}  // namespace
+
+void install_interrupt_cleanup(const char* tool) {
+  std::snprintf(g_tool, sizeof g_tool, "%s", tool);
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
+}
+
+void set_interrupt_child_group(int group) { g_child_group.store(group); }
+
 void write_file_atomic(const std::string& path, std::string_view content) {
   auto write_all = [&](int fd) -> int {
     std::size_t off = 0;
@@ -102,15 +189,18 @@ void write_file_atomic(const std::string& path, std::string_view content) {
   std::string tmpl = path + ".tmp.XXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
+  const mode_t mode = output_mode(path);
   int fd = ::mkstemp(name.data());
   if (fd < 0)
     throw Error(std::string("cannot create: ") + std::strerror(errno), path,
                 "check that the folder exists and is writable");
+  const int slot = register_temp(name.data());
   int e = write_all(fd);
   if (!e && ::fsync(fd) != 0) e = errno;
-  ::fchmod(fd, 0644);
+  ::fchmod(fd, mode);
   if (::close(fd) != 0 && !e) e = errno;
   if (!e && ::rename(name.data(), path.c_str()) != 0) e = errno;
+  unregister_temp(slot);
   if (e) {
     ::unlink(name.data());
     throw Error(std::string("cannot write: ") + std::strerror(e), path,

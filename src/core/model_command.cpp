@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "mlgate/error.hpp"
+#include "mlgate/io.hpp"
 #include "mlgate/log.hpp"
 #include "mlgate/text.hpp"
 
@@ -178,6 +179,7 @@ std::string run_model_command(
     throw Error(std::string("cannot start the model command: ") + e.what(), "--model-cmd");
   }
   const pid_t self = ::getpid();
+  set_interrupt_child_group(static_cast<int>(group.native_handle()));
 
   // The features go in on a thread of their own, which gives up when told to stop (the model
   // ended, was killed, or stopped reading), so nothing here can block for ever.
@@ -299,6 +301,7 @@ std::string run_model_command(
   writer.join();
   if (!exited) child->wait(ec);
   kill_orphans(self);
+  set_interrupt_child_group(0);
   if (!err_line.empty()) {
     log_printf("%s%s", cmd.stderr_prefix.c_str(), err_line.c_str());
     tail.add(err_line);

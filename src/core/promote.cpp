@@ -450,7 +450,7 @@ int run_promote(const PromoteOptions& o) {
   Check promo;
   promo.id = "promotion";
   promo.title = "promote " + o.model + " " + o.version + " to " + o.stage;
-  for (const auto& w : doc.warnings) log_printf("mlgate-promote: warning: %s", w.c_str());
+  print_warnings(doc.warnings, "mlgate-promote: ");
   if (!all_pass) {
     promo.status = Status::kFail;
     promo.message = "refused: not every evidence document passes";

@@ -1,5 +1,6 @@
 #include "mlgate/result.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -98,7 +99,14 @@ ojson ResultDoc::to_json() const {
   j["checks"] = std::move(arr);
   j["metrics"] = metrics;
   for (auto it = extra.begin(); it != extra.end(); ++it) j[it.key()] = it.value();
-  j["warnings"] = warnings;
+  if (warnings.size() <= kMaxDocumentWarnings) {
+    j["warnings"] = warnings;
+  } else {
+    ojson w(std::vector<std::string>(warnings.begin(), warnings.begin() + kMaxDocumentWarnings));
+    w.push_back(std::to_string(warnings.size() - kMaxDocumentWarnings) +
+                " more warnings not listed");
+    j["warnings"] = std::move(w);
+  }
   j["inputs"] = inputs;
   j["provenance"] = provenance;
   return j;
@@ -323,6 +331,15 @@ ResultDoc ResultDoc::from_json(const ojson& j, const std::string& file) {
     }
   }
   return d;
+}
+
+void print_warnings(const std::vector<std::string>& warnings, const std::string& prefix) {
+  const std::size_t n = std::min(warnings.size(), kMaxPrintedWarnings);
+  for (std::size_t i = 0; i < n; ++i)
+    log_printf("%swarning: %s", prefix.c_str(), warnings[i].c_str());
+  if (warnings.size() > n)
+    log_printf("%s... and %zu more warnings (in the document's \"warnings\")", prefix.c_str(),
+               warnings.size() - n);
 }
 
 std::string canonical_document(const nlohmann::json& doc) {

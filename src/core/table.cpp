@@ -986,6 +986,30 @@ void parse_csv_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
   r.lines = line - 1;
 }
 
+// Where a line's first JSON value ends, when something other than blanks follows it ("" if
+// nothing does): simdjson reports such a line as a document that "ended early".
+std::string_view trailing_after_value(std::string_view body) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    char ch = body[i];
+    if (in_string) {
+      if (ch == '\\')
+        ++i;
+      else if (ch == '"')
+        in_string = false;
+    } else if (ch == '"') {
+      in_string = true;
+    } else if (ch == '{' || ch == '[') {
+      ++depth;
+    } else if ((ch == '}' || ch == ']') && --depth == 0) {
+      std::string_view rest = trim(body.substr(i + 1));
+      return rest;
+    }
+  }
+  return {};
+}
+
 void parse_jsonl_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
   init_result(L, r);
   thread_local simdjson::ondemand::parser parser;
@@ -1009,6 +1033,11 @@ void parse_jsonl_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
     auto fail = [&](const std::string& what, const std::string& col, const std::string& hint) {
       if (!r.error) r.error = PendingError{line, col, what, hint};
     };
+    if (std::string_view rest = trailing_after_value(body); !rest.empty()) {
+      fail("unexpected " + quote(std::string(rest.substr(0, 40))) + " after the JSON object", "",
+           "each line must be exactly one JSON object");
+      break;
+    }
     simdjson::ondemand::document doc;
     auto err =
         parser.iterate(p, static_cast<std::size_t>(le - p), static_cast<std::size_t>(alloc_end - p))
@@ -1289,6 +1318,32 @@ TableFormat format_from_name(const std::string& path) {
   return TableFormat::kAuto;
 }
 
+// What a file that is not text looks like, from its first bytes ("" for text): binary input is
+// refused with a name instead of being read as a CSV with a header of garbage.
+std::string binary_kind(std::string_view head) {
+  auto starts = [&](std::string_view magic) { return head.substr(0, magic.size()) == magic; };
+  if (starts("PAR1")) return "a Parquet file";
+  if (starts("ARROW1")) return "an Arrow IPC file";
+  if (starts(std::string_view("PK\x03\x04", 4))) return "a zip archive (or an .xlsx workbook)";
+  if (starts("BZh")) return "a bzip2 file";
+  if (starts(std::string_view("\xFD" "7zXZ", 5))) return "an xz file";
+  if (starts(std::string_view("\x28\xB5\x2F\xFD", 4))) return "a zstd file";
+  if (starts(std::string_view("SQLite format 3\0", 16))) return "an SQLite database";
+  if (starts("%PDF")) return "a PDF document";
+  if (starts(std::string_view("\x89HDF", 4))) return "an HDF5 file";
+  if (starts(std::string_view("\x93NUMPY", 6))) return "a NumPy array file";
+  if (starts(std::string_view("\x80", 1))) return "a Python pickle";
+  if (head.substr(0, 1024).find('\0') != std::string_view::npos) return "binary data (NUL bytes)";
+  return {};
+}
+
+void refuse_binary(std::string_view head, const std::string& name) {
+  std::string kind = binary_kind(head);
+  if (!kind.empty())
+    throw Error("this looks like " + kind + ", not a table", name,
+                "mlgate reads CSV, TSV and JSON lines, optionally gzipped");
+}
+
 TableFormat sniff_format(std::string_view head) {
   std::string_view t = head;
   while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
@@ -1342,6 +1397,7 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
       static_cast<unsigned char>(pending[2]) == 0xBF)
     pending.erase(pending.begin(), pending.begin() + 3);
 
+  refuse_binary(std::string_view(pending.data(), pending.size()), name);
   if (format == TableFormat::kAuto) format = format_from_name(name);
   if (format == TableFormat::kAuto)
     format = sniff_format(std::string_view(pending.data(), pending.size()));
@@ -1355,10 +1411,10 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
     std::size_t end = 0;
     for (;;) {
       end = last_record_end(pending.data(), pending.size(), format);
-      if (end > 0 || eof) break;
-      if (pending.size() > kMaxRecordBytes)
+      if (end == 0 && pending.size() >= kMaxRecordBytes)
         throw Error("a header longer than " + std::to_string(kMaxRecordBytes >> 20) + " MiB",
                     location(name, 1), "is this a table? check the line endings");
+      if (end > 0 || eof) break;
       fill(pending.size() * 2 + (64u << 10));
     }
     if (end == 0) end = pending.size();
@@ -1421,11 +1477,13 @@ Table read_from(const std::string& name, InputStream in, TableFormat format,
     if (pending.empty()) return nullptr;
     std::size_t cut;
     for (;;) {
-      cut = eof ? pending.size() : last_record_end(pending.data(), pending.size(), format);
-      if (cut > 0) break;
-      if (pending.size() > kMaxRecordBytes)
+      cut = last_record_end(pending.data(), pending.size(), format);
+      // No record end in this many bytes (or as many left at the end): one record is too long.
+      if (pending.size() - cut >= kMaxRecordBytes)
         throw Error("a record longer than " + std::to_string(kMaxRecordBytes >> 20) + " MiB", name,
                     "is this a table? check the line endings and for an unclosed quote");
+      if (eof) cut = pending.size();
+      if (cut > 0) break;
       fill(pending.size() * 2);  // one record longer than a chunk
     }
     // The chunk takes the buffer; only the partial record after the cut is copied.
@@ -1644,6 +1702,7 @@ void stream_rows(const std::string& path, TableFormat format, const std::vector<
       static_cast<unsigned char>(pending[1]) == 0xBB &&
       static_cast<unsigned char>(pending[2]) == 0xBF)
     pending.erase(pending.begin(), pending.begin() + 3);
+  refuse_binary(std::string_view(pending.data(), pending.size()), path);
   if (format == TableFormat::kAuto) format = format_from_name(path);
   if (format == TableFormat::kAuto)
     format = sniff_format(std::string_view(pending.data(), pending.size()));
