@@ -312,14 +312,16 @@ int comment(const CommentOptions& o) {
       throw Error("the API's list of comments is not a JSON array", "GET " + api.redact(url));
     for (const auto& c : j)
       if (c.is_object() && c.contains("body") && c["body"].is_string() &&
-          c["body"].get<std::string>().find(line) != std::string::npos && c.contains("id") &&
-          (c["id"].is_string() || c["id"].is_number_integer())) {
+          c["body"].get<std::string>().find(line) != std::string::npos && c.contains("id")) {
         if (comment_author(c, t.provider) != author) {
           if (o.verbose)
             log_printf("mlgate-comment: ignoring comment %s: it carries the marker but %s wrote it",
                        c["id"].dump().c_str(), quote(comment_author(c, t.provider)).c_str());
           continue;
         }
+        if (!c["id"].is_string() && !c["id"].is_number_unsigned())
+          throw Error("the API gave a comment id that is not a number: " + quote(c["id"].dump()),
+                      "GET " + api.redact(url), "is the API URL right?");
         found = c["id"].is_string() ? c["id"].get<std::string>() : c["id"].dump();
         break;
       }

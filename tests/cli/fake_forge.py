@@ -19,6 +19,7 @@ class Forge:
         self.user_status = 200       # 403: an installation token (GitHub's Actions GITHUB_TOKEN)
         self.link = None             # a Link header served with the first page instead of the real one
         self.error = None            # (status, body text) served for every authorized request
+        self.raw_list = None         # (status, raw bytes) served for the comment list
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.port = self.server.server_address[1]
@@ -77,6 +78,14 @@ class Forge:
                         if forge.user_status != 200:
                             return self.reply(forge.user_status, {"message": "Resource not accessible by integration"})
                         return self.reply(200, {"username" if gitlab else "login": forge.login})
+                    if self.command == "GET" and re.search(r"/(comments|notes)$", u.path) and forge.raw_list:
+                        status, data = forge.raw_list
+                        forge.log.append((time.monotonic(), self.command, self.path, status))
+                        self.send_response(status)
+                        self.send_header("Content-Length", str(len(data)))
+                        self.end_headers()
+                        self.wfile.write(data)
+                        return None
                     if self.command == "GET" and re.search(r"/(comments|notes)$", u.path):
                         per = int(q.get("per_page", ["30"])[0])
                         page = int(q.get("page", ["1"])[0])

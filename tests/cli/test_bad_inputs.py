@@ -61,7 +61,6 @@ class BadInputs(unittest.TestCase):
         p = subprocess.run([tool(name), *args], capture_output=True, timeout=timeout, preexec_fn=preexec, env=e)
         err = p.stderr.decode("utf-8", "replace")
         self.assertEqual(p.returncode, want, f"{name} {args}: exit {p.returncode}\n{err[-2000:]}")
-        self.assertGreaterEqual(p.returncode, 0, "killed by a signal")
         for w in words:
             self.assertIn(w, err)
         if want == 2:

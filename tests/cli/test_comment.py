@@ -204,6 +204,21 @@ class Comment(unittest.TestCase):
             self.assertEqual(forge.log[-1][1], "POST")
             self.assertEqual(forge.comments[0]["body"], MARKER)
 
+    def test_hostile_bodies_and_statuses(self):
+        """What a hostile or broken API answers is one clear error, never a crash or a post."""
+        bodies = [(200, b"[" * 100000 + b"]" * 100000), (200, b'{"not": "a list"}'), (200, b"\xff\xfe garbage"),
+                  (200, b'[{"id": {"x": 1}, "body": "<!-- mlgate-report -->", "user": {"login": "mlgate-bot"}}]'),
+                  (200, b'[{"id": "1; rm -rf", "body": "<!-- mlgate-report -->", "user": {"login": "mlgate-bot"}}]'),
+                  (418, b"\x1b[31m::error::teapot " + TOKEN.encode()), (302, b"")]
+        for status, body in bodies:
+            with Forge(TOKEN) as forge:
+                forge.raw_list = (status, body)
+                p = self.run_comment(self.github_env(forge), "--pr", "1", "--retries", "0")
+                self.assertEqual(p.returncode, 2, (status, body[:40], p.stderr))
+                self.assertEqual(len([l for l in p.stderr.splitlines() if "error:" in l]), 1, p.stderr)
+                self.assertNotIn("\x1b", p.stderr)
+                self.assertFalse([e for e in forge.log if e[1] in ("POST", "PATCH")], body[:40])
+
     def test_verbose(self):
         with Forge(TOKEN, existing=150) as forge:
             forge.faults = [("GET", 503, [])]
