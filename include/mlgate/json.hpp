@@ -18,6 +18,14 @@ struct JsonLimits {
   bool reject_duplicate_keys = true;
 };
 
+// One string-aware pass over JSON text: where nesting first goes deeper than max_depth, and where
+// the first top-level array or object closes (npos for either when it does not happen). With
+// stop_at_first_end the scan ends there.
+struct JsonNesting {
+  std::size_t too_deep_at = std::string_view::npos, first_end = std::string_view::npos;
+};
+JsonNesting scan_nesting(std::string_view text, int max_depth, bool stop_at_first_end = false);
+
 // Parses text; throws Error naming where (file:line:column for syntax and depth, file and the
 // key's JSON pointer for a duplicate) and what. Numbers out of a double's range are errors too.
 nlohmann::json parse_json(std::string_view text, const std::string& where, JsonLimits limits = {});

@@ -24,25 +24,10 @@ std::string line_col(std::string_view text, std::size_t byte) {
 
 // One linear scan for nesting depth, before any parser recurses or allocates for it.
 void check_depth(std::string_view text, const std::string& where, int max_depth) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth)
-        throw Error("JSON nested deeper than " + std::to_string(max_depth) + " levels",
-                    where + ":" + line_col(text, i), "no mlgate document nests this deep");
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
+  std::size_t at = scan_nesting(text, max_depth).too_deep_at;
+  if (at != std::string_view::npos)
+    throw Error("JSON nested deeper than " + std::to_string(max_depth) + " levels",
+                where + ":" + line_col(text, at), "no mlgate document nests this deep");
 }
 
 std::string pointer_escape(const std::string& k) {
@@ -115,6 +100,32 @@ Json parse_impl(std::string_view text, const std::string& where, JsonLimits limi
 }
 
 }  // namespace
+
+JsonNesting scan_nesting(std::string_view text, int max_depth, bool stop_at_first_end) {
+  JsonNesting out;
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth && out.too_deep_at == std::string_view::npos) {
+        out.too_deep_at = i;
+        if (!stop_at_first_end) return out;
+      }
+    } else if ((c == ']' || c == '}') && --depth == 0 && out.first_end == std::string_view::npos) {
+      out.first_end = i + 1;
+      if (stop_at_first_end) return out;
+    }
+  }
+  return out;
+}
 
 nlohmann::json parse_json(std::string_view text, const std::string& where, JsonLimits limits) {
   return parse_impl<nlohmann::json>(text, where, limits);

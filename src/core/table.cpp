@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mlgate/error.hpp"
+#include "mlgate/json.hpp"
 #include "mlgate/io.hpp"
 #include "mlgate/text.hpp"
 
@@ -989,25 +990,8 @@ void parse_csv_chunk(const Layout& L, Chunk& c, ChunkResult& r) {
 // Where a line's first JSON value ends, when something other than blanks follows it ("" if
 // nothing does): simdjson reports such a line as a document that "ended early".
 std::string_view trailing_after_value(std::string_view body) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    char ch = body[i];
-    if (in_string) {
-      if (ch == '\\')
-        ++i;
-      else if (ch == '"')
-        in_string = false;
-    } else if (ch == '"') {
-      in_string = true;
-    } else if (ch == '{' || ch == '[') {
-      ++depth;
-    } else if ((ch == '}' || ch == ']') && --depth == 0) {
-      std::string_view rest = trim(body.substr(i + 1));
-      return rest;
-    }
-  }
-  return {};
+  std::size_t end = scan_nesting(body, kMaxJsonDepth, true).first_end;
+  return end == std::string_view::npos ? std::string_view() : trim(body.substr(end));
 }
 
 void parse_jsonl_chunk(const Layout& L, Chunk& c, ChunkResult& r) {

@@ -367,18 +367,13 @@ i=1; while [ $i -lt $n ]; do echo 0.5; i=$((i+1)); done
         os.chmod(out, 0o600)
         self.run_tool("mlgate-eval", "--data", good, "-o", out, want=0)
         self.assertEqual(stat.S_IMODE(os.stat(out).st_mode), 0o600)
-        old = os.umask(0o077)
-        try:
-            self.run_tool("mlgate-eval", "--data", good, "-o", "new.json", want=0)
-        finally:
-            os.umask(old)
-        self.assertEqual(stat.S_IMODE(os.stat(self.path("new.json")).st_mode), 0o600)
-        old = os.umask(0o002)
-        try:
-            self.run_tool("mlgate-eval", "--data", good, "-o", "new2.json", want=0)
-        finally:
-            os.umask(old)
-        self.assertEqual(stat.S_IMODE(os.stat(self.path("new2.json")).st_mode), 0o664)
+        for mask, mode in ((0o077, 0o600), (0o002, 0o664), (0o022, 0o644)):
+            old = os.umask(mask)
+            try:
+                self.run_tool("mlgate-eval", "--data", good, "-o", f"new{mask}.json", want=0)
+            finally:
+                os.umask(old)
+            self.assertEqual(stat.S_IMODE(os.stat(self.path(f"new{mask}.json")).st_mode), mode)
 
     def test_warnings_are_capped(self):
         rows = ["label,score,region"] + [f"1,0.{i % 9 + 1},r{i}" for i in range(3000)]

@@ -34,6 +34,17 @@ class Promote(unittest.TestCase):
     def tearDown(self):
         self.dir.cleanup()
 
+    def make_repo(self):
+        """A git work tree with one commit, and a function running git in it."""
+        repo = os.path.join(self.d, "repo")
+        os.mkdir(repo)
+        git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True, text=True, env=self.env).stdout  # noqa: E731
+        git("init", "-q")
+        write(os.path.join(repo, "model.txt"), "weights v1\n")
+        git("add", ".")
+        git("commit", "-qm", "model v1")
+        return repo, git
+
     def promote(self, *args, cwd=None):
         return subprocess.run([tool("mlgate-promote"), *args], capture_output=True, text=True, cwd=cwd or self.d, env=self.env)
 
@@ -50,13 +61,7 @@ class Promote(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
 
     def test_git_tags_count_up(self):
-        repo = os.path.join(self.d, "repo")
-        os.mkdir(repo)
-        git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True, text=True, env=self.env).stdout  # noqa: E731
-        git("init", "-q")
-        write(os.path.join(repo, "model.txt"), "weights v1\n")
-        git("add", ".")
-        git("commit", "-qm", "model v1")
+        repo, git = self.make_repo()
         for version in ("1.0.0", "1.0.0", "1.1.0"):
             p = self.promote("--model", "churn", "--version", version, "--stage", "staging", "--evidence", self.good, cwd=repo)
             self.assertEqual(p.returncode, 0, p.stderr)
@@ -226,13 +231,7 @@ class Promote(unittest.TestCase):
                          "--registry", "file", "--audit-log", "/dev/full")
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.d, "mlgate-registry.json")))
-        repo = os.path.join(self.d, "repo")
-        os.mkdir(repo)
-        git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True, text=True, env=self.env).stdout  # noqa: E731
-        git("init", "-q")
-        write(os.path.join(repo, "m.txt"), "m\n")
-        git("add", ".")
-        git("commit", "-qm", "m")
+        repo, git = self.make_repo()
         p = self.promote("--model", "churn", "--version", "1", "--stage", "staging", "--evidence", self.good,
                          "--audit-log", os.path.join(repo, "no", "such", "dir", "audit.jsonl"), cwd=repo)
         self.assertEqual(p.returncode, 2, p.stderr)
