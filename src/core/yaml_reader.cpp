@@ -31,16 +31,39 @@ YAML::Node from_json(const nlohmann::json& j) {
 
 YAML::Node parse_config_text(const std::string& text, const std::string& path) {
   if (ends_with(path, ".json")) return from_json(parse_json(text, path));
-  try {
-    // A second document in a configuration file would be silently ignored: refuse it.
-    std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1) {
-      YAML::Mark m = docs[1].Mark();
-      std::string where = location(path, m.is_null() ? 0 : m.line + 1);
-      throw Error("a second YAML document in the file", where,
-                  "one policy or suite per file; remove the '---' and what follows, or merge them");
+  // A second document in a configuration file would be silently ignored: refuse it. Found in
+  // the text (a "---" or "..." line at column 0 after content, then more content), since
+  // yaml-cpp's LoadAll can loop for ever on malformed input.
+  {
+    bool content = false, marker = false;
+    std::int64_t line_no = 0;
+    std::size_t pos = 0;
+    while (pos <= text.size()) {
+      std::size_t nl = text.find('\n', pos);
+      std::string_view line(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);
+      ++line_no;
+      bool is_marker = (starts_with(line, "---") || starts_with(line, "...")) &&
+                       (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+      std::string_view t = trim(line);
+      bool blank = t.empty() || t.front() == '#' || (!content && t.front() == '%');
+      bool second = false;
+      if (is_marker) {
+        marker = marker || content;
+        std::string_view rest = trim(line.substr(3));
+        second = marker && !rest.empty() && rest.front() != '#';
+      } else if (!blank) {
+        second = marker;
+        content = true;
+      }
+      if (second)
+        throw Error("a second YAML document in the file", location(path, line_no),
+                    "one policy or suite per file; remove the '---' and what follows, or merge them");
+      if (nl == std::string::npos) break;
+      pos = nl + 1;
     }
-    return docs.empty() ? YAML::Node() : docs[0];
+  }
+  try {
+    return YAML::Load(text);
   } catch (const YAML::Exception& e) {
     throw Error(
         "invalid YAML: " + e.msg,

@@ -155,6 +155,10 @@ class Hostile(unittest.TestCase):
         write(self.path("two.yaml"), "version: 1\nmetrics: {roc_auc: {min: 0.1}}\n---\nversion: 1\nmetrics: {roc_auc: {min: 0.99}}\n")
         p = self.run_tool("mlgate-eval", "--data", good, "--policy", "two.yaml", want=2)
         self.assertIn(b"two.yaml:4: a second YAML document", p.stderr)
+        # Malformed YAML on which yaml-cpp's LoadAll loops for ever (found by the fuzzer).
+        for text in ("!ua,", ",v1"):
+            write(self.path("loop.yaml"), text)
+            self.run_tool("mlgate-eval", "--data", good, "--policy", "loop.yaml", want=2, timeout=30)
         write(self.path("delong.yaml"), "version: 1\ncolumns: {id: id}\nstatistics: {method: delong, bootstrap_samples: 200}\n"
                                         "metrics: {log_loss: {max_regression: 5, confidence: 0.9}}\n")
         p = self.run_tool("mlgate-compare", "--candidate", os.path.join(DATA, "pair_cand.csv"), "--baseline",
