@@ -8,7 +8,7 @@ what=${1:-build}
 build_pkgs=(cmake ninja-build g++ pkg-config git ca-certificates
   libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libboost-dev libboost-filesystem-dev
   libyaml-cpp-dev libsimdjson-dev libre2-dev zlib1g-dev)
-test_pkgs=(libgtest-dev libgmock-dev clang libclang-rt-14-dev python3 python3-sklearn python3-scipy
+test_pkgs=(libgtest-dev libgmock-dev clang clang-tidy libclang-rt-14-dev python3 python3-sklearn python3-scipy
   python3-pandas python3-statsmodels python3-numpy r-cran-proc r-base-core libxml2-utils rsync time nodejs git)
 
 pkgs=("${build_pkgs[@]}")

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds mlgate and runs every test: unit, CLI, parity with the
-# reference libraries, CI integrations; each fuzzer briefly on its committed corpus; then the
-# whole suite again under AddressSanitizer, UndefinedBehaviorSanitizer and LeakSanitizer.
+# reference libraries, CI integrations; clang-tidy on the core; each fuzzer briefly on its
+# committed corpus; then the whole suite again under AddressSanitizer,
+# UndefinedBehaviorSanitizer and LeakSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
 scripts/build.sh release
-ctest --preset release
+ctest --preset release -j "$(nproc)"
+scripts/tidy.sh
 scripts/fuzz.sh smoke
 scripts/build.sh asan
-ctest --preset asan
+ctest --preset asan -j "$(nproc)"

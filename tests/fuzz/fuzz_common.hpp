@@ -7,7 +7,7 @@
 #include <exception>
 #include <string_view>
 
-#include "mlgate/error.hpp"
+#include "mlgate/base/error.hpp"
 
 template <class F>
 void expect_only_mlgate_errors(F&& f) {

@@ -1,9 +1,9 @@
 // Fuzzes what mlgate-comment reads from outside: Link headers (and the origin check a next link
 // must pass), API JSON bodies (comment lists) and the GitHub event file, parsed with the same
 // bounded reader. The first byte picks which.
-#include "../../src/core/http.hpp"
+#include "../../src/core/platforms/http.hpp"
 #include "fuzz_common.hpp"
-#include "mlgate/json.hpp"
+#include "mlgate/base/json.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;

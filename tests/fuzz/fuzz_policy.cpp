@@ -1,6 +1,6 @@
 // Fuzzes the policy parser, YAML and JSON.
 #include "fuzz_common.hpp"
-#include "mlgate/policy.hpp"
+#include "mlgate/decisions/policy.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;

@@ -1,9 +1,9 @@
 // Fuzzes what mlgate-report and mlgate-promote read: a result document, parsed as they parse it
 // (bounded depth, no duplicate keys), validated, and rendered in every report format.
 #include "fuzz_common.hpp"
-#include "mlgate/json.hpp"
-#include "mlgate/report.hpp"
-#include "mlgate/result.hpp"
+#include "mlgate/base/json.hpp"
+#include "mlgate/reports/report.hpp"
+#include "mlgate/base/result.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -1,6 +1,6 @@
 // Fuzzes the datatest suite parser, YAML and JSON.
 #include "fuzz_common.hpp"
-#include "mlgate/datatest.hpp"
+#include "mlgate/decisions/datatest.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;

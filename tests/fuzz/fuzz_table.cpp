@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "fuzz_common.hpp"
-#include "mlgate/table.hpp"
+#include "mlgate/data/table.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return 0;

@@ -5,8 +5,8 @@
 #include <limits>
 #include <random>
 
-#include "mlgate/metrics.hpp"
-#include "mlgate/parallel.hpp"
+#include "mlgate/measures/metrics.hpp"
+#include "mlgate/base/parallel.hpp"
 
 using namespace mlgate;
 
@@ -279,17 +279,22 @@ TEST(Metrics, RocAucByGroupEqualsRocAucOfEachGroup) {
       }
       const DecimalScale ds = decimal_scale(score);
       ASSERT_EQ(ds.digits >= 0, decimals);    // every path is taken
-      if (kind == 1) ASSERT_GT(ds.bits, 28);  // with the 4 tag bits, more than 32
+      if (kind == 1) {
+        ASSERT_GT(ds.bits, 28);  // with the 4 tag bits, more than 32
+      }
       // Group 4: in no group. Decimal scores also with the places the reader would give.
       auto got = roc_auc_by_group(score, label, Grouping{group, 4});
-      if (decimals)
+      if (decimals) {
         ASSERT_EQ(roc_auc_by_group(score, label, Grouping{group, 4}, places), got) << kind;
+      }
       ASSERT_EQ(got.size(), 5u);
       for (std::uint32_t k = 0; k < 4; ++k) {
         auto [s, l] = rows_of_group(score, label, group, k);
         auto want = roc_auc(s, l);
         ASSERT_EQ(got[k].has_value(), want.has_value()) << "group " << k;
-        if (want) EXPECT_EQ(*got[k], *want) << "group " << k << ", n " << n;
+        if (want) {
+          EXPECT_EQ(*got[k], *want) << "group " << k << ", n " << n;
+        }
       }
       EXPECT_FALSE(got[3].has_value());
       EXPECT_EQ(*got[4], *roc_auc(score, label)) << "all rows, n " << n;

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "mlgate/error.hpp"
-#include "mlgate/policy.hpp"
+#include "mlgate/base/error.hpp"
+#include "mlgate/decisions/policy.hpp"
 
 using namespace mlgate;
 

@@ -5,10 +5,10 @@
 
 #include <fcntl.h>
 
-#include "mlgate/error.hpp"
-#include "mlgate/io.hpp"
-#include "mlgate/model_command.hpp"
-#include "mlgate/result.hpp"
+#include "mlgate/base/error.hpp"
+#include "mlgate/base/io.hpp"
+#include "mlgate/data/model_command.hpp"
+#include "mlgate/base/result.hpp"
 
 using namespace mlgate;
 

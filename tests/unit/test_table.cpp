@@ -6,8 +6,8 @@
 #include <fstream>
 #include <random>
 
-#include "mlgate/error.hpp"
-#include "mlgate/table.hpp"
+#include "mlgate/base/error.hpp"
+#include "mlgate/data/table.hpp"
 
 using namespace mlgate;
 

@@ -1,6 +1,6 @@
 // mlgate-comment: creates or updates one sticky PR/MR comment (GitHub, GitLab).
-#include "mlgate/cli.hpp"
-#include "mlgate/comment.hpp"
+#include "mlgate/platforms/cli.hpp"
+#include "mlgate/platforms/comment.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{

@@ -1,6 +1,6 @@
 // mlgate-compare: candidate vs production baseline under a gate policy, with paired statistics.
-#include "mlgate/cli.hpp"
-#include "mlgate/compare.hpp"
+#include "mlgate/platforms/cli.hpp"
+#include "mlgate/decisions/compare.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{

@@ -1,6 +1,6 @@
 // mlgate-fairness: per-group metrics and disparities over sensitive attributes.
-#include "mlgate/cli.hpp"
-#include "mlgate/fairness.hpp"
+#include "mlgate/platforms/cli.hpp"
+#include "mlgate/decisions/fairness.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{

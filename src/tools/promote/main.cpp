@@ -1,8 +1,8 @@
 // mlgate-promote: promotes a model version to a stage, only with passing evidence.
 #include <cstdlib>
 
-#include "mlgate/cli.hpp"
-#include "mlgate/promote.hpp"
+#include "mlgate/platforms/cli.hpp"
+#include "mlgate/platforms/promote.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{

@@ -1,6 +1,6 @@
 // mlgate-report: result documents as Markdown, HTML, JUnit, GitHub, GitLab and Jenkins outputs.
-#include "mlgate/cli.hpp"
-#include "mlgate/report.hpp"
+#include "mlgate/platforms/cli.hpp"
+#include "mlgate/reports/report.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{

@@ -1,0 +1,70 @@
+// One model's predictions with labels, ready for metrics: read from a predictions file, or
+// produced by running a model command on a features file.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlgate/data/model_command.hpp"
+#include "mlgate/data/table.hpp"
+#include "mlgate/data/task.hpp"
+
+namespace mlgate {
+
+// The "Tables in" flags of the contract.
+struct ColumnOptions {
+  std::string label_col = "label";
+  std::string score_col = "score";
+  std::string pred_col;
+  std::string proba_cols;  // "a,b,c" or a prefix pattern "p_*"
+  std::string id_col;
+  std::vector<std::string> slice_cols;
+  std::string positive_label;
+  double threshold = 0.5;
+  bool drop_missing = false;
+  std::optional<Task> task;
+  TableFormat format = TableFormat::kAuto;
+};
+
+struct SliceColumn {
+  std::string column;
+  std::vector<std::optional<std::string>> values;  // nullopt: rows with a missing value
+  std::vector<std::uint32_t> codes;                // one per row
+};
+
+struct Predictions {
+  Task task = Task::kBinary;
+  std::string path, sha256;
+  std::int64_t rows_read = 0, dropped = 0;
+  // binary
+  std::vector<double> score;
+  int score_places = -1;  // the score column's Column::decimal_places (-1: not known)
+  std::vector<std::uint8_t> label, pred;  // pred empty: score >= threshold
+  double threshold = 0.5;
+  // multiclass
+  std::vector<std::string> classes;
+  std::vector<std::uint32_t> class_label, class_pred;
+  std::vector<std::vector<double>> proba;
+  // regression
+  std::vector<double> target, estimate;
+  std::vector<SliceColumn> slices;
+  std::vector<std::string> ids;  // with an id column
+  std::vector<std::string> warnings;
+
+  std::size_t size() const;
+  BinaryData binary() const { return BinaryData{score, label, pred, threshold, score_places}; }
+  MulticlassData multiclass() const;
+  RegressionData regression() const { return RegressionData{target, estimate}; }
+};
+
+Predictions load_predictions(const std::string& path, const ColumnOptions& o);
+
+// Runs the model on the features (label column withheld) and joins its output to the labels.
+Predictions predictions_from_model(const std::string& features, const ModelCommand& cmd,
+                                   const ColumnOptions& o);
+
+// A class name as compared: numbers by value ("1.0" is "1"), other text as it is.
+std::string canonical_class(const std::string& v);
+
+}  // namespace mlgate

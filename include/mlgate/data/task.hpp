@@ -1,0 +1,37 @@
+// What a model predicts (the task) and the views of one model's predictions that the measures
+// read: spans over columns the data wing owns, nothing copied.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace mlgate {
+
+enum class Task { kBinary, kMulticlass, kRegression };
+Task parse_task(const std::string& name);  // throws Error
+const char* task_name(Task t);
+
+struct BinaryData {
+  std::span<const double> score;        // score or probability of the positive class
+  std::span<const std::uint8_t> label;  // 0 or 1
+  std::span<const std::uint8_t> pred;   // hard predictions; empty: score >= threshold
+  double threshold = 0.5;
+  int score_places = -1;  // the reader's decimal places of the scores, when known
+};
+
+struct MulticlassData {
+  std::size_t n_classes = 0;
+  std::span<const std::uint32_t> label;        // class index in [0, n_classes)
+  std::vector<std::span<const double>> proba;  // one column per class, or empty
+  std::span<const std::uint32_t> pred;         // class index; empty: argmax of proba
+};
+
+struct RegressionData {
+  std::span<const double> label;
+  std::span<const double> pred;
+};
+
+}  // namespace mlgate

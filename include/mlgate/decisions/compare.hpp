@@ -1,0 +1,29 @@
+// mlgate-compare: a candidate against the production baseline on the same rows, decided on
+// confidence bounds of the paired difference.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mlgate/base/result.hpp"
+#include "mlgate/decisions/eval.hpp"
+#include "mlgate/decisions/policy.hpp"
+
+namespace mlgate {
+
+// Reorders `baseline` to the candidate's rows: by id (every id in both, no duplicates, same
+// label) or, without ids, by row order (same count, same labels). Throws Error otherwise.
+// Returns "id" or "row_order".
+std::string pair_rows(const Predictions& candidate, Predictions& baseline);
+
+struct CompareOptions {
+  DocumentStamp stamp;  // --model-version, MLGATE_SIGNING_KEY
+  std::string candidate, baseline, policy, output;
+  ColumnOptions columns;
+  std::vector<std::string> given;
+  unsigned threads = 0;
+};
+
+int run_compare(const CompareOptions& o);
+
+}  // namespace mlgate

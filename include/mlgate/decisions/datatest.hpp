@@ -1,0 +1,55 @@
+// mlgate-datatest: data expectations (Great Expectations' semantics) and drift against a
+// reference data set (Evidently's choices), one check per expectation and column.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlgate/base/result.hpp"
+#include "mlgate/data/table.hpp"
+
+namespace mlgate {
+
+struct Expectation {
+  std::string expect;                // row_count_between, columns_exist, column_type, ...
+  std::vector<std::string> columns;  // the columns it applies to ("*": every reference column)
+  std::optional<double> min, max, mostly, quantile, threshold;
+  std::string type, regex, method = "auto";
+  std::vector<std::string> values;
+  bool warn_only = false;
+  std::string where;  // suite.yaml:LINE:COL
+};
+
+struct Suite {
+  std::string path, sha256;
+  std::vector<Expectation> expectations;
+};
+
+const std::vector<std::string>& expectation_names();
+Suite load_suite(const std::string& path);
+Suite parse_suite(const std::string& text, const std::string& path);
+
+// Reads the columns of a table as kAuto: every one, or only those named in `only` when given
+// (the header is kept whole, for columns_exist).
+Table read_all_columns(const std::string& path, TableFormat format,
+                       const std::vector<std::string>* only = nullptr);
+// The columns a suite reads; nullopt when it needs them all (a "*" in no_drift).
+std::optional<std::vector<std::string>> suite_columns(const Suite& suite);
+
+// The checks of a suite on data (and reference, for drift and overlap; may be null). The tables
+// are consumed: numeric columns are sorted in place once the checks that read rows are done.
+ResultDoc run_suite(const Suite& suite, Table& data, Table* reference);
+
+// A suite inferred from a reference: types, null rates with a margin, ranges, small sets,
+// uniqueness, drift on every column. It passes on the reference itself. Returns YAML.
+std::string infer_suite(const Table& reference);
+
+struct DatatestOptions {
+  DocumentStamp stamp;  // --model-version, MLGATE_SIGNING_KEY
+  std::string data, reference, suite, infer_suite, output;
+  TableFormat format = TableFormat::kAuto;
+};
+int run_datatest(const DatatestOptions& o);
+
+}  // namespace mlgate

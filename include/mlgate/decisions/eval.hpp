@@ -1,0 +1,56 @@
+// mlgate-eval's work: metrics overall and per slice, absolute checks, the result document.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "mlgate/data/predictions.hpp"
+#include "mlgate/decisions/policy.hpp"
+#include "mlgate/measures/metrics.hpp"
+#include "mlgate/base/result.hpp"
+
+namespace mlgate {
+
+struct SliceResult {
+  ojson slice;  // {"column": "value"}
+  std::int64_t n = 0;
+  bool gated = true;
+  GroupMetrics metrics;
+};
+
+struct EvalResult {
+  Task task = Task::kBinary;
+  std::int64_t n = 0;
+  GroupMetrics overall;
+  std::vector<SliceResult> slices;
+};
+
+// min_slice_size: slices with fewer rows are reported with gated = false.
+EvalResult evaluate(const Predictions& p, bool curves, std::int64_t min_slice_size = 0);
+ojson eval_metrics_json(const EvalResult& r, const Predictions& p);
+// Every warning of a result, each prefixed with its slice.
+std::vector<std::string> eval_warnings(const EvalResult& r);
+
+// The absolute (min/max) checks of a policy on one model's metrics.
+std::vector<Check> absolute_checks(const EvalResult& r, const Policy& policy);
+
+// A check of value against [min, max]; an undefined value is an error.
+Check bound_check(const std::string& metric, const ojson& slice, const MetricValue& value,
+                  std::optional<double> min, std::optional<double> max, bool warn_only,
+                  const std::string& why_undefined);
+
+ojson input_json(const Predictions& p);
+
+struct EvalOptions {
+  DocumentStamp stamp;  // --model-version, MLGATE_SIGNING_KEY
+  std::string data, features, model_cmd, policy, output;
+  bool model_shell = false;
+  double model_timeout = 600;
+  bool no_curves = false;
+  ColumnOptions columns;
+  std::vector<std::string> given;  // flags given on the command line
+};
+// Runs mlgate-eval; returns the exit code. Throws Error for anticipated failures.
+int run_eval(const EvalOptions& o);
+
+}  // namespace mlgate

@@ -1,0 +1,67 @@
+// The gate policy (YAML or JSON), validated strictly: an unknown key, a wrong type or an unknown
+// metric is an Error naming the key path, e.g. "metrics.roc_auc.max_regresion: unknown key".
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlgate/data/predictions.hpp"
+#include "mlgate/measures/metrics.hpp"
+
+namespace mlgate {
+
+struct Rule {
+  std::string metric;
+  std::optional<double> min, max, max_regression, max_relative_regression, confidence;
+  bool warn_only = false;  // severity: warn
+  std::string where;       // "policy.yaml:7:5", for messages
+  bool needs_baseline() const { return max_regression || max_relative_regression; }
+};
+
+struct Statistics {
+  std::string method = "auto";  // auto | bootstrap | delong
+  int bootstrap_samples = 2000;
+  std::uint64_t seed = 42;
+  std::string on_inconclusive = "fail";   // fail | warn
+  std::string multiple_testing = "holm";  // holm | none
+};
+
+struct FairnessPolicy {
+  std::vector<std::string> sensitive;
+  std::int64_t min_group_size = 30;
+  std::string method = "between_groups";  // between_groups | to_overall
+  std::vector<std::pair<std::string, std::string>> reference_group;
+  std::vector<Rule> metrics;
+  bool present = false;
+};
+
+struct Policy {
+  std::string path;
+  std::string sha256;
+  int version = 1;
+  std::optional<Task> task;
+  std::optional<std::string> label_col, score_col, id_col, pred_col, proba_cols, positive_label;
+  std::optional<double> threshold;
+  std::vector<Rule> metrics;
+  std::vector<std::string> slice_columns;
+  std::int64_t slice_min_size = 0;
+  std::vector<Rule> slice_metrics;
+  Statistics statistics;
+  std::string missing_baseline = "fail";  // fail | warn
+  FairnessPolicy fairness;
+};
+
+// The fairness disparities a policy may name.
+const std::vector<std::string>& fairness_metric_names();
+
+// Reads and validates a policy. task_hint is used for metric names when the file has no task.
+Policy load_policy(const std::string& path, std::optional<Task> task_hint = std::nullopt);
+Policy parse_policy(const std::string& text, const std::string& path,
+                    std::optional<Task> task_hint = std::nullopt);
+
+// Fills what the flags left unset from the policy (flags win). `given` names the flags given.
+void apply_policy_columns(ColumnOptions& o, const Policy& p, const std::vector<std::string>& given);
+
+}  // namespace mlgate

@@ -1,0 +1,108 @@
+// The contract's metrics with scikit-learn's definitions, computed per group in one pass over
+// the rows plus one sort of the scores.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "mlgate/data/task.hpp"
+
+namespace mlgate {
+
+
+struct MetricInfo {
+  const char* name;
+  Task task;
+  bool lower_is_better;
+};
+// Every metric of the contract, in the order documents list them.
+const std::vector<MetricInfo>& metric_catalog();
+const MetricInfo* find_metric(std::string_view name, Task task);
+std::vector<std::string> metric_names(Task task);
+
+using MetricValue = std::optional<double>;  // nullopt: undefined on this data
+
+struct MetricSet {
+  std::vector<std::pair<std::string, MetricValue>> values;
+  void set(const std::string& name, MetricValue v);
+  // Whether the metric was computed at all; get() is then its value (maybe undefined).
+  bool has(std::string_view name) const;
+  MetricValue get(std::string_view name) const;
+};
+
+struct Curves {
+  std::vector<std::array<double, 2>> roc;          // [fpr, tpr]
+  std::vector<std::array<double, 2>> pr;           // [recall, precision]
+  std::vector<std::array<double, 3>> calibration;  // [mean score, fraction positive, n]
+};
+
+struct GroupMetrics {
+  std::int64_t n = 0;
+  MetricSet metrics;
+  std::vector<std::string> warnings;  // why a metric is undefined
+  Curves curves;                      // binary, when asked for
+};
+
+// Rows are assigned to groups by `group` (codes in [0, n_groups); kMissingCode rows are in no
+// group). An empty `group` puts every row in group 0 of one.
+struct Grouping {
+  std::span<const std::uint32_t> group;
+  std::uint32_t n_groups = 1;
+};
+
+// One entry per group; with_overall appends the metrics of all rows (its curves when asked for),
+// computed from the same pass and the same sorted buckets.
+std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves,
+                                         bool with_overall = false);
+
+std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grouping& g);
+
+std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grouping& g);
+
+// Area under the ROC curve of scores against 0/1 labels with ties merged; nullopt with one class.
+MetricValue roc_auc(std::span<const double> score, std::span<const std::uint8_t> label);
+
+// ROC AUC of every group of g and, last, of all rows, from one sort of all the scores (the
+// group and label ride along) and one walk; equal to roc_auc over each group's rows.
+// score_places: the reader's decimal places for the scores, when known (see decimal_scale).
+std::vector<MetricValue> roc_auc_by_group(std::span<const double> score,
+                                          std::span<const std::uint8_t> label, const Grouping& g,
+                                          int score_places = -1);
+
+// Keeps at most max_points of a curve, always its first and last point.
+template <class P>
+std::vector<P> downsample(const std::vector<P>& pts, std::size_t max_points = 200) {
+  if (pts.size() <= max_points) return pts;
+  std::vector<P> out;
+  out.reserve(max_points);
+  for (std::size_t i = 0; i < max_points; ++i)
+    out.push_back(pts[(i * (pts.size() - 1) + (max_points - 1) / 2) / (max_points - 1)]);
+  out.back() = pts.back();
+  return out;
+}
+
+// Compensated (Neumaier) sum: accurate to about one rounding whatever the number of terms.
+struct AccurateSum {
+  double sum = 0, comp = 0;
+  void add(double x) {
+    double t = sum + x;
+    if (__builtin_fabs(sum) >= __builtin_fabs(x))
+      comp += (sum - t) + x;
+    else
+      comp += (x - t) + sum;
+    sum = t;
+  }
+  void add(const AccurateSum& o) {
+    add(o.sum);
+    add(o.comp);
+  }
+  double value() const { return sum + comp; }
+};
+
+}  // namespace mlgate

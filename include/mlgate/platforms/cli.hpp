@@ -1,0 +1,32 @@
+// What every executable shares: the common flags, and the one place that maps failures to exit
+// code 2 with a one-line message.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "mlgate/data/predictions.hpp"
+#include "mlgate/base/result.hpp"
+
+namespace mlgate {
+
+// Parses argv and runs body; CLI usage errors and mlgate::Error become
+// "mlgate-NAME: error: ..." on stderr and exit 2; anything unexpected is exit 2 too.
+// version_flag: whether --version is the tool's version flag (mlgate-promote uses --version for the
+// model version; there a lone --version still prints the tool's version).
+int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
+             const std::function<int()>& body, bool version_flag = true);
+
+// The "Tables in" flags, bound to o.
+void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::string& task);
+// Applies --format and --task strings to o (after parsing).
+void finish_table_flags(ColumnOptions& o, const std::string& format, const std::string& task);
+// --model-version on the gate tools; read_stamp_env adds MLGATE_SIGNING_KEY (read here, once).
+void add_stamp_flags(CLI::App& app, DocumentStamp& stamp);
+void read_stamp_env(DocumentStamp& stamp);
+// The long names of the options given on the command line, e.g. "--label-col".
+std::vector<std::string> given_flags(const CLI::App& app);
+
+}  // namespace mlgate

@@ -1,0 +1,477 @@
+#include "mlgate/data/predictions.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+#include "mlgate/base/error.hpp"
+#include "mlgate/base/text.hpp"
+
+namespace mlgate {
+
+std::size_t Predictions::size() const {
+  switch (task) {
+    case Task::kBinary:
+      return score.size();
+    case Task::kMulticlass:
+      return class_label.size();
+    default:
+      return target.size();
+  }
+}
+
+MulticlassData Predictions::multiclass() const {
+  MulticlassData d;
+  d.n_classes = classes.size();
+  d.label = class_label;
+  for (const auto& col : proba) d.proba.emplace_back(col);
+  d.pred = class_pred;
+  return d;
+}
+
+std::string canonical_class(const std::string& v) {
+  double x;
+  if (parse_number(v, &x)) return format_number(x == 0 ? 0.0 : x);
+  return v;
+}
+
+namespace {
+
+struct ProbaColumn {
+  std::string column, cls;
+};
+
+bool alnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+std::vector<ProbaColumn> resolve_proba(const std::string& spec,
+                                       const std::vector<std::string>& header,
+                                       const std::string& file) {
+  std::vector<ProbaColumn> out;
+  if (ends_with(spec, "*")) {
+    std::string prefix = spec.substr(0, spec.size() - 1);
+    for (const auto& h : header)
+      if (starts_with(h, prefix) && h.size() > prefix.size())
+        out.push_back({h, h.substr(prefix.size())});
+    if (out.empty())
+      throw Error("no column matches " + quote(spec), location(file, 1),
+                  "columns are named like " + prefix + "CLASS");
+  } else {
+    std::vector<std::string> names;
+    std::size_t start = 0;
+    while (start <= spec.size()) {
+      std::size_t comma = spec.find(',', start);
+      std::string name(
+          trim(spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+      if (!name.empty()) names.push_back(name);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    // Class names: what follows a shared prefix ending in a separator ("p_a,p_b" -> a, b).
+    std::string prefix = names.empty() ? "" : names[0];
+    for (const auto& n : names) {
+      std::size_t k = 0;
+      while (k < prefix.size() && k < n.size() && prefix[k] == n[k]) ++k;
+      prefix.resize(k);
+    }
+    while (!prefix.empty() && alnum(prefix.back())) prefix.pop_back();
+    bool strip = !prefix.empty();
+    for (const auto& n : names) strip = strip && n.size() > prefix.size();
+    for (const auto& n : names) out.push_back({n, strip ? n.substr(prefix.size()) : n});
+  }
+  if (out.size() < 2)
+    throw Error("multiclass probabilities need at least two columns", "--proba-cols",
+                "list one column per class, or a pattern like p_*");
+  return out;
+}
+
+Column* find_col(Table& t, const std::string& name) {
+  return name.empty() ? nullptr : t.find(name);
+}
+
+// Where each role's values come from; the label table and the score table may differ (a model
+// command's output supplies the scores).
+// The columns are consumed: build() moves them out where it can instead of copying.
+struct Roles {
+  const Table* label_table = nullptr;
+  const Table* score_table = nullptr;
+  Column* label = nullptr;
+  Column* score = nullptr;
+  Column* pred = nullptr;
+  std::vector<Column*> proba;
+  std::vector<std::string> proba_classes;
+  Column* id = nullptr;
+  std::vector<Column*> slices;
+
+  // How many roles read c: a column serving several (a label that is also a slice) is copied,
+  // never moved out or freed while another role still needs it.
+  int uses(const Column* c) const {
+    int n = (label == c) + (score == c) + (pred == c) + (id == c);
+    for (const Column* x : proba) n += x == c;
+    for (const Column* x : slices) n += x == c;
+    return n;
+  }
+};
+
+std::string missing_hint() {
+  return "pass --drop-missing to drop rows with a missing label or score";
+}
+
+std::uint8_t binary_value(const Column& c, std::size_t code, const ColumnOptions& o,
+                          const std::string& file) {
+  const std::string& v = c.dictionary[code];
+  if (!o.positive_label.empty())
+    return canonical_class(v) == canonical_class(o.positive_label) ? 1 : 0;
+  std::string lower;
+  for (char ch : v) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  double x;
+  if (lower == "true") return 1;
+  if (lower == "false") return 0;
+  if (parse_number(v, &x)) {
+    if (x == 1) return 1;
+    if (x == 0 || x == -1) return 0;
+  }
+  throw Error(quote(v) + " is not a binary label", location(file, c.first_line[code], c.name),
+              "binary labels are 0/1 or true/false; name the positive class with --positive-label");
+}
+
+void check_two_values(const Column& c, const std::string& file) {
+  if (c.dictionary.size() > 2)
+    throw Error(quote(c.dictionary[2]) + " is a third distinct value",
+                location(file, c.first_line[2], c.name),
+                "a binary task has two classes; use --task multiclass for more");
+}
+
+Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
+  Predictions p;
+  p.task = task;
+  p.threshold = o.threshold;
+  const std::string& lfile = r.label_table->path;
+  const std::string& sfile = r.score_table->path;
+  const std::size_t n = r.label->size();
+
+  // Rows with a missing label or score: an error, or dropped with --drop-missing.
+  std::vector<std::pair<Column*, const std::string*>> required = {{r.label, &lfile}};
+  if (r.score) required.push_back({r.score, &sfile});
+  if (r.pred) required.push_back({r.pred, &sfile});
+  for (auto* c : r.proba) required.push_back({c, &sfile});
+  std::vector<std::uint8_t> keep;
+  std::int64_t dropped = 0;
+  for (auto [c, file] : required) {
+    if (c->missing == 0) continue;
+    if (!o.drop_missing)
+      throw Error("missing value", location(*file, c->first_missing_line, c->name), missing_hint());
+    if (keep.empty()) keep.assign(n, 1);
+    for (std::size_t i = 0; i < n; ++i)
+      if (keep[i] && c->is_missing(i)) keep[i] = 0;
+  }
+  auto kept = [&](std::size_t i) { return keep.empty() || keep[i]; };
+  if (!keep.empty())
+    for (auto k : keep) dropped += k == 0;
+  p.dropped = dropped;
+  const std::size_t m = n - static_cast<std::size_t>(dropped);
+
+  if (task == Task::kBinary) {
+    std::vector<std::uint8_t> lmap(r.label->dictionary.size());
+    if (!o.positive_label.empty()) check_two_values(*r.label, lfile);
+    bool positive_seen = false;
+    for (std::size_t k = 0; k < lmap.size(); ++k) {
+      lmap[k] = binary_value(*r.label, k, o, lfile);
+      positive_seen = positive_seen || lmap[k];
+    }
+    if (!o.positive_label.empty() && !positive_seen)
+      p.warnings.push_back("the positive label " + quote(o.positive_label) +
+                           " never occurs in column " + quote(r.label->name));
+    p.label.reserve(m);
+    for (std::size_t i = 0; i < n; ++i)
+      if (kept(i)) p.label.push_back(lmap[r.label->codes[i]]);
+    if (r.uses(r.label) == 1) std::vector<std::uint32_t>().swap(r.label->codes);
+    p.score_places = r.score->decimal_places;
+    if (keep.empty() && r.uses(r.score) == 1) {
+      p.score = std::move(r.score->numbers);
+    } else {
+      p.score.reserve(m);
+      for (std::size_t i = 0; i < n; ++i)
+        if (kept(i)) p.score.push_back(r.score->numbers[i]);
+    }
+    if (r.pred) {
+      std::vector<std::uint8_t> pmap(r.pred->dictionary.size());
+      for (std::size_t k = 0; k < pmap.size(); ++k) pmap[k] = binary_value(*r.pred, k, o, sfile);
+      p.pred.reserve(m);
+      for (std::size_t i = 0; i < n; ++i)
+        if (kept(i)) p.pred.push_back(pmap[r.pred->codes[i]]);
+    }
+  } else if (task == Task::kMulticlass) {
+    std::map<std::string, std::uint32_t> index;
+    if (!r.proba.empty()) {
+      for (const auto& c : r.proba_classes) {
+        std::string k = canonical_class(c);
+        if (index.count(k))
+          throw Error("two probability columns are for class " + quote(c), "--proba-cols");
+        index.emplace(k, static_cast<std::uint32_t>(p.classes.size()));
+        p.classes.push_back(c);
+      }
+    } else {
+      std::vector<std::string> all;
+      for (const auto& v : r.label->dictionary) all.push_back(canonical_class(v));
+      if (r.pred)
+        for (const auto& v : r.pred->dictionary) all.push_back(canonical_class(v));
+      std::sort(all.begin(), all.end());
+      all.erase(std::unique(all.begin(), all.end()), all.end());
+      bool numeric = true;
+      double x;
+      for (const auto& v : all) numeric = numeric && parse_number(v, &x);
+      if (numeric)
+        std::sort(all.begin(), all.end(), [](const std::string& a, const std::string& b) {
+          double xa = 0, xb = 0;
+          parse_number(a, &xa);
+          parse_number(b, &xb);
+          return xa < xb;
+        });
+      for (const auto& v : all) {
+        index.emplace(v, static_cast<std::uint32_t>(p.classes.size()));
+        p.classes.push_back(v);
+      }
+    }
+    auto map_codes = [&](const Column& c, const std::string& file, const char* role) {
+      std::vector<std::uint32_t> cmap(c.dictionary.size());
+      for (std::size_t k = 0; k < cmap.size(); ++k) {
+        auto it = index.find(canonical_class(c.dictionary[k]));
+        if (it == index.end()) {
+          std::string list;
+          for (const auto& cl : p.classes) list += (list.empty() ? "" : ", ") + cl;
+          throw Error(
+              std::string(role) + " " + quote(c.dictionary[k]) + " is not one of the classes",
+              location(file, c.first_line[k], c.name),
+              "the classes of the probability columns are " + list);
+        }
+        cmap[k] = it->second;
+      }
+      return cmap;
+    };
+    auto lmap = map_codes(*r.label, lfile, "label");
+    p.class_label.reserve(m);
+    for (std::size_t i = 0; i < n; ++i)
+      if (kept(i)) p.class_label.push_back(lmap[r.label->codes[i]]);
+    if (r.pred) {
+      auto pmap = map_codes(*r.pred, sfile, "predicted class");
+      p.class_pred.reserve(m);
+      for (std::size_t i = 0; i < n; ++i)
+        if (kept(i)) p.class_pred.push_back(pmap[r.pred->codes[i]]);
+    }
+    for (const auto* c : r.proba) {
+      std::vector<double> col;
+      col.reserve(m);
+      for (std::size_t i = 0; i < n; ++i)
+        if (kept(i)) col.push_back(c->numbers[i]);
+      p.proba.push_back(std::move(col));
+    }
+    if (p.classes.size() < 2)
+      throw Error("a multiclass task needs at least two classes", lfile,
+                  "use --task binary for two-valued labels");
+  } else {
+    const Column* est = r.pred ? r.pred : r.score;
+    p.target.reserve(m);
+    p.estimate.reserve(m);
+    for (std::size_t i = 0; i < n; ++i)
+      if (kept(i)) {
+        p.target.push_back(r.label->numbers[i]);
+        p.estimate.push_back(est->numbers[i]);
+      }
+  }
+
+  for (Column* c : r.slices) {
+    SliceColumn s;
+    s.column = c->name;
+    for (const auto& v : c->dictionary) s.values.emplace_back(v);
+    auto missing_code = static_cast<std::uint32_t>(s.values.size());
+    if (c->missing > 0) s.values.emplace_back(std::nullopt);
+    if (keep.empty() && c->missing == 0 && r.uses(c) == 1) {
+      s.codes = std::move(c->codes);
+    } else {
+      s.codes.reserve(m);
+      for (std::size_t i = 0; i < n; ++i)
+        if (kept(i)) s.codes.push_back(c->codes[i] == kMissingCode ? missing_code : c->codes[i]);
+    }
+    p.slices.push_back(std::move(s));
+  }
+  if (r.id) {
+    if (r.id->missing > 0)
+      throw Error("missing id", location(lfile, r.id->first_missing_line, r.id->name),
+                  "every row needs an id to be paired");
+    p.ids.reserve(m);
+    for (std::size_t i = 0; i < n; ++i)
+      if (kept(i)) p.ids.push_back(r.id->dictionary[r.id->codes[i]]);
+  }
+  return p;
+}
+
+Task task_of(const ColumnOptions& o) {
+  if (o.task) return *o.task;
+  return o.proba_cols.empty() ? Task::kBinary : Task::kMulticlass;
+}
+
+std::vector<ColumnSpec> label_specs(const ColumnOptions& o, Task task) {
+  std::vector<ColumnSpec> specs;
+  specs.push_back(
+      {o.label_col, task == Task::kRegression ? ColumnType::kNumber : ColumnType::kCategory, true});
+  if (!o.id_col.empty()) specs.push_back({o.id_col, ColumnType::kCategory, true});
+  for (const auto& s : o.slice_cols) specs.push_back({s, ColumnType::kCategory, true});
+  return specs;
+}
+
+// The score-side columns; the names of the probability columns are resolved against header.
+std::vector<ColumnSpec> score_specs(const ColumnOptions& o, Task task,
+                                    const std::vector<ProbaColumn>& proba,
+                                    const std::string& score_name) {
+  std::vector<ColumnSpec> specs;
+  if (task == Task::kBinary) {
+    specs.push_back({score_name, ColumnType::kNumber, true});
+    if (!o.pred_col.empty()) specs.push_back({o.pred_col, ColumnType::kCategory, true});
+  } else if (task == Task::kMulticlass) {
+    for (const auto& pc : proba) specs.push_back({pc.column, ColumnType::kNumber, true});
+    if (!o.pred_col.empty()) specs.push_back({o.pred_col, ColumnType::kCategory, true});
+    if (proba.empty() && o.pred_col.empty())
+      throw Error("a multiclass task needs probabilities or predicted classes", "--proba-cols",
+                  "pass --proba-cols p_* or --pred-col");
+  } else {
+    specs.push_back({o.pred_col.empty() ? score_name : o.pred_col, ColumnType::kNumber, true});
+  }
+  return specs;
+}
+
+void fill_roles(Roles& r, Table& lt, Table& st, const ColumnOptions& o, Task task,
+                const std::vector<ProbaColumn>& proba, const std::string& score_name) {
+  r.label_table = &lt;
+  r.score_table = &st;
+  r.label = find_col(lt, o.label_col);
+  r.id = find_col(lt, o.id_col);
+  for (const auto& s : o.slice_cols) r.slices.push_back(find_col(lt, s));
+  if (task == Task::kBinary) {
+    r.score = find_col(st, score_name);
+    r.pred = find_col(st, o.pred_col);
+  } else if (task == Task::kMulticlass) {
+    for (const auto& pc : proba) {
+      r.proba.push_back(find_col(st, pc.column));
+      r.proba_classes.push_back(pc.cls);
+    }
+    r.pred = find_col(st, o.pred_col);
+  } else {
+    r.score = find_col(st, o.pred_col.empty() ? score_name : o.pred_col);
+  }
+}
+
+}  // namespace
+
+Predictions load_predictions(const std::string& path, const ColumnOptions& o) {
+  Task task = task_of(o);
+  std::vector<ProbaColumn> proba;
+  ReadOptions ro;
+  ro.format = o.format;
+  if (task == Task::kMulticlass && !o.proba_cols.empty()) {
+    std::vector<std::string> header;
+    if (ends_with(o.proba_cols, "*")) {
+      ReadOptions ho = ro;
+      ho.header_only = true;
+      header = read_table(path, {}, ho).header;
+    }
+    proba = resolve_proba(o.proba_cols, header, path);
+  }
+  auto specs = label_specs(o, task);
+  auto more = score_specs(o, task, proba, o.score_col);
+  for (auto& s : more) {
+    bool dup = false;
+    for (const auto& e : specs) dup = dup || e.name == s.name;
+    if (dup)
+      throw Error("column " + quote(s.name) + " is named for two roles", "flags",
+                  "give each role its own column");
+    specs.push_back(s);
+  }
+  Table t = read_table(path, specs, ro);
+  Roles r;
+  fill_roles(r, t, t, o, task, proba, o.score_col);
+  Predictions p = build(r, o, task);
+  p.path = path;
+  p.sha256 = t.sha256;
+  p.rows_read = t.rows;
+  return p;
+}
+
+Predictions predictions_from_model(const std::string& features, const ModelCommand& cmd,
+                                   const ColumnOptions& o) {
+  Task task = task_of(o);
+  ReadOptions ro;
+  ro.format = o.format;
+  Table labels = read_table(features, label_specs(o, task), ro);
+
+  // What the rows can need: a line each (a header, some slack), up to 64 KiB a line, and never
+  // more than half the memory tables may take.
+  ModelCommand bounded = cmd;
+  bounded.expected_rows = labels.rows;
+  bounded.max_output_lines = labels.rows + 64;
+  const std::uint64_t need = (static_cast<std::uint64_t>(labels.rows) + 1) * (64u << 10) + (1u << 20);
+  bounded.max_output_bytes = static_cast<std::size_t>(std::min(need, memory_limit() / 2));
+  std::string output =
+      run_model_command(bounded, [&](const std::function<void(std::string_view)>& write) {
+        stream_rows(features, o.format, {o.label_col}, write);
+      });
+  // Models on Windows-minded runtimes end lines with CRLF: one line ending for the parsers.
+  if (output.find('\r') != std::string::npos) {
+    std::string lf;
+    lf.reserve(output.size());
+    for (std::size_t i = 0; i < output.size(); ++i)
+      if (!(output[i] == '\r' && i + 1 < output.size() && output[i + 1] == '\n')) lf += output[i];
+    output.swap(lf);
+  }
+
+  // The output: a number per line, JSON lines, or CSV with a header.
+  const std::string name = "model output";
+  std::string_view body = trim(output);
+  while (!body.empty() && (body.front() == '\n' || body.front() == ' ')) body.remove_prefix(1);
+  std::string first_line(body.substr(0, body.find('\n')));
+  double x;
+  TableFormat fmt = TableFormat::kCsv;
+  std::string csv_with_header;
+  std::string score_name = o.score_col;
+  if (!body.empty() && body.front() == '{') {
+    fmt = TableFormat::kJsonl;
+  } else if (parse_number(first_line, &x) || is_missing_marker(trim(first_line))) {
+    if (task == Task::kMulticlass)
+      throw Error("a multiclass model must print probability columns", name,
+                  "print CSV or JSON lines with one column per class");
+    csv_with_header = "score\n" + output;
+    score_name = "score";
+  }
+  std::string_view data =
+      csv_with_header.empty() ? std::string_view(output) : std::string_view(csv_with_header);
+  std::vector<ProbaColumn> proba;
+  std::vector<std::string> header;
+  {
+    ReadOptions ho;
+    ho.format = fmt;
+    ho.header_only = true;
+    header = read_table_buffer(name, data, fmt, {}, ho).header;
+  }
+  if (task == Task::kMulticlass && !o.proba_cols.empty())
+    proba = resolve_proba(o.proba_cols, header, name);
+  if (task != Task::kMulticlass && o.pred_col.empty() && header.size() == 1) score_name = header[0];
+  ColumnOptions so = o;
+  if (task == Task::kRegression && !o.pred_col.empty()) so.pred_col = o.pred_col;
+  ReadOptions out_ro;
+  out_ro.format = fmt;
+  Table scores =
+      read_table_buffer(name, data, fmt, score_specs(so, task, proba, score_name), out_ro);
+  if (scores.rows != labels.rows)
+    throw Error("the model printed " + std::to_string(scores.rows) + " predictions for " +
+                    std::to_string(labels.rows) + " feature rows",
+                "--model-cmd", "print exactly one prediction per input row, in order");
+  Roles r;
+  fill_roles(r, labels, scores, so, task, proba, score_name);
+  Predictions p = build(r, o, task);
+  p.path = features;
+  p.sha256 = labels.sha256;
+  p.rows_read = labels.rows;
+  return p;
+}
+
+}  // namespace mlgate

@@ -1,0 +1,624 @@
+#include "mlgate/decisions/compare.hpp"
+
+#include <malloc.h>
+#include <sys/stat.h>
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <map>
+#include <unordered_map>
+
+#include "mlgate/base/error.hpp"
+#include "mlgate/decisions/decision.hpp"
+#include "mlgate/base/json.hpp"
+#include "mlgate/base/log.hpp"
+#include "mlgate/base/io.hpp"
+#include "mlgate/measures/stats.hpp"
+#include "mlgate/base/text.hpp"
+
+namespace mlgate {
+
+namespace {
+
+template <class T>
+void permute(std::vector<T>& v, const std::vector<std::uint32_t>& from) {
+  if (v.empty()) return;
+  std::vector<T> out(from.size());
+  for (std::size_t i = 0; i < from.size(); ++i) out[i] = v[from[i]];
+  v.swap(out);
+}
+
+void permute_all(Predictions& p, const std::vector<std::uint32_t>& from) {
+  permute(p.score, from);
+  permute(p.label, from);
+  permute(p.pred, from);
+  permute(p.class_label, from);
+  permute(p.class_pred, from);
+  for (auto& c : p.proba) permute(c, from);
+  permute(p.target, from);
+  permute(p.estimate, from);
+  permute(p.ids, from);
+}
+
+std::string label_text(const Predictions& p, std::size_t i) {
+  switch (p.task) {
+    case Task::kBinary:
+      return p.label[i] ? "1" : "0";
+    case Task::kMulticlass:
+      return p.classes[p.class_label[i]];
+    default:
+      return format_number(p.target[i]);
+  }
+}
+
+bool same_label(const Predictions& a, std::size_t i, const Predictions& b, std::size_t j) {
+  switch (a.task) {
+    case Task::kBinary:
+      return a.label[i] == b.label[j];
+    case Task::kMulticlass:
+      return a.class_label[i] == b.class_label[j];
+    default:
+      return a.target[i] == b.target[j];
+  }
+}
+
+// Puts the baseline's classes in the candidate's order.
+void align_classes(const Predictions& c, Predictions& b) {
+  if (c.task != Task::kMulticlass) return;
+  std::map<std::string, std::uint32_t> index;
+  for (std::size_t k = 0; k < c.classes.size(); ++k)
+    index[canonical_class(c.classes[k])] = static_cast<std::uint32_t>(k);
+  std::vector<std::uint32_t> remap(b.classes.size());
+  for (std::size_t k = 0; k < b.classes.size(); ++k) {
+    auto it = index.find(canonical_class(b.classes[k]));
+    if (it == index.end())
+      throw Error("the baseline has class " + quote(b.classes[k]) + " that the candidate does not",
+                  b.path, "both models must predict the same classes");
+    remap[k] = it->second;
+  }
+  for (auto& v : b.class_label) v = remap[v];
+  for (auto& v : b.class_pred) v = remap[v];
+  if (!b.proba.empty()) {
+    if (b.proba.size() != c.classes.size())
+      throw Error("the baseline has probabilities for " + std::to_string(b.proba.size()) +
+                      " classes, the candidate for " + std::to_string(c.classes.size()),
+                  b.path, "both models must predict the same classes");
+    std::vector<std::vector<double>> cols(b.proba.size());
+    for (std::size_t k = 0; k < b.proba.size(); ++k) cols[remap[k]] = std::move(b.proba[k]);
+    b.proba = std::move(cols);
+  }
+  b.classes = c.classes;
+}
+
+}  // namespace
+
+std::string pair_rows(const Predictions& c, Predictions& b) {
+  align_classes(c, b);
+  const std::size_t n = c.size();
+  if (!c.ids.empty()) {
+    if (b.ids.empty())
+      throw Error("the baseline has no id column", b.path, "both files need the --id-col column");
+    std::unordered_map<std::string_view, std::uint32_t> where;
+    where.reserve(b.ids.size() * 2);
+    for (std::size_t j = 0; j < b.ids.size(); ++j)
+      if (!where.emplace(b.ids[j], static_cast<std::uint32_t>(j)).second)
+        throw Error("id " + quote(b.ids[j]) + " appears twice", b.path,
+                    "ids must be unique to pair rows");
+    std::unordered_map<std::string_view, std::uint32_t> seen;
+    seen.reserve(n * 2);
+    std::vector<std::uint32_t> from(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!seen.emplace(c.ids[i], static_cast<std::uint32_t>(i)).second)
+        throw Error("id " + quote(c.ids[i]) + " appears twice", c.path,
+                    "ids must be unique to pair rows");
+      auto it = where.find(c.ids[i]);
+      if (it == where.end())
+        throw Error("id " + quote(c.ids[i]) + " is not in the baseline", c.path,
+                    "both files must hold the same rows; " + std::to_string(n) +
+                        " candidate rows, " + std::to_string(b.size()) + " baseline rows");
+      from[i] = it->second;
+      if (!same_label(c, i, b, it->second))
+        throw Error("id " + quote(c.ids[i]) + " has label " + quote(label_text(c, i)) +
+                        " in the candidate but " + quote(label_text(b, it->second)) +
+                        " in the baseline",
+                    b.path, "both files must be scored on the same labelled rows");
+    }
+    if (b.size() != n) {
+      for (std::size_t j = 0; j < b.ids.size(); ++j)
+        if (!seen.count(b.ids[j]))
+          throw Error("id " + quote(b.ids[j]) + " is not in the candidate", b.path,
+                      "both files must hold the same rows");
+    }
+    permute_all(b, from);
+    return "id";
+  }
+  if (b.size() != n)
+    throw Error("the baseline has " + std::to_string(b.size()) + " rows, the candidate " +
+                    std::to_string(n),
+                b.path, "without --id-col rows are paired by order; pass --id-col to pair by key");
+  for (std::size_t i = 0; i < n; ++i)
+    if (!same_label(c, i, b, i))
+      throw Error("row " + std::to_string(i + 1) + " has label " + quote(label_text(c, i)) +
+                      " in the candidate but " + quote(label_text(b, i)) + " in the baseline",
+                  b.path, "rows are paired by order; pass --id-col to pair by key");
+  return "row_order";
+}
+
+namespace {
+
+struct Scope {
+  ojson slice;                      // null for overall
+  std::vector<std::uint32_t> rows;  // empty: every row
+  const GroupMetrics* cand = nullptr;
+  const GroupMetrics* base = nullptr;  // predictions baseline
+  ojson base_doc_metrics;              // metrics-only baseline
+};
+
+// A check against the baseline, waiting for its statistics.
+struct Pending {
+  Check check;
+  std::size_t scope = 0;
+  bool lower = false;  // lower is better
+  double margin = 0;   // allowed worsening, in the metric's units
+  double delta = 0;    // candidate - baseline
+  bool stats = false;  // decided on a confidence bound
+  bool warn_only = false;
+  double confidence = 0;
+  std::string method;         // delong | bootstrap
+  double se = 0;              // delong
+  std::vector<double> draws;  // bootstrap: delta of each resample
+  double p = 1;               // p-value of "worse by more than the margin"
+};
+
+double improvement(const Pending& q, double delta) { return q.lower ? -delta : delta; }
+
+std::string pct(double c) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g%%", c * 100);
+  return buf;
+}
+
+std::optional<double> doc_metric(const ojson& metrics, const std::string& name) {
+  if (!metrics.is_object() || !metrics.contains(name) || !metrics[name].is_number())
+    return std::nullopt;
+  return metrics[name].get<double>();
+}
+
+// The baseline metrics of a metrics-only baseline document, overall or for one slice.
+ojson doc_scope_metrics(const ResultDoc& doc, const ojson& slice) {
+  const ojson* m = &doc.metrics;
+  if (m->contains("candidate")) m = &(*m)["candidate"];
+  if (slice.is_null()) return m->contains("overall") ? (*m)["overall"] : ojson::object();
+  if (m->contains("slices") && (*m)["slices"].is_array())
+    for (const auto& s : (*m)["slices"])
+      if (s.contains("slice") && s["slice"] == slice && s.contains("metrics")) return s["metrics"];
+  return ojson::object();
+}
+
+void print_summary(const ResultDoc& doc) {
+  for (const auto& c : doc.checks) {
+    std::string verdict = c.verdict.empty() ? "-" : c.verdict;
+    for (auto& ch : verdict) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    log_printf("%-13s %-5s %s: %s\n", verdict.c_str(), status_name(c.status),
+                 c.id.c_str(), c.message.c_str());
+  }
+  print_warnings(doc.warnings);
+  const auto j = doc.to_json();
+  log_printf("mlgate-compare: %s (%d passed, %d failed, %d warned, %d errors)\n",
+               status_name(doc.status()), j["summary"]["passed"].get<int>(),
+               j["summary"]["failed"].get<int>(), j["summary"]["warned"].get<int>(),
+               j["summary"]["errors"].get<int>());
+}
+
+bool file_exists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// Whether the file is one JSON document with an mlgate schema (a metrics-only baseline).
+std::optional<ResultDoc> try_result_doc(const std::string& path) {
+  std::string lower;
+  for (char ch : path) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (!ends_with(lower, ".json")) return std::nullopt;
+  std::string text = read_file(path);
+  nlohmann::json j;
+  try {
+    j = parse_json(text, path);
+  } catch (const Error& e) {
+    throw Error(e.what_text(), e.where(), "a baseline .json must be an mlgate result document");
+  }
+  if (!j.is_object() || !j.contains("schema")) return std::nullopt;
+  return ResultDoc::from_json(j, path);
+}
+
+}  // namespace
+
+int run_compare(const CompareOptions& o) {
+  // Two files' columns, then sort buffers, placements, bootstrap weights: large buffers of a
+  // few sizes, each freed before the next is needed. Kept in the heap and not handed back to
+  // the system, the next one reuses pages already there instead of faulting fresh ones in
+  // (DeLong on 1M rows: 0.33 s -> 0.26 s, peak 113 -> 147 MiB; buffers above 32 MiB, as for
+  // 4M rows and more, are mapped and unmapped as before).
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  ColumnOptions cols = o.columns;
+  Policy policy = load_policy(
+      o.policy, cols.task ? cols.task
+                          : (cols.proba_cols.empty() ? std::nullopt
+                                                     : std::optional<Task>(Task::kMulticlass)));
+  apply_policy_columns(cols, policy, o.given);
+  const Statistics& st = policy.statistics;
+
+  Predictions cand = load_predictions(o.candidate, cols);
+  if (cand.size() == 0) throw Error("no rows to compare", o.candidate);
+
+  // The baseline: predictions (paired), a result document (point checks only), or absent.
+  enum class Baseline { kPredictions, kDocument, kAbsent } kind = Baseline::kAbsent;
+  Predictions base;
+  std::optional<ResultDoc> base_doc;
+  std::string pairing;
+  std::vector<std::string> warnings;
+  if (!o.baseline.empty() && file_exists(o.baseline)) {
+    base_doc = try_result_doc(o.baseline);
+    if (base_doc) {
+      kind = Baseline::kDocument;
+    } else {
+      ColumnOptions bcols = cols;
+      bcols.slice_cols.clear();  // the candidate's slices apply to the paired rows
+      base = load_predictions(o.baseline, bcols);
+      pairing = pair_rows(cand, base);
+      base.slices = cand.slices;
+      kind = Baseline::kPredictions;
+    }
+  } else {
+    warnings.push_back(o.baseline.empty()
+                           ? "no baseline was given"
+                           : "the baseline " + quote(o.baseline) + " does not exist");
+  }
+
+  EvalResult ce = evaluate(cand, true, policy.slice_min_size);
+  std::optional<EvalResult> be;
+  if (kind == Baseline::kPredictions) be = evaluate(base, true, policy.slice_min_size);
+
+  // Scopes: overall, then every gated slice.
+  std::vector<Scope> scopes;
+  scopes.push_back(Scope{nullptr, {}, &ce.overall, be ? &be->overall : nullptr, {}});
+  if (kind == Baseline::kDocument)
+    scopes[0].base_doc_metrics = doc_scope_metrics(*base_doc, nullptr);
+  {
+    std::size_t k = 0;
+    for (const auto& sc : cand.slices) {
+      for (std::uint32_t v = 0; v < sc.values.size(); ++v, ++k) {
+        const SliceResult& sr = ce.slices[k];
+        if (!sr.gated || policy.slice_metrics.empty()) continue;
+        Scope s;
+        s.slice = sr.slice;
+        for (std::size_t i = 0; i < sc.codes.size(); ++i)
+          if (sc.codes[i] == v) s.rows.push_back(static_cast<std::uint32_t>(i));
+        s.cand = &sr.metrics;
+        s.base = be ? &be->slices[k].metrics : nullptr;
+        if (kind == Baseline::kDocument)
+          s.base_doc_metrics = doc_scope_metrics(*base_doc, sr.slice);
+        scopes.push_back(std::move(s));
+      }
+    }
+  }
+
+  // Checks: absolute bounds at once; bounds against the baseline wait for their statistics.
+  std::vector<Check> checks;
+  std::vector<Pending> pending;
+  auto add_rules = [&](const std::vector<Rule>& rules, std::size_t si) {
+    const Scope& s = scopes[si];
+    for (const Rule& rule : rules) {
+      const MetricInfo* info = find_metric(rule.metric, cand.task);
+      MetricValue cv = s.cand->metrics.get(rule.metric);
+      std::string why = rule.metric + " is undefined on the candidate's rows";
+      for (const auto& w : s.cand->warnings)
+        if (w.find(rule.metric) != std::string::npos) why = w;
+      if (rule.min)
+        checks.push_back(
+            bound_check(rule.metric, s.slice, cv, rule.min, std::nullopt, rule.warn_only, why));
+      if (rule.max)
+        checks.push_back(
+            bound_check(rule.metric, s.slice, cv, std::nullopt, rule.max, rule.warn_only, why));
+      for (int relative = 0; relative < 2; ++relative) {
+        std::optional<double> bound = relative ? rule.max_relative_regression : rule.max_regression;
+        if (!bound) continue;
+        Pending q;
+        q.scope = si;
+        q.lower = info->lower_is_better;
+        q.warn_only = rule.warn_only;
+        Check& c = q.check;
+        c.status = Status::kPass;  // until a statistic or the comparison says otherwise
+        std::string sl = slice_label(s.slice);
+        c.metric = rule.metric;
+        c.slice = s.slice;
+        c.id = rule.metric + (relative ? ".relative_regression" : ".regression") + sl;
+        c.title = rule.metric + (sl.empty() ? "" : " " + sl) + " regresses by at most " +
+                  (relative ? format_short(*bound * 100, 4) + "% of the baseline"
+                            : format_short(*bound, 6));
+        c.value = cv;
+        MetricValue bv;
+        if (kind == Baseline::kPredictions) bv = s.base->metrics.get(rule.metric);
+        if (kind == Baseline::kDocument) bv = doc_metric(s.base_doc_metrics, rule.metric);
+        c.baseline = bv;
+        if (kind == Baseline::kAbsent) {
+          c.status = policy.missing_baseline == "warn" ? Status::kWarn : Status::kFail;
+          c.message =
+              "no baseline to compare with (missing_baseline: " + policy.missing_baseline + ")";
+          checks.push_back(c);
+          continue;
+        }
+        if (!cv || !bv) {
+          c.status = Status::kError;
+          c.message = std::string("cannot compare ") + rule.metric + ": it is undefined on the " +
+                      (!cv ? "candidate" : "baseline") + (!cv ? " (" + why + ")" : "");
+          checks.push_back(c);
+          continue;
+        }
+        q.delta = *cv - *bv;
+        q.margin = relative ? *bound * std::fabs(*bv) : *bound;
+        c.delta = q.delta;
+        c.threshold = q.lower ? q.margin : -q.margin;
+        if (rule.confidence) {
+          if (kind == Baseline::kDocument) {
+            c.status = Status::kError;
+            c.confidence = rule.confidence;
+            c.message =
+                "a check with confidence needs row-level baseline predictions; the baseline is a "
+                "result document";
+            checks.push_back(c);
+            continue;
+          }
+          q.stats = true;
+          q.confidence = *rule.confidence;
+          c.confidence = q.confidence;
+          q.method = rule.metric == "roc_auc" && st.method != "bootstrap" ? "delong" : "bootstrap";
+          c.method = q.method;
+          if (st.method == "delong" && q.method != "delong")
+            warnings.push_back("statistics.method is delong, but DeLong's test applies to roc_auc "
+                               "only: " + c.id + " is decided on the paired bootstrap");
+        }
+        pending.push_back(std::move(q));
+      }
+    }
+  };
+  add_rules(policy.metrics, 0);
+  for (std::size_t si = 1; si < scopes.size(); ++si) add_rules(policy.slice_metrics, si);
+
+  // Statistics per scope: one paired bootstrap for all of a scope's metrics, DeLong for AUC.
+  for (std::size_t si = 0; si < scopes.size(); ++si) {
+    std::vector<std::string> names;
+    for (auto& q : pending)
+      if (q.scope == si && q.stats && q.method == "bootstrap" &&
+          std::find(names.begin(), names.end(), q.check.metric) == names.end())
+        names.push_back(q.check.metric);
+    std::vector<std::uint32_t> all;
+    const std::vector<std::uint32_t>* rows = &scopes[si].rows;
+    if (rows->empty()) {
+      all.resize(cand.size());
+      for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::uint32_t>(i);
+      rows = &all;
+    }
+    if (!names.empty()) {
+      // Rows in the candidate's score order: its walk then reads the weights sequentially.
+      std::vector<std::uint32_t> ordered(*rows);
+      if (cand.task == Task::kBinary)
+        std::stable_sort(ordered.begin(), ordered.end(), [&](std::uint32_t a, std::uint32_t b) {
+          return cand.score[a] > cand.score[b];
+        });
+      std::unique_ptr<WeightedEvaluator> e1, e2;
+      if (cand.task == Task::kBinary) {
+        e1 = make_weighted_binary(cand.binary(), ordered, names);
+        e2 = make_weighted_binary(base.binary(), ordered, names);
+      } else if (cand.task == Task::kMulticlass) {
+        e1 = make_weighted_multiclass(cand.multiclass(), ordered, names);
+        e2 = make_weighted_multiclass(base.multiclass(), ordered, names);
+      } else {
+        e1 = make_weighted_regression(cand.regression(), ordered, names);
+        e2 = make_weighted_regression(base.regression(), ordered, names);
+      }
+      BootstrapDraws draws = paired_bootstrap(*e1, *e2, ordered.size(), names.size(),
+                                              st.bootstrap_samples, st.seed, o.threads);
+      for (auto& q : pending) {
+        if (q.scope != si || !q.stats || q.method != "bootstrap") continue;
+        std::size_t j = static_cast<std::size_t>(
+            std::find(names.begin(), names.end(), q.check.metric) - names.begin());
+        std::size_t undefined = 0, worse = 0;
+        for (int b = 0; b < st.bootstrap_samples; ++b) {
+          double d = draws.first[j][b] - draws.second[j][b];
+          if (std::isnan(d)) {
+            ++undefined;
+            continue;
+          }
+          q.draws.push_back(d);
+          worse += improvement(q, d) < -q.margin;
+        }
+        if (undefined * 10 > static_cast<std::size_t>(st.bootstrap_samples)) {
+          q.check.status = Status::kError;
+          q.check.message = q.check.metric + " is undefined in " + std::to_string(undefined) +
+                            " of " + std::to_string(st.bootstrap_samples) +
+                            " bootstrap resamples; too few rows" +
+                            (q.check.slice.is_null() ? "" : " in this slice") + " to bound it";
+          q.stats = false;
+          continue;
+        }
+        // The usual bootstrap p-value, never exactly zero: (k + 1) / (B + 1).
+        q.p = (static_cast<double>(worse) + 1) / (static_cast<double>(q.draws.size()) + 1);
+      }
+    }
+    bool need_delong = false;
+    for (auto& q : pending)
+      need_delong = need_delong || (q.scope == si && q.stats && q.method == "delong");
+    if (need_delong) {
+      std::vector<double> s1, s2;
+      std::vector<std::uint8_t> y;
+      s1.reserve(rows->size());
+      s2.reserve(rows->size());
+      y.reserve(rows->size());
+      for (auto i : *rows) {
+        s1.push_back(cand.score[i]);
+        s2.push_back(base.score[i]);
+        y.push_back(cand.label[i]);
+      }
+      auto dl = delong_paired(s1, s2, y, cand.score_places, base.score_places);
+      for (auto& q : pending) {
+        if (q.scope != si || !q.stats || q.method != "delong") continue;
+        if (!dl) {
+          q.check.status = Status::kError;
+          q.check.message = "DeLong's variance needs at least two positive and two negative rows";
+          q.stats = false;
+          continue;
+        }
+        q.se = dl->se_diff();
+        double d = improvement(q, q.delta);
+        q.p = q.se > 0 ? normal_cdf(-(d + q.margin) / q.se) : (d >= -q.margin ? 0.0 : 1.0);
+        q.check.extra["delong"] = {
+            {"auc_candidate", dl->auc1},
+            {"auc_baseline", dl->auc2},
+            {"var_candidate", dl->var1},
+            {"var_baseline", dl->var2},
+            {"covariance", dl->cov},
+            {"se_delta", q.se},
+            // Identical curves (no variance, no difference): Z = 0, p = 1, as pROC reports.
+            {"z", q.se > 0        ? ojson(q.delta / q.se)
+                  : q.delta == 0 ? ojson(0.0)
+                                 : ojson(nullptr)},
+            {"p_two_sided", q.se > 0        ? ojson(2 * normal_cdf(-std::fabs(q.delta) / q.se))
+                            : q.delta == 0 ? ojson(1.0)
+                                           : ojson(nullptr)}};
+      }
+    }
+  }
+
+  // One decision engine for every check against the baseline; the messages are compare's own.
+  std::vector<ChangeTest> changes;
+  std::vector<std::size_t> decided;  // pending index of each test
+  for (std::size_t k = 0; k < pending.size(); ++k) {
+    Pending& q = pending[k];
+    if (!q.stats && q.check.status == Status::kError) continue;
+    ChangeTest t;
+    t.lower_is_better = q.lower;
+    t.margin = q.margin;
+    t.delta = q.delta;
+    t.warn_only = q.warn_only;
+    if (q.stats) {
+      t.method = q.method == "delong" ? BoundMethod::kDelong : BoundMethod::kBootstrap;
+      t.confidence = q.confidence;
+      t.se = q.se;
+      t.draws = std::move(q.draws);
+      t.p_value = q.p;
+    }
+    changes.push_back(std::move(t));
+    decided.push_back(k);
+  }
+  const std::vector<ChangeDecision> verdicts =
+      decide_changes(changes, st.multiple_testing, st.on_inconclusive);
+  for (std::size_t t = 0; t < changes.size(); ++t) {
+    Pending& q = pending[decided[t]];
+    const ChangeDecision& d = verdicts[t];
+    q.check.status = d.status;
+    const std::string bound = format_short(*q.check.threshold, 4);
+    if (!q.stats) {  // a point check: the estimate against the bound
+      q.check.message = q.check.metric + " changed by " + format_short(q.delta, 4) + " (" +
+                        (d.within ? "within" : "beyond") + " the bound " + bound +
+                        "; a point estimate, no confidence asked for)";
+      continue;
+    }
+    const double lo = d.lo, hi = d.hi;
+    q.check.ci = std::array<double, 2>{lo, hi};
+    q.check.p_value = q.p;
+    q.check.verdict = d.verdict;
+    if (d.holm_adjusted) q.check.extra["confidence_adjusted"] = d.level;
+    const std::string lvl = pct(d.level);
+    if (d.verdict == "non_inferior") {
+      q.check.message = "candidate is no worse than baseline beyond the bound (" + lvl +
+                        " bound of the change " + format_short(q.lower ? hi : lo, 4) +
+                        (q.lower ? " <= " : " >= ") + bound + ")";
+    } else if (d.verdict == "inferior") {
+      q.check.message = "candidate is worse than baseline by " +
+                        format_short(std::fabs(q.delta), 4) + " (" + lvl + " bound of the change " +
+                        format_short(q.lower ? lo : hi, 4) + (q.lower ? " > " : " < ") + bound +
+                        ")";
+    } else {
+      q.check.message =
+          "inconclusive: the " + lvl + " bounds of the change [" + format_short(lo, 4) + ", " +
+          format_short(hi, 4) + "] straddle the bound " + bound +
+          (d.held_back_by_holm ? " after Holm's correction" : "") +
+          "; more rows would decide (on_inconclusive: " + policy.statistics.on_inconclusive + ")";
+    }
+  }
+  for (auto& q : pending) checks.push_back(std::move(q.check));
+
+  // McNemar on paired correctness, for information (and on accuracy checks).
+  ojson tests = ojson::object();
+  if (kind == Baseline::kPredictions && cand.task != Task::kRegression) {
+    std::vector<std::uint8_t> c1(cand.size()), c2(cand.size());
+    for (std::size_t i = 0; i < cand.size(); ++i) {
+      if (cand.task == Task::kBinary) {
+        bool p1 = cand.pred.empty() ? cand.score[i] >= cand.threshold : cand.pred[i];
+        bool p2 = base.pred.empty() ? base.score[i] >= base.threshold : base.pred[i];
+        c1[i] = p1 == (cand.label[i] != 0);
+        c2[i] = p2 == (cand.label[i] != 0);
+      } else {
+        auto argmax = [](const Predictions& p, std::size_t i) -> std::uint32_t {
+          if (!p.class_pred.empty()) return p.class_pred[i];
+          std::uint32_t best = 0;
+          for (std::size_t c = 1; c < p.proba.size(); ++c)
+            if (p.proba[c][i] > p.proba[best][i]) best = static_cast<std::uint32_t>(c);
+          return best;
+        };
+        c1[i] = argmax(cand, i) == cand.class_label[i];
+        c2[i] = argmax(base, i) == cand.class_label[i];
+      }
+    }
+    McNemar mc = mcnemar(c1, c2);
+    auto nullable = [](double v) { return std::isnan(v) ? ojson(nullptr) : ojson(v); };
+    tests["mcnemar"] = {{"candidate_only_correct", mc.only_first},
+                        {"baseline_only_correct", mc.only_second},
+                        {"p_exact", mc.p_exact},
+                        {"statistic", nullable(mc.statistic)},
+                        {"p_asymptotic", nullable(mc.p_asymptotic)}};
+    for (auto& c : checks)
+      if (c.metric == "accuracy" && c.slice.is_null()) c.extra["mcnemar"] = tests["mcnemar"];
+  }
+
+  ResultDoc doc;
+  doc.tool = "mlgate-compare";
+  doc.version = MLGATE_VERSION;
+  doc.checks = std::move(checks);
+  doc.metrics["candidate"] = eval_metrics_json(ce, cand);
+  if (kind == Baseline::kPredictions)
+    doc.metrics["baseline"] = eval_metrics_json(*be, base);
+  else if (kind == Baseline::kDocument)
+    doc.metrics["baseline"] = base_doc->metrics;
+  else
+    doc.metrics["baseline"] = nullptr;
+  doc.metrics["pairing"] =
+      pairing.empty() ? ojson(nullptr) : ojson({{"by", pairing}, {"rows", cand.size()}});
+  doc.metrics["statistics"] = {{"method", st.method},
+                               {"bootstrap_samples", st.bootstrap_samples},
+                               {"seed", st.seed},
+                               {"multiple_testing", st.multiple_testing},
+                               {"on_inconclusive", st.on_inconclusive}};
+  doc.metrics["tests"] = tests;
+  doc.warnings = warnings;
+  for (const auto& w : eval_warnings(ce)) doc.warnings.push_back("candidate: " + w);
+  if (be)
+    for (const auto& w : eval_warnings(*be)) doc.warnings.push_back("baseline: " + w);
+  doc.inputs["candidate"] = input_json(cand);
+  if (kind == Baseline::kPredictions) {
+    doc.inputs["baseline"] = input_json(base);
+  } else if (kind == Baseline::kDocument) {
+    doc.inputs["baseline"] = {
+        {"path", o.baseline}, {"sha256", sha256_file(o.baseline)}, {"document", true}};
+  } else {
+    doc.inputs["baseline"] = nullptr;
+  }
+  doc.provenance = make_provenance(policy.sha256);
+  print_summary(doc);
+  return finish_document(doc, o.output, o.stamp);
+}
+
+}  // namespace mlgate

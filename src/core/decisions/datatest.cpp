@@ -1,0 +1,1374 @@
+#include "mlgate/decisions/datatest.hpp"
+
+#include <re2/re2.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "mlgate/measures/drift.hpp"
+#include "mlgate/base/error.hpp"
+#include "mlgate/base/log.hpp"
+#include "mlgate/base/io.hpp"
+#include "mlgate/measures/metrics.hpp"
+#include "mlgate/base/parallel.hpp"
+#include "mlgate/data/predictions.hpp"
+#include "mlgate/base/text.hpp"
+#include "yaml_reader.hpp"
+
+namespace mlgate {
+
+const std::vector<std::string>& expectation_names() {
+  static const std::vector<std::string> names = {"row_count_between",
+                                                 "columns_exist",
+                                                 "column_type",
+                                                 "not_null",
+                                                 "unique",
+                                                 "in_set",
+                                                 "between",
+                                                 "match_regex",
+                                                 "mean_between",
+                                                 "stdev_between",
+                                                 "quantile_between",
+                                                 "no_drift",
+                                                 "no_overlap_with_reference"};
+  return names;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The suite
+
+Suite parse_suite(const std::string& text, const std::string& path) {
+  YamlReader R(path);
+  YAML::Node root;
+  try {
+    root = parse_config_text(text, path);
+  } catch (const YAML::Exception& e) {
+    throw Error(e.msg, path, "check the suite's structure");
+  }
+  if (!root.IsDefined() || root.IsNull())
+    throw Error("the suite is empty", path, "start with version: 1");
+  Suite s;
+  s.path = path;
+  s.sha256 = sha256_hex(text);
+  try {
+    R.keys(root, "", {"version", "expectations"});
+    if (root["version"] && R.integer(root["version"], "version", 1, 1000) != 1)
+      R.fail(root["version"], "version", "unsupported suite version",
+             "this mlgate reads version 1");
+    const YAML::Node list = root["expectations"];
+    if (!list || !list.IsSequence())
+      R.fail(root, "expectations", "expected a list of expectations");
+    std::size_t i = 0;
+    for (const auto& e : list) {
+      std::string at = "expectations[" + std::to_string(i++) + "]";
+      if (!e.IsMap())
+        R.fail(e, at, "an expectation is a mapping", "e.g. {expect: not_null, column: age}");
+      if (!e["expect"])
+        R.fail(e, at, "missing \"expect\"", "name the expectation, e.g. expect: not_null");
+      Expectation x;
+      x.where = R.at(e);
+      x.expect = R.choice(e["expect"], at + ".expect", expectation_names());
+      at += "(" + x.expect + ")";
+      std::vector<std::string> keys = {"expect", "severity"};
+      auto add = [&](std::initializer_list<const char*> more) {
+        for (const char* k : more) keys.emplace_back(k);
+      };
+      const std::string& k = x.expect;
+      if (k == "row_count_between")
+        add({"min", "max"});
+      else if (k == "columns_exist" || k == "no_overlap_with_reference")
+        add({"columns"});
+      else if (k == "column_type")
+        add({"column", "columns", "type", "mostly"});
+      else if (k == "not_null" || k == "unique")
+        add({"column", "columns", "mostly"});
+      else if (k == "in_set")
+        add({"column", "columns", "values", "mostly"});
+      else if (k == "between")
+        add({"column", "columns", "min", "max", "mostly"});
+      else if (k == "match_regex")
+        add({"column", "columns", "regex", "mostly"});
+      else if (k == "mean_between" || k == "stdev_between")
+        add({"column", "columns", "min", "max"});
+      else if (k == "quantile_between")
+        add({"column", "columns", "quantile", "min", "max"});
+      else if (k == "no_drift")
+        add({"column", "columns", "method", "threshold"});
+      R.keys(e, at, keys);
+      if (e["column"]) x.columns.push_back(R.string(e["column"], at + ".column"));
+      if (e["columns"]) {
+        if (e["columns"].IsScalar() && e["columns"].Scalar() == "*")
+          x.columns = {"*"};
+        else
+          for (const auto& c : R.strings(e["columns"], at + ".columns")) x.columns.push_back(c);
+      }
+      if (e["min"]) x.min = R.number(e["min"], at + ".min");
+      if (e["max"]) x.max = R.number(e["max"], at + ".max");
+      if (x.min && x.max && *x.min > *x.max) R.fail(e, at, "min is greater than max");
+      if (e["mostly"]) {
+        x.mostly = R.number(e["mostly"], at + ".mostly");
+        if (!(*x.mostly >= 0 && *x.mostly <= 1))
+          R.fail(e["mostly"], at + ".mostly", "must be between 0 and 1");
+      }
+      if (e["type"])
+        x.type = R.choice(e["type"], at + ".type", {"integer", "number", "string", "boolean"});
+      if (e["values"]) x.values = R.strings(e["values"], at + ".values");
+      if (e["regex"]) {
+        x.regex = R.string(e["regex"], at + ".regex");
+        RE2 re(x.regex, RE2::Quiet);
+        if (!re.ok())
+          R.fail(e["regex"], at + ".regex", "invalid regex: " + re.error(),
+                 "RE2 syntax: no backreferences or lookaround (matching stays linear in time)");
+      }
+      if (e["quantile"]) {
+        x.quantile = R.number(e["quantile"], at + ".quantile");
+        if (!(*x.quantile >= 0 && *x.quantile <= 1))
+          R.fail(e["quantile"], at + ".quantile", "must be between 0 and 1");
+      }
+      if (e["method"])
+        x.method = R.choice(e["method"], at + ".method",
+                            {"auto", "ks", "psi", "chi2", "jensenshannon", "wasserstein"});
+      if (e["threshold"]) x.threshold = R.number(e["threshold"], at + ".threshold");
+      if (e["severity"])
+        x.warn_only = R.choice(e["severity"], at + ".severity", {"fail", "warn"}) == "warn";
+      // What each expectation needs.
+      bool per_column =
+          k != "row_count_between" && k != "columns_exist" && k != "no_overlap_with_reference";
+      if ((per_column || k == "columns_exist" || k == "no_overlap_with_reference") &&
+          x.columns.empty())
+        R.fail(e, at, "no column given", "add column: NAME (or columns: [...])");
+      if (k == "column_type" && x.type.empty())
+        R.fail(e, at, "no type given", "type: integer, number, string or boolean");
+      if (k == "in_set" && x.values.empty()) R.fail(e, at, "no values given", "values: [a, b, c]");
+      if (k == "match_regex" && !e["regex"]) R.fail(e, at, "no regex given");
+      if (k == "quantile_between" && !x.quantile)
+        R.fail(e, at, "no quantile given", "quantile: 0.5");
+      if ((k == "row_count_between" || k == "between" || k == "mean_between" ||
+           k == "stdev_between" || k == "quantile_between") &&
+          !x.min && !x.max)
+        R.fail(e, at, "no bound given", "give min, max or both");
+      if (x.columns.size() == 1 && x.columns[0] == "*" && k != "no_drift")
+        R.fail(e, at, "\"*\" applies to no_drift only", "list the columns");
+      s.expectations.push_back(std::move(x));
+    }
+  } catch (const YAML::Exception& ex) {
+    throw Error(
+        ex.msg,
+        path + ":" + std::to_string(ex.mark.line + 1) + ":" + std::to_string(ex.mark.column + 1),
+        "check the suite's structure");
+  }
+  return s;
+}
+
+Suite load_suite(const std::string& path) { return parse_suite(read_file(path), path); }
+
+std::optional<std::vector<std::string>> suite_columns(const Suite& suite) {
+  std::vector<std::string> cols;
+  for (const auto& x : suite.expectations) {
+    if (x.expect == "columns_exist") continue;  // the header answers it
+    for (const auto& c : x.columns) {
+      if (c == "*") return std::nullopt;
+      if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
+    }
+  }
+  return cols;
+}
+
+Table read_all_columns(const std::string& path, TableFormat format,
+                       const std::vector<std::string>* only) {
+  ReadOptions ho;
+  ho.format = format;
+  ho.header_only = true;
+  Table head = read_table(path, {}, ho);
+  std::vector<ColumnSpec> specs;
+  for (const auto& h : head.header)
+    if (!only || std::find(only->begin(), only->end(), h) != only->end())
+      specs.push_back({h, ColumnType::kAuto, false});
+  ReadOptions ro;
+  ro.format = format;
+  Table t = read_table(path, specs, ro);
+  for (auto& c : t.columns)
+    if (c.present && c.n_numbers == 0 && !c.codes.empty())
+      std::vector<double>().swap(c.numbers);  // text only
+  return t;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Column views: values as numbers or text, and what is derived from them once.
+
+namespace {
+
+// MLGATE_TIMING=1: each phase's wall time on stderr (to see where a run's time goes).
+void lap(const char* what) {
+  static const bool on = std::getenv("MLGATE_TIMING") != nullptr;
+  static auto last = std::chrono::steady_clock::now();
+  if (!on) return;
+  const auto now = std::chrono::steady_clock::now();
+  long rss = 0, hwm = 0;
+  if (FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f)) {
+      std::sscanf(line, "VmRSS: %ld", &rss);
+      std::sscanf(line, "VmHWM: %ld", &hwm);
+    }
+    std::fclose(f);
+  }
+  log_printf("mlgate-datatest: %-24s %.3f s  rss %ld MiB, peak %ld MiB\n", what,
+               std::chrono::duration<double>(now - last).count(), rss / 1024, hwm / 1024);
+  last = now;
+}
+
+bool is_bool_word(const std::string& s) {
+  std::string l;
+  for (char c : s) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return l == "true" || l == "false";
+}
+
+// Mean and sum of squared deviations of a column's sorted numbers, computed once for every
+// check that needs them (mean_between, stdev_between, wasserstein's scale).
+struct Moments {
+  std::once_flag once;
+  double mean = 0, ss = 0;
+};
+
+// How often each dictionary code (distinct text) occurs, counted once per column.
+struct CodeCounts {
+  std::once_flag once;
+  std::vector<std::int64_t> n;
+};
+
+struct ColumnData {
+  const Column* col = nullptr;
+  std::shared_ptr<CodeCounts> code_counts_cache = std::make_shared<CodeCounts>();
+  // Shared by the checks of text (unique, in_set, match_regex, drift): one pass over the codes,
+  // in four interleaved tallies (a run of one value does not wait on its own increments).
+  const std::vector<std::int64_t>& code_counts() const {
+    std::call_once(code_counts_cache->once, [&] {
+      const std::size_t k = col->dictionary.size();
+      std::vector<std::int64_t> part(4 * (k + 1), 0);  // slot k: missing
+      const std::uint32_t* c = col->codes.data();
+      const std::size_t n = col->codes.size(), whole = n / 4 * 4;
+      auto slot = [k](std::uint32_t code) { return code == kMissingCode ? k : code; };
+      for (std::size_t i = 0; i < whole; i += 4)
+        for (std::size_t j = 0; j < 4; ++j) ++part[j * (k + 1) + slot(c[i + j])];
+      for (std::size_t i = whole; i < n; ++i) ++part[slot(c[i])];
+      auto& out = code_counts_cache->n;
+      out.assign(k, 0);
+      for (std::size_t j = 0; j < 4; ++j)
+        for (std::size_t v = 0; v < k; ++v) out[v] += part[j * (k + 1) + v];
+    });
+    return code_counts_cache->n;
+  }
+  std::shared_ptr<Moments> moments = std::make_shared<Moments>();
+  const Moments& moments_of_sorted() const {
+    std::call_once(moments->once, [&] {
+      AccurateSum s;
+      for (double y : sorted) s.add(y);
+      const double mean = s.value() / static_cast<double>(sorted.size());
+      AccurateSum ss;
+      for (double y : sorted) ss.add((y - mean) * (y - mean));
+      moments->mean = mean;
+      moments->ss = ss.value();
+    });
+    return *moments;
+  }
+  std::size_t rows = 0;
+  std::int64_t missing = 0, numbers = 0, texts = 0;
+  std::vector<double> sorted;  // the numbers, ascending
+  bool sorted_ready = false;   // sorted has been filled
+  bool moved = false;          // sorted holds the column's own numbers: rows are gone
+  bool has_text() const { return texts > 0; }
+  bool has_numbers() const { return numbers > 0; }
+
+  bool missing_at(std::size_t i) const {
+    return (col->numbers.empty() || std::isnan(col->numbers[i])) && !col->is_text(i);
+  }
+  bool text_at(std::size_t i) const { return col->is_text(i); }
+  const std::string& text(std::size_t i) const { return col->dictionary[col->codes[i]]; }
+  double number(std::size_t i) const { return col->numbers[i]; }
+  // A value as one canonical string: numbers formatted the shortest way.
+  std::string canonical(std::size_t i) const {
+    if (text_at(i)) return text(i);
+    return format_number(number(i) == 0 ? 0.0 : number(i));
+  }
+  ojson json_value(std::size_t i) const {
+    if (missing_at(i)) return nullptr;
+    if (text_at(i)) return text(i);
+    return std::isfinite(number(i)) ? ojson(number(i)) : ojson(format_number(number(i)));
+  }
+  std::string observed_type() const {
+    if (numbers + texts == 0) return "null";
+    if (texts == 0) return col->integers_only ? "integer" : "number";
+    if (numbers > 0) return "mixed";
+    for (const auto& d : col->dictionary)
+      if (!is_bool_word(d)) return "string";
+    return "boolean";
+  }
+};
+
+// Mean and sum of squared deviations of decimal keys, exactly: with integer sums of the keys
+// and of their squares, n * ss = n * S2 - S1^2 has no cancellation error. The result is the
+// moments of the decimals the values stand for (they differ from the doubles' own in the 16th
+// digit at most).
+struct KeyMoments {
+  unsigned __int128 s1 = 0, s2 = 0;
+  std::size_t n = 0;
+  void add(std::uint64_t key, std::uint64_t count) {
+    s1 += static_cast<unsigned __int128>(key) * count;
+    s2 += static_cast<unsigned __int128>(key) * key * count;
+    n += count;
+  }
+  // Whether n * S2 fits 128 bits (keys below 2^32): n below 2^31.
+  bool exact() const { return n > 0 && n < (std::size_t{1} << 31); }
+  void to(const DecimalScale& ds, double* mean, double* ss) const {
+    const long double scale = std::pow(10.0L, ds.digits);
+    const auto total =
+        static_cast<__int128>(ds.offset) * static_cast<__int128>(n) + static_cast<__int128>(s1);
+    *mean =
+        static_cast<double>(static_cast<long double>(total) / static_cast<long double>(n) / scale);
+    const unsigned __int128 num = static_cast<unsigned __int128>(n) * s2 - s1 * s1;
+    *ss = static_cast<double>(static_cast<long double>(num) / static_cast<long double>(n) /
+                              (scale * scale));
+  }
+};
+
+// Buffers for the sorts, kept from one column to the next: memory reused is memory whose
+// pages are already there.
+struct SortScratch {
+  std::vector<std::uint32_t> keys, tmp;
+  std::vector<double> spare;  // a column's numbers once sorted apart: the next one's result
+};
+
+// The numbers of a column without its NaNs (missing values), -0.0 written as 0.0, sorted.
+// With reuse, that vector's storage is taken for the result: the vector src views (sorted in
+// place, in effect) or a spare one whose pages are already there. may_have_nan:
+// false when the column is known to hold none (one pass fewer). With moments, decimals also
+// give their mean and sum of squared deviations, exactly, from their keys.
+std::vector<double> sorted_numbers(std::span<const double> src, int places, bool may_have_nan,
+                                   std::vector<double>* reuse = nullptr,
+                                   SortScratch* scratch = nullptr, unsigned threads = 0,
+                                   Moments* moments = nullptr) {
+  if (threads == 0) threads = default_threads();
+  std::size_t kept = src.size();
+  if (may_have_nan) {
+    kept = 0;
+    for (double v : src) kept += !std::isnan(v);
+  }
+  {
+    // Decimals: their 32-bit integer keys sort in two or three passes. Values the reader
+    // vouches for (known places, no NaN) need only their extremes for the scale, and their
+    // keys come branch-free when needed.
+    SortScratch own;
+    SortScratch& S = scratch ? *scratch : own;
+    const bool vouched = !may_have_nan && places >= 0;
+    DecimalScale ds;
+    if (vouched) {
+      ds = decimal_range(src, places, threads);
+    } else {
+      if (S.keys.size() < kept) S.keys.resize(kept);
+      ds = decimal_scale(src, S.keys.data(), places, may_have_nan, threads);
+    }
+    if (ds.digits >= 0) {
+      std::vector<double> out = reuse ? std::move(*reuse) : std::vector<double>();
+      out.resize(kept);
+      KeyMoments km;
+      auto set_moments = [&] {
+        if (moments && km.exact())
+          std::call_once(moments->once, [&] { km.to(ds, &moments->mean, &moments->ss); });
+      };
+      if (ds.bits <= 20) {
+        // Few distinct keys (a range up to 2^20): a counting sort. One pass counts each key,
+        // one writes every value as often as it occurs; no scatter, no second buffer.
+        auto& count = S.tmp;
+        count.assign(std::size_t{1} << ds.bits, 0);
+        if (vouched) {
+          const DecimalKeyer key(ds);
+          for (double v : src) ++count[key(v)];
+        } else {
+          for (std::size_t i = 0; i < kept; ++i) ++count[S.keys[i]];
+        }
+        std::size_t o = 0;
+        for (std::size_t k = 0; k < count.size(); ++k) {
+          if (!count[k]) continue;
+          const double v = decimal_value(ds, static_cast<std::uint32_t>(k));
+          std::fill(out.begin() + static_cast<std::ptrdiff_t>(o),
+                    out.begin() + static_cast<std::ptrdiff_t>(o + count[k]), v);
+          o += count[k];
+          km.add(k, count[k]);
+        }
+        set_moments();
+        return out;
+      }
+      if (S.keys.size() < kept) S.keys.resize(kept);
+      if (vouched) decimal_keys(src, ds, S.keys.data(), threads);
+      if (S.tmp.size() < kept) S.tmp.resize(kept);  // (it may have held counts)
+      sort_keys32(S.keys.data(), S.tmp.data(), kept, threads, ds.bits);
+      const std::uint32_t* keys = S.keys.data();
+      const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(16, kept >> 16));
+      std::vector<KeyMoments> pm(parts);
+      parallel_for(
+          parts,
+          [&](std::size_t p) {
+            KeyMoments& m = pm[p];
+            for (std::size_t i = kept * p / parts; i < kept * (p + 1) / parts; ++i) {
+              out[i] = decimal_value(ds, keys[i]);
+              m.add(keys[i], 1);
+            }
+          },
+          threads);
+      for (const auto& m : pm) {
+        km.s1 += m.s1;
+        km.s2 += m.s2;
+        km.n += m.n;
+      }
+      set_moments();
+      return out;
+    }
+  }
+  std::vector<double> nums = reuse ? std::move(*reuse) : std::vector<double>();
+  if (nums.data() != src.data()) nums.assign(src.begin(), src.end());
+  std::size_t j = 0;
+  for (double v : nums)
+    if (!std::isnan(v)) nums[j++] = v == 0 ? 0.0 : v;
+  nums.resize(kept);
+  std::vector<double> tmp(kept);
+  sort_doubles(nums.data(), tmp.data(), kept, threads);
+  return nums;
+}
+
+ColumnData column_data(const Column& c, bool sort) {
+  ColumnData d;
+  d.col = &c;
+  d.rows = c.numbers.empty() ? c.codes.size() : c.numbers.size();
+  d.missing = c.missing;
+  d.numbers = c.n_numbers;
+  d.texts = static_cast<std::int64_t>(d.rows) - d.missing - d.numbers;
+  if (sort && d.numbers > 0) {
+    d.sorted = sorted_numbers(c.numbers, c.decimal_places, d.missing > 0 || d.has_text(), nullptr,
+                              nullptr, 0, d.moments.get());
+    d.sorted_ready = true;
+  }
+  return d;
+}
+
+std::string check_id(const Expectation& x, const std::string& column) {
+  return column.empty() ? x.expect : x.expect + "." + column;
+}
+
+Check base_check(const Expectation& x, const std::string& column, const std::string& title) {
+  Check c;
+  c.id = check_id(x, column);
+  c.title = title;
+  c.status = Status::kPass;
+  if (!column.empty()) c.extra["column"] = column;
+  return c;
+}
+
+void fail_or_warn(Check& c, const Expectation& x) {
+  c.status = x.warn_only ? Status::kWarn : Status::kFail;
+}
+
+std::string bounds_text(const Expectation& x) {
+  if (x.min && x.max)
+    return "between " + format_short(*x.min, 6) + " and " + format_short(*x.max, 6);
+  if (x.min) return "at least " + format_short(*x.min, 6);
+  return "at most " + format_short(*x.max, 6);
+}
+
+bool within(const Expectation& x, double v) {
+  return (!x.min || v >= *x.min) && (!x.max || v <= *x.max);
+}
+
+// How many of v are below lo or above hi (NaN is neither), in eight double lanes: the loop
+// vectorizes (an integer count over scalar compares runs four times slower here).
+std::size_t count_outside(std::span<const double> v, double lo, double hi) {
+  constexpr std::size_t kLanes = 8;
+  double lane[kLanes] = {};
+  const std::size_t whole = v.size() / kLanes * kLanes;
+  for (std::size_t i = 0; i < whole; i += kLanes)
+    for (std::size_t j = 0; j < kLanes; ++j)
+      lane[j] += (v[i + j] < lo) | (v[i + j] > hi) ? 1.0 : 0.0;
+  std::size_t n = 0;
+  for (const double l : lane) n += static_cast<std::size_t>(l);  // exact below 2^53
+  for (std::size_t i = whole; i < v.size(); ++i) n += (v[i] < lo) | (v[i] > hi);
+  return n;
+}
+
+// Great Expectations' "mostly": the share of non-null values that meet the expectation.
+struct Tally {
+  std::int64_t considered = 0, unexpected = 0;
+  ojson examples = ojson::array();
+  void miss(const ojson& v) {
+    ++unexpected;
+    if (examples.size() < 20) examples.push_back(v);
+  }
+  // The example is only built for the first 20.
+  template <class MakeExample>
+  void miss_lazy(MakeExample&& make) {
+    ++unexpected;
+    if (examples.size() < 20) examples.push_back(make());
+  }
+};
+
+// A column of text only, each distinct text judged once (code_ok): the tally from the code
+// counts, then the rows only as far as the first 20 examples. False for a column with numbers.
+bool text_only_by_codes(const ColumnData& d, const std::vector<std::uint8_t>& code_ok, Tally& t) {
+  if (d.has_numbers()) return false;
+  const auto& counts = d.code_counts();
+  for (std::size_t k = 0; k < counts.size(); ++k) {
+    t.considered += counts[k];
+    if (!code_ok[k]) t.unexpected += counts[k];
+  }
+  const auto want = std::min<std::int64_t>(20, t.unexpected);
+  const auto& codes = d.col->codes;
+  for (std::size_t i = 0; i < codes.size() && static_cast<std::int64_t>(t.examples.size()) < want;
+       ++i)
+    if (codes[i] != kMissingCode && !code_ok[codes[i]]) t.examples.push_back(d.json_value(i));
+  return true;
+}
+
+void finish_mostly(Check& c, const Expectation& x, const Tally& t, const std::string& what) {
+  double share =
+      t.considered ? static_cast<double>(t.unexpected) / static_cast<double>(t.considered) : 0.0;
+  double need = x.mostly.value_or(1.0);
+  c.extra["unexpected_count"] = t.unexpected;
+  c.extra["unexpected_share"] = share;
+  c.extra["unexpected_examples"] = t.examples;
+  if (x.mostly) c.extra["mostly"] = *x.mostly;
+  c.value = 1 - share;
+  c.threshold = need;
+  bool ok = t.considered == 0 || 1 - share >= need;
+  if (!ok) fail_or_warn(c, x);
+  c.message = std::to_string(t.unexpected) + " of " + std::to_string(t.considered) + " values " +
+              what +
+              (x.mostly ? " (" + format_short(100 * (1 - share), 6) + "% meet it; mostly " +
+                              format_short(need, 6) + ")"
+                        : "");
+  if (t.considered == 0) c.message = "no non-null values to check";
+}
+
+struct Context {
+  Table& data;
+  Table* ref;
+  std::map<std::string, ColumnData> cols, ref_cols;
+};
+
+const ColumnData* find_column(Context& ctx, const std::string& name, Check& c,
+                              bool reference = false) {
+  auto& m = reference ? ctx.ref_cols : ctx.cols;
+  auto it = m.find(name);
+  if (it != m.end()) return &it->second;
+  const Table& t = reference ? *ctx.ref : ctx.data;
+  std::string best = closest_name(name, t.header);
+  c.status = Status::kError;
+  c.message = "column " + quote(name) + " is not in " + (reference ? "the reference " : "") +
+              t.path + (best.empty() ? "" : " (did you mean " + quote(best) + "?)");
+  return nullptr;
+}
+
+void check_column(const Expectation& x, const std::string& name, Context& ctx, Check& c) {
+  const ColumnData* d = find_column(ctx, name, c);
+  if (!d) return;
+  const std::string& k = x.expect;
+  Tally t;
+  if (k == "not_null") {
+    // The reader counted the missing values; rows are scanned only for the first 20.
+    t.considered = static_cast<std::int64_t>(d->rows);
+    t.unexpected = d->missing;
+    const auto wanted = static_cast<std::size_t>(std::min<std::int64_t>(20, d->missing));
+    for (std::size_t i = 0; i < d->rows && t.examples.size() < wanted; ++i)
+      if (d->missing_at(i)) t.examples.push_back(static_cast<std::int64_t>(i) + 1);  // row numbers
+    finish_mostly(c, x, t, "are null");
+    c.extra["examples_are_rows"] = true;
+    return;
+  }
+  if (k == "column_type") {
+    c.extra["observed_type"] = d->observed_type();
+    // A column of numbers only is of type number, one of text only of type string: no scan.
+    const bool all_numbers = !d->has_text(), all_text = !d->has_numbers();
+    if ((x.type == "number" && all_numbers) || (x.type == "string" && all_text)) {
+      t.considered = static_cast<std::int64_t>(d->rows) - d->missing;
+      finish_mostly(c, x, t, "are not of type " + x.type);
+      return;
+    }
+    for (std::size_t i = 0; i < d->rows; ++i) {
+      if (d->missing_at(i)) continue;
+      ++t.considered;
+      bool ok;
+      if (x.type == "number")
+        ok = !d->text_at(i);
+      else if (x.type == "integer")
+        ok = !d->text_at(i) && std::floor(d->number(i)) == d->number(i) &&
+             std::isfinite(d->number(i));
+      else if (x.type == "boolean")
+        ok = d->text_at(i) && is_bool_word(d->text(i));
+      else
+        ok = d->text_at(i);
+      if (!ok) t.miss_lazy([&] { return d->json_value(i); });
+    }
+    finish_mostly(c, x, t, "are not of type " + x.type);
+    return;
+  }
+  if (k == "unique") {
+    // Text by dictionary code; numbers from their sorted values, whose runs give the count and
+    // the repeated values. Rows are then scanned only until the first 20 examples are found.
+    std::vector<std::int64_t> code_count(d->col->dictionary.size(), 0);
+    if (d->has_text()) code_count = d->code_counts();
+    std::vector<double> repeated;  // ascending, as the runs come
+    auto runs = [&](const std::vector<double>& v) {
+      for (std::size_t a = 0; a < v.size();) {
+        std::size_t b = a + 1;
+        while (b < v.size() && v[b] == v[a]) ++b;
+        if (b - a > 1) {
+          repeated.push_back(v[a]);
+          t.unexpected += static_cast<std::int64_t>(b - a);
+        }
+        a = b;
+      }
+    };
+    if (d->sorted_ready) {
+      runs(d->sorted);  // sorted already, for the order-free checks
+    } else if (d->has_numbers()) {
+      // One column at a time: the sort's buffers are the largest this check holds.
+      static std::mutex one_at_a_time;
+      std::lock_guard lk(one_at_a_time);
+      runs(
+          sorted_numbers(d->col->numbers, d->col->decimal_places, d->missing > 0 || d->has_text()));
+    }
+    for (auto n : code_count)
+      if (n > 1) t.unexpected += n;
+    t.considered = static_cast<std::int64_t>(d->rows) - d->missing;
+    std::int64_t found = 0;
+    for (std::size_t i = 0; i < d->rows && found < t.unexpected && t.examples.size() < 20; ++i) {
+      if (d->missing_at(i)) continue;
+      if (d->text_at(i) ? code_count[d->col->codes[i]] > 1
+                        : std::binary_search(repeated.begin(), repeated.end(), d->number(i))) {
+        t.examples.push_back(d->json_value(i));
+        ++found;
+      }
+    }
+    finish_mostly(c, x, t, "are duplicated");
+    return;
+  }
+  if (k == "in_set") {
+    // Decided once per distinct text (dictionary entry) and per allowed number.
+    std::unordered_set<std::string> allowed;
+    std::vector<double> allowed_numbers;
+    for (const auto& v : x.values) {
+      allowed.insert(canonical_class(v));
+      double num;
+      if (parse_number(v, &num)) allowed_numbers.push_back(num);
+    }
+    std::sort(allowed_numbers.begin(), allowed_numbers.end());
+    std::vector<std::uint8_t> code_ok(d->col->dictionary.size());
+    for (std::size_t k2 = 0; k2 < code_ok.size(); ++k2)
+      code_ok[k2] = allowed.count(d->col->dictionary[k2]) > 0;
+    if (text_only_by_codes(*d, code_ok, t)) {
+      finish_mostly(c, x, t, "are outside the set");
+      return;
+    }
+    for (std::size_t i = 0; i < d->rows; ++i) {
+      if (d->missing_at(i)) continue;
+      ++t.considered;
+      bool ok = d->text_at(i) ? code_ok[d->col->codes[i]] != 0
+                              : std::binary_search(allowed_numbers.begin(), allowed_numbers.end(),
+                                                   d->number(i));
+      if (!ok) t.miss_lazy([&] { return d->json_value(i); });
+    }
+    finish_mostly(c, x, t, "are outside the set");
+    return;
+  }
+  if (k == "between") {
+    if (!d->has_text() && d->has_numbers()) {
+      // Numbers only: a vectorized count (NaN, the missing, compares false both ways), then
+      // the rows only as far as the first 20 examples.
+      const double lo = x.min ? *x.min : -std::numeric_limits<double>::infinity();
+      const double hi = x.max ? *x.max : std::numeric_limits<double>::infinity();
+      const auto& v = d->col->numbers;
+      const std::size_t outside = count_outside(v, lo, hi);
+      t.considered = static_cast<std::int64_t>(v.size()) - d->missing;
+      for (std::size_t i = 0;
+           i < v.size() && t.examples.size() < std::min<std::size_t>(20, outside); ++i)
+        if (v[i] < lo || v[i] > hi) t.examples.push_back(d->json_value(i));
+      t.unexpected = static_cast<std::int64_t>(outside);
+      finish_mostly(c, x, t, "are not " + bounds_text(x));
+      return;
+    }
+    for (std::size_t i = 0; i < d->rows; ++i) {
+      if (d->missing_at(i)) continue;
+      ++t.considered;
+      if (d->text_at(i) || !within(x, d->number(i))) t.miss_lazy([&] { return d->json_value(i); });
+    }
+    finish_mostly(c, x, t, "are not " + bounds_text(x));
+    return;
+  }
+  if (k == "match_regex") {
+    RE2 re(x.regex, RE2::Quiet);
+    std::vector<std::uint8_t> code_ok(d->col->dictionary.size());  // once per distinct text
+    for (std::size_t k2 = 0; k2 < code_ok.size(); ++k2)
+      code_ok[k2] = RE2::PartialMatch(d->col->dictionary[k2], re);
+    if (text_only_by_codes(*d, code_ok, t)) {
+      finish_mostly(c, x, t, "do not match " + quote(x.regex));
+      return;
+    }
+    for (std::size_t i = 0; i < d->rows; ++i) {
+      if (d->missing_at(i)) continue;
+      ++t.considered;
+      bool ok =
+          d->text_at(i) ? code_ok[d->col->codes[i]] != 0 : RE2::PartialMatch(d->canonical(i), re);
+      if (!ok) t.miss_lazy([&] { return d->json_value(i); });
+    }
+    finish_mostly(c, x, t, "do not match " + quote(x.regex));
+    return;
+  }
+  // Statistics of the numbers.
+  if (d->has_text()) {
+    c.status = Status::kError;
+    c.message = "column " + quote(name) + " holds text values (" + d->observed_type() +
+                "), so its " +
+                (k == "mean_between"    ? "mean"
+                 : k == "stdev_between" ? "standard deviation"
+                                        : "quantile") +
+                " is undefined";
+    return;
+  }
+  if (d->sorted.empty()) {
+    c.status = Status::kError;
+    c.message = "column " + quote(name) + " has no values";
+    return;
+  }
+  double v;
+  if (k == "mean_between" || k == "stdev_between") {
+    const Moments& mo = d->moments_of_sorted();
+    v = mo.mean;
+    if (k == "stdev_between") {
+      if (d->sorted.size() < 2) {
+        c.status = Status::kError;
+        c.message = "the standard deviation needs two values";
+        return;
+      }
+      v = std::sqrt(mo.ss / static_cast<double>(d->sorted.size() - 1));
+    }
+  } else {
+    v = sorted_quantile(d->sorted, *x.quantile);
+    c.extra["quantile"] = *x.quantile;
+  }
+  c.value = v;
+  c.extra["min"] = x.min ? ojson(*x.min) : ojson(nullptr);
+  c.extra["max"] = x.max ? ojson(*x.max) : ojson(nullptr);
+  bool ok = within(x, v);
+  if (!ok) fail_or_warn(c, x);
+  c.message = std::string(k == "mean_between"    ? "mean"
+                          : k == "stdev_between" ? "standard deviation"
+                                                 : "quantile") +
+              " is " + format_short(v, 6) + (ok ? ", " : ", not ") + bounds_text(x);
+}
+
+// Counts per category (canonical text) of a column's non-null values.
+std::map<std::string, double> category_counts(const ColumnData& d) {
+  if (d.moved) {  // numbers only, already sorted: count runs
+    std::map<std::string, double> m;
+    for (std::size_t a = 0; a < d.sorted.size();) {
+      std::size_t b = a;
+      while (b < d.sorted.size() && d.sorted[b] == d.sorted[a]) ++b;
+      m[format_number(d.sorted[a] == 0 ? 0.0 : d.sorted[a])] += static_cast<double>(b - a);
+      a = b;
+    }
+    return m;
+  }
+  std::vector<double> per_code(d.col->dictionary.size(), 0);
+  std::map<double, double> per_number;
+  if (!d.has_numbers()) {  // text only: the shared code counts
+    const auto& counts = d.code_counts();
+    for (std::size_t k = 0; k < counts.size(); ++k) per_code[k] = static_cast<double>(counts[k]);
+  } else {
+    for (std::size_t i = 0; i < d.rows; ++i) {
+      if (d.text_at(i))
+        per_code[d.col->codes[i]] += 1;
+      else if (!d.missing_at(i))
+        per_number[d.number(i) == 0 ? 0.0 : d.number(i)] += 1;
+    }
+  }
+  std::map<std::string, double> m;
+  for (std::size_t k = 0; k < per_code.size(); ++k)
+    if (per_code[k] > 0) m[d.col->dictionary[k]] += per_code[k];
+  for (const auto& [v, n] : per_number) m[format_number(v)] += n;
+  return m;
+}
+
+struct DriftOutcome {
+  bool drift = false, computed = false;
+};
+
+DriftOutcome check_drift(const Expectation& x, const std::string& name, Context& ctx, Check& c,
+                         std::vector<Check>& extra_checks) {
+  DriftOutcome out;
+  if (!ctx.ref) {
+    c.status = Status::kError;
+    c.message = "no_drift needs --reference";
+    return out;
+  }
+  const ColumnData* cur = find_column(ctx, name, c);
+  if (!cur) return out;
+  const ColumnData* ref = find_column(ctx, name, c, true);
+  if (!ref) return out;
+  const bool numeric = !cur->has_text() && !ref->has_text() && ref->has_numbers();
+  auto cur_cat = numeric ? std::map<std::string, double>{} : category_counts(*cur);
+  auto ref_cat = numeric ? std::map<std::string, double>{} : category_counts(*ref);
+  std::string method = x.method;
+  if (method == "auto") {
+    // Distinct values of both samples together, counted up to 6 (all the choice needs) by
+    // walking the two sorted arrays: no merged copy.
+    std::size_t distinct = 0;
+    if (numeric) {
+      const auto& a = ref->sorted;
+      const auto& b = cur->sorted;
+      std::size_t i = 0, j = 0;
+      while ((i < a.size() || j < b.size()) && distinct <= 5) {
+        const double v = j >= b.size() || (i < a.size() && a[i] <= b[j]) ? a[i] : b[j];
+        ++distinct;
+        while (i < a.size() && a[i] == v) ++i;
+        while (j < b.size() && b[j] == v) ++j;
+      }
+    } else {
+      std::set<std::string> u;
+      for (const auto& kv : ref_cat) u.insert(kv.first);
+      for (const auto& kv : cur_cat) u.insert(kv.first);
+      distinct = u.size();
+    }
+    // Evidently's choice: small references get tests, large ones distances.
+    bool small = ctx.ref->rows <= 1000;
+    if (numeric && distinct > 5)
+      method = small ? "ks" : "wasserstein";
+    else
+      method = small ? "chi2" : "jensenshannon";
+  }
+  if (!numeric && (method == "ks" || method == "wasserstein")) {
+    c.status = Status::kError;
+    c.message = method + " needs numbers, but column " + quote(name) + " holds text";
+    return out;
+  }
+  const double threshold = x.threshold.value_or(default_drift_threshold(method));
+  c.method = method;
+  c.threshold = threshold;
+  const std::size_t n_ref =
+      numeric ? ref->sorted.size() : static_cast<std::size_t>(ref->rows - ref->missing);
+  const std::size_t n_cur =
+      numeric ? cur->sorted.size() : static_cast<std::size_t>(cur->rows - cur->missing);
+  c.extra["n_reference"] = n_ref;
+  c.extra["n_current"] = n_cur;
+  if (n_ref == 0 || n_cur == 0) {
+    c.status = Status::kError;
+    c.message = std::string("no non-null values in the ") +
+                (n_ref == 0 ? "reference" : "current data") + " to compare";
+    return out;
+  }
+  double stat = 0;
+  std::optional<double> p;
+  // chi2 treats numbers as categories too: each distinct value is one.
+  if (numeric && method == "chi2") {
+    for (double y : ref->sorted) ref_cat[format_number(y)] += 1;
+    for (double y : cur->sorted) cur_cat[format_number(y)] += 1;
+  }
+  if (!numeric || method == "chi2") {
+    // A category unseen in the reference is its own failure, whatever the column holds.
+    Tally t;
+    std::int64_t unseen_rows = 0;
+    for (const auto& [k, n] : cur_cat)
+      if (!ref_cat.count(k)) {
+        unseen_rows += static_cast<std::int64_t>(n);
+        if (t.examples.size() < 20) t.examples.push_back(k);
+      }
+    if (unseen_rows > 0) {
+      Check u = base_check(x, name, name + " has no categories unseen in the reference");
+      u.id = c.id + ".unseen";
+      t.unexpected = unseen_rows;
+      t.considered = static_cast<std::int64_t>(n_cur);
+      u.extra["unexpected_count"] = unseen_rows;
+      u.extra["unexpected_share"] = static_cast<double>(unseen_rows) / static_cast<double>(n_cur);
+      u.extra["unexpected_examples"] = t.examples;
+      fail_or_warn(u, x);
+      u.message = std::to_string(t.examples.size()) + " categor" +
+                  (t.examples.size() == 1 ? "y" : "ies") + " in " + std::to_string(unseen_rows) +
+                  " rows never appear in the reference";
+      extra_checks.push_back(std::move(u));
+    }
+  }
+  if (method == "ks") {
+    KsResult r = ks_2samp(ref->sorted, cur->sorted);
+    stat = r.statistic;
+    p = r.p_value;
+  } else if (method == "wasserstein") {
+    double sd = std::sqrt(ref->moments_of_sorted().ss / static_cast<double>(n_ref));
+    c.extra["reference_std"] = sd;
+    // A constant reference is scaled by 0.001, as Evidently does.
+    stat = wasserstein(ref->sorted, cur->sorted) / std::max(sd, 0.001);
+  } else if (method == "psi" || method == "jensenshannon") {
+    std::vector<double> rc, cc;
+    if (numeric) {
+      auto edges = decile_edges(ref->sorted);
+      rc = bin_counts(ref->sorted, edges);
+      cc = bin_counts(cur->sorted, edges);
+      c.extra["bin_edges"] = edges;
+    } else {
+      std::set<std::string> u;
+      for (const auto& kv : ref_cat) u.insert(kv.first);
+      for (const auto& kv : cur_cat) u.insert(kv.first);
+      for (const auto& k : u) {
+        rc.push_back(ref_cat.count(k) ? ref_cat.at(k) : 0.0);
+        cc.push_back(cur_cat.count(k) ? cur_cat.at(k) : 0.0);
+      }
+    }
+    stat = method == "psi" ? psi(rc, cc) : jensenshannon(rc, cc);
+  } else {  // chi2: current counts against the reference's shares, over the reference's categories
+    const auto& rcat = ref_cat;
+    const auto& ccat = cur_cat;
+    double seen = 0;
+    for (const auto& [k, n] : ccat)
+      if (rcat.count(k)) seen += n;
+    std::vector<double> obs, exp;
+    for (const auto& [k, n] : rcat) {
+      obs.push_back(ccat.count(k) ? ccat.at(k) : 0.0);
+      exp.push_back(n / static_cast<double>(n_ref) * seen);
+    }
+    if (obs.size() < 2) {
+      c.status = Status::kError;
+      c.message = "chi2 needs at least two categories in the reference";
+      return out;
+    }
+    if (seen == 0) {
+      // No current value has support in the reference: the statistic is infinite (scipy and
+      // Evidently give p = 0). That is drift, never a pass.
+      c.p_value = 0.0;
+      c.extra["statistic"] = nullptr;
+      out.computed = true;
+      out.drift = true;
+      c.extra["drift"] = true;
+      fail_or_warn(c, x);
+      c.message = "drift (no current value appears in the reference: chi2 is infinite, p-value 0)";
+      return out;
+    }
+    ChiSquare r = chisquare(obs, exp);
+    stat = r.statistic;
+    p = r.p_value;
+    c.extra["df"] = r.df;
+  }
+  if (!std::isfinite(stat) || (p && !std::isfinite(*p))) {
+    c.status = Status::kError;
+    c.message = method + " cannot be computed on these values (the statistic is not finite)";
+    return out;
+  }
+  c.value = stat;
+  c.p_value = p;
+  c.extra["statistic"] = stat;
+  out.computed = true;
+  out.drift = is_drift(method, stat, p, threshold);
+  c.extra["drift"] = out.drift;
+  if (out.drift) fail_or_warn(c, x);
+  std::string measure = p ? method + " p-value " + format_short(*p, 4) +
+                                (out.drift ? " < " : " >= ") + format_short(threshold, 4)
+                          : method + " " + format_short(stat, 4) + (out.drift ? " >= " : " < ") +
+                                format_short(threshold, 4);
+  c.message = std::string(out.drift ? "drift" : "no drift") + " (" + measure + ")";
+  return out;
+}
+
+}  // namespace
+
+ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
+  Context ctx{data, reference, {}, {}};
+  auto order_free = [](const std::string& k) {
+    return k == "no_drift" || k == "quantile_between" || k == "mean_between" ||
+           k == "stdev_between";
+  };
+  // Columns the suite touches; which need sorted numbers; which need their rows kept.
+  std::set<std::string> used, used_ref, needs_sort, keep_rows;
+  for (const auto& x : suite.expectations) {
+    std::vector<std::string> cols = x.columns;
+    if (cols.size() == 1 && cols[0] == "*") cols = reference ? reference->header : data.header;
+    for (const auto& c : cols) {
+      used.insert(c);
+      if (x.expect == "no_drift" || x.expect == "no_overlap_with_reference") used_ref.insert(c);
+      if (order_free(x.expect)) needs_sort.insert(c);
+    }
+  }
+  for (const auto& c : used) ctx.cols[c] = ColumnData();
+  for (auto it = ctx.cols.begin(); it != ctx.cols.end();) {
+    if (const Column* col = data.find(it->first)) {
+      it->second = column_data(*col, false);
+      ++it;
+    } else {
+      it = ctx.cols.erase(it);
+    }
+  }
+  if (reference)
+    for (const auto& c : used_ref)
+      if (const Column* col = reference->find(c)) ctx.ref_cols[c] = column_data(*col, false);
+
+  // One task per (expectation, column). Checks that read rows run first; then each purely
+  // numeric column's numbers are sorted in place (no second copy) for the order-free ones.
+  struct Task {
+    const Expectation* x;
+    std::string column;
+  };
+  std::vector<Task> tasks;
+  for (const auto& x : suite.expectations) {
+    bool per_column = x.expect != "row_count_between" && x.expect != "columns_exist" &&
+                      x.expect != "no_overlap_with_reference";
+    if (!per_column) {
+      tasks.push_back({&x, ""});
+      continue;
+    }
+    std::vector<std::string> cols = x.columns;
+    if (cols.size() == 1 && cols[0] == "*") cols = reference ? reference->header : data.header;
+    for (const auto& c : cols) tasks.push_back({&x, c});
+  }
+  std::vector<Check> checks(tasks.size());
+  std::vector<std::vector<Check>> extra(tasks.size());
+  std::vector<DriftOutcome> drift(tasks.size());
+  auto run_task = [&](std::size_t ti) {
+    const Expectation& x = *tasks[ti].x;
+    const std::string& col = tasks[ti].column;
+    Check& c = checks[ti];
+    const std::string& k = x.expect;
+    if (k == "row_count_between") {
+      c = base_check(x, "", "row count is " + bounds_text(x));
+      c.value = static_cast<double>(data.rows);
+      bool ok = within(x, static_cast<double>(data.rows));
+      if (!ok) fail_or_warn(c, x);
+      c.message = std::to_string(data.rows) + " rows" + (ok ? "" : ", not " + bounds_text(x));
+    } else if (k == "columns_exist") {
+      c = base_check(x, "", "columns exist");
+      Tally t;
+      for (const auto& name : x.columns) {
+        ++t.considered;
+        if (std::find(data.header.begin(), data.header.end(), name) == data.header.end())
+          t.miss(name);
+      }
+      c.extra["unexpected_count"] = t.unexpected;
+      c.extra["unexpected_examples"] = t.examples;
+      if (t.unexpected) fail_or_warn(c, x);
+      c.message = t.unexpected ? std::to_string(t.unexpected) + " of " +
+                                     std::to_string(t.considered) + " columns are missing"
+                               : "all " + std::to_string(t.considered) + " columns exist";
+    } else if (k == "no_overlap_with_reference") {
+      std::string joined;
+      for (const auto& n : x.columns) joined += (joined.empty() ? "" : "+") + n;
+      c = base_check(x, "", "no rows shared with the reference by " + joined);
+      c.id = x.expect + "." + joined;
+      c.extra["columns"] = x.columns;
+      if (!reference) {
+        c.status = Status::kError;
+        c.message = "no_overlap_with_reference needs --reference";
+        return;
+      }
+      std::vector<const ColumnData*> cur, ref;
+      for (const auto& n : x.columns) {
+        const ColumnData* a = find_column(ctx, n, c);
+        const ColumnData* b = a ? find_column(ctx, n, c, true) : nullptr;
+        if (!a || !b) return;
+        cur.push_back(a);
+        ref.push_back(b);
+      }
+      auto key = [](const std::vector<const ColumnData*>& cs, std::size_t i) {
+        std::string s;
+        for (const auto* d : cs) {
+          s += d->missing_at(i) ? std::string("\x01") : d->canonical(i);
+          s += '\x1f';
+        }
+        return s;
+      };
+      std::unordered_set<std::string> keys;
+      keys.reserve(reference->rows);
+      for (std::size_t i = 0; i < static_cast<std::size_t>(reference->rows); ++i)
+        keys.insert(key(ref, i));
+      Tally t;
+      for (std::size_t i = 0; i < static_cast<std::size_t>(data.rows); ++i) {
+        ++t.considered;
+        if (keys.count(key(cur, i))) {
+          ojson ex = ojson::object();
+          for (std::size_t j = 0; j < cur.size(); ++j) ex[x.columns[j]] = cur[j]->json_value(i);
+          t.miss(ex);
+        }
+      }
+      finish_mostly(c, x, t, "are also in the reference");
+    } else if (k == "no_drift") {
+      c = base_check(x, col, col + " does not drift from the reference");
+      drift[ti] = check_drift(x, col, ctx, c, extra[ti]);
+    } else {
+      std::string title = col + " " + k;
+      if (k == "not_null")
+        title = col + " is not null";
+      else if (k == "unique")
+        title = col + " is unique";
+      else if (k == "column_type")
+        title = col + " is of type " + x.type;
+      else if (k == "in_set")
+        title = col + " is in the set";
+      else if (k == "between")
+        title = col + " is " + bounds_text(x);
+      else if (k == "match_regex")
+        title = col + " matches " + x.regex;
+      else if (k == "mean_between")
+        title = "mean of " + col + " is " + bounds_text(x);
+      else if (k == "stdev_between")
+        title = "standard deviation of " + col + " is " + bounds_text(x);
+      else if (k == "quantile_between")
+        title = "quantile " + format_short(*x.quantile, 4) + " of " + col + " is " + bounds_text(x);
+      if (x.mostly) title += " (mostly " + format_short(*x.mostly, 6) + ")";
+      c = base_check(x, col, title);
+      check_column(x, col, ctx, c);
+    }
+  };
+  std::vector<std::size_t> first, second;
+  std::map<std::string, std::vector<std::size_t>> with_sort;  // unique checks run with the sort
+  for (std::size_t ti = 0; ti < tasks.size(); ++ti) {
+    const std::string& col = tasks[ti].column;
+    if (tasks[ti].x->expect == "unique" && needs_sort.count(col) && ctx.cols.count(col) &&
+        ctx.cols[col].has_numbers())
+      with_sort[col].push_back(ti);
+    else
+      (order_free(tasks[ti].x->expect) ? second : first).push_back(ti);
+  }
+  lap("prepare");
+  parallel_for(first.size(), [&](std::size_t j) { run_task(first[j]); });
+  lap("row checks");
+
+  // Then the sorts. A purely numeric column's own vector is sorted: its rows are gone after.
+  // unique checks on a column sorted anyway run here, from the sorted values, while its rows
+  // are still there.
+  std::vector<std::pair<Table*, ColumnData*>> sorts;
+  for (auto& [name, d] : ctx.cols)
+    if (needs_sort.count(name)) sorts.emplace_back(&data, &d);
+  for (auto& [name, d] : ctx.ref_cols)
+    if (needs_sort.count(name)) sorts.emplace_back(reference, &d);
+  // Two columns at a time, each on one core (a column alone gets both). Columns sorted in place
+  // (their rows are not needed after) add only the buffer beside each; columns whose rows are
+  // still needed (text, or a unique check's examples) also need a new vector, so they come
+  // after the in-place ones, when the reference's numbers have become its sorted values.
+  auto sort_column = [&](Table* table, ColumnData& d, SortScratch& scratch, unsigned threads) {
+    Column* col = table->find(d.col->name);
+    auto deferred = table == &data ? with_sort.find(d.col->name) : with_sort.end();
+    const bool keep_rows = d.has_text() || deferred != with_sort.end();
+    const bool nan = d.missing > 0 || d.has_text();  // text rows hold NaN too
+    if (keep_rows) {
+      d.sorted = sorted_numbers(col->numbers, col->decimal_places, nan, &scratch.spare, &scratch,
+                                threads, d.moments.get());
+    } else {
+      d.sorted = sorted_numbers(col->numbers, col->decimal_places, nan, &col->numbers, &scratch,
+                                threads, d.moments.get());
+      d.moved = true;
+    }
+    d.sorted_ready = true;
+    if (deferred != with_sort.end()) {
+      for (std::size_t ti : deferred->second) run_task(ti);
+      if (!d.has_text()) {  // its rows are done with: their storage serves the next column
+        scratch.spare = std::move(col->numbers);
+        col->numbers = {};
+        d.moved = true;
+      }
+    }
+  };
+  std::vector<std::pair<Table*, ColumnData*>> in_place, with_rows;
+  for (auto& e : sorts) {
+    const bool keep_rows =
+        e.second->has_text() || (e.first == &data && with_sort.count(e.second->col->name));
+    (keep_rows ? with_rows : in_place).push_back(e);
+  }
+  std::vector<SortScratch> scratch(2);
+  for (const auto* list : {&in_place, &with_rows}) {
+    if (list->size() == 1) {
+      sort_column((*list)[0].first, *(*list)[0].second, scratch[0], default_threads());
+      continue;
+    }
+    std::atomic<std::size_t> next{0};
+    parallel_for(2, [&](std::size_t t) {
+      for (std::size_t j; (j = next.fetch_add(1)) < list->size();)
+        sort_column((*list)[j].first, *(*list)[j].second, scratch[t], 1);
+    });
+    lap(list == &in_place ? "sorts in place" : "sorts keeping rows");
+  }
+  scratch.clear();  // the buffers and spares go before the checks
+
+  parallel_for(second.size(), [&](std::size_t j) { run_task(second[j]); });
+  lap("order-free checks");
+
+  ResultDoc doc;
+  doc.tool = "mlgate-datatest";
+  doc.version = MLGATE_VERSION;
+  std::map<std::string, int> seen_ids;
+  std::size_t drift_cols = 0, drifted = 0;
+  for (std::size_t ti = 0; ti < tasks.size(); ++ti) {
+    auto add = [&](Check c) {
+      int n = ++seen_ids[c.id];
+      if (n > 1) c.id += "#" + std::to_string(n);  // the same expectation twice: ids stay unique
+      doc.checks.push_back(std::move(c));
+    };
+    add(std::move(checks[ti]));
+    for (auto& e : extra[ti]) add(std::move(e));
+    if (drift[ti].computed) {
+      ++drift_cols;
+      drifted += drift[ti].drift;
+    }
+  }
+  doc.extra["drift"] = {
+      {"columns", drift_cols},
+      {"drifted", drifted},
+      {"share", drift_cols ? ojson(static_cast<double>(drifted) / static_cast<double>(drift_cols))
+                           : ojson(nullptr)}};
+  doc.metrics["rows"] = data.rows;
+  doc.metrics["columns"] = data.header.size();
+  if (reference) doc.metrics["reference_rows"] = reference->rows;
+  return doc;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+std::string infer_suite(const Table& ref) {
+  YAML::Emitter out;
+  out << YAML::Comment("Inferred by mlgate-datatest --infer-suite from " + ref.path + " (" +
+                       std::to_string(ref.rows) + " rows). Review before use.");
+  out << YAML::BeginMap << YAML::Key << "version" << YAML::Value << 1;
+  out << YAML::Key << "expectations" << YAML::Value << YAML::BeginSeq;
+  auto flow = [&](const std::function<void()>& body) {
+    out << YAML::Flow << YAML::BeginMap;
+    body();
+    out << YAML::EndMap;
+  };
+  const auto n = static_cast<double>(ref.rows);
+  auto num = [](double v) {
+    return format_number(v);
+  };  // the shortest text that reads back the same
+  std::vector<std::string> drift_columns;
+  flow([&] {
+    out << YAML::Key << "expect" << YAML::Value << "row_count_between";
+    out << YAML::Key << "min" << YAML::Value << static_cast<std::int64_t>(std::floor(n * 0.5));
+    out << YAML::Key << "max" << YAML::Value << static_cast<std::int64_t>(std::ceil(n * 2));
+  });
+  flow([&] {
+    out << YAML::Key << "expect" << YAML::Value << "columns_exist";
+    out << YAML::Key << "columns" << YAML::Value << YAML::Flow << ref.header;
+  });
+  for (const auto& name : ref.header) {
+    const Column* col = ref.find(name);
+    if (!col) continue;
+    ColumnData d = column_data(*col, true);
+    std::string type = d.observed_type();
+    if (type == "null") continue;
+    if (type != "mixed")
+      flow([&] {
+        out << YAML::Key << "expect" << YAML::Value << "column_type" << YAML::Key << "column"
+            << YAML::Value << name;
+        out << YAML::Key << "type" << YAML::Value << type;
+      });
+    // Null rate with a margin: the share of non-null values, less one point.
+    double non_null = 1 - static_cast<double>(d.missing) / n;
+    flow([&] {
+      out << YAML::Key << "expect" << YAML::Value << "not_null" << YAML::Key << "column"
+          << YAML::Value << name;
+      out << YAML::Key << "mostly" << YAML::Value
+          << num(std::max(0.0, std::floor((non_null - 0.01) * 1e4) / 1e4));
+    });
+    if (type == "integer" || type == "number") {
+      double lo = d.sorted.front(), hi = d.sorted.back(), pad = (hi - lo) * 0.1;
+      if (type == "integer") {
+        lo = std::floor(lo - pad);
+        hi = std::ceil(hi + pad);
+      } else {
+        lo -= pad;
+        hi += pad;
+      }
+      flow([&] {
+        out << YAML::Key << "expect" << YAML::Value << "between" << YAML::Key << "column"
+            << YAML::Value << name;
+        out << YAML::Key << "min" << YAML::Value << num(lo) << YAML::Key << "max" << YAML::Value
+            << num(hi);
+      });
+    }
+    auto counts = category_counts(d);
+    if (type == "string" || type == "boolean") {
+      if (counts.size() <= 20 && counts.size() * 2 <= static_cast<std::size_t>(n))
+        flow([&] {
+          out << YAML::Key << "expect" << YAML::Value << "in_set" << YAML::Key << "column"
+              << YAML::Value << name;
+          out << YAML::Key << "values" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+          for (const auto& kv : counts) out << kv.first;
+          out << YAML::EndSeq;
+        });
+    }
+    const bool all_distinct = d.missing == 0 && counts.size() == static_cast<std::size_t>(ref.rows);
+    if ((type == "string" || type == "integer") && n >= 10 && all_distinct)
+      flow([&] {
+        out << YAML::Key << "expect" << YAML::Value << "unique" << YAML::Key << "column"
+            << YAML::Value << name;
+      });
+    // Identifiers and free text do not drift in any useful sense: keep numbers and categories.
+    bool categorical = counts.size() * 2 <= static_cast<std::size_t>(n);
+    if ((type == "integer" || type == "number") ? !all_distinct || type == "number" : categorical)
+      drift_columns.push_back(name);
+  }
+  if (!drift_columns.empty())
+    flow([&] {
+      out << YAML::Key << "expect" << YAML::Value << "no_drift" << YAML::Key << "columns"
+          << YAML::Value << YAML::Flow << drift_columns;
+      out << YAML::Key << "method" << YAML::Value << "auto";
+    });
+  out << YAML::EndSeq << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+int run_datatest(const DatatestOptions& o) {
+  if (!o.infer_suite.empty()) {
+    if (o.reference.empty())
+      throw Error("--infer-suite needs --reference", "flags",
+                  "the suite is learned from the reference");
+    Table ref = read_all_columns(o.reference, o.format);
+    std::string yaml = infer_suite(ref);
+    write_file_atomic(o.infer_suite, yaml);
+    log_printf("mlgate-datatest: wrote a suite inferred from %s (%lld rows) to %s\n",
+                 o.reference.c_str(), static_cast<long long>(ref.rows), o.infer_suite.c_str());
+    return 0;
+  }
+  if (o.data.empty() || o.suite.empty())
+    throw Error("give --data and --suite (or --reference with --infer-suite)", "flags",
+                "see --help");
+  lap("start");
+  Suite suite = load_suite(o.suite);
+  auto needed = suite_columns(suite);  // read only what the suite looks at
+  Table data = read_all_columns(o.data, o.format, needed ? &*needed : nullptr);
+  lap("read data");
+  std::optional<Table> ref;
+  if (!o.reference.empty())
+    ref = read_all_columns(o.reference, o.format, needed ? &*needed : nullptr);
+  lap("read reference");
+  ResultDoc doc = run_suite(suite, data, ref ? &*ref : nullptr);
+  doc.inputs["data"] = {{"path", o.data}, {"sha256", data.sha256}, {"rows", data.rows}};
+  doc.inputs["reference"] =
+      ref ? ojson({{"path", o.reference}, {"sha256", ref->sha256}, {"rows", ref->rows}})
+          : ojson(nullptr);
+  doc.inputs["suite"] = {{"path", o.suite}, {"sha256", suite.sha256}};
+  doc.provenance = make_provenance(suite.sha256);
+  for (const auto& c : doc.checks)
+    log_printf("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
+  const auto& dr = doc.extra["drift"];
+  if (dr["columns"].get<std::size_t>() > 0)
+    log_printf("mlgate-datatest: %zu of %zu columns drifted\n",
+                 dr["drifted"].get<std::size_t>(), dr["columns"].get<std::size_t>());
+  const int rc = finish_document(doc, o.output, o.stamp);
+  lap("document");
+  return rc;
+}
+
+}  // namespace mlgate

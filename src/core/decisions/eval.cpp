@@ -1,0 +1,242 @@
+#include "mlgate/decisions/eval.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "mlgate/base/error.hpp"
+#include "mlgate/base/log.hpp"
+#include "mlgate/base/io.hpp"
+#include "mlgate/base/text.hpp"
+
+namespace mlgate {
+
+namespace {
+
+std::vector<GroupMetrics> compute(const Predictions& p, const Grouping& g, bool curves) {
+  switch (p.task) {
+    case Task::kBinary:
+      return binary_metrics(p.binary(), g, curves);
+    case Task::kMulticlass:
+      return multiclass_metrics(p.multiclass(), g);
+    default:
+      return regression_metrics(p.regression(), g);
+  }
+}
+
+ojson metric_set_json(const MetricSet& m) {
+  ojson o = ojson::object();
+  for (const auto& [k, v] : m.values) o[k] = v ? ojson(*v) : ojson(nullptr);
+  return o;
+}
+
+std::string why_undefined(const GroupMetrics& g, const std::string& metric) {
+  for (const auto& w : g.warnings)
+    if (w.find(metric) != std::string::npos || w == "no rows") return w;
+  return metric + " is undefined on this data";
+}
+
+}  // namespace
+
+EvalResult evaluate(const Predictions& p, bool curves, std::int64_t min_slice_size) {
+  EvalResult r;
+  r.task = p.task;
+  r.n = static_cast<std::int64_t>(p.size());
+  // Binary: the first slice column's pass yields the overall too, from one sort of the scores.
+  const bool merged = p.task == Task::kBinary && !p.slices.empty();
+  if (!merged) r.overall = std::move(compute(p, Grouping{}, curves)[0]);
+  for (std::size_t si = 0; si < p.slices.size(); ++si) {
+    const SliceColumn& s = p.slices[si];
+    Grouping g{s.codes, static_cast<std::uint32_t>(s.values.size())};
+    std::vector<GroupMetrics> groups;
+    if (merged && si == 0) {
+      groups = binary_metrics(p.binary(), g, curves, true);
+      r.overall = std::move(groups.back());
+      groups.pop_back();
+    } else {
+      groups = compute(p, g, false);
+    }
+    for (std::size_t k = 0; k < groups.size(); ++k) {
+      SliceResult sr;
+      sr.slice = slice_json({{s.column, s.values[k]}});
+      sr.n = groups[k].n;
+      sr.gated = sr.n >= min_slice_size;
+      sr.metrics = std::move(groups[k]);
+      r.slices.push_back(std::move(sr));
+    }
+  }
+  for (const auto& w : p.warnings) r.overall.warnings.push_back(w);
+  return r;
+}
+
+ojson eval_metrics_json(const EvalResult& r, const Predictions& p) {
+  ojson m;
+  m["task"] = task_name(r.task);
+  m["n"] = r.n;
+  if (r.task == Task::kBinary)
+    m["threshold"] = p.pred.empty() ? ojson(p.threshold) : ojson(nullptr);
+  if (r.task == Task::kMulticlass) m["classes"] = p.classes;
+  m["overall"] = metric_set_json(r.overall.metrics);
+  ojson slices = ojson::array();
+  for (const auto& s : r.slices) {
+    ojson o;
+    o["slice"] = s.slice;
+    o["n"] = s.n;
+    o["gated"] = s.gated;
+    o["metrics"] = metric_set_json(s.metrics.metrics);
+    slices.push_back(std::move(o));
+  }
+  m["slices"] = std::move(slices);
+  if (r.task == Task::kBinary) {
+    const Curves& c = r.overall.curves;
+    ojson curves;
+    curves["roc"] = c.roc;
+    curves["pr"] = c.pr;
+    curves["calibration"] = c.calibration;
+    m["curves"] = std::move(curves);
+  }
+  return m;
+}
+
+std::vector<std::string> eval_warnings(const EvalResult& r) {
+  std::vector<std::string> out = r.overall.warnings;
+  for (const auto& s : r.slices)
+    for (const auto& w : s.metrics.warnings)
+      out.push_back("slice " + slice_label(s.slice) + ": " + w);
+  return out;
+}
+
+Check bound_check(const std::string& metric, const ojson& slice, const MetricValue& value,
+                  std::optional<double> min, std::optional<double> max, bool warn_only,
+                  const std::string& why) {
+  Check c;
+  std::string sl = slice_label(slice);
+  c.metric = metric;
+  c.slice = slice;
+  c.value = value;
+  const bool is_min = min.has_value();
+  c.threshold = is_min ? min : max;
+  c.id = metric + (is_min ? ".min" : ".max") + sl;
+  c.title = metric + (sl.empty() ? "" : " " + sl) + (is_min ? " >= " : " <= ") +
+            format_short(*c.threshold, 6);
+  if (!value) {
+    c.status = Status::kError;
+    c.message = "cannot check " + metric + ": " + why;
+    return c;
+  }
+  bool ok = is_min ? *value >= *min : *value <= *max;
+  c.status = ok ? Status::kPass : (warn_only ? Status::kWarn : Status::kFail);
+  c.message = metric + " is " + format_short(*value, 6) + (ok ? ", within " : ", outside ") +
+              "the bound " + (is_min ? ">= " : "<= ") + format_short(*c.threshold, 6);
+  return c;
+}
+
+std::vector<Check> absolute_checks(const EvalResult& r, const Policy& policy) {
+  std::vector<Check> out;
+  auto add = [&](const Rule& rule, const GroupMetrics& g, const ojson& slice) {
+    MetricValue v = g.metrics.get(rule.metric);
+    std::string why = why_undefined(g, rule.metric);
+    if (rule.min)
+      out.push_back(
+          bound_check(rule.metric, slice, v, rule.min, std::nullopt, rule.warn_only, why));
+    if (rule.max)
+      out.push_back(
+          bound_check(rule.metric, slice, v, std::nullopt, rule.max, rule.warn_only, why));
+  };
+  for (const auto& rule : policy.metrics) add(rule, r.overall, nullptr);
+  for (const auto& rule : policy.slice_metrics)
+    for (const auto& s : r.slices)
+      if (s.gated) add(rule, s.metrics, s.slice);
+  return out;
+}
+
+ojson input_json(const Predictions& p) {
+  ojson o;
+  o["path"] = p.path;
+  o["sha256"] = p.sha256;
+  o["rows"] = p.rows_read;
+  o["dropped"] = p.dropped;
+  return o;
+}
+
+namespace {
+
+void print_summary(const ResultDoc& doc, const EvalResult& r) {
+  log_printf("mlgate-eval: %s on %lld rows\n", task_name(r.task),
+               static_cast<long long>(r.n));
+  std::string line;
+  for (const auto& [k, v] : r.overall.metrics.values) {
+    line += "  " + k + "=" + (v ? format_short(*v, 4) : std::string("n/a"));
+    if (line.size() > 90) {
+      log_printf("%s\n", line.c_str());
+      line.clear();
+    }
+  }
+  if (!line.empty()) log_printf("%s\n", line.c_str());
+  for (const auto& c : doc.checks)
+    log_printf("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
+  print_warnings(doc.warnings);
+}
+
+}  // namespace
+
+int run_eval(const EvalOptions& o) {
+  ColumnOptions cols = o.columns;
+  Policy policy;
+  bool has_policy = !o.policy.empty();
+  if (has_policy) {
+    policy = load_policy(
+        o.policy, cols.task ? cols.task
+                            : (cols.proba_cols.empty() ? std::nullopt
+                                                       : std::optional<Task>(Task::kMulticlass)));
+    apply_policy_columns(cols, policy, o.given);
+  }
+  cols.id_col.clear();  // ids pair rows in mlgate-compare; eval has nothing to pair
+  if (o.data.empty() == o.features.empty())
+    throw Error("give either --data (predictions) or --features with --model-cmd", "flags",
+                "see --help");
+  if (!o.features.empty() && o.model_cmd.empty())
+    throw Error("--features needs --model-cmd", "flags");
+  if (!o.model_cmd.empty() && o.features.empty())
+    throw Error("--model-cmd needs --features", "flags");
+
+  Predictions p;
+  if (!o.data.empty()) {
+    p = load_predictions(o.data, cols);
+  } else {
+    ModelCommand cmd;
+    cmd.command = o.model_cmd;
+    cmd.shell = o.model_shell;
+    cmd.timeout_s = o.model_timeout;
+    p = predictions_from_model(o.features, cmd, cols);
+  }
+  if (p.dropped > 0)
+    log_printf("mlgate-eval: dropped %lld rows with a missing label or score (--drop-missing)\n",
+                 static_cast<long long>(p.dropped));
+  if (p.size() == 0)
+    throw Error("no rows to evaluate", p.path, "the table is empty after dropping missing values");
+
+  EvalResult r = evaluate(p, !o.no_curves, has_policy ? policy.slice_min_size : 0);
+  ResultDoc doc;
+  doc.tool = "mlgate-eval";
+  doc.version = MLGATE_VERSION;
+  if (has_policy) {
+    doc.checks = absolute_checks(r, policy);
+    std::size_t deferred = 0;
+    for (const auto& rule : policy.metrics) deferred += rule.needs_baseline();
+    for (const auto& rule : policy.slice_metrics) deferred += rule.needs_baseline();
+    if (deferred)
+      log_printf("mlgate-eval: %zu bound(s) against a baseline are left to mlgate-compare\n",
+                   deferred);
+  }
+  doc.metrics = eval_metrics_json(r, p);
+  doc.warnings = eval_warnings(r);
+  ojson in;
+  in["data"] = input_json(p);
+  if (!o.model_cmd.empty()) in["data"]["model_cmd"] = o.model_cmd;
+  doc.inputs = in;
+  doc.provenance = make_provenance(has_policy ? policy.sha256 : std::string());
+  print_summary(doc, r);
+  return finish_document(doc, o.output, o.stamp);
+}
+
+}  // namespace mlgate

@@ -1,0 +1,1009 @@
+#include "mlgate/measures/metrics.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <memory>
+
+#include "metrics_internal.hpp"
+#include "mlgate/base/error.hpp"
+#include "mlgate/base/parallel.hpp"
+#include "mlgate/data/table.hpp"
+
+namespace mlgate {
+
+
+const std::vector<MetricInfo>& metric_catalog() {
+  static const std::vector<MetricInfo> catalog = {
+      {"accuracy", Task::kBinary, false},
+      {"balanced_accuracy", Task::kBinary, false},
+      {"precision", Task::kBinary, false},
+      {"recall", Task::kBinary, false},
+      {"specificity", Task::kBinary, false},
+      {"f1", Task::kBinary, false},
+      {"mcc", Task::kBinary, false},
+      {"roc_auc", Task::kBinary, false},
+      {"average_precision", Task::kBinary, false},
+      {"log_loss", Task::kBinary, true},
+      {"brier", Task::kBinary, true},
+      {"ece", Task::kBinary, true},
+      {"positive_rate", Task::kBinary, false},
+      {"prevalence", Task::kBinary, false},
+      {"accuracy", Task::kMulticlass, false},
+      {"balanced_accuracy", Task::kMulticlass, false},
+      {"precision_macro", Task::kMulticlass, false},
+      {"recall_macro", Task::kMulticlass, false},
+      {"f1_macro", Task::kMulticlass, false},
+      {"f1_micro", Task::kMulticlass, false},
+      {"f1_weighted", Task::kMulticlass, false},
+      {"mcc", Task::kMulticlass, false},
+      {"cohen_kappa", Task::kMulticlass, false},
+      {"log_loss", Task::kMulticlass, true},
+      {"roc_auc_ovr", Task::kMulticlass, false},
+      {"mae", Task::kRegression, true},
+      {"mse", Task::kRegression, true},
+      {"rmse", Task::kRegression, true},
+      {"r2", Task::kRegression, false},
+      {"mape", Task::kRegression, true},
+      {"median_ae", Task::kRegression, true},
+      {"max_error", Task::kRegression, true},
+      {"explained_variance", Task::kRegression, false},
+  };
+  return catalog;
+}
+
+const MetricInfo* find_metric(std::string_view name, Task task) {
+  for (const auto& m : metric_catalog())
+    if (m.task == task && name == m.name) return &m;
+  return nullptr;
+}
+
+std::vector<std::string> metric_names(Task task) {
+  std::vector<std::string> out;
+  for (const auto& m : metric_catalog())
+    if (m.task == task) out.emplace_back(m.name);
+  return out;
+}
+
+void MetricSet::set(const std::string& name, MetricValue v) {
+  if (v && !std::isfinite(*v)) v.reset();
+  for (auto& [k, val] : values)
+    if (k == name) {
+      val = v;
+      return;
+    }
+  values.emplace_back(name, v);
+}
+
+bool MetricSet::has(std::string_view name) const {
+  for (const auto& kv : values)
+    if (kv.first == name) return true;
+  return false;
+}
+
+MetricValue MetricSet::get(std::string_view name) const {
+  for (const auto& [k, v] : values)
+    if (k == name) return v;
+  return std::nullopt;
+}
+
+namespace {
+
+// Row ranges for the parallel passes: a few per thread so uneven ranges balance out.
+std::vector<std::pair<std::size_t, std::size_t>> row_ranges(std::size_t n) {
+  std::size_t parts =
+      n < (1u << 16) ? 1 : std::min<std::size_t>(default_threads() * 4, n / (1u << 14));
+  std::vector<std::pair<std::size_t, std::size_t>> r;
+  for (std::size_t p = 0; p < parts; ++p) r.emplace_back(n * p / parts, n * (p + 1) / parts);
+  return r;
+}
+
+inline std::uint32_t group_of(const Grouping& g, std::size_t i) {
+  return g.group.empty() ? 0 : g.group[i];
+}
+
+}  // namespace
+
+// Bin k holds (k/15, (k+1)/15]; 0 goes to the first bin.
+int ece_bin(double p) {
+  int k = static_cast<int>(std::ceil(p * kEceBins)) - 1;
+  k = std::clamp(k, 0, kEceBins - 1);
+  while (k > 0 && p <= k / static_cast<double>(kEceBins)) --k;
+  while (k < kEceBins - 1 && p > (k + 1) / static_cast<double>(kEceBins)) ++k;
+  return k;
+}
+
+double binary_log_loss_term(double p, bool positive) {
+  double c = std::clamp(p, kLogLossEps, 1 - kLogLossEps);
+  double q0 = 1 - c, q1 = c;
+  double s = q0 + q1;
+  return -std::log((positive ? q1 : q0) / s);
+}
+
+namespace {
+
+// Cursors over keys sorted ascending, read from the largest down: one run, or several merged.
+struct RunCursor {
+  const std::uint64_t* p;
+  std::size_t i;
+  bool empty() const { return i == 0; }
+  std::uint64_t top() const { return p[i - 1]; }
+  void pop() { --i; }
+};
+
+// Keys given as a histogram (count per key), read from the largest key down, one at a time.
+struct HistCursor {
+  const std::uint32_t* h;
+  std::int64_t k;  // the current key; -1 when empty
+  std::uint32_t left = 0;
+  HistCursor(const std::uint32_t* hist, std::size_t bins)
+      : h(hist), k(static_cast<std::int64_t>(bins) - 1) {
+    seek();
+  }
+  void seek() {
+    while (k >= 0 && h[k] == 0) --k;
+    left = k >= 0 ? h[k] : 0;
+  }
+  bool empty() const { return k < 0; }
+  std::uint64_t top() const { return static_cast<std::uint64_t>(k); }
+  void pop() {
+    if (--left == 0) {
+      --k;
+      seek();
+    }
+  }
+};
+
+class MergeCursor {
+ public:
+  void add(const std::uint64_t* p, std::size_t n) {
+    if (n == 0) return;
+    runs_.push_back({p, n});
+    heap_.push_back({p[n - 1], runs_.size() - 1});
+    std::push_heap(heap_.begin(), heap_.end());
+  }
+  bool empty() const { return heap_.empty(); }
+  std::uint64_t top() const { return heap_.front().first; }
+  void pop() {
+    std::pop_heap(heap_.begin(), heap_.end());
+    auto& [key, r] = heap_.back();
+    RunCursor& run = runs_[r];
+    run.pop();
+    if (run.empty()) {
+      heap_.pop_back();
+    } else {
+      key = run.top();
+      std::push_heap(heap_.begin(), heap_.end());
+    }
+  }
+
+ private:
+  std::vector<RunCursor> runs_;
+  std::vector<std::pair<std::uint64_t, std::size_t>> heap_;
+};
+
+// A stretch of the walk, starting below tp0 positives and fp0 negatives with higher scores.
+struct WalkPart {
+  unsigned __int128 area2 = 0;  // twice the trapezoid area in units of 1/(P*N)
+  AccurateSum ap;
+  std::vector<std::array<double, 2>> roc, pr;
+};
+
+template <class Cursor>
+WalkPart walk(Cursor pos, Cursor neg, std::int64_t tp, std::int64_t fp, std::size_t np,
+              std::size_t nn, bool curves) {
+  WalkPart w;
+  const double P = static_cast<double>(np), N = static_cast<double>(nn);
+  while (!pos.empty() || !neg.empty()) {
+    std::uint64_t k;
+    if (pos.empty())
+      k = neg.top();
+    else if (neg.empty())
+      k = pos.top();
+    else
+      k = std::max(pos.top(), neg.top());
+    std::int64_t dtp = 0, dfp = 0;
+    while (!pos.empty() && pos.top() == k) {
+      pos.pop();
+      ++dtp;
+    }
+    while (!neg.empty() && neg.top() == k) {
+      neg.pop();
+      ++dfp;
+    }
+    w.area2 += static_cast<unsigned __int128>(dfp) * static_cast<unsigned __int128>(2 * tp + dtp);
+    tp += dtp;
+    fp += dfp;
+    if (dtp > 0) {
+      double precision = static_cast<double>(tp) / static_cast<double>(tp + fp);
+      w.ap.add(static_cast<double>(dtp) / P * precision);
+    }
+    if (curves) {
+      w.roc.push_back({nn ? fp / N : 0.0, np ? tp / P : 0.0});
+      if (np > 0) w.pr.push_back({tp / P, static_cast<double>(tp) / static_cast<double>(tp + fp)});
+    }
+  }
+  return w;
+}
+
+RankSummary finish_walk(std::vector<WalkPart>& parts, std::size_t np, std::size_t nn, bool curves) {
+  RankSummary r;
+  unsigned __int128 area2 = 0;
+  AccurateSum ap;
+  if (curves) {
+    r.roc.push_back({0.0, 0.0});
+    if (np > 0) r.pr.push_back({0.0, 1.0});
+  }
+  for (auto& w : parts) {
+    area2 += w.area2;
+    ap.add(w.ap);
+    r.roc.insert(r.roc.end(), w.roc.begin(), w.roc.end());
+    r.pr.insert(r.pr.end(), w.pr.begin(), w.pr.end());
+  }
+  const double P = static_cast<double>(np), N = static_cast<double>(nn);
+  if (np > 0 && nn > 0) r.auc = static_cast<double>(area2) / (2.0 * P * N);
+  if (np > 0) r.ap = ap.value();
+  if (curves) {
+    r.roc = downsample(r.roc);
+    r.pr = downsample(r.pr);
+  }
+  return r;
+}
+
+RankSummary rank_summary(const std::uint64_t* pos, std::size_t np, const std::uint64_t* neg,
+                         std::size_t nn, bool curves) {
+  std::vector<WalkPart> parts;
+  parts.push_back(walk(RunCursor{pos, np}, RunCursor{neg, nn}, 0, 0, np, nn, curves));
+  return finish_walk(parts, np, nn, curves);
+}
+
+// The walk over many sorted runs (the overall from per-group buckets). The key space is cut at
+// splitters into pieces walked in parallel; each piece starts from the counts above it.
+RankSummary rank_summary_runs(const std::vector<RunCursor>& pos_runs,
+                              const std::vector<RunCursor>& neg_runs, bool curves) {
+  std::size_t np = 0, nn = 0;
+  const RunCursor* biggest = nullptr;
+  for (const auto& r : pos_runs) {
+    np += r.i;
+    if (!biggest || r.i > biggest->i) biggest = &r;
+  }
+  for (const auto& r : neg_runs) {
+    nn += r.i;
+    if (!biggest || r.i > biggest->i) biggest = &r;
+  }
+  // Splitters, descending: piece j holds keys in (split[j], split[j-1]].
+  std::vector<std::uint64_t> split;
+  const std::size_t pieces = (np + nn) < (1u << 18) ? 1 : default_threads() * 8;
+  for (std::size_t j = pieces - 1; j >= 1 && biggest && biggest->i > 0; --j) {
+    std::uint64_t s = biggest->p[biggest->i * j / pieces];
+    if (split.empty() || s < split.back()) split.push_back(s);
+  }
+  std::sort(split.begin(), split.end(), std::greater<>());
+  const std::size_t K = split.size() + 1;
+  auto above = [](const RunCursor& r, std::uint64_t key) {  // keys > key in run
+    return r.i - static_cast<std::size_t>(std::upper_bound(r.p, r.p + r.i, key) - r.p);
+  };
+  std::vector<WalkPart> parts(K);
+  parallel_for(K, [&](std::size_t j) {
+    MergeCursor pos, neg;
+    std::int64_t tp0 = 0, fp0 = 0;
+    auto add_runs = [&](const std::vector<RunCursor>& runs, MergeCursor& cur,
+                        std::int64_t& count0) {
+      for (const auto& r : runs) {
+        std::size_t hi = j == 0 ? r.i : r.i - above(r, split[j - 1]);  // exclusive end
+        std::size_t lo = j == K - 1 ? 0 : r.i - above(r, split[j]);
+        count0 += static_cast<std::int64_t>(r.i - hi);
+        if (hi > lo) cur.add(r.p + lo, hi - lo);
+      }
+    };
+    add_runs(pos_runs, pos, tp0);
+    add_runs(neg_runs, neg, fp0);
+    parts[j] = walk(std::move(pos), std::move(neg), tp0, fp0, np, nn, curves);
+    // Curves are for drawing: thin each piece early so memory stays small.
+    parts[j].roc = downsample(parts[j].roc, 1000);
+    parts[j].pr = downsample(parts[j].pr, 1000);
+  });
+  return finish_walk(parts, np, nn, curves);
+}
+
+// Scatters score keys into one bucket per (group, label) and sorts every bucket.
+struct Buckets {
+  std::vector<std::uint64_t> keys;
+  std::vector<std::size_t> start;  // bucket b = [start[b], start[b+1])
+  const std::uint64_t* begin(std::size_t b) const { return keys.data() + start[b]; }
+  std::size_t size(std::size_t b) const { return start[b + 1] - start[b]; }
+};
+
+// bucket_of(i) returns the bucket of row i or SIZE_MAX; counts[r][b] rows of range r in bucket b.
+template <class BucketOf>
+Buckets bucket_and_sort(std::span<const double> score, std::size_t n_buckets,
+                        const std::vector<std::pair<std::size_t, std::size_t>>& ranges,
+                        const std::vector<std::vector<std::size_t>>& counts, BucketOf bucket_of,
+                        const DecimalScale* ds = nullptr) {
+  // Keys: the scores' decimal keys when they have them (a few radix passes), else sort_key.
+  const DecimalScale none;
+  const DecimalScale& scale = ds ? *ds : none;
+  const int key_bits = order_key_bits(scale);
+  Buckets B;
+  B.start.assign(n_buckets + 1, 0);
+  std::vector<std::vector<std::size_t>> offset(ranges.size(), std::vector<std::size_t>(n_buckets));
+  std::size_t total = 0;
+  for (std::size_t b = 0; b < n_buckets; ++b) {
+    B.start[b] = total;
+    for (std::size_t r = 0; r < ranges.size(); ++r) {
+      offset[r][b] = total;
+      total += counts[r][b];
+    }
+  }
+  B.start[n_buckets] = total;
+  B.keys.resize(total);
+  parallel_for(ranges.size(), [&](std::size_t r) {
+    auto& off = offset[r];
+    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+      std::size_t b = bucket_of(i);
+      if (b != static_cast<std::size_t>(-1)) B.keys[off[b]++] = order_key(scale, score[i]);
+    }
+  });
+  // Large buckets use every thread inside; small ones are sorted side by side.
+  std::vector<std::size_t> order(n_buckets);
+  for (std::size_t b = 0; b < n_buckets; ++b) order[b] = b;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return B.size(a) > B.size(b); });
+  const std::size_t big = std::size_t{1} << 20;
+  std::vector<std::size_t> small;
+  for (std::size_t b : order) {
+    if (B.size(b) >= big) {
+      std::vector<std::uint64_t> tmp(B.size(b));
+      sort_keys(B.keys.data() + B.start[b], tmp.data(), B.size(b), default_threads(), key_bits);
+    } else if (B.size(b) > 1) {
+      small.push_back(b);
+    }
+  }
+  parallel_for(small.size(), [&](std::size_t k) {
+    std::size_t b = small[k];
+    std::vector<std::uint64_t> tmp(B.size(b));
+    sort_keys(B.keys.data() + B.start[b], tmp.data(), B.size(b), 1, key_bits);
+  });
+  return B;
+}
+
+MetricValue ratio_or_zero(double num, double den) { return den == 0 ? 0.0 : num / den; }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Binary
+
+void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves,
+                          GroupMetrics& gm) {
+  MetricSet& m = gm.metrics;
+  gm.n = a.n;
+  const double n_ = static_cast<double>(a.n);
+  const std::int64_t P = a.pos, N = a.n - a.pos;
+  const std::int64_t tp = a.tp, fp = a.fp, fn = P - tp, tn = N - fp;
+  if (a.n == 0) {
+    for (const auto& name : metric_names(Task::kBinary)) m.set(name, std::nullopt);
+    gm.warnings.push_back("no rows");
+    return;
+  }
+  double precision = *ratio_or_zero(tp, tp + fp);
+  double recall = *ratio_or_zero(tp, P);
+  double specificity = *ratio_or_zero(tn, N);
+  m.set("accuracy", (tp + tn) / n_);
+  // sklearn averages the recall of the classes present in y_true.
+  if (P > 0 && N > 0)
+    m.set("balanced_accuracy", (recall + specificity) / 2);
+  else
+    m.set("balanced_accuracy", P > 0 ? recall : specificity);
+  m.set("precision", precision);
+  m.set("recall", recall);
+  m.set("specificity", specificity);
+  double denom = precision + recall;
+  m.set("f1", denom == 0 ? 0.0 : 2 * precision * recall / denom);
+  {
+    // matthews_corrcoef from the confusion matrix, in sklearn's arithmetic.
+    double t0 = static_cast<double>(N), t1 = static_cast<double>(P);
+    double p0 = static_cast<double>(tn + fn), p1 = static_cast<double>(tp + fp);
+    double correct = static_cast<double>(tp + tn);
+    double cov_ytyp = correct * n_ - (t0 * p0 + t1 * p1);
+    double cov_ypyp = n_ * n_ - (p0 * p0 + p1 * p1);
+    double cov_ytyt = n_ * n_ - (t0 * t0 + t1 * t1);
+    m.set("mcc", cov_ypyp * cov_ytyt == 0 ? 0.0 : cov_ytyp / std::sqrt(cov_ytyt * cov_ypyp));
+  }
+  m.set("roc_auc", rs.auc);
+  if (!rs.auc)
+    gm.warnings.push_back(std::string("roc_auc is undefined: the labels hold only ") +
+                          (P == 0 ? "negatives" : "positives"));
+  m.set("average_precision", rs.ap);
+  if (!rs.ap) gm.warnings.push_back("average_precision is undefined: the labels hold no positives");
+  if (a.outside_unit) {
+    m.set("log_loss", std::nullopt);
+    m.set("brier", std::nullopt);
+    m.set("ece", std::nullopt);
+    gm.warnings.push_back(
+        "log_loss, brier and ece are undefined: scores outside [0, 1] are not probabilities");
+  } else {
+    m.set("log_loss", a.logloss.value() / n_);
+    m.set("brier", a.brier.value() / n_);
+    double ece = 0;
+    for (int b = 0; b < kEceBins; ++b) {
+      if (a.bin_n[b] == 0) continue;
+      double nb = static_cast<double>(a.bin_n[b]);
+      double mean_label = static_cast<double>(a.bin_pos[b]) / nb;
+      double mean_prob = a.bin_prob[b].value() / nb;
+      ece += nb / n_ * std::fabs(mean_label - mean_prob);
+      if (curves) gm.curves.calibration.push_back({mean_prob, mean_label, nb});
+    }
+    m.set("ece", ece);
+  }
+  m.set("positive_rate", (tp + fp) / n_);
+  m.set("prevalence", P / n_);
+  if (curves) {
+    gm.curves.roc = rs.roc;
+    gm.curves.pr = rs.pr;
+  }
+}
+
+std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves,
+                                         bool with_overall) {
+  const std::size_t n = d.score.size();
+  const std::uint32_t G = g.n_groups;
+  const std::uint32_t Gi = G + 1;  // the last holds rows in no group; it counts toward the overall
+  auto ranges = row_ranges(n);
+  std::vector<std::vector<BinaryAcc>> acc(ranges.size(), std::vector<BinaryAcc>(Gi));
+  const bool hard = !d.pred.empty();
+  parallel_for(ranges.size(), [&](std::size_t r) {
+    auto& A = acc[r];
+    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+      std::uint32_t grp = std::min(group_of(g, i), G);
+      BinaryAcc& a = A[grp];
+      const double p = d.score[i];
+      const bool y = d.label[i] != 0;
+      const bool yhat = hard ? d.pred[i] != 0 : p >= d.threshold;
+      ++a.n;
+      a.pos += y;
+      a.tp += y && yhat;
+      a.fp += !y && yhat;
+      if (p < 0 || p > 1) {
+        a.outside_unit = true;
+        continue;
+      }
+      a.logloss.add(binary_log_loss_term(p, y));
+      double e = p - (y ? 1.0 : 0.0);
+      a.brier.add(e * e);
+      int b = ece_bin(p);
+      ++a.bin_n[b];
+      a.bin_pos[b] += y;
+      a.bin_prob[b].add(p);
+    }
+  });
+  std::vector<BinaryAcc> total(Gi);
+  for (auto& A : acc)
+    for (std::uint32_t k = 0; k < Gi; ++k) total[k].add(A[k]);
+
+  // Buckets: 2k holds the positives of group k, 2k+1 its negatives.
+  std::vector<std::vector<std::size_t>> counts(ranges.size(), std::vector<std::size_t>(2 * Gi));
+  for (std::size_t r = 0; r < ranges.size(); ++r)
+    for (std::uint32_t k = 0; k < Gi; ++k) {
+      counts[r][2 * k] = static_cast<std::size_t>(acc[r][k].pos);
+      counts[r][2 * k + 1] = static_cast<std::size_t>(acc[r][k].n - acc[r][k].pos);
+    }
+  acc.clear();
+  const bool keep_rest = with_overall;  // rows in no group are sorted only for the overall
+  // Scores hold no NaN here (a NaN would only cost the decimal keys: the scale refuses it).
+  const DecimalScale ds = decimal_scale(d.score, nullptr, d.score_places, false);
+  Buckets B = bucket_and_sort(
+      d.score, 2 * Gi, ranges, counts,
+      [&](std::size_t i) -> std::size_t {
+        std::uint32_t grp = std::min(group_of(g, i), G);
+        if (grp == G && !keep_rest) return static_cast<std::size_t>(-1);
+        return 2 * static_cast<std::size_t>(grp) + (d.label[i] ? 0 : 1);
+      },
+      &ds);
+
+  std::vector<GroupMetrics> out(with_overall ? G + 1 : G);
+  // Groups side by side; the overall merges every group's sorted buckets, so it needs no sort.
+  const bool group_curves = curves && G == 1 && !with_overall;
+  parallel_for(G, [&](std::size_t k) {
+    RankSummary rs = rank_summary(B.begin(2 * k), B.size(2 * k), B.begin(2 * k + 1),
+                                  B.size(2 * k + 1), group_curves);
+    binary_group_metrics(total[k], rs, group_curves, out[k]);
+  });
+  if (with_overall) {
+    BinaryAcc all;
+    std::vector<RunCursor> pos, neg;
+    for (std::uint32_t j = 0; j < Gi; ++j) {
+      all.add(total[j]);
+      pos.push_back({B.begin(2 * j), B.size(2 * j)});
+      neg.push_back({B.begin(2 * j + 1), B.size(2 * j + 1)});
+    }
+    if (ds.digits >= 0 && ds.bits <= 22 && G > 1) {
+      // Decimal keys in a small range: the overall walks a histogram of them (no merge of the
+      // groups' runs), visiting the same distinct scores in the same order.
+      const std::size_t bins = std::size_t{1} << ds.bits;
+      std::vector<std::uint32_t> pos_hist(bins, 0), neg_hist(bins, 0);
+      parallel_for(2, [&](std::size_t side) {
+        auto& h = side == 0 ? pos_hist : neg_hist;
+        for (std::uint32_t j = 0; j < Gi; ++j) {
+          const std::size_t b = 2 * j + side;
+          for (const std::uint64_t* k = B.begin(b); k != B.begin(b) + B.size(b); ++k) ++h[*k];
+        }
+      });
+      std::size_t np = 0, nn = 0;
+      for (const auto& r : pos) np += r.i;
+      for (const auto& r : neg) nn += r.i;
+      std::vector<WalkPart> parts;
+      parts.push_back(walk(HistCursor(pos_hist.data(), bins), HistCursor(neg_hist.data(), bins), 0,
+                           0, np, nn, curves));
+      parts[0].roc = downsample(parts[0].roc, 1000);
+      parts[0].pr = downsample(parts[0].pr, 1000);
+      binary_group_metrics(all, finish_walk(parts, np, nn, curves), curves, out[G]);
+    } else {
+      binary_group_metrics(all, rank_summary_runs(pos, neg, curves), curves, out[G]);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// The AUC walk over rows sorted by score: key(i) orders them (equal keys are tied scores) and
+// tag(i) is 2 * group + label. Ascending, each positive scores 2 per negative below it and 1
+// per tied negative, so area2 is twice the Mann-Whitney U, in exact integers. A group's counts
+// for a run of tied keys are settled when the group next appears in a later run (or at the
+// end), so each row is one step.
+template <class Key, class Tag>
+std::vector<MetricValue> auc_walk(std::size_t n, std::uint32_t G, Key key, Tag tag) {
+  const std::size_t S = G + 2, all = G + 1;  // groups, rows in no group, all rows
+  struct Acc {
+    std::int64_t neg = 0, pos = 0, dneg = 0, dpos = 0;
+    unsigned __int128 area2 = 0;
+    std::size_t run = 0;  // the run of tied keys dneg and dpos belong to
+    void settle() {
+      area2 +=
+          static_cast<unsigned __int128>(dpos) * static_cast<unsigned __int128>(2 * neg + dneg);
+      neg += dneg;
+      pos += dpos;
+      dneg = dpos = 0;
+    }
+  };
+  // Two halves walked side by side, cut between runs; the second starts from the negatives
+  // below its cut, counted by its own thread while the first walks.
+  std::size_t cut = n / 2;
+  while (cut > 0 && cut < n && key(cut) == key(cut - 1)) ++cut;
+  const std::size_t bounds[3] = {0, cut, n};
+  std::vector<std::vector<Acc>> parts(2, std::vector<Acc>(S));
+  parallel_for(2, [&](std::size_t h) {
+    auto& A = parts[h];
+    if (h == 1)
+      for (std::size_t i = 0; i < cut; ++i) {
+        const std::uint32_t t = tag(i);
+        if (!(t & 1)) ++A[t >> 1].neg;
+      }
+    for (std::size_t k = 0; k <= G; ++k) A[all].neg += A[k].neg;
+    std::size_t run = 1;
+    for (std::size_t i = bounds[h]; i < bounds[h + 1]; ++i) {
+      run += i > bounds[h] && key(i) != key(i - 1);
+      const std::uint32_t t = tag(i);
+      for (Acc* a : {&A[t >> 1], &A[all]}) {
+        if (a->run != run) {
+          a->settle();
+          a->run = run;
+        }
+        if (t & 1)
+          ++a->dpos;
+        else
+          ++a->dneg;
+      }
+    }
+    for (auto& a : A) a.settle();
+  });
+  std::vector<MetricValue> out;
+  for (std::size_t k = 0; k < S; ++k) {
+    if (k == G) continue;
+    const std::int64_t np = parts[0][k].pos + parts[1][k].pos;
+    const std::int64_t nn = parts[1][k].neg;  // the second half ends with every negative
+    const unsigned __int128 area2 = parts[0][k].area2 + parts[1][k].area2;
+    out.push_back(np > 0 && nn > 0
+                      ? MetricValue(static_cast<double>(area2) /
+                                    (2.0 * static_cast<double>(np) * static_cast<double>(nn)))
+                      : std::nullopt);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<MetricValue> roc_auc_by_group(std::span<const double> score,
+                                          std::span<const std::uint8_t> label, const Grouping& g,
+                                          int score_places) {
+  const std::size_t n = score.size();
+  const std::uint32_t G = g.n_groups;  // slot G: rows in no group (they count toward all rows)
+  auto ranges = row_ranges(n);
+  auto tag_of = [&](std::size_t i) {
+    return 2 * std::min(group_of(g, i), G) + (label[i] ? 1u : 0u);
+  };
+  // Scores written with few decimals (as CSV files hold them) have 32-bit integer keys; the
+  // tag then rides in the key's low bits and one sort of a few passes orders both.
+  const int tag_bits = static_cast<int>(std::bit_width(2u * G + 1u));
+  {
+    // With the reader's places, the scale comes from the extremes alone; the keys are then
+    // computed branch-free while packing.
+    const DecimalScale ds = decimal_scale(score, nullptr, score_places, false);
+    // 32-bit words when key and tag fit (half the memory to sort and walk), else 64-bit.
+    auto packed_walk = [&](auto word) -> std::vector<MetricValue> {
+      using Word = decltype(word);
+      std::unique_ptr<Word[]> buf(new Word[2 * n]);
+      Word* packed = buf.get();
+      const DecimalKeyer key(ds);
+      parallel_for(ranges.size(), [&](std::size_t r) {
+        for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i)
+          packed[i] = static_cast<Word>((Word{key(score[i])} << tag_bits) | tag_of(i));
+      });
+      if constexpr (sizeof(Word) == 4)
+        sort_keys32(packed, packed + n, n, default_threads(), ds.bits + tag_bits);
+      else
+        sort_keys(packed, packed + n, n, default_threads(), ds.bits + tag_bits);
+      const Word mask = (Word{1} << tag_bits) - 1;
+      return auc_walk(
+          n, G, [&](std::size_t i) { return std::uint64_t{packed[i]} >> tag_bits; },
+          [&](std::size_t i) { return static_cast<std::uint32_t>(packed[i] & mask); });
+    };
+    if (ds.digits >= 0 && ds.bits + tag_bits <= 32) return packed_walk(std::uint32_t{});
+    if (ds.digits >= 0 && ds.bits + tag_bits <= 64) return packed_walk(std::uint64_t{});
+  }
+  // Any other scores: their order-preserving 64-bit keys, with the tag alongside.
+  std::unique_ptr<std::uint64_t[]> key_buf(new std::uint64_t[2 * n]);
+  std::unique_ptr<std::uint32_t[]> tag_buf(new std::uint32_t[2 * n]);
+  std::uint64_t* keys = key_buf.get();
+  std::uint32_t* tag = tag_buf.get();
+  parallel_for(ranges.size(), [&](std::size_t r) {
+    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+      keys[i] = sort_key(score[i]);
+      tag[i] = tag_of(i);
+    }
+  });
+  if (sort_keys_with_index(keys, keys + n, tag, tag + n, n, default_threads())) {
+    keys += n;
+    tag += n;
+  }
+  return auc_walk(
+      n, G, [&](std::size_t i) { return keys[i]; }, [&](std::size_t i) { return tag[i]; });
+}
+
+MetricValue roc_auc(std::span<const double> score, std::span<const std::uint8_t> label) {
+  BinaryData d{score, label, {}, 0.5};
+  auto r = binary_metrics(d, Grouping{}, false, false);
+  return r[0].metrics.get("roc_auc");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multiclass
+
+namespace {
+
+struct MultiAcc {
+  std::vector<std::int64_t> cm;  // K x K, rows true, columns predicted
+  std::int64_t n = 0;
+  AccurateSum logloss;
+  bool unnormalised = false;
+};
+
+}  // namespace
+
+void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::int64_t n,
+                       MetricSet& m) {
+  // scikit-learn restricts to the labels present in y_true or y_pred.
+  std::vector<double> t(K, 0), p(K, 0);
+  double correct = 0;
+  for (std::size_t a = 0; a < K; ++a)
+    for (std::size_t b = 0; b < K; ++b) {
+      double c = static_cast<double>(cm[a * K + b]);
+      t[a] += c;
+      p[b] += c;
+      if (a == b) correct += c;
+    }
+  const double n_ = static_cast<double>(n);
+  std::vector<std::size_t> labels;
+  for (std::size_t c = 0; c < K; ++c)
+    if (t[c] > 0 || p[c] > 0) labels.push_back(c);
+  m.set("accuracy", correct / n_);
+  double bal = 0;
+  int bal_n = 0;
+  double pm = 0, rm = 0, fm = 0, fw = 0, wsum = 0;
+  for (std::size_t c : labels) {
+    double tp = static_cast<double>(cm[c * K + c]);
+    double prec = p[c] > 0 ? tp / p[c] : 0.0;
+    double rec = t[c] > 0 ? tp / t[c] : 0.0;
+    if (t[c] > 0) {
+      bal += rec;
+      ++bal_n;
+    }
+    double den = prec + rec;
+    double f = den == 0 ? 0.0 : 2 * prec * rec / den;
+    pm += prec;
+    rm += rec;
+    fm += f;
+    fw += f * t[c];
+    wsum += t[c];
+  }
+  const double L = static_cast<double>(labels.size());
+  m.set("balanced_accuracy", bal_n ? bal / bal_n : MetricValue());
+  m.set("precision_macro", pm / L);
+  m.set("recall_macro", rm / L);
+  m.set("f1_macro", fm / L);
+  {
+    double mp = correct / n_, mr = correct / n_;
+    m.set("f1_micro", mp + mr == 0 ? 0.0 : 2 * mp * mr / (mp + mr));
+  }
+  m.set("f1_weighted", wsum == 0 ? 0.0 : fw / wsum);
+  {
+    double tp_dot = 0, pp_dot = 0, tt_dot = 0;
+    for (std::size_t c = 0; c < K; ++c) {
+      tp_dot += t[c] * p[c];
+      pp_dot += p[c] * p[c];
+      tt_dot += t[c] * t[c];
+    }
+    double cov_ytyp = correct * n_ - tp_dot;
+    double cov_ypyp = n_ * n_ - pp_dot;
+    double cov_ytyt = n_ * n_ - tt_dot;
+    m.set("mcc", cov_ypyp * cov_ytyt == 0 ? 0.0 : cov_ytyp / std::sqrt(cov_ytyt * cov_ypyp));
+  }
+  {
+    // cohen_kappa_score: 1 - sum(w * C) / sum(w * expected) with w = 1 - I.
+    double sum0_total = 0;
+    for (std::size_t c : labels) sum0_total += p[c];
+    double obs = 0, exp = 0;
+    for (std::size_t a : labels)
+      for (std::size_t b : labels) {
+        if (a == b) continue;
+        obs += static_cast<double>(cm[a * K + b]);
+        exp += p[a] * t[b] / sum0_total;
+      }
+    m.set("cohen_kappa", exp == 0 ? MetricValue() : 1 - obs / exp);
+  }
+}
+
+std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grouping& g) {
+  const std::size_t K = d.n_classes;
+  const std::size_t n = d.label.size();
+  const std::uint32_t G = g.n_groups;
+  const bool has_proba = !d.proba.empty();
+  auto ranges = row_ranges(n);
+  std::vector<std::vector<MultiAcc>> acc(ranges.size(), std::vector<MultiAcc>(G));
+  for (auto& A : acc)
+    for (auto& a : A) a.cm.assign(K * K, 0);
+  parallel_for(ranges.size(), [&](std::size_t r) {
+    auto& A = acc[r];
+    std::vector<double> clipped(K);
+    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+      std::uint32_t grp = group_of(g, i);
+      if (grp >= G) continue;
+      MultiAcc& a = A[grp];
+      std::uint32_t y = d.label[i];
+      std::uint32_t yhat;
+      if (!d.pred.empty()) {
+        yhat = d.pred[i];
+      } else {
+        yhat = 0;
+        double best = d.proba[0][i];
+        for (std::size_t c = 1; c < K; ++c)
+          if (d.proba[c][i] > best) {
+            best = d.proba[c][i];
+            yhat = static_cast<std::uint32_t>(c);
+          }
+      }
+      ++a.n;
+      ++a.cm[y * K + yhat];
+      if (has_proba) {
+        double s = 0, raw = 0;
+        for (std::size_t c = 0; c < K; ++c) {
+          raw += d.proba[c][i];
+          clipped[c] = std::clamp(d.proba[c][i], kLogLossEps, 1 - kLogLossEps);
+          s += clipped[c];
+        }
+        if (std::fabs(raw - 1) > 1e-6) a.unnormalised = true;
+        a.logloss.add(-std::log(clipped[y] / s));
+      }
+    }
+  });
+  std::vector<MultiAcc> total(G);
+  for (auto& t : total) t.cm.assign(K * K, 0);
+  for (auto& A : acc)
+    for (std::uint32_t k = 0; k < G; ++k) {
+      total[k].n += A[k].n;
+      for (std::size_t c = 0; c < K * K; ++c) total[k].cm[c] += A[k].cm[c];
+      total[k].logloss.add(A[k].logloss);
+      total[k].unnormalised = total[k].unnormalised || A[k].unnormalised;
+    }
+
+  std::vector<GroupMetrics> out(G);
+  for (std::uint32_t k = 0; k < G; ++k) {
+    out[k].n = total[k].n;
+    if (total[k].n == 0) {
+      for (const auto& name : metric_names(Task::kMulticlass))
+        out[k].metrics.set(name, std::nullopt);
+      out[k].warnings.push_back("no rows");
+      continue;
+    }
+    confusion_metrics(total[k].cm, K, total[k].n, out[k].metrics);
+    if (has_proba) {
+      out[k].metrics.set("log_loss", total[k].logloss.value() / static_cast<double>(total[k].n));
+      if (total[k].unnormalised)
+        out[k].warnings.push_back(
+            "probability columns do not sum to 1 in every row; log_loss renormalises them");
+    }
+  }
+
+  if (has_proba) {
+    // One-vs-rest AUC per class and group; macro average over the classes.
+    std::vector<std::vector<MetricValue>> auc(K, std::vector<MetricValue>(G));
+    for (std::size_t c = 0; c < K; ++c) {
+      std::vector<std::vector<std::size_t>> counts(ranges.size(),
+                                                   std::vector<std::size_t>(2 * G, 0));
+      parallel_for(ranges.size(), [&](std::size_t r) {
+        for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+          std::uint32_t grp = group_of(g, i);
+          if (grp < G) ++counts[r][2 * grp + (d.label[i] == c ? 0 : 1)];
+        }
+      });
+      Buckets B =
+          bucket_and_sort(d.proba[c], 2 * G, ranges, counts, [&](std::size_t i) -> std::size_t {
+            std::uint32_t grp = group_of(g, i);
+            if (grp >= G) return static_cast<std::size_t>(-1);
+            return 2 * static_cast<std::size_t>(grp) + (d.label[i] == c ? 0 : 1);
+          });
+      for (std::uint32_t k = 0; k < G; ++k)
+        auc[c][k] = rank_summary(B.begin(2 * k), B.size(2 * k), B.begin(2 * k + 1),
+                                 B.size(2 * k + 1), false)
+                        .auc;
+    }
+    for (std::uint32_t k = 0; k < G; ++k) {
+      if (total[k].n == 0) continue;
+      double sum = 0;
+      bool defined = true;
+      for (std::size_t c = 0; c < K; ++c) {
+        if (!auc[c][k])
+          defined = false;
+        else
+          sum += *auc[c][k];
+      }
+      out[k].metrics.set("roc_auc_ovr",
+                         defined ? MetricValue(sum / static_cast<double>(K)) : std::nullopt);
+      if (!defined)
+        out[k].warnings.push_back(
+            "roc_auc_ovr is undefined: some class has no rows, or only rows, in the labels");
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regression
+
+void regression_group_metrics(const RegressionSums& s, MetricValue median_ae, GroupMetrics& gm) {
+  MetricSet& m = gm.metrics;
+  gm.n = s.n;
+  if (s.n == 0) {
+    for (const auto& name : metric_names(Task::kRegression)) m.set(name, std::nullopt);
+    gm.warnings.push_back("no rows");
+    return;
+  }
+  const double n_ = static_cast<double>(s.n);
+  const double mse = s.sq_e / n_;
+  m.set("mae", s.abs_e / n_);
+  m.set("mse", mse);
+  m.set("rmse", std::sqrt(mse));
+  // sklearn's force_finite: a constant target gives 1 for a perfect fit, else 0.
+  auto assemble = [](double num, double den) -> double {
+    if (den != 0) return 1 - num / den;
+    return num == 0 ? 1.0 : 0.0;
+  };
+  if (s.n < 2) {
+    m.set("r2", std::nullopt);
+    gm.warnings.push_back("r2 is undefined with fewer than two rows");
+  } else {
+    m.set("r2", assemble(s.sq_e, s.ss_tot));
+  }
+  m.set("mape", s.ape / n_);
+  m.set("median_ae", median_ae);
+  m.set("max_error", s.max_e);
+  m.set("explained_variance", assemble(s.ss_e / n_, s.ss_tot / n_));
+}
+
+std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grouping& g) {
+  const std::size_t n = d.label.size();
+  const std::uint32_t G = g.n_groups;
+  struct Acc {
+    std::int64_t n = 0;
+    AccurateSum y, e, abs_e, sq_e, ape;
+    double max_e = 0;
+  };
+  auto ranges = row_ranges(n);
+  const double eps = std::numeric_limits<double>::epsilon();
+  std::vector<std::vector<Acc>> acc(ranges.size(), std::vector<Acc>(G));
+  parallel_for(ranges.size(), [&](std::size_t r) {
+    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+      std::uint32_t grp = group_of(g, i);
+      if (grp >= G) continue;
+      Acc& a = acc[r][grp];
+      double y = d.label[i], p = d.pred[i];
+      double e = y - p, ae = std::fabs(p - y);
+      ++a.n;
+      a.y.add(y);
+      a.e.add(e);
+      a.abs_e.add(ae);
+      a.sq_e.add(e * e);
+      a.ape.add(ae / std::max(std::fabs(y), eps));
+      a.max_e = std::max(a.max_e, ae);
+    }
+  });
+  std::vector<Acc> total(G);
+  for (std::size_t r = 0; r < ranges.size(); ++r)
+    for (std::uint32_t k = 0; k < G; ++k) {
+      const Acc& a = acc[r][k];
+      Acc& t = total[k];
+      t.n += a.n;
+      t.y.add(a.y);
+      t.e.add(a.e);
+      t.abs_e.add(a.abs_e);
+      t.sq_e.add(a.sq_e);
+      t.ape.add(a.ape);
+      t.max_e = std::max(t.max_e, a.max_e);
+    }
+  // Second pass: spreads around the group means, for r2 and explained_variance.
+  std::vector<double> y_mean(G), e_mean(G);
+  for (std::uint32_t k = 0; k < G; ++k)
+    if (total[k].n) {
+      y_mean[k] = total[k].y.value() / static_cast<double>(total[k].n);
+      e_mean[k] = total[k].e.value() / static_cast<double>(total[k].n);
+    }
+  std::vector<std::vector<std::pair<AccurateSum, AccurateSum>>> spread(
+      ranges.size(), std::vector<std::pair<AccurateSum, AccurateSum>>(G));
+  parallel_for(ranges.size(), [&](std::size_t r) {
+    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+      std::uint32_t grp = group_of(g, i);
+      if (grp >= G) continue;
+      double dy = d.label[i] - y_mean[grp];
+      double de = (d.label[i] - d.pred[i]) - e_mean[grp];
+      spread[r][grp].first.add(dy * dy);
+      spread[r][grp].second.add(de * de);
+    }
+  });
+  std::vector<GroupMetrics> out(G);
+  for (std::uint32_t k = 0; k < G; ++k) {
+    const Acc& a = total[k];
+    AccurateSum ss_tot, ss_e;
+    for (auto& sp : spread) {
+      ss_tot.add(sp[k].first);
+      ss_e.add(sp[k].second);
+    }
+    RegressionSums sums{a.n,     a.abs_e.value(), a.sq_e.value(), a.ape.value(),
+                        a.max_e, ss_tot.value(),  ss_e.value()};
+    regression_group_metrics(sums, std::nullopt, out[k]);  // the median is set below
+  }
+  // Median absolute error: select within each group's errors.
+  std::vector<std::vector<double>> errs(G);
+  for (std::uint32_t k = 0; k < G; ++k) errs[k].reserve(static_cast<std::size_t>(total[k].n));
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t grp = group_of(g, i);
+    if (grp < G) errs[grp].push_back(std::fabs(d.pred[i] - d.label[i]));
+  }
+  parallel_for(G, [&](std::size_t k) {
+    auto& v = errs[k];
+    if (v.empty()) return;
+    std::size_t mid = v.size() / 2;
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+    double hi = v[mid];
+    double med = hi;
+    if (v.size() % 2 == 0) {
+      double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+      med = (lo + hi) / 2;
+    }
+    out[k].metrics.set("median_ae", med);
+  });
+  return out;
+}
+
+}  // namespace mlgate

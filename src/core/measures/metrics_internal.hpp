@@ -1,0 +1,62 @@
+// What the metric engine and the weighted (bootstrap) evaluators share, so both compute every
+// metric with the same arithmetic. Private to the core.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "mlgate/measures/metrics.hpp"
+
+namespace mlgate {
+
+inline constexpr double kLogLossEps = 1e-15;
+inline constexpr int kEceBins = 15;
+
+int ece_bin(double p);
+// The per-row term of binary log loss exactly as scikit-learn computes it: clip, then
+// renormalise the two-column distribution [1 - c, c].
+double binary_log_loss_term(double p, bool positive);
+
+struct BinaryAcc {
+  std::int64_t n = 0, pos = 0, tp = 0, fp = 0;
+  bool outside_unit = false;
+  AccurateSum logloss, brier;
+  std::array<std::int64_t, kEceBins> bin_n{}, bin_pos{};
+  std::array<AccurateSum, kEceBins> bin_prob;
+  void add(const BinaryAcc& o) {
+    n += o.n;
+    pos += o.pos;
+    tp += o.tp;
+    fp += o.fp;
+    outside_unit = outside_unit || o.outside_unit;
+    logloss.add(o.logloss);
+    brier.add(o.brier);
+    for (int b = 0; b < kEceBins; ++b) {
+      bin_n[b] += o.bin_n[b];
+      bin_pos[b] += o.bin_pos[b];
+      bin_prob[b].add(o.bin_prob[b]);
+    }
+  }
+};
+
+struct RankSummary {
+  MetricValue auc, ap;
+  std::vector<std::array<double, 2>> roc, pr;
+};
+
+// Every binary metric of a group from its accumulated counts and its rank summary.
+void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves, GroupMetrics& gm);
+// The multiclass metrics that come from a K x K confusion matrix (rows true, columns predicted).
+void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::int64_t n,
+                       MetricSet& m);
+
+// Sums over a group's rows (weighted sums for a bootstrap resample).
+struct RegressionSums {
+  std::int64_t n = 0;
+  double abs_e = 0, sq_e = 0, ape = 0, max_e = 0;
+  double ss_tot = 0, ss_e = 0;  // squared deviations of the label and of the error from their means
+};
+void regression_group_metrics(const RegressionSums& s, MetricValue median_ae, GroupMetrics& gm);
+
+}  // namespace mlgate

@@ -1,0 +1,896 @@
+#include "mlgate/reports/report.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+
+#include "mlgate/base/error.hpp"
+#include "mlgate/base/json.hpp"
+#include "mlgate/base/log.hpp"
+#include "mlgate/base/io.hpp"
+#include "mlgate/base/text.hpp"
+
+namespace mlgate {
+
+std::vector<LoadedDoc> load_documents(const std::vector<std::string>& paths) {
+  std::vector<LoadedDoc> out;
+  for (const auto& p : paths) {
+    std::string text = read_file(p);
+    ojson j;  // keys keep their order (inputs: candidate before baseline)
+    try {
+      j = parse_ordered_json(text, p);
+    } catch (const Error& e) {
+      if (e.what_text() != "invalid JSON") throw;
+      throw Error("not valid JSON", p, e.where().substr(p.size() + 1) + ": " + e.hint());
+    }
+    out.push_back({p, ResultDoc::from_json(j, p)});
+  }
+  return out;
+}
+
+Status combined_status(const std::vector<LoadedDoc>& docs) {
+  Status s = Status::kPass;
+  for (const auto& d : docs) s = worse(s, d.doc.status());
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Escaping
+
+namespace {
+const std::string kZwsp = "\u200b";
+
+// Drops characters that no report format may carry (C0 controls but tab, newline; DEL).
+std::string printable(const std::string& s) {
+  std::string o;
+  o.reserve(s.size());
+  for (unsigned char c : s)
+    if (c >= 0x20 || c == '\t' || c == '\n') o += static_cast<char>(c == 0x7f ? ' ' : c);
+  return o;
+}
+}  // namespace
+
+std::string md_text(const std::string& in) {
+  std::string s = printable(in), o;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '\n' || c == '\t') {
+      o += ' ';
+    } else if (c == '<') {
+      o += "&lt;";
+    } else if (c == '>') {
+      o += "&gt;";
+    } else if (c == '&') {
+      o += "&amp;";
+    } else if (c == '@') {
+      o += "@" + kZwsp;  // no @mention
+    } else if (c == ':' && s.compare(i, 3, "://") == 0) {
+      o += ":" + kZwsp;  // no bare-URL autolink
+    } else if (std::ispunct(static_cast<unsigned char>(c))) {
+      o += '\\';
+      o += c;
+    } else {
+      o += c;
+    }
+    if ((c == 'w' || c == 'W') && i + 3 < s.size() &&
+        (s.compare(i, 4, "www.") == 0 || s.compare(i, 4, "WWW.") == 0))
+      o += kZwsp;  // "w" + ZWSP breaks the www. autolink
+  }
+  return o;
+}
+
+std::string md_code(const std::string& in) {
+  std::string s = printable(in), o;
+  for (char c : s) {
+    if (c == '\n' || c == '\t')
+      o += ' ';
+    else if (c == '|')
+      o += "\\|";  // table cells split on | even inside code
+    else if (c == '`')
+      o += "'";
+    else if (c == '@')
+      o += "@\u200b";  // belt and braces: no mention even if rendered as text
+    else
+      o += c;
+  }
+  return "`" + o + "`";
+}
+
+namespace {
+// Entities for HTML and XML alike; XML also keeps newlines and tabs as character references.
+std::string entities(const std::string& in, const char* apos, bool xml) {
+  std::string o;
+  for (char c : printable(in)) {
+    switch (c) {
+      case '&':
+        o += "&amp;";
+        break;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      case '\'':
+        o += apos;
+        break;
+      case '\n':
+        o += xml ? "&#10;" : "\n";
+        break;
+      case '\t':
+        o += xml ? "&#9;" : "\t";
+        break;
+      default:
+        o += c;
+    }
+  }
+  return o;
+}
+}  // namespace
+
+std::string html_escape(const std::string& in) { return entities(in, "&#39;", false); }
+
+std::string xml_text(const std::string& in) { return entities(in, "&apos;", true); }
+
+namespace {
+// Each line made inert (control bytes, invalid UTF-8, log commands), newlines kept for the
+// annotation's own %0A encoding.
+std::string log_safe_lines(const std::string& in) {
+  std::string o;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t nl = in.find('\n', start);
+    o += log_safe(std::string_view(in).substr(start, nl - start), 4096, false);
+    if (nl == std::string::npos) break;
+    o += '\n';
+    start = nl + 1;
+  }
+  return o;
+}
+}  // namespace
+
+std::string gh_command_data(const std::string& in) {
+  std::string o;
+  for (char c : in) {
+    if (c == '%')
+      o += "%25";
+    else if (c == '\r')
+      o += "%0D";
+    else if (c == '\n')
+      o += "%0A";
+    else
+      o += c;
+  }
+  return o;
+}
+
+std::string gh_command_property(const std::string& in) {
+  std::string o;
+  for (char c : gh_command_data(log_safe(in, 1024))) {
+    if (c == ':')
+      o += "%3A";
+    else if (c == ',')
+      o += "%2C";
+    else
+      o += c;
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared views of the documents
+
+namespace {
+
+std::string num(const std::optional<double>& v, int digits = 4) {
+  return v ? format_short(*v, digits) : "—";
+}
+
+const char* icon(Status s) {
+  switch (s) {
+    case Status::kPass:
+      return "✅";
+    case Status::kWarn:
+      return "⚠️";
+    case Status::kFail:
+      return "❌";
+    default:
+      return "🛑";
+  }
+}
+
+int rank(Status s) {  // most important first
+  switch (s) {
+    case Status::kError:
+      return 0;
+    case Status::kFail:
+      return 1;
+    case Status::kWarn:
+      return 2;
+    default:
+      return 3;
+  }
+}
+
+struct Counts {
+  int checks = 0, passed = 0, failed = 0, warned = 0, errors = 0;
+  void add(Status s) {
+    ++checks;
+    passed += s == Status::kPass;
+    failed += s == Status::kFail;
+    warned += s == Status::kWarn;
+    errors += s == Status::kError;
+  }
+};
+
+Counts count(const std::vector<LoadedDoc>& docs) {
+  Counts c;
+  for (const auto& d : docs)
+    for (const auto& k : d.doc.checks) c.add(k.status);
+  return c;
+}
+
+struct Ref {
+  const LoadedDoc* doc;
+  const Check* check;
+};
+
+// Every check, most important first (stable within a status).
+std::vector<Ref> ordered_checks(const std::vector<LoadedDoc>& docs) {
+  std::vector<Ref> r;
+  for (const auto& d : docs)
+    for (const auto& c : d.doc.checks) r.push_back({&d, &c});
+  std::stable_sort(r.begin(), r.end(), [](const Ref& a, const Ref& b) {
+    return rank(a.check->status) < rank(b.check->status);
+  });
+  return r;
+}
+
+std::string interval(const Check& c) {
+  if (!c.ci) return "—";
+  return "[" + format_short((*c.ci)[0], 4) + ", " + format_short((*c.ci)[1], 4) + "]";
+}
+
+std::string doc_label(const LoadedDoc& d) {
+  std::string in;
+  for (auto it = d.doc.inputs.begin(); it != d.doc.inputs.end(); ++it)
+    if (it.value().is_object() && it.value().contains("path") && it.value()["path"].is_string()) {
+      in = it.value()["path"].get<std::string>();
+      break;
+    }
+  return d.doc.tool + (in.empty() ? "" : " on " + in);
+}
+
+std::string input_path(const LoadedDoc& d) {
+  for (auto it = d.doc.inputs.begin(); it != d.doc.inputs.end(); ++it)
+    if (it.value().is_object() && it.value().contains("path") && it.value()["path"].is_string())
+      return it.value()["path"].get<std::string>();
+  return d.path;
+}
+
+// Rows of (label, value) series for charts: per-slice metric of eval/compare, per-group rate of
+// fairness.
+struct Series {
+  std::string title, metric;
+  std::vector<std::pair<std::string, double>> points;
+  std::vector<bool> ungated;  // per point, for groups; empty for slices
+};
+
+std::string slice_text(const ojson& slice) {
+  if (!slice.is_object()) return "all";
+  std::string s;
+  for (auto it = slice.begin(); it != slice.end(); ++it) {
+    if (!s.empty()) s += ", ";
+    s += it.key() + "=" +
+         (it.value().is_string() ? it.value().get<std::string>() : it.value().dump());
+  }
+  return s;
+}
+
+// The member key of o, or nullptr when o is not an object or lacks it (never operator[] on a
+// const document: a missing key there reads out of bounds).
+const ojson* member(const ojson& o, const std::string& key) {
+  if (!o.is_object()) return nullptr;
+  auto it = o.find(key);
+  return it == o.end() ? nullptr : &*it;
+}
+
+std::optional<double> number_in(const ojson& o, const char* set, const std::string& key) {
+  const ojson* s = member(o, set);
+  const ojson* v = s ? member(*s, key) : nullptr;
+  if (!v || !v->is_number()) return std::nullopt;
+  return v->get<double>();
+}
+
+const ojson* eval_metrics(const ResultDoc& d) {
+  if (member(d.metrics, "overall")) return &d.metrics;
+  const ojson* c = member(d.metrics, "candidate");
+  if (c && member(*c, "overall")) return c;
+  return nullptr;
+}
+
+std::vector<Series> chart_series(const ResultDoc& d) {
+  std::vector<Series> out;
+  if (const ojson* m = eval_metrics(d)) {
+    const ojson* slices = member(*m, "slices");
+    if (slices && slices->is_array() && !slices->empty()) {
+      std::string metric;
+      for (const char* k : {"roc_auc", "accuracy", "roc_auc_ovr", "rmse"})
+        if (const ojson* first = member((*slices)[0], "metrics"); first && member(*first, k)) {
+          metric = k;
+          break;
+        }
+      if (!metric.empty()) {
+        Series s{metric + " by slice", metric, {}, {}};
+        for (const auto& e : *slices)
+          if (auto v = number_in(e, "metrics", metric)) {
+            const ojson* sl = member(e, "slice");
+            s.points.emplace_back(slice_text(sl ? *sl : ojson()), *v);
+          }
+        if (!s.points.empty()) out.push_back(std::move(s));
+      }
+    }
+  }
+  const ojson* groups = member(d.extra, "groups");
+  if (groups && groups->is_array()) {
+    Series s{"selection rate by group", "selection_rate", {}, {}};
+    for (const auto& g : *groups)
+      if (auto v = number_in(g, "metrics", "selection_rate")) {
+        const ojson* gr = member(g, "group");
+        const ojson* gated = member(g, "gated");
+        s.points.emplace_back(slice_text(gr ? *gr : ojson()), *v);
+        s.ungated.push_back(gated && gated->is_boolean() && !gated->get<bool>());
+      }
+    if (!s.points.empty()) out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// Chart labels keep letters, digits and plain punctuation; anything a renderer could read as
+// markup becomes a space.
+std::string mermaid_label(const std::string& s) {
+  std::string o;
+  for (unsigned char c : printable(s)) {
+    bool safe =
+        std::isalnum(c) || c >= 0x80 ||
+        std::string_view(" .,_-=:/()+#%").find(static_cast<char>(c)) != std::string_view::npos;
+    o += safe ? static_cast<char>(c) : ' ';
+  }
+  return "\"" + o.substr(0, 40) + "\"";
+}
+
+// HTML inside Markdown (a <summary>): entities, and no @mention or autolink either.
+std::string md_html(const std::string& s) {
+  std::string o;
+  std::string e = html_escape(s);
+  for (std::size_t i = 0; i < e.size(); ++i) {
+    o += e[i] == '\n' || e[i] == '\t' ? ' ' : e[i];
+    if (e[i] == '@' || (e[i] == ':' && e.compare(i, 3, "://") == 0) ||
+        ((e[i] == 'w' || e[i] == 'W') && e.compare(i, 4, "www.") == 0))
+      o += "\u200b";
+  }
+  return o;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Markdown
+
+std::string markdown_report(const std::vector<LoadedDoc>& docs, const MarkdownOptions& o) {
+  const Status st = combined_status(docs);
+  const Counts n = count(docs);
+  const std::string marker = "<!-- " + o.marker + " -->";
+  std::string head;
+  head += "## " + std::string(icon(st)) + " mlgate: **" + status_name(st) + "**\n\n";
+  head += "**" + std::to_string(n.checks) + " checks**: " + std::to_string(n.passed) + " passed, " +
+          std::to_string(n.failed) + " failed, " + std::to_string(n.warned) + " warned, " +
+          std::to_string(n.errors) + " errors in " + std::to_string(docs.size()) + " document" +
+          (docs.size() == 1 ? "" : "s") + "\n\n";
+  for (const auto& d : docs) {
+    head += "- " + std::string(icon(d.doc.status())) + " " + md_text(doc_label(d)) + ": " +
+            status_name(d.doc.status());
+    if (auto columns = number_in(d.doc.extra, "drift", "columns"); columns && *columns > 0)
+      head += " (" + format_short(number_in(d.doc.extra, "drift", "drifted").value_or(0), 10) +
+              " of " + format_short(*columns, 10) + " columns drifted)";
+    head += "\n";
+  }
+  head +=
+      "\n| | Check | Value | Baseline | Δ | Interval | Verdict | Message "
+      "|\n|---|---|---|---|---|---|---|---|\n";
+  std::vector<std::string> rows_fail, rows_pass;
+  for (const auto& r : ordered_checks(docs)) {
+    const Check& c = *r.check;
+    std::string row = "| " + std::string(icon(c.status)) + " | " + md_code(c.id) + "<br>" +
+                      md_text(r.doc->doc.tool) + " | " + num(c.value) + " | " + num(c.baseline) +
+                      " | " + num(c.delta) + " | " + interval(c) + " | " +
+                      (c.verdict.empty() ? "—" : md_text(c.verdict)) + " | " + md_text(c.message) +
+                      " |\n";
+    (c.status == Status::kPass ? rows_pass : rows_fail).push_back(std::move(row));
+  }
+  // Details per document: slices, groups, drift; each a <details> block with a chart and table.
+  std::vector<std::pair<bool, std::string>> details;  // (document passed, text)
+  for (const auto& d : docs) {
+    std::string t;
+    for (const auto& s : chart_series(d.doc)) {
+      t += "<details><summary>" + md_html(s.title) + " — " + md_html(doc_label(d)) +
+           "</summary>\n\n";
+      t += "```mermaid\nxychart-beta\n  title " + mermaid_label(s.title) + "\n  x-axis [";
+      for (std::size_t i = 0; i < s.points.size() && i < 30; ++i)
+        t += (i ? ", " : "") + mermaid_label(s.points[i].first);
+      t += "]\n  y-axis " + mermaid_label(s.metric) + " 0 --> 1\n  bar [";
+      for (std::size_t i = 0; i < s.points.size() && i < 30; ++i)
+        t += (i ? ", " : "") + format_short(s.points[i].second, 4);
+      t += "]\n```\n\n| " + md_text(s.metric == "selection_rate" ? "group" : "slice") + " | " +
+           md_text(s.metric) + " |\n|---|---|\n";
+      for (const auto& [label, v] : s.points)
+        t += "| " + md_code(label) + " | " + format_short(v, 4) + " |\n";
+      t += "\n</details>\n\n";
+    }
+    if (d.doc.extra.contains("disparities") && d.doc.extra["disparities"].is_object()) {
+      t += "<details><summary>disparities — " + md_html(doc_label(d)) +
+           "</summary>\n\n| disparity | value |\n|---|---|\n";
+      for (auto it = d.doc.extra["disparities"].begin(); it != d.doc.extra["disparities"].end();
+           ++it)
+        t += "| " + md_text(it.key()) + " | " +
+             (it.value().is_number() ? format_short(it.value().get<double>(), 4) : "—") + " |\n";
+      t += "\n</details>\n\n";
+    }
+    if (!t.empty()) details.emplace_back(d.doc.status() == Status::kPass, std::move(t));
+  }
+  // Fit the budget by priority (failing rows, failing details, passing rows, passing details),
+  // then render in reading order; what is left out is counted and linked.
+  const std::string tail_marker = "\n" + marker + "\n";
+  const std::size_t budget =
+      o.max_chars - tail_marker.size() - 400;  // room for the truncation note
+  std::size_t used = head.size() + 1;
+  std::size_t cut_rows = 0, cut_details = 0;
+  auto take = [&](const std::string& piece) {
+    if (used + piece.size() > budget) return false;
+    used += piece.size();
+    return true;
+  };
+  std::vector<bool> fail_in(rows_fail.size()), pass_in(rows_pass.size()), detail_in(details.size());
+  for (std::size_t i = 0; i < rows_fail.size(); ++i) cut_rows += !(fail_in[i] = take(rows_fail[i]));
+  for (std::size_t i = 0; i < details.size(); ++i)
+    if (!details[i].first) cut_details += !(detail_in[i] = take(details[i].second));
+  for (std::size_t i = 0; i < rows_pass.size(); ++i) cut_rows += !(pass_in[i] = take(rows_pass[i]));
+  for (std::size_t i = 0; i < details.size(); ++i)
+    if (details[i].first) cut_details += !(detail_in[i] = take(details[i].second));
+  std::string body = head;
+  for (std::size_t i = 0; i < rows_fail.size(); ++i)
+    if (fail_in[i]) body += rows_fail[i];
+  for (std::size_t i = 0; i < rows_pass.size(); ++i)
+    if (pass_in[i]) body += rows_pass[i];
+  body += "\n";
+  for (std::size_t i = 0; i < details.size(); ++i)
+    if (detail_in[i]) body += details[i].second;
+  if (cut_rows || cut_details) {
+    body += "\n> **Report truncated** to fit " + std::to_string(o.max_chars) +
+            " characters: " + std::to_string(cut_rows) + " check rows and " +
+            std::to_string(cut_details) + " detail sections left out (passing ones first).";
+    if (!o.details_url.empty()) body += " [Full report](" + o.details_url + ").";
+    body += "\n";
+  }
+  return body + tail_marker;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JUnit
+
+std::string junit_xml(const std::vector<LoadedDoc>& docs) {
+  Counts all = count(docs);
+  std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  x += "<testsuites name=\"mlgate\" tests=\"" + std::to_string(all.checks) + "\" failures=\"" +
+       std::to_string(all.failed) + "\" errors=\"" + std::to_string(all.errors) +
+       "\" time=\"0\">\n";
+  for (const auto& d : docs) {
+    Counts n;
+    for (const auto& c : d.doc.checks) n.add(c.status);
+    x += "  <testsuite name=\"" + xml_text(doc_label(d)) + "\" tests=\"" +
+         std::to_string(n.checks) + "\" failures=\"" + std::to_string(n.failed) + "\" errors=\"" +
+         std::to_string(n.errors) + "\" skipped=\"0\" time=\"0\"";
+    if (d.doc.provenance.contains("created") && d.doc.provenance["created"].is_string())
+      x += " timestamp=\"" + xml_text(d.doc.provenance["created"].get<std::string>()) + "\"";
+    x += " file=\"" + xml_text(d.path) + "\">\n";
+    for (const auto& c : d.doc.checks) {
+      x += "    <testcase name=\"" + xml_text(c.id) + "\" classname=\"" + xml_text(d.doc.tool) +
+           "\" time=\"0\"";
+      std::string detail = c.title + "\nvalue: " + num(c.value, 6) +
+                           ", baseline: " + num(c.baseline, 6) + ", delta: " + num(c.delta, 6) +
+                           ", interval: " + interval(c) +
+                           (c.verdict.empty() ? "" : ", verdict: " + c.verdict);
+      if (c.status == Status::kPass) {
+        x += "/>\n";
+      } else if (c.status == Status::kWarn) {
+        x += ">\n      <system-out>" + xml_text("warning: " + c.message + "\n" + detail) +
+             "</system-out>\n    </testcase>\n";
+      } else {
+        const char* tag = c.status == Status::kFail ? "failure" : "error";
+        x += ">\n      <" + std::string(tag) + " type=\"" +
+             (c.verdict.empty() ? status_name(c.status) : xml_text(c.verdict)) + "\" message=\"" +
+             xml_text(c.message) + "\">" + xml_text(detail) + "</" + tag + ">\n    </testcase>\n";
+      }
+    }
+    x += "  </testsuite>\n";
+  }
+  return x + "</testsuites>\n";
+}
+
+// ---------------------------------------------------------------------------------------------
+// GitLab, Jenkins
+
+std::string gitlab_codequality(const std::vector<LoadedDoc>& docs) {
+  nlohmann::ordered_json arr = nlohmann::ordered_json::array();
+  for (const auto& r : ordered_checks(docs)) {
+    const Check& c = *r.check;
+    if (c.status == Status::kPass) continue;
+    const char* severity = c.status == Status::kError  ? "blocker"
+                           : c.status == Status::kFail ? "critical"
+                                                       : "minor";
+    // Stable across runs: the tool, the check and the file, not the values.
+    std::string fp =
+        sha256_hex(r.doc->doc.tool + "\x1f" + c.id + "\x1f" + input_path(*r.doc)).substr(0, 32);
+    arr.push_back({{"type", "issue"},
+                   {"check_name", "mlgate/" + r.doc->doc.tool + "/" + c.id},
+                   {"description", printable(c.title + ": " + c.message)},
+                   {"categories", {"Bug Risk"}},
+                   {"severity", severity},
+                   {"fingerprint", fp},
+                   {"location", {{"path", input_path(*r.doc)}, {"lines", {{"begin", 1}}}}}});
+  }
+  return arr.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+namespace {
+std::string om_label(const std::string& v) {
+  std::string o;
+  for (char c : printable(v)) {
+    if (c == '\\')
+      o += "\\\\";
+    else if (c == '"')
+      o += "\\\"";
+    else if (c == '\n')
+      o += "\\n";
+    else
+      o += c;
+  }
+  return "\"" + o + "\"";
+}
+}  // namespace
+
+std::string openmetrics(const std::vector<LoadedDoc>& docs) {
+  std::string m =
+      "# TYPE mlgate_metric gauge\n# HELP mlgate_metric A metric from an mlgate result document.\n";
+  auto emit_set = [&](const std::string& tool, const std::string& model, const ojson& set,
+                      const std::string& slice) {
+    if (!set.is_object()) return;
+    for (auto it = set.begin(); it != set.end(); ++it)
+      if (it.value().is_number())
+        m += "mlgate_metric{tool=" + om_label(tool) + ",model=" + om_label(model) +
+             ",metric=" + om_label(it.key()) + ",slice=" + om_label(slice) + "} " +
+             format_number(it.value().get<double>()) + "\n";
+  };
+  for (const auto& d : docs) {
+    const ResultDoc& r = d.doc;
+    if (const ojson* o = member(r.metrics, "overall")) emit_set(r.tool, "candidate", *o, "all");
+    for (const char* who : {"candidate", "baseline"})
+      if (const ojson* w = member(r.metrics, who))
+        if (const ojson* o = member(*w, "overall")) emit_set(r.tool, who, *o, "all");
+    if (const ojson* disp = member(r.extra, "disparities")) emit_set(r.tool, "candidate", *disp, "all");
+    if (auto share = number_in(r.extra, "drift", "share"))
+      m += "mlgate_metric{tool=" + om_label(r.tool) +
+           ",model=\"data\",metric=\"drift_share\",slice=\"all\"} " + format_number(*share) +
+           "\n";
+  }
+  m += "# TYPE mlgate_checks gauge\n# HELP mlgate_checks Checks per status.\n";
+  Counts n = count(docs);
+  m += "mlgate_checks{status=\"pass\"} " + std::to_string(n.passed) +
+       "\nmlgate_checks{status=\"fail\"} " + std::to_string(n.failed) +
+       "\nmlgate_checks{status=\"warn\"} " + std::to_string(n.warned) +
+       "\nmlgate_checks{status=\"error\"} " + std::to_string(n.errors) + "\n";
+  return m + "# EOF\n";
+}
+
+std::string warnings_ng(const std::vector<LoadedDoc>& docs) {
+  nlohmann::ordered_json issues = nlohmann::ordered_json::array();
+  for (const auto& r : ordered_checks(docs)) {
+    const Check& c = *r.check;
+    if (c.status == Status::kPass) continue;
+    const char* severity = c.status == Status::kError  ? "ERROR"
+                           : c.status == Status::kFail ? "HIGH"
+                                                       : "NORMAL";
+    issues.push_back({{"fileName", input_path(*r.doc)},
+                      {"lineStart", 1},
+                      {"severity", severity},
+                      {"category", r.doc->doc.tool},
+                      {"type", c.id},
+                      {"message", printable(c.title + ": " + c.message)},
+                      {"description", printable(c.message)}});
+  }
+  nlohmann::ordered_json j = {{"_class", "io.jenkins.plugins.analysis.core.restapi.ReportApi"},
+                              {"issues", issues}};
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+// ---------------------------------------------------------------------------------------------
+// GitHub
+
+std::vector<std::string> github_annotations(const std::vector<LoadedDoc>& docs, std::size_t limit) {
+  std::vector<std::string> out;
+  std::size_t errors = 0, warnings = 0;
+  for (const auto& r : ordered_checks(docs)) {
+    const Check& c = *r.check;
+    if (c.status == Status::kPass) continue;
+    bool is_error = c.status != Status::kWarn;
+    if ((is_error ? errors : warnings) >= limit) continue;
+    ++(is_error ? errors : warnings);
+    out.push_back(std::string(is_error ? "::error" : "::warning") +
+                  " title=" + gh_command_property("mlgate " + r.doc->doc.tool + ": " + c.id) +
+                  "::" + gh_command_data(log_safe_lines(c.title + ": " + c.message)));
+  }
+  return out;
+}
+
+namespace {
+void append_file(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::app | std::ios::binary);
+  if (!f) throw Error("cannot append", path, "is the runner's environment file writable?");
+  f << text;
+  if (!f.flush()) throw Error("cannot write", path);
+}
+}  // namespace
+
+void github_outputs(const std::vector<LoadedDoc>& docs, const std::string& markdown) {
+  for (const auto& a : github_annotations(docs)) std::printf("%s\n", a.c_str());
+  std::fflush(stdout);
+  if (const char* summary = std::getenv("GITHUB_STEP_SUMMARY"); summary && *summary) {
+    std::string md =
+        markdown.size() > (1u << 20) - 1024 ? markdown.substr(0, (1u << 20) - 1024) : markdown;
+    append_file(summary, md + "\n");
+  }
+  if (const char* output = std::getenv("GITHUB_OUTPUT"); output && *output) {
+    Counts n = count(docs);
+    std::random_device rd;
+    std::string delim;
+    do {
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "mlgate_%08x%08x", rd(), rd());
+      delim = buf;
+    } while (markdown.find(delim) != std::string::npos);
+    std::string text = "status=" + std::string(status_name(combined_status(docs))) +
+                       "\npassed=" + std::to_string(n.passed) +
+                       "\nfailed=" + std::to_string(n.failed) + "\nreport<<" + delim + "\n" +
+                       markdown + (markdown.empty() || markdown.back() == '\n' ? "" : "\n") +
+                       delim + "\n";
+    append_file(output, text);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML
+
+namespace {
+
+const char* kStyle =
+    R"(body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 70rem; color: #1f2328; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; }
+h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #d0d7de; padding-bottom: .3rem; }
+.verdict { display: inline-block; padding: .15rem .6rem; border-radius: 1rem; font-weight: 600; color: #fff; }
+.s-pass { background: #1a7f37; } .s-warn { background: #9a6700; } .s-fail { background: #cf222e; } .s-error { background: #6e40c9; }
+.summary { color: #57606a; margin: .3rem 0 1rem; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; margin: .5rem 0 1rem; }
+th, td { border: 1px solid #d0d7de; padding: .3rem .5rem; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.r-fail td:first-child, tr.r-error td:first-child { border-left: 4px solid #cf222e; }
+tr.r-warn td:first-child { border-left: 4px solid #9a6700; }
+tr.r-pass td:first-child { border-left: 4px solid #1a7f37; }
+code { font: 12px ui-monospace, SFMono-Regular, Menlo, monospace; background: #f6f8fa; padding: .05rem .25rem; border-radius: 4px; }
+.charts { display: flex; flex-wrap: wrap; gap: 1.5rem; }
+figure { margin: 0; }
+figcaption { font-size: 13px; color: #57606a; text-align: center; }
+svg .frame { fill: #fff; stroke: #d0d7de; }
+svg .grid { stroke: #eaeef2; }
+svg .diag { stroke: #afb8c1; stroke-dasharray: 4 4; }
+svg .line { fill: none; stroke: #0969da; stroke-width: 2; }
+svg .line2 { fill: none; stroke: #bf3989; stroke-width: 2; }
+svg .bar { fill: #0969da; }
+svg .bar.ungated { fill: #afb8c1; }
+svg .dot { fill: #0969da; }
+svg text { font: 11px system-ui, sans-serif; fill: #57606a; }
+.muted { color: #57606a; }
+)";
+
+// Scales for a 300x300 plot area inside a 340x340 chart with axes from 0 to 1.
+std::string svg_open(const std::string& label) {
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"340\" height=\"340\" viewBox=\"0 0 340 "
+         "340\" role=\"img\" aria-label=\"" +
+         html_escape(label) +
+         "\"><rect class=\"frame\" x=\"30\" y=\"10\" width=\"300\" height=\"300\"/>"
+         "<line class=\"grid\" x1=\"30\" y1=\"160\" x2=\"330\" y2=\"160\"/><line class=\"grid\" "
+         "x1=\"180\" y1=\"10\" x2=\"180\" y2=\"310\"/>"
+         "<text x=\"26\" y=\"314\" text-anchor=\"end\">0</text><text x=\"26\" y=\"16\" "
+         "text-anchor=\"end\">1</text>"
+         "<text x=\"330\" y=\"326\" text-anchor=\"end\">1</text>";
+}
+
+std::string point(double x, double y) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f,%.1f", 30 + 300 * std::clamp(x, 0.0, 1.0),
+                310 - 300 * std::clamp(y, 0.0, 1.0));
+  return buf;
+}
+
+std::string curve_svg(const ojson& pts, const std::string& label, const std::string& xlab,
+                      const std::string& ylab, bool diag) {
+  std::string s = svg_open(label);
+  if (diag) s += "<line class=\"diag\" x1=\"30\" y1=\"310\" x2=\"330\" y2=\"10\"/>";
+  s += "<polyline class=\"line\" points=\"";
+  for (const auto& p : pts)
+    if (p.is_array() && p.size() >= 2 && p[0].is_number() && p[1].is_number())
+      s += point(p[0].get<double>(), p[1].get<double>()) + " ";
+  s += "\"/><text x=\"180\" y=\"338\" text-anchor=\"middle\">" + html_escape(xlab) +
+       "</text><text x=\"10\" y=\"160\" text-anchor=\"middle\" transform=\"rotate(-90 10 160)\">" +
+       html_escape(ylab) + "</text></svg>";
+  return s;
+}
+
+std::string bars_svg(const std::vector<std::pair<std::string, double>>& bars,
+                     const std::vector<bool>& ungated, const std::string& label) {
+  const std::size_t n = std::min<std::size_t>(bars.size(), 30);
+  const double w = 300.0 / static_cast<double>(std::max<std::size_t>(n, 1));
+  std::string s =
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"420\" height=\"340\" viewBox=\"0 0 420 "
+      "340\" role=\"img\" aria-label=\"" +
+      html_escape(label) +
+      "\"><rect class=\"frame\" x=\"80\" y=\"10\" width=\"300\" height=\"240\"/>";
+  for (std::size_t i = 0; i < n; ++i) {
+    double v = std::clamp(bars[i].second, 0.0, 1.0), h = 240 * v;
+    char buf[200];
+    std::snprintf(buf, sizeof buf,
+                  "<rect class=\"bar%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>",
+                  i < ungated.size() && ungated[i] ? " ungated" : "",
+                  80 + w * static_cast<double>(i) + w * 0.15, 250 - h, w * 0.7, h);
+    s += buf;
+    std::snprintf(buf, sizeof buf, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">",
+                  80 + w * (static_cast<double>(i) + 0.5), 244 - h);
+    s += std::string(buf) + format_short(bars[i].second, 3) + "</text>";
+    std::snprintf(
+        buf, sizeof buf,
+        "<text x=\"%.1f\" y=\"262\" text-anchor=\"end\" transform=\"rotate(-40 %.1f 262)\">",
+        80 + w * (static_cast<double>(i) + 0.5), 80 + w * (static_cast<double>(i) + 0.5));
+    s += std::string(buf) + html_escape(bars[i].first.substr(0, 24)) + "</text>";
+  }
+  return s + "</svg>";
+}
+
+}  // namespace
+
+void write_html_report(const std::vector<LoadedDoc>& docs, const std::string& dir) {
+  ::mkdir(dir.c_str(), 0755);
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw Error("cannot create the report folder", dir,
+                "check that its parent exists and is writable");
+  const Status status = combined_status(docs);
+  const Counts n = count(docs);
+  std::string h =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>mlgate report: " +
+      std::string(status_name(status)) +
+      "</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<link rel=\"stylesheet\" href=\"style.css\"></head><body>\n";
+  h += "<h1>mlgate <span class=\"verdict s-" + std::string(status_name(status)) + "\">" +
+       status_name(status) + "</span></h1>\n";
+  h += "<p class=\"summary\">" + std::to_string(n.checks) + " checks: " + std::to_string(n.passed) +
+       " passed, " + std::to_string(n.failed) + " failed, " + std::to_string(n.warned) +
+       " warned, " + std::to_string(n.errors) + " errors in " + std::to_string(docs.size()) +
+       " documents</p>\n";
+  h +=
+      "<h2>Checks</h2>\n<table><thead><tr><th>Status</th><th>Check</th><th>Value</th><th>Baseline</"
+      "th><th>&Delta;</th><th>Interval</th><th>Verdict</th><th>Message</th></tr></thead><tbody>\n";
+  for (const auto& r : ordered_checks(docs)) {
+    const Check& c = *r.check;
+    h += "<tr class=\"r-" + std::string(status_name(c.status)) + "\"><td>" + status_name(c.status) +
+         "</td><td><code>" + html_escape(c.id) + "</code><br><span class=\"muted\">" +
+         html_escape(r.doc->doc.tool) + "</span></td><td class=\"num\">" +
+         html_escape(num(c.value)) + "</td><td class=\"num\">" + html_escape(num(c.baseline)) +
+         "</td><td class=\"num\">" + html_escape(num(c.delta)) + "</td><td class=\"num\">" +
+         html_escape(interval(c)) + "</td><td>" + html_escape(c.verdict) + "</td><td>" +
+         html_escape(c.message) + "</td></tr>\n";
+  }
+  h += "</tbody></table>\n";
+  for (const auto& d : docs) {
+    std::string sect;
+    const ojson* m = eval_metrics(d.doc);
+    if (m && m->contains("curves") && (*m)["curves"].is_object()) {
+      const ojson& cv = (*m)["curves"];
+      sect += "<div class=\"charts\">";
+      if (cv.contains("roc") && !cv["roc"].empty())
+        sect +=
+            "<figure>" +
+            curve_svg(cv["roc"], "ROC curve", "false positive rate", "true positive rate", true) +
+            "<figcaption>ROC curve</figcaption></figure>";
+      if (cv.contains("pr") && !cv["pr"].empty())
+        sect += "<figure>" +
+                curve_svg(cv["pr"], "precision-recall curve", "recall", "precision", false) +
+                "<figcaption>Precision-recall curve</figcaption></figure>";
+      if (cv.contains("calibration") && !cv["calibration"].empty())
+        sect += "<figure>" +
+                curve_svg(cv["calibration"], "calibration", "mean predicted probability",
+                          "fraction positive", true) +
+                "<figcaption>Calibration (15 bins)</figcaption></figure>";
+      sect += "</div>\n";
+    }
+    for (const auto& s : chart_series(d.doc)) {
+      sect += "<figure>" + bars_svg(s.points, s.ungated, s.title) + "<figcaption>" +
+              html_escape(s.title) + "</figcaption></figure>\n";
+      sect += "<table><thead><tr><th>" +
+              std::string(s.metric == "selection_rate" ? "group" : "slice") + "</th><th>" +
+              html_escape(s.metric) + "</th></tr></thead><tbody>";
+      for (const auto& [label, v] : s.points)
+        sect += "<tr><td>" + html_escape(label) + "</td><td class=\"num\">" + format_short(v, 4) +
+                "</td></tr>";
+      sect += "</tbody></table>\n";
+    }
+    if (!sect.empty()) h += "<h2>" + html_escape(doc_label(d)) + "</h2>\n" + sect;
+  }
+  h += "<p class=\"muted\">Made by mlgate " + std::string(MLGATE_VERSION) +
+       ". No scripts, nothing external.</p>\n</body></html>\n";
+  write_file_atomic(dir + "/style.css", kStyle);
+  write_file_atomic(dir + "/index.html", h);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+int run_report(const ReportOptions& o) {
+  std::vector<LoadedDoc> docs = load_documents(o.inputs);
+  const Status status = combined_status(docs);
+  MarkdownOptions mo;
+  mo.details_url = o.details_url;
+  std::string md = markdown_report(docs, mo);
+  if (!o.markdown.empty()) write_file_atomic(o.markdown, md);
+  if (!o.html.empty()) write_html_report(docs, o.html);
+  if (!o.junit.empty()) write_file_atomic(o.junit, junit_xml(docs));
+  if (!o.gitlab_codequality.empty())
+    write_file_atomic(o.gitlab_codequality, gitlab_codequality(docs));
+  if (!o.gitlab_metrics.empty()) write_file_atomic(o.gitlab_metrics, openmetrics(docs));
+  if (!o.warnings_ng.empty()) write_file_atomic(o.warnings_ng, warnings_ng(docs));
+  if (o.github) github_outputs(docs, md);
+  if (!o.output.empty()) {
+    ResultDoc all;
+    all.tool = "mlgate-report";
+    all.version = MLGATE_VERSION;
+    for (const auto& d : docs)
+      for (Check c : d.doc.checks) {
+        c.id = d.doc.tool + "/" + c.id;
+        all.checks.push_back(std::move(c));
+      }
+    for (const auto& d : docs)
+      all.inputs[d.path] = {{"tool", d.doc.tool},
+                            {"sha256", sha256_file(d.path)},
+                            {"status", status_name(d.doc.status())}};
+    all.provenance = make_provenance("");
+    write_file_atomic(
+        o.output,
+        all.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  }
+  Counts n = count(docs);
+  log_printf("mlgate-report: %s (%d checks: %d passed, %d failed, %d warned, %d errors in %zu "
+               "documents)\n",
+               status_name(status), n.checks, n.passed, n.failed, n.warned, n.errors, docs.size());
+  if (status == Status::kError)
+    log_printf("mlgate-report: error: %d check(s) could not be evaluated (the gate fails closed)\n",
+        n.errors);
+  return exit_code_for(status);
+}
+
+}  // namespace mlgate
