@@ -11,7 +11,7 @@
 
 namespace mlgate {
 
-struct SliceResult {
+struct SliceResult {  // NOLINT(bugprone-exception-escape): its members move without throwing
   ojson slice;  // {"column": "value"}
   std::int64_t n = 0;
   bool gated = true;

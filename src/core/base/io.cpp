@@ -236,6 +236,7 @@ std::string capture_command(const std::vector<std::string>& argv, bool* ok, std:
       if (devnull >= 0) ::dup2(devnull, 2);
     }
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     ::execvp(args[0], args.data());

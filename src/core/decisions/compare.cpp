@@ -147,7 +147,7 @@ std::string pair_rows(const Predictions& c, Predictions& b) {
 
 namespace {
 
-struct Scope {
+struct Scope {  // NOLINT(bugprone-exception-escape): its members move without throwing
   ojson slice;                      // null for overall
   std::vector<std::uint32_t> rows;  // empty: every row
   const GroupMetrics* cand = nullptr;

@@ -499,10 +499,11 @@ std::size_t count_outside(std::span<const double> v, double lo, double hi) {
   const std::size_t whole = v.size() / kLanes * kLanes;
   for (std::size_t i = 0; i < whole; i += kLanes)
     for (std::size_t j = 0; j < kLanes; ++j)
-      lane[j] += (v[i + j] < lo) | (v[i + j] > hi) ? 1.0 : 0.0;
+      lane[j] += (static_cast<int>(v[i + j] < lo) | static_cast<int>(v[i + j] > hi)) ? 1.0 : 0.0;
   std::size_t n = 0;
   for (const double l : lane) n += static_cast<std::size_t>(l);  // exact below 2^53
-  for (std::size_t i = whole; i < v.size(); ++i) n += (v[i] < lo) | (v[i] > hi);
+  for (std::size_t i = whole; i < v.size(); ++i)
+    n += static_cast<std::size_t>(static_cast<int>(v[i] < lo) | static_cast<int>(v[i] > hi));
   return n;
 }
 

@@ -181,7 +181,7 @@ std::vector<GroupRates> group_rates(const Predictions& p, const FairnessGroups& 
   // and the overall's.
   const std::size_t G = g.values.size(), n = p.size();
   const std::size_t parts =
-      std::max<std::size_t>(1, std::min<std::size_t>(default_threads() * 4, n / 65536));
+      std::max<std::size_t>(1, std::min<std::size_t>(std::size_t{default_threads()} * 4, n / 65536));
   std::vector<std::vector<GroupRates>> acc(parts, std::vector<GroupRates>(G));
   parallel_for(parts, [&](std::size_t part) {
     auto& A = acc[part];
@@ -446,11 +446,12 @@ class WeightedDisparities : public WeightedEvaluator {
       if (!w[i]) continue;
       GroupRates& r = groups[g_.row_group[i]];
       for (GroupRates* t : {&r, &all}) {
-        t->n += w[i];
-        t->pos += y_[i] * w[i];
-        t->pred_pos += yhat_[i] * w[i];
-        t->tp += (y_[i] && yhat_[i]) * w[i];
-        t->fp += (!y_[i] && yhat_[i]) * w[i];
+        const std::int64_t wi = w[i];
+        t->n += wi;
+        t->pos += y_[i] * wi;
+        t->pred_pos += yhat_[i] * wi;
+        t->tp += (y_[i] && yhat_[i]) * wi;
+        t->fp += (!y_[i] && yhat_[i]) * wi;
       }
     }
     for (auto& r : groups) fill_rates(r);
@@ -641,6 +642,7 @@ int run_fairness(const FairnessOptions& o) {
   if (!bootstrap.empty()) {
     // Small groups are where point estimates lie: bound the change with a paired bootstrap.
     std::vector<std::string> names;
+    names.reserve(bootstrap.size());
     for (const auto& r : bootstrap) names.push_back(r.name);
     FairnessGroups g1 = make_groups(p);  // without the appended reference group
     WeightedDisparities w1(p, g1, fp, names), w2(*base, g1, fp, names);

@@ -93,7 +93,7 @@ namespace {
 // Row ranges for the parallel passes: a few per thread so uneven ranges balance out.
 std::vector<std::pair<std::size_t, std::size_t>> row_ranges(std::size_t n) {
   std::size_t parts =
-      n < (1u << 16) ? 1 : std::min<std::size_t>(default_threads() * 4, n / (1u << 14));
+      n < (1u << 16) ? 1 : std::min<std::size_t>(std::size_t{default_threads()} * 4, n / (1u << 14));
   std::vector<std::pair<std::size_t, std::size_t>> r;
   for (std::size_t p = 0; p < parts; ++p) r.emplace_back(n * p / parts, n * (p + 1) / parts);
   return r;
@@ -483,9 +483,9 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
     for (std::uint32_t k = 0; k < Gi; ++k) total[k].add(A[k]);
 
   // Buckets: 2k holds the positives of group k, 2k+1 its negatives.
-  std::vector<std::vector<std::size_t>> counts(ranges.size(), std::vector<std::size_t>(2 * Gi));
+  std::vector<std::vector<std::size_t>> counts(ranges.size(), std::vector<std::size_t>(2 * std::size_t{Gi}));
   for (std::size_t r = 0; r < ranges.size(); ++r)
-    for (std::uint32_t k = 0; k < Gi; ++k) {
+    for (std::size_t k = 0; k < Gi; ++k) {
       counts[r][2 * k] = static_cast<std::size_t>(acc[r][k].pos);
       counts[r][2 * k + 1] = static_cast<std::size_t>(acc[r][k].n - acc[r][k].pos);
     }
@@ -494,7 +494,7 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
   // Scores hold no NaN here (a NaN would only cost the decimal keys: the scale refuses it).
   const DecimalScale ds = decimal_scale(d.score, nullptr, d.score_places, false);
   Buckets B = bucket_and_sort(
-      d.score, 2 * Gi, ranges, counts,
+      d.score, 2 * std::size_t{Gi}, ranges, counts,
       [&](std::size_t i) -> std::size_t {
         std::uint32_t grp = std::min(group_of(g, i), G);
         if (grp == G && !keep_rest) return static_cast<std::size_t>(-1);
@@ -513,7 +513,7 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
   if (with_overall) {
     BinaryAcc all;
     std::vector<RunCursor> pos, neg;
-    for (std::uint32_t j = 0; j < Gi; ++j) {
+    for (std::size_t j = 0; j < Gi; ++j) {
       all.add(total[j]);
       pos.push_back({B.begin(2 * j), B.size(2 * j)});
       neg.push_back({B.begin(2 * j + 1), B.size(2 * j + 1)});
@@ -525,7 +525,7 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
       std::vector<std::uint32_t> pos_hist(bins, 0), neg_hist(bins, 0);
       parallel_for(2, [&](std::size_t side) {
         auto& h = side == 0 ? pos_hist : neg_hist;
-        for (std::uint32_t j = 0; j < Gi; ++j) {
+        for (std::size_t j = 0; j < Gi; ++j) {
           const std::size_t b = 2 * j + side;
           for (const std::uint64_t* k = B.begin(b); k != B.begin(b) + B.size(b); ++k) ++h[*k];
         }
@@ -841,20 +841,20 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
     std::vector<std::vector<MetricValue>> auc(K, std::vector<MetricValue>(G));
     for (std::size_t c = 0; c < K; ++c) {
       std::vector<std::vector<std::size_t>> counts(ranges.size(),
-                                                   std::vector<std::size_t>(2 * G, 0));
+                                                   std::vector<std::size_t>(2 * std::size_t{G}, 0));
       parallel_for(ranges.size(), [&](std::size_t r) {
         for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
           std::uint32_t grp = group_of(g, i);
-          if (grp < G) ++counts[r][2 * grp + (d.label[i] == c ? 0 : 1)];
+          if (grp < G) ++counts[r][2 * std::size_t{grp} + (d.label[i] == c ? 0 : 1)];
         }
       });
       Buckets B =
-          bucket_and_sort(d.proba[c], 2 * G, ranges, counts, [&](std::size_t i) -> std::size_t {
+          bucket_and_sort(d.proba[c], 2 * std::size_t{G}, ranges, counts, [&](std::size_t i) -> std::size_t {
             std::uint32_t grp = group_of(g, i);
             if (grp >= G) return static_cast<std::size_t>(-1);
             return 2 * static_cast<std::size_t>(grp) + (d.label[i] == c ? 0 : 1);
           });
-      for (std::uint32_t k = 0; k < G; ++k)
+      for (std::size_t k = 0; k < G; ++k)
         auc[c][k] = rank_summary(B.begin(2 * k), B.size(2 * k), B.begin(2 * k + 1),
                                  B.size(2 * k + 1), false)
                         .auc;

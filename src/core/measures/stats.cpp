@@ -657,7 +657,7 @@ BootstrapDraws paired_bootstrap(const WeightedEvaluator& m1, const WeightedEvalu
   out.second.assign(n_metrics, std::vector<double>(static_cast<std::size_t>(B)));
   const unsigned T = threads ? threads : default_threads();
   // Resamples are split into blocks; each block reuses one weight buffer.
-  const std::size_t blocks = std::min<std::size_t>(static_cast<std::size_t>(B), T * 8);
+  const std::size_t blocks = std::min<std::size_t>(static_cast<std::size_t>(B), std::size_t{T} * 8);
   parallel_for(
       blocks,
       [&](std::size_t blk) {
