@@ -67,4 +67,9 @@ Predictions predictions_from_model(const std::string& features, const ModelComma
 // A class name as compared: numbers by value ("1.0" is "1"), other text as it is.
 std::string canonical_class(const std::string& v);
 
+// Reorders `baseline` to the candidate's rows: by id (every id in both, no duplicates, same
+// label) or, without ids, by row order (same count, same labels). Throws Error otherwise.
+// Returns "id" or "row_order".
+std::string pair_rows(const Predictions& candidate, Predictions& baseline);
+
 }  // namespace mlgate

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mlgate/base/number.hpp"
+
 namespace mlgate {
 
 enum class TableFormat { kAuto, kCsv, kTsv, kJsonl };
@@ -95,11 +97,6 @@ Table read_table_buffer(const std::string& name, std::string_view data, TableFor
 void stream_rows(const std::string& path, TableFormat format, const std::vector<std::string>& drop,
                  const std::function<void(std::string_view)>& sink);
 
-// Whether text is one of the missing-value markers: "", NA, NaN, null and their usual spellings.
-bool is_missing_marker(std::string_view text);
-// Parses a finite number (leading/trailing spaces and a leading '+' allowed). Returns false for
-// text that is not a number; sets *infinite for inf/-inf.
-bool parse_number(std::string_view text, double* out, bool* infinite = nullptr);
 
 // Splits CSV/TSV records without interpretation, for streaming rows to a model command.
 class RecordSplitter {

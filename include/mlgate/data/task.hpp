@@ -20,6 +20,14 @@ struct BinaryData {
   std::span<const std::uint8_t> pred;   // hard predictions; empty: score >= threshold
   double threshold = 0.5;
   int score_places = -1;  // the reader's decimal places of the scores, when known
+
+  // The hard prediction of row i: the given one, else score >= threshold. The one place it is
+  // computed.
+  bool predicted_positive(std::size_t i) const { return predicted_positive(i, !pred.empty()); }
+  // The same with has_pred (= !pred.empty()) hoisted out of a hot loop.
+  bool predicted_positive(std::size_t i, bool has_pred) const {
+    return has_pred ? pred[i] != 0 : score[i] >= threshold;
+  }
 };
 
 struct MulticlassData {

@@ -11,10 +11,6 @@
 
 namespace mlgate {
 
-// Reorders `baseline` to the candidate's rows: by id (every id in both, no duplicates, same
-// label) or, without ids, by row order (same count, same labels). Throws Error otherwise.
-// Returns "id" or "row_order".
-std::string pair_rows(const Predictions& candidate, Predictions& baseline);
 
 struct CompareOptions {
   DocumentStamp stamp;  // --model-version, MLGATE_SIGNING_KEY

@@ -1,6 +1,5 @@
 #include "mlgate/decisions/compare.hpp"
 
-#include <malloc.h>
 #include <sys/stat.h>
 
 #include <cmath>
@@ -19,131 +18,6 @@
 
 namespace mlgate {
 
-namespace {
-
-template <class T>
-void permute(std::vector<T>& v, const std::vector<std::uint32_t>& from) {
-  if (v.empty()) return;
-  std::vector<T> out(from.size());
-  for (std::size_t i = 0; i < from.size(); ++i) out[i] = v[from[i]];
-  v.swap(out);
-}
-
-void permute_all(Predictions& p, const std::vector<std::uint32_t>& from) {
-  permute(p.score, from);
-  permute(p.label, from);
-  permute(p.pred, from);
-  permute(p.class_label, from);
-  permute(p.class_pred, from);
-  for (auto& c : p.proba) permute(c, from);
-  permute(p.target, from);
-  permute(p.estimate, from);
-  permute(p.ids, from);
-}
-
-std::string label_text(const Predictions& p, std::size_t i) {
-  switch (p.task) {
-    case Task::kBinary:
-      return p.label[i] ? "1" : "0";
-    case Task::kMulticlass:
-      return p.classes[p.class_label[i]];
-    default:
-      return format_number(p.target[i]);
-  }
-}
-
-bool same_label(const Predictions& a, std::size_t i, const Predictions& b, std::size_t j) {
-  switch (a.task) {
-    case Task::kBinary:
-      return a.label[i] == b.label[j];
-    case Task::kMulticlass:
-      return a.class_label[i] == b.class_label[j];
-    default:
-      return a.target[i] == b.target[j];
-  }
-}
-
-// Puts the baseline's classes in the candidate's order.
-void align_classes(const Predictions& c, Predictions& b) {
-  if (c.task != Task::kMulticlass) return;
-  std::map<std::string, std::uint32_t> index;
-  for (std::size_t k = 0; k < c.classes.size(); ++k)
-    index[canonical_class(c.classes[k])] = static_cast<std::uint32_t>(k);
-  std::vector<std::uint32_t> remap(b.classes.size());
-  for (std::size_t k = 0; k < b.classes.size(); ++k) {
-    auto it = index.find(canonical_class(b.classes[k]));
-    if (it == index.end())
-      throw Error("the baseline has class " + quote(b.classes[k]) + " that the candidate does not",
-                  b.path, "both models must predict the same classes");
-    remap[k] = it->second;
-  }
-  for (auto& v : b.class_label) v = remap[v];
-  for (auto& v : b.class_pred) v = remap[v];
-  if (!b.proba.empty()) {
-    if (b.proba.size() != c.classes.size())
-      throw Error("the baseline has probabilities for " + std::to_string(b.proba.size()) +
-                      " classes, the candidate for " + std::to_string(c.classes.size()),
-                  b.path, "both models must predict the same classes");
-    std::vector<std::vector<double>> cols(b.proba.size());
-    for (std::size_t k = 0; k < b.proba.size(); ++k) cols[remap[k]] = std::move(b.proba[k]);
-    b.proba = std::move(cols);
-  }
-  b.classes = c.classes;
-}
-
-}  // namespace
-
-std::string pair_rows(const Predictions& c, Predictions& b) {
-  align_classes(c, b);
-  const std::size_t n = c.size();
-  if (!c.ids.empty()) {
-    if (b.ids.empty())
-      throw Error("the baseline has no id column", b.path, "both files need the --id-col column");
-    std::unordered_map<std::string_view, std::uint32_t> where;
-    where.reserve(b.ids.size() * 2);
-    for (std::size_t j = 0; j < b.ids.size(); ++j)
-      if (!where.emplace(b.ids[j], static_cast<std::uint32_t>(j)).second)
-        throw Error("id " + quote(b.ids[j]) + " appears twice", b.path,
-                    "ids must be unique to pair rows");
-    std::unordered_map<std::string_view, std::uint32_t> seen;
-    seen.reserve(n * 2);
-    std::vector<std::uint32_t> from(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!seen.emplace(c.ids[i], static_cast<std::uint32_t>(i)).second)
-        throw Error("id " + quote(c.ids[i]) + " appears twice", c.path,
-                    "ids must be unique to pair rows");
-      auto it = where.find(c.ids[i]);
-      if (it == where.end())
-        throw Error("id " + quote(c.ids[i]) + " is not in the baseline", c.path,
-                    "both files must hold the same rows; " + std::to_string(n) +
-                        " candidate rows, " + std::to_string(b.size()) + " baseline rows");
-      from[i] = it->second;
-      if (!same_label(c, i, b, it->second))
-        throw Error("id " + quote(c.ids[i]) + " has label " + quote(label_text(c, i)) +
-                        " in the candidate but " + quote(label_text(b, it->second)) +
-                        " in the baseline",
-                    b.path, "both files must be scored on the same labelled rows");
-    }
-    if (b.size() != n) {
-      for (std::size_t j = 0; j < b.ids.size(); ++j)
-        if (!seen.count(b.ids[j]))
-          throw Error("id " + quote(b.ids[j]) + " is not in the candidate", b.path,
-                      "both files must hold the same rows");
-    }
-    permute_all(b, from);
-    return "id";
-  }
-  if (b.size() != n)
-    throw Error("the baseline has " + std::to_string(b.size()) + " rows, the candidate " +
-                    std::to_string(n),
-                b.path, "without --id-col rows are paired by order; pass --id-col to pair by key");
-  for (std::size_t i = 0; i < n; ++i)
-    if (!same_label(c, i, b, i))
-      throw Error("row " + std::to_string(i + 1) + " has label " + quote(label_text(c, i)) +
-                      " in the candidate but " + quote(label_text(b, i)) + " in the baseline",
-                  b.path, "rows are paired by order; pass --id-col to pair by key");
-  return "row_order";
-}
 
 namespace {
 
@@ -235,13 +109,6 @@ std::optional<ResultDoc> try_result_doc(const std::string& path) {
 }  // namespace
 
 int run_compare(const CompareOptions& o) {
-  // Two files' columns, then sort buffers, placements, bootstrap weights: large buffers of a
-  // few sizes, each freed before the next is needed. Kept in the heap and not handed back to
-  // the system, the next one reuses pages already there instead of faulting fresh ones in
-  // (DeLong on 1M rows: 0.33 s -> 0.26 s, peak 113 -> 147 MiB; buffers above 32 MiB, as for
-  // 4M rows and more, are mapped and unmapped as before).
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   ColumnOptions cols = o.columns;
   Policy policy = load_policy(
       o.policy, cols.task ? cols.task
@@ -555,10 +422,11 @@ int run_compare(const CompareOptions& o) {
   ojson tests = ojson::object();
   if (kind == Baseline::kPredictions && cand.task != Task::kRegression) {
     std::vector<std::uint8_t> c1(cand.size()), c2(cand.size());
+    const BinaryData cb = cand.binary(), bb = base.binary();
     for (std::size_t i = 0; i < cand.size(); ++i) {
       if (cand.task == Task::kBinary) {
-        bool p1 = cand.pred.empty() ? cand.score[i] >= cand.threshold : cand.pred[i];
-        bool p2 = base.pred.empty() ? base.score[i] >= base.threshold : base.pred[i];
+        bool p1 = cb.predicted_positive(i);
+        bool p2 = bb.predicted_positive(i);
         c1[i] = p1 == (cand.label[i] != 0);
         c2[i] = p2 == (cand.label[i] != 0);
       } else {

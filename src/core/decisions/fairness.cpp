@@ -10,7 +10,6 @@
 #include <map>
 #include <unordered_map>
 
-#include "mlgate/decisions/compare.hpp"
 #include "mlgate/base/error.hpp"
 #include "mlgate/decisions/decision.hpp"
 #include "mlgate/base/log.hpp"
@@ -57,7 +56,7 @@ void fill_rates(GroupRates& r) {
 }
 
 bool predicted(const Predictions& p, std::size_t i) {
-  return p.pred.empty() ? p.score[i] >= p.threshold : p.pred[i] != 0;
+  return p.binary().predicted_positive(i);
 }
 
 std::optional<double> rate(const GroupRates& r, const std::string& which) {

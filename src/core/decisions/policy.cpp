@@ -10,7 +10,6 @@
 
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/io.hpp"
-#include "mlgate/data/table.hpp"
 #include "mlgate/base/text.hpp"
 #include "yaml_reader.hpp"
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "mlgate/base/error.hpp"
-#include "mlgate/data/table.hpp"
+#include "mlgate/base/number.hpp"
 #include "mlgate/base/text.hpp"
 
 namespace mlgate {

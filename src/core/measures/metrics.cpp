@@ -9,7 +9,6 @@
 #include "metrics_internal.hpp"
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/parallel.hpp"
-#include "mlgate/data/table.hpp"
 
 namespace mlgate {
 
@@ -460,7 +459,7 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
       BinaryAcc& a = A[grp];
       const double p = d.score[i];
       const bool y = d.label[i] != 0;
-      const bool yhat = hard ? d.pred[i] != 0 : p >= d.threshold;
+      const bool yhat = d.predicted_positive(i, hard);
       ++a.n;
       a.pos += y;
       a.tp += y && yhat;

@@ -333,7 +333,7 @@ class WeightedBinary : public WeightedEvaluator {
       double p = d.score[i];
       score[k] = p;
       label_[k] = d.label[i] != 0;
-      yhat_[k] = d.pred.empty() ? p >= d.threshold : d.pred[i] != 0;
+      yhat_[k] = d.predicted_positive(i);
       if (p < 0 || p > 1) {
         outside_ = true;
       } else {

@@ -14,7 +14,7 @@
 #include "mlgate/base/json.hpp"
 #include "mlgate/base/log.hpp"
 #include "mlgate/base/io.hpp"
-#include "mlgate/data/table.hpp"
+#include "mlgate/base/number.hpp"
 #include "mlgate/base/text.hpp"
 
 namespace mlgate {

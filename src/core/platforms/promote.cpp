@@ -18,7 +18,7 @@
 #include "mlgate/base/log.hpp"
 #include "mlgate/base/io.hpp"
 #include "mlgate/reports/report.hpp"
-#include "mlgate/data/table.hpp"
+#include "mlgate/base/number.hpp"
 #include "mlgate/base/text.hpp"
 
 namespace mlgate {

@@ -1,8 +1,18 @@
 // mlgate-compare: candidate vs production baseline under a gate policy, with paired statistics.
+#include <malloc.h>
+
 #include "mlgate/platforms/cli.hpp"
 #include "mlgate/decisions/compare.hpp"
 
 int main(int argc, char** argv) {
+  // Two files' columns, then sort buffers, placements, bootstrap weights: large buffers of a
+  // few sizes, each freed before the next is needed. Kept in the heap and not handed back to
+  // the system, the next one reuses pages already there instead of faulting fresh ones in
+  // (DeLong on 1M rows: 0.33 s -> 0.26 s, peak 113 -> 147 MiB; buffers above 32 MiB, as for
+  // 4M rows and more, are mapped and unmapped as before). Process-wide, so set here, not in the
+  // library.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's largest
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   CLI::App app{
       "mlgate-compare: a candidate model against the production baseline on the same rows, "
       "decided on confidence bounds of the paired difference (DeLong, paired bootstrap)."};
