@@ -1,5 +1,7 @@
 #include "mlgate/base/parallel.hpp"
 
+#include "mlgate/base/runtime.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -11,10 +13,7 @@
 namespace mlgate {
 
 unsigned default_threads() {
-  if (const char* env = std::getenv("MLGATE_THREADS")) {
-    int v = std::atoi(env);
-    if (v > 0) return static_cast<unsigned>(std::min(v, 64));
-  }
+  if (runtime().threads > 0) return runtime().threads;
   return std::max(1u, std::thread::hardware_concurrency());
 }
 

@@ -27,6 +27,7 @@
 
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/number_scan.hpp"
+#include "mlgate/base/runtime.hpp"
 #include "mlgate/base/json.hpp"
 #include "mlgate/base/io.hpp"
 #include "mlgate/base/text.hpp"
@@ -927,20 +928,11 @@ std::size_t last_record_end(const char* buf, std::size_t n, TableFormat format) 
 
 constexpr std::size_t kMaxRecordBytes = std::size_t{256} << 20;
 
-// How much memory the columns may take: MLGATE_MEMORY_LIMIT (bytes, or with K/M/G), else 80% of
+// How much memory the columns may take: the runtime's limit (MLGATE_MEMORY_LIMIT), else 80% of
 // what the machine has available when the read starts. Past it the read stops with an error
 // instead of being killed by the kernel.
 std::uint64_t memory_limit_now() {
-  if (const char* env = std::getenv("MLGATE_MEMORY_LIMIT"); env && *env) {
-    char* end = nullptr;
-    double v = std::strtod(env, &end);
-    std::string unit = end ? end : "";
-    double mult = unit == "K" || unit == "k"   ? 1024.0
-                  : unit == "M" || unit == "m" ? 1048576.0
-                  : unit == "G" || unit == "g" ? 1073741824.0
-                                               : 1.0;
-    if (v > 0) return static_cast<std::uint64_t>(v * mult);
-  }
+  if (runtime().memory_limit > 0) return runtime().memory_limit;
   std::ifstream meminfo("/proc/meminfo");
   std::string key;
   std::uint64_t kb = 0;

@@ -19,6 +19,7 @@
 
 #include "mlgate/measures/drift.hpp"
 #include "mlgate/base/error.hpp"
+#include "mlgate/base/runtime.hpp"
 #include "mlgate/base/log.hpp"
 #include "mlgate/base/io.hpp"
 #include "mlgate/measures/metrics.hpp"
@@ -212,7 +213,7 @@ namespace {
 
 // MLGATE_TIMING=1: each phase's wall time on stderr (to see where a run's time goes).
 void lap(const char* what) {
-  static const bool on = std::getenv("MLGATE_TIMING") != nullptr;
+  const bool on = runtime().timing;
   static auto last = std::chrono::steady_clock::now();
   if (!on) return;
   const auto now = std::chrono::steady_clock::now();

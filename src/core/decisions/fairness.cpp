@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "mlgate/base/error.hpp"
+#include "mlgate/base/runtime.hpp"
 #include "mlgate/decisions/decision.hpp"
 #include "mlgate/base/log.hpp"
 #include "mlgate/decisions/eval.hpp"
@@ -711,7 +712,7 @@ int run_fairness(const FairnessOptions& o) {
       }
     }
   }
-  if (std::getenv("MLGATE_TIMING"))
+  if (runtime().timing)
     log_printf("mlgate-fairness: computed in %.3f s after reading\n",
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t_compute).count());
   doc.inputs["data"] = input_json(p);

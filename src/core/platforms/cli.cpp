@@ -7,6 +7,7 @@
 
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/io.hpp"
+#include "mlgate/base/runtime.hpp"
 #include "mlgate/base/log.hpp"
 
 namespace mlgate {
@@ -34,6 +35,7 @@ int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
   }
   install_interrupt_cleanup(tool.c_str());
   try {
+    set_runtime(runtime_from_env());  // once, here: the library only reads it
     return body();
   } catch (const Error& e) {
     log_printf("%s: error: %s\n", tool.c_str(), e.message().c_str());
