@@ -11,8 +11,27 @@
 
 namespace mlgate {
 
+// The expectations of a suite, parsed once from their names (Great Expectations' without the
+// expect_column_ prefix).
+enum class Expect {
+  kRowCountBetween,
+  kColumnsExist,
+  kColumnType,
+  kNotNull,
+  kUnique,
+  kInSet,
+  kBetween,
+  kMatchRegex,
+  kMeanBetween,
+  kStdevBetween,
+  kQuantileBetween,
+  kNoDrift,
+  kNoOverlapWithReference
+};
+const char* expect_name(Expect e);
+
 struct Expectation {
-  std::string expect;                // row_count_between, columns_exist, column_type, ...
+  Expect expect = Expect::kRowCountBetween;
   std::vector<std::string> columns;  // the columns it applies to ("*": every reference column)
   std::optional<double> min, max, mostly, quantile, threshold;
   std::string type, regex, method = "auto";

@@ -39,7 +39,7 @@ struct Pending {
   bool stats = false;  // decided on a confidence bound
   bool warn_only = false;
   double confidence = 0;
-  std::string method;         // delong | bootstrap
+  BoundMethod method = BoundMethod::kPoint;  // kDelong or kBootstrap with a confidence
   double se = 0;              // delong
   std::vector<double> draws;  // bootstrap: delta of each resample
   double p = 1;               // p-value of "worse by more than the margin"
@@ -241,9 +241,10 @@ int run_compare(const CompareOptions& o) {
           q.stats = true;
           q.confidence = *rule.confidence;
           c.confidence = q.confidence;
-          q.method = rule.metric == "roc_auc" && st.method != "bootstrap" ? "delong" : "bootstrap";
-          c.method = q.method;
-          if (st.method == "delong" && q.method != "delong")
+          q.method = rule.metric == "roc_auc" && st.method != "bootstrap" ? BoundMethod::kDelong
+                                                                          : BoundMethod::kBootstrap;
+          c.method = q.method == BoundMethod::kDelong ? "delong" : "bootstrap";
+          if (st.method == "delong" && q.method != BoundMethod::kDelong)
             warnings.push_back("statistics.method is delong, but DeLong's test applies to roc_auc "
                                "only: " + c.id + " is decided on the paired bootstrap");
         }
@@ -258,7 +259,7 @@ int run_compare(const CompareOptions& o) {
   for (std::size_t si = 0; si < scopes.size(); ++si) {
     std::vector<std::string> names;
     for (auto& q : pending)
-      if (q.scope == si && q.stats && q.method == "bootstrap" &&
+      if (q.scope == si && q.stats && q.method == BoundMethod::kBootstrap &&
           std::find(names.begin(), names.end(), q.check.metric) == names.end())
         names.push_back(q.check.metric);
     std::vector<std::uint32_t> all;
@@ -289,7 +290,7 @@ int run_compare(const CompareOptions& o) {
       BootstrapDraws draws = paired_bootstrap(*e1, *e2, ordered.size(), names.size(),
                                               st.bootstrap_samples, st.seed, o.threads);
       for (auto& q : pending) {
-        if (q.scope != si || !q.stats || q.method != "bootstrap") continue;
+        if (q.scope != si || !q.stats || q.method != BoundMethod::kBootstrap) continue;
         std::size_t j = static_cast<std::size_t>(
             std::find(names.begin(), names.end(), q.check.metric) - names.begin());
         std::size_t undefined = 0, worse = 0;
@@ -317,7 +318,7 @@ int run_compare(const CompareOptions& o) {
     }
     bool need_delong = false;
     for (auto& q : pending)
-      need_delong = need_delong || (q.scope == si && q.stats && q.method == "delong");
+      need_delong = need_delong || (q.scope == si && q.stats && q.method == BoundMethod::kDelong);
     if (need_delong) {
       std::vector<double> s1, s2;
       std::vector<std::uint8_t> y;
@@ -331,7 +332,7 @@ int run_compare(const CompareOptions& o) {
       }
       auto dl = delong_paired(s1, s2, y, cand.score_places, base.score_places);
       for (auto& q : pending) {
-        if (q.scope != si || !q.stats || q.method != "delong") continue;
+        if (q.scope != si || !q.stats || q.method != BoundMethod::kDelong) continue;
         if (!dl) {
           q.check.status = Status::kError;
           q.check.message = "DeLong's variance needs at least two positive and two negative rows";
@@ -371,7 +372,7 @@ int run_compare(const CompareOptions& o) {
     t.delta = q.delta;
     t.warn_only = q.warn_only;
     if (q.stats) {
-      t.method = q.method == "delong" ? BoundMethod::kDelong : BoundMethod::kBootstrap;
+      t.method = q.method;
       t.confidence = q.confidence;
       t.se = q.se;
       t.draws = std::move(q.draws);

@@ -30,6 +30,10 @@
 
 namespace mlgate {
 
+const char* expect_name(Expect e) {
+  return expectation_names()[static_cast<std::size_t>(e)].c_str();
+}
+
 const std::vector<std::string>& expectation_names() {
   static const std::vector<std::string> names = {"row_count_between",
                                                  "columns_exist",
@@ -80,32 +84,35 @@ Suite parse_suite(const std::string& text, const std::string& path) {
         R.fail(e, at, "missing \"expect\"", "name the expectation, e.g. expect: not_null");
       Expectation x;
       x.where = R.at(e);
-      x.expect = R.choice(e["expect"], at + ".expect", expectation_names());
-      at += "(" + x.expect + ")";
+      const std::string name = R.choice(e["expect"], at + ".expect", expectation_names());
+      x.expect = static_cast<Expect>(
+          std::find(expectation_names().begin(), expectation_names().end(), name) -
+          expectation_names().begin());
+      at += "(" + name + ")";
       std::vector<std::string> keys = {"expect", "severity"};
       auto add = [&](std::initializer_list<const char*> more) {
         for (const char* k : more) keys.emplace_back(k);
       };
-      const std::string& k = x.expect;
-      if (k == "row_count_between")
+      const Expect k = x.expect;
+      if (k == Expect::kRowCountBetween)
         add({"min", "max"});
-      else if (k == "columns_exist" || k == "no_overlap_with_reference")
+      else if (k == Expect::kColumnsExist || k == Expect::kNoOverlapWithReference)
         add({"columns"});
-      else if (k == "column_type")
+      else if (k == Expect::kColumnType)
         add({"column", "columns", "type", "mostly"});
-      else if (k == "not_null" || k == "unique")
+      else if (k == Expect::kNotNull || k == Expect::kUnique)
         add({"column", "columns", "mostly"});
-      else if (k == "in_set")
+      else if (k == Expect::kInSet)
         add({"column", "columns", "values", "mostly"});
-      else if (k == "between")
+      else if (k == Expect::kBetween)
         add({"column", "columns", "min", "max", "mostly"});
-      else if (k == "match_regex")
+      else if (k == Expect::kMatchRegex)
         add({"column", "columns", "regex", "mostly"});
-      else if (k == "mean_between" || k == "stdev_between")
+      else if (k == Expect::kMeanBetween || k == Expect::kStdevBetween)
         add({"column", "columns", "min", "max"});
-      else if (k == "quantile_between")
+      else if (k == Expect::kQuantileBetween)
         add({"column", "columns", "quantile", "min", "max"});
-      else if (k == "no_drift")
+      else if (k == Expect::kNoDrift)
         add({"column", "columns", "method", "threshold"});
       R.keys(e, at, keys);
       if (e["column"]) x.columns.push_back(R.string(e["column"], at + ".column"));
@@ -146,21 +153,21 @@ Suite parse_suite(const std::string& text, const std::string& path) {
         x.warn_only = R.choice(e["severity"], at + ".severity", {"fail", "warn"}) == "warn";
       // What each expectation needs.
       bool per_column =
-          k != "row_count_between" && k != "columns_exist" && k != "no_overlap_with_reference";
-      if ((per_column || k == "columns_exist" || k == "no_overlap_with_reference") &&
+          k != Expect::kRowCountBetween && k != Expect::kColumnsExist && k != Expect::kNoOverlapWithReference;
+      if ((per_column || k == Expect::kColumnsExist || k == Expect::kNoOverlapWithReference) &&
           x.columns.empty())
         R.fail(e, at, "no column given", "add column: NAME (or columns: [...])");
-      if (k == "column_type" && x.type.empty())
+      if (k == Expect::kColumnType && x.type.empty())
         R.fail(e, at, "no type given", "type: integer, number, string or boolean");
-      if (k == "in_set" && x.values.empty()) R.fail(e, at, "no values given", "values: [a, b, c]");
-      if (k == "match_regex" && !e["regex"]) R.fail(e, at, "no regex given");
-      if (k == "quantile_between" && !x.quantile)
+      if (k == Expect::kInSet && x.values.empty()) R.fail(e, at, "no values given", "values: [a, b, c]");
+      if (k == Expect::kMatchRegex && !e["regex"]) R.fail(e, at, "no regex given");
+      if (k == Expect::kQuantileBetween && !x.quantile)
         R.fail(e, at, "no quantile given", "quantile: 0.5");
-      if ((k == "row_count_between" || k == "between" || k == "mean_between" ||
-           k == "stdev_between" || k == "quantile_between") &&
+      if ((k == Expect::kRowCountBetween || k == Expect::kBetween || k == Expect::kMeanBetween ||
+           k == Expect::kStdevBetween || k == Expect::kQuantileBetween) &&
           !x.min && !x.max)
         R.fail(e, at, "no bound given", "give min, max or both");
-      if (x.columns.size() == 1 && x.columns[0] == "*" && k != "no_drift")
+      if (x.columns.size() == 1 && x.columns[0] == "*" && k != Expect::kNoDrift)
         R.fail(e, at, "\"*\" applies to no_drift only", "list the columns");
       s.expectations.push_back(std::move(x));
     }
@@ -178,7 +185,7 @@ Suite load_suite(const std::string& path) { return parse_suite(read_file(path), 
 std::optional<std::vector<std::string>> suite_columns(const Suite& suite) {
   std::vector<std::string> cols;
   for (const auto& x : suite.expectations) {
-    if (x.expect == "columns_exist") continue;  // the header answers it
+    if (x.expect == Expect::kColumnsExist) continue;  // the header answers it
     for (const auto& c : x.columns) {
       if (c == "*") return std::nullopt;
       if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
@@ -465,7 +472,7 @@ ColumnData column_data(const Column& c, bool sort) {
 }
 
 std::string check_id(const Expectation& x, const std::string& column) {
-  return column.empty() ? x.expect : x.expect + "." + column;
+  return column.empty() ? std::string(expect_name(x.expect)) : expect_name(x.expect) + std::string(".") + column;
 }
 
 Check base_check(const Expectation& x, const std::string& column, const std::string& title) {
@@ -583,9 +590,9 @@ const ColumnData* find_column(Context& ctx, const std::string& name, Check& c,
 void check_column(const Expectation& x, const std::string& name, Context& ctx, Check& c) {
   const ColumnData* d = find_column(ctx, name, c);
   if (!d) return;
-  const std::string& k = x.expect;
+  const Expect k = x.expect;
   Tally t;
-  if (k == "not_null") {
+  if (k == Expect::kNotNull) {
     // The reader counted the missing values; rows are scanned only for the first 20.
     t.considered = static_cast<std::int64_t>(d->rows);
     t.unexpected = d->missing;
@@ -596,7 +603,7 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
     c.extra["examples_are_rows"] = true;
     return;
   }
-  if (k == "column_type") {
+  if (k == Expect::kColumnType) {
     c.extra["observed_type"] = d->observed_type();
     // A column of numbers only is of type number, one of text only of type string: no scan.
     const bool all_numbers = !d->has_text(), all_text = !d->has_numbers();
@@ -623,7 +630,7 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
     finish_mostly(c, x, t, "are not of type " + x.type);
     return;
   }
-  if (k == "unique") {
+  if (k == Expect::kUnique) {
     // Text by dictionary code; numbers from their sorted values, whose runs give the count and
     // the repeated values. Rows are then scanned only until the first 20 examples are found.
     std::vector<std::int64_t> code_count(d->col->dictionary.size(), 0);
@@ -664,7 +671,7 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
     finish_mostly(c, x, t, "are duplicated");
     return;
   }
-  if (k == "in_set") {
+  if (k == Expect::kInSet) {
     // Decided once per distinct text (dictionary entry) and per allowed number.
     std::unordered_set<std::string> allowed;
     std::vector<double> allowed_numbers;
@@ -692,7 +699,7 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
     finish_mostly(c, x, t, "are outside the set");
     return;
   }
-  if (k == "between") {
+  if (k == Expect::kBetween) {
     if (!d->has_text() && d->has_numbers()) {
       // Numbers only: a vectorized count (NaN, the missing, compares false both ways), then
       // the rows only as far as the first 20 examples.
@@ -716,7 +723,7 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
     finish_mostly(c, x, t, "are not " + bounds_text(x));
     return;
   }
-  if (k == "match_regex") {
+  if (k == Expect::kMatchRegex) {
     RE2 re(x.regex, RE2::Quiet);
     std::vector<std::uint8_t> code_ok(d->col->dictionary.size());  // once per distinct text
     for (std::size_t k2 = 0; k2 < code_ok.size(); ++k2)
@@ -740,8 +747,8 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
     c.status = Status::kError;
     c.message = "column " + quote(name) + " holds text values (" + d->observed_type() +
                 "), so its " +
-                (k == "mean_between"    ? "mean"
-                 : k == "stdev_between" ? "standard deviation"
+                (k == Expect::kMeanBetween    ? "mean"
+                 : k == Expect::kStdevBetween ? "standard deviation"
                                         : "quantile") +
                 " is undefined";
     return;
@@ -752,10 +759,10 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
     return;
   }
   double v;
-  if (k == "mean_between" || k == "stdev_between") {
+  if (k == Expect::kMeanBetween || k == Expect::kStdevBetween) {
     const Moments& mo = d->moments_of_sorted();
     v = mo.mean;
-    if (k == "stdev_between") {
+    if (k == Expect::kStdevBetween) {
       if (d->sorted.size() < 2) {
         c.status = Status::kError;
         c.message = "the standard deviation needs two values";
@@ -772,8 +779,8 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
   c.extra["max"] = x.max ? ojson(*x.max) : ojson(nullptr);
   bool ok = within(x, v);
   if (!ok) fail_or_warn(c, x);
-  c.message = std::string(k == "mean_between"    ? "mean"
-                          : k == "stdev_between" ? "standard deviation"
+  c.message = std::string(k == Expect::kMeanBetween    ? "mean"
+                          : k == Expect::kStdevBetween ? "standard deviation"
                                                  : "quantile") +
               " is " + format_short(v, 6) + (ok ? ", " : ", not ") + bounds_text(x);
 }
@@ -991,9 +998,9 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
 
 ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
   Context ctx{data, reference, {}, {}};
-  auto order_free = [](const std::string& k) {
-    return k == "no_drift" || k == "quantile_between" || k == "mean_between" ||
-           k == "stdev_between";
+  auto order_free = [](Expect k) {
+    return k == Expect::kNoDrift || k == Expect::kQuantileBetween || k == Expect::kMeanBetween ||
+           k == Expect::kStdevBetween;
   };
   // Columns the suite touches; which need sorted numbers; which need their rows kept.
   std::set<std::string> used, used_ref, needs_sort, keep_rows;
@@ -1002,7 +1009,7 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
     if (cols.size() == 1 && cols[0] == "*") cols = reference ? reference->header : data.header;
     for (const auto& c : cols) {
       used.insert(c);
-      if (x.expect == "no_drift" || x.expect == "no_overlap_with_reference") used_ref.insert(c);
+      if (x.expect == Expect::kNoDrift || x.expect == Expect::kNoOverlapWithReference) used_ref.insert(c);
       if (order_free(x.expect)) needs_sort.insert(c);
     }
   }
@@ -1027,8 +1034,8 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
   };
   std::vector<Task> tasks;
   for (const auto& x : suite.expectations) {
-    bool per_column = x.expect != "row_count_between" && x.expect != "columns_exist" &&
-                      x.expect != "no_overlap_with_reference";
+    bool per_column = x.expect != Expect::kRowCountBetween && x.expect != Expect::kColumnsExist &&
+                      x.expect != Expect::kNoOverlapWithReference;
     if (!per_column) {
       tasks.push_back({&x, ""});
       continue;
@@ -1044,14 +1051,14 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
     const Expectation& x = *tasks[ti].x;
     const std::string& col = tasks[ti].column;
     Check& c = checks[ti];
-    const std::string& k = x.expect;
-    if (k == "row_count_between") {
+    const Expect k = x.expect;
+    if (k == Expect::kRowCountBetween) {
       c = base_check(x, "", "row count is " + bounds_text(x));
       c.value = static_cast<double>(data.rows);
       bool ok = within(x, static_cast<double>(data.rows));
       if (!ok) fail_or_warn(c, x);
       c.message = std::to_string(data.rows) + " rows" + (ok ? "" : ", not " + bounds_text(x));
-    } else if (k == "columns_exist") {
+    } else if (k == Expect::kColumnsExist) {
       c = base_check(x, "", "columns exist");
       Tally t;
       for (const auto& name : x.columns) {
@@ -1065,11 +1072,11 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
       c.message = t.unexpected ? std::to_string(t.unexpected) + " of " +
                                      std::to_string(t.considered) + " columns are missing"
                                : "all " + std::to_string(t.considered) + " columns exist";
-    } else if (k == "no_overlap_with_reference") {
+    } else if (k == Expect::kNoOverlapWithReference) {
       std::string joined;
       for (const auto& n : x.columns) joined += (joined.empty() ? "" : "+") + n;
       c = base_check(x, "", "no rows shared with the reference by " + joined);
-      c.id = x.expect + "." + joined;
+      c.id = expect_name(x.expect) + std::string(".") + joined;
       c.extra["columns"] = x.columns;
       if (!reference) {
         c.status = Status::kError;
@@ -1106,28 +1113,28 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
         }
       }
       finish_mostly(c, x, t, "are also in the reference");
-    } else if (k == "no_drift") {
+    } else if (k == Expect::kNoDrift) {
       c = base_check(x, col, col + " does not drift from the reference");
       drift[ti] = check_drift(x, col, ctx, c, extra[ti]);
     } else {
-      std::string title = col + " " + k;
-      if (k == "not_null")
+      std::string title = col + " " + expect_name(k);
+      if (k == Expect::kNotNull)
         title = col + " is not null";
-      else if (k == "unique")
+      else if (k == Expect::kUnique)
         title = col + " is unique";
-      else if (k == "column_type")
+      else if (k == Expect::kColumnType)
         title = col + " is of type " + x.type;
-      else if (k == "in_set")
+      else if (k == Expect::kInSet)
         title = col + " is in the set";
-      else if (k == "between")
+      else if (k == Expect::kBetween)
         title = col + " is " + bounds_text(x);
-      else if (k == "match_regex")
+      else if (k == Expect::kMatchRegex)
         title = col + " matches " + x.regex;
-      else if (k == "mean_between")
+      else if (k == Expect::kMeanBetween)
         title = "mean of " + col + " is " + bounds_text(x);
-      else if (k == "stdev_between")
+      else if (k == Expect::kStdevBetween)
         title = "standard deviation of " + col + " is " + bounds_text(x);
-      else if (k == "quantile_between")
+      else if (k == Expect::kQuantileBetween)
         title = "quantile " + format_short(*x.quantile, 4) + " of " + col + " is " + bounds_text(x);
       if (x.mostly) title += " (mostly " + format_short(*x.mostly, 6) + ")";
       c = base_check(x, col, title);
@@ -1138,7 +1145,7 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
   std::map<std::string, std::vector<std::size_t>> with_sort;  // unique checks run with the sort
   for (std::size_t ti = 0; ti < tasks.size(); ++ti) {
     const std::string& col = tasks[ti].column;
-    if (tasks[ti].x->expect == "unique" && needs_sort.count(col) && ctx.cols.count(col) &&
+    if (tasks[ti].x->expect == Expect::kUnique && needs_sort.count(col) && ctx.cols.count(col) &&
         ctx.cols[col].has_numbers())
       with_sort[col].push_back(ti);
     else
