@@ -29,11 +29,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const auto rows = static_cast<std::size_t>(t.rows);
       if (!c.numbers.empty() && c.numbers.size() != rows) std::abort();
       if (!c.codes.empty() && c.codes.size() != rows) std::abort();
-      std::int64_t numbers = 0, texts = 0, missing = 0;
+      std::int64_t numbers = 0, missing = 0;
       for (std::size_t i = 0; i < rows; ++i) {
         const bool text = c.is_text(i), missing_row = c.is_missing(i);
         if (text && !c.numbers.empty() && !std::isnan(c.numbers[i])) std::abort();
-        texts += text;
         missing += missing_row;
         numbers += !text && !missing_row;
       }
