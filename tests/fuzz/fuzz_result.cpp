@@ -2,14 +2,15 @@
 // (bounded depth, no duplicate keys), validated, and rendered in every report format.
 #include "fuzz_common.hpp"
 #include "mlgate/base/json.hpp"
-#include "mlgate/reports/report.hpp"
 #include "mlgate/base/result.hpp"
+#include "mlgate/reports/report.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   expect_only_mlgate_errors([&] {
     auto j = mlgate::parse_ordered_json(text, "fuzz.json");
-    std::vector<mlgate::LoadedDoc> docs{{"fuzz.json", mlgate::ResultDoc::from_json(j, "fuzz.json")}};
+    std::vector<mlgate::LoadedDoc> docs{
+        {"fuzz.json", mlgate::ResultDoc::from_json(j, "fuzz.json")}};
     (void)docs[0].doc.to_json().dump();
     (void)mlgate::markdown_report(docs, {});
     (void)mlgate::junit_xml(docs);

@@ -99,8 +99,8 @@ TEST(Decision, HolmStepDown) {
   auto alone = decide_changes({bootstrap(weak, 0.01, false)}, "holm", "fail");
   EXPECT_EQ(alone[0].verdict, "non_inferior");
   // With a strong test beside it, Holm rejects the strong one at 0.1/2 and the weak one at 0.1/1.
-  auto mixed =
-      decide_changes({bootstrap(strong, 0.01, false), bootstrap(weak, 0.01, false)}, "holm", "fail");
+  auto mixed = decide_changes({bootstrap(strong, 0.01, false), bootstrap(weak, 0.01, false)},
+                              "holm", "fail");
   EXPECT_EQ(mixed[0].verdict, "non_inferior");
   EXPECT_EQ(mixed[1].verdict, "non_inferior");
   EXPECT_TRUE(mixed[1].holm_adjusted);
@@ -115,7 +115,7 @@ TEST(Decision, HolmStepDown) {
   EXPECT_NEAR(both[0].level, 0.95, 1e-12);
   EXPECT_NEAR(both[1].level, 0.90, 1e-12);
   // Without multiple testing each passes on its own.
-  for (const auto& d : decide_changes({bootstrap(weak, 0.01, false), bootstrap(weak, 0.01, false)},
-                                      "none", "fail"))
+  for (const auto& d :
+       decide_changes({bootstrap(weak, 0.01, false), bootstrap(weak, 0.01, false)}, "none", "fail"))
     EXPECT_EQ(d.verdict, "non_inferior");
 }

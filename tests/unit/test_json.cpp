@@ -29,7 +29,9 @@ TEST(Json, DepthIsBounded) {
   std::string ok = std::string(128, '[') + std::string(128, ']');
   EXPECT_NO_THROW(parse_json(ok, "f.json"));
   std::string deep = std::string(129, '[') + std::string(129, ']');
-  EXPECT_EQ(error_of(deep), "f.json:1:129: JSON nested deeper than 128 levels (no mlgate document nests this deep)");
+  EXPECT_EQ(
+      error_of(deep),
+      "f.json:1:129: JSON nested deeper than 128 levels (no mlgate document nests this deep)");
   // Brackets inside strings do not count.
   EXPECT_NO_THROW(parse_json("[\"" + std::string(500, '[') + "\"]", "f.json"));
   std::string nl = "{\n  \"a\":\n" + std::string(200, '[');
@@ -37,8 +39,9 @@ TEST(Json, DepthIsBounded) {
 }
 
 TEST(Json, DuplicateKeysNamed) {
-  EXPECT_EQ(error_of(R"({"m": {"roc_auc": {"min": 0.9}, "roc_auc": {"min": 0.1}}})"),
-            "f.json: /m/roc_auc: duplicate key \"roc_auc\" (each key may appear once in an object)");
+  EXPECT_EQ(
+      error_of(R"({"m": {"roc_auc": {"min": 0.9}, "roc_auc": {"min": 0.1}}})"),
+      "f.json: /m/roc_auc: duplicate key \"roc_auc\" (each key may appear once in an object)");
   EXPECT_EQ(error_of(R"([{"a": 1}, {"a~/b": 1, "a~/b": 2}])"),
             "f.json: /1/a~0~1b: duplicate key \"a~/b\" (each key may appear once in an object)");
   EXPECT_EQ(error_of(R"({"a": 1, "a": 2})", {kMaxJsonDepth, false}), "");  // where allowed
@@ -48,7 +51,8 @@ TEST(Json, DuplicateKeysNamed) {
 TEST(Json, SyntaxAndRange) {
   EXPECT_NE(error_of("{\n  \"a\": }").find("f.json:2:8: invalid JSON"), std::string::npos)
       << error_of("{\n  \"a\": }");
-  EXPECT_EQ(error_of("[1e999]"), "f.json: invalid JSON: a number is out of range (numbers must fit a double)");
+  EXPECT_EQ(error_of("[1e999]"),
+            "f.json: invalid JSON: a number is out of range (numbers must fit a double)");
 }
 
 TEST(Json, NestingScan) {

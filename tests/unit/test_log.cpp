@@ -15,23 +15,30 @@ TEST(Log, ControlBytesAndNewlinesAreEscaped) {
 TEST(Log, InvalidUtf8IsEscapedValidUtf8Kept) {
   EXPECT_EQ(log_safe("\xff\xfe"), "\\xff\\xfe");
   EXPECT_EQ(log_safe("caf\xc3\xa9 \xe2\x82\xac"), "caf\xc3\xa9 \xe2\x82\xac");
-  EXPECT_EQ(log_safe("\xc0\xaf"), "\\xc0\\xaf");          // overlong '/'
+  EXPECT_EQ(log_safe("\xc0\xaf"), "\\xc0\\xaf");           // overlong '/'
   EXPECT_EQ(log_safe("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // a surrogate
-  EXPECT_EQ(log_safe("\xe2\x82"), "\\xe2\\x82");          // cut short
+  EXPECT_EQ(log_safe("\xe2\x82"), "\\xe2\\x82");           // cut short
 }
 
 TEST(Log, InvisibleControlsAreShown) {
-  EXPECT_EQ(log_safe("a\xc2\x85" "b"), "a\\u{0085}b");         // NEL
-  EXPECT_EQ(log_safe("a\xe2\x80\xa8" "b"), "a\\u{2028}b");     // line separator
-  EXPECT_EQ(log_safe("a\xe2\x80\xae" "b"), "a\\u{202e}b");     // right-to-left override
+  EXPECT_EQ(log_safe("a\xc2\x85"
+                     "b"),
+            "a\\u{0085}b");  // NEL
+  EXPECT_EQ(log_safe("a\xe2\x80\xa8"
+                     "b"),
+            "a\\u{2028}b");  // line separator
+  EXPECT_EQ(log_safe("a\xe2\x80\xae"
+                     "b"),
+            "a\\u{202e}b");  // right-to-left override
 }
 
 TEST(Log, CiCommandsAreDefused) {
   EXPECT_EQ(log_safe("::error::x"), ":\\x3aerror::x");
   EXPECT_EQ(log_safe("  ::add-mask::s"), "  :\\x3aadd-mask::s");
   EXPECT_EQ(log_safe("pass  a: ::b"), "pass  a: ::b");  // not at a line start: inert
-  EXPECT_EQ(log_safe("::x", 100, false), "::x");         // after a prefix of ours
-  EXPECT_EQ(log_safe("v ##vso[task.setvariable variable=x]1"), "v #\\x23vso[task.setvariable variable=x]1");
+  EXPECT_EQ(log_safe("::x", 100, false), "::x");        // after a prefix of ours
+  EXPECT_EQ(log_safe("v ##vso[task.setvariable variable=x]1"),
+            "v #\\x23vso[task.setvariable variable=x]1");
   EXPECT_EQ(log_safe("##[group]g"), "#\\x23[group]g");
   EXPECT_EQ(log_safe("##teamcity[message]"), "#\\x23teamcity[message]");
   EXPECT_EQ(log_safe("## heading"), "## heading");

@@ -5,8 +5,8 @@
 #include <limits>
 #include <random>
 
-#include "mlgate/measures/metrics.hpp"
 #include "mlgate/base/parallel.hpp"
+#include "mlgate/measures/metrics.hpp"
 
 using namespace mlgate;
 
@@ -278,7 +278,7 @@ TEST(Metrics, RocAucByGroupEqualsRocAucOfEachGroup) {
         if (group[i] == 3) label[i] = 0;  // one group with no positives: undefined
       }
       const DecimalScale ds = decimal_scale(score);
-      ASSERT_EQ(ds.digits >= 0, decimals);    // every path is taken
+      ASSERT_EQ(ds.digits >= 0, decimals);  // every path is taken
       if (kind == 1) {
         ASSERT_GT(ds.bits, 28);  // with the 4 tag bits, more than 32
       }

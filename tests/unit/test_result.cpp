@@ -7,8 +7,8 @@
 
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/io.hpp"
-#include "mlgate/data/model_command.hpp"
 #include "mlgate/base/result.hpp"
+#include "mlgate/data/model_command.hpp"
 
 using namespace mlgate;
 

@@ -9,9 +9,9 @@
 namespace mlgate {
 
 struct Runtime {
-  unsigned threads = 0;           // MLGATE_THREADS (1..64); 0: every core
-  std::uint64_t memory_limit = 0; // MLGATE_MEMORY_LIMIT (bytes, K/M/G); 0: 80% of what is free
-  bool timing = false;            // MLGATE_TIMING: phase times on stderr
+  unsigned threads = 0;            // MLGATE_THREADS (1..64); 0: every core
+  std::uint64_t memory_limit = 0;  // MLGATE_MEMORY_LIMIT (bytes, K/M/G); 0: 80% of what is free
+  bool timing = false;             // MLGATE_TIMING: phase times on stderr
 };
 
 // Parses the MLGATE_* variables; a value that is set but not understood is an Error naming it.

@@ -97,7 +97,6 @@ Table read_table_buffer(const std::string& name, std::string_view data, TableFor
 void stream_rows(const std::string& path, TableFormat format, const std::vector<std::string>& drop,
                  const std::function<void(std::string_view)>& sink);
 
-
 // Splits CSV/TSV records without interpretation, for streaming rows to a model command.
 class RecordSplitter {
  public:

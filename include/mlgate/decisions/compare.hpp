@@ -11,7 +11,6 @@
 
 namespace mlgate {
 
-
 struct CompareOptions {
   DocumentStamp stamp;  // --model-version, MLGATE_SIGNING_KEY
   std::string candidate, baseline, policy, output;

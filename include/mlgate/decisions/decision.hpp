@@ -17,8 +17,8 @@ enum class BoundMethod { kPoint, kDelong, kBootstrap };
 // One change to decide.
 struct ChangeTest {
   bool lower_is_better = false;
-  double margin = 0;  // allowed worsening, in the metric's units
-  double delta = 0;   // candidate minus baseline: the point estimate
+  double margin = 0;       // allowed worsening, in the metric's units
+  double delta = 0;        // candidate minus baseline: the point estimate
   bool warn_only = false;  // severity: warn
   BoundMethod method = BoundMethod::kPoint;
   double confidence = 0;      // with a bound method
@@ -30,7 +30,7 @@ struct ChangeTest {
 struct ChangeDecision {
   std::string verdict;  // non_inferior | inferior | inconclusive ("" for a point check)
   Status status = Status::kError;
-  bool within = false;  // point check: the estimate is within the bound
+  bool within = false;    // point check: the estimate is within the bound
   double lo = 0, hi = 0;  // one-sided bounds of delta at `level` (confidence checks)
   double level = 0;       // the confidence the decision used (Holm-adjusted)
   bool holm_adjusted = false;

@@ -4,15 +4,15 @@
 #include <string>
 #include <vector>
 
+#include "mlgate/base/result.hpp"
 #include "mlgate/data/predictions.hpp"
 #include "mlgate/decisions/policy.hpp"
 #include "mlgate/measures/metrics.hpp"
-#include "mlgate/base/result.hpp"
 
 namespace mlgate {
 
 struct SliceResult {  // NOLINT(bugprone-exception-escape): its members move without throwing
-  ojson slice;  // {"column": "value"}
+  ojson slice;        // {"column": "value"}
   std::int64_t n = 0;
   bool gated = true;
   GroupMetrics metrics;

@@ -15,7 +15,6 @@
 
 namespace mlgate {
 
-
 struct MetricInfo {
   const char* name;
   Task task;

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "mlgate/data/predictions.hpp"
 #include "mlgate/base/result.hpp"
+#include "mlgate/data/predictions.hpp"
 
 namespace mlgate {
 

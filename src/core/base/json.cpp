@@ -56,7 +56,8 @@ Json parse_impl(std::string_view text, const std::string& where, JsonLimits limi
   std::vector<Frame> stack;
   auto pointer = [&] {
     std::string p;
-    for (const auto& f : stack) p += "/" + (f.object ? pointer_escape(f.key) : std::to_string(f.index));
+    for (const auto& f : stack)
+      p += "/" + (f.object ? pointer_escape(f.key) : std::to_string(f.index));
     return p;
   };
   typename Json::parser_callback_t cb = [&](int, nlohmann::json::parse_event_t ev, Json& v) {

@@ -66,9 +66,12 @@ std::string log_safe(std::string_view s, std::size_t max_bytes, bool at_line_sta
     if (out.size() >= max_bytes) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x20 || c == 0x7F) {
-      if (c == '\n') out += "\\n";
-      else if (c == '\r') out += "\\r";
-      else if (c == '\t') out += "\\t";
+      if (c == '\n')
+        out += "\\n";
+      else if (c == '\r')
+        out += "\\r";
+      else if (c == '\t')
+        out += "\\t";
       else {
         std::snprintf(buf, sizeof buf, "\\x%02x", c);
         out += buf;

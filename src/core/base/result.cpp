@@ -5,8 +5,8 @@
 #include <cstdio>
 
 #include "mlgate/base/error.hpp"
-#include "mlgate/base/log.hpp"
 #include "mlgate/base/io.hpp"
+#include "mlgate/base/log.hpp"
 
 namespace mlgate {
 
@@ -206,10 +206,12 @@ void validate_sections(const ojson& j, const std::string& file) {
     if (auto d = j.find(key); d != j.end()) shape.numbers(*d, std::string("/") + key);
   if (auto d = j.find("drift"); d != j.end()) {
     shape.object(*d, "/drift");
-    for (const char* key : {"columns", "drifted", "share"}) shape.optional_number(*d, key, "/drift");
+    for (const char* key : {"columns", "drifted", "share"})
+      shape.optional_number(*d, key, "/drift");
   }
   for (const char* key : {"inputs", "provenance"})
-    if (auto v = j.find(key); v != j.end() && !v->is_null()) shape.object(*v, std::string("/") + key);
+    if (auto v = j.find(key); v != j.end() && !v->is_null())
+      shape.object(*v, std::string("/") + key);
   if (auto w = j.find("warnings"); w != j.end() && !w->is_null()) {
     if (!w->is_array()) shape.fail("/warnings", "expected an array of strings");
     for (std::size_t i = 0; i < w->size(); ++i)
@@ -372,7 +374,7 @@ int finish_document(const ResultDoc& doc, const std::string& path, const Documen
         ++n;
       }
     log_printf("%s: error: %zu check(s) could not be evaluated: %s: %s (the gate fails closed)\n",
-                 doc.tool.c_str(), n, first->id.c_str(), first->message.c_str());
+               doc.tool.c_str(), n, first->id.c_str(), first->message.c_str());
   }
   return exit_code_for(st);
 }

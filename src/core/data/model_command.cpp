@@ -3,8 +3,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/prctl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -246,8 +246,8 @@ std::string run_model_command(
   set_nonblocking(out_fd);
   set_nonblocking(err_fd);
   bool out_open = true, err_open = true, exited = false, timed_out = false;
-  const auto deadline =
-      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(cmd.timeout_s));
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(cmd.timeout_s));
   Clock::time_point give_up = Clock::time_point::max();
   std::error_code ec;
   char chunk[1 << 16];

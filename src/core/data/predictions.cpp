@@ -409,7 +409,8 @@ Predictions predictions_from_model(const std::string& features, const ModelComma
   ModelCommand bounded = cmd;
   bounded.expected_rows = labels.rows;
   bounded.max_output_lines = labels.rows + 64;
-  const std::uint64_t need = (static_cast<std::uint64_t>(labels.rows) + 1) * (64u << 10) + (1u << 20);
+  const std::uint64_t need =
+      (static_cast<std::uint64_t>(labels.rows) + 1) * (64u << 10) + (1u << 20);
   bounded.max_output_bytes = static_cast<std::size_t>(std::min(need, memory_limit() / 2));
   std::string output =
       run_model_command(bounded, [&](const std::function<void(std::string_view)>& write) {

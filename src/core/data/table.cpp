@@ -26,10 +26,10 @@
 #include <nlohmann/json.hpp>
 
 #include "mlgate/base/error.hpp"
+#include "mlgate/base/io.hpp"
+#include "mlgate/base/json.hpp"
 #include "mlgate/base/number_scan.hpp"
 #include "mlgate/base/runtime.hpp"
-#include "mlgate/base/json.hpp"
-#include "mlgate/base/io.hpp"
 #include "mlgate/base/text.hpp"
 
 namespace mlgate {
@@ -110,7 +110,6 @@ void Table::filter_rows(const std::vector<std::uint8_t>& keep) {
   }
   rows = static_cast<std::int64_t>(kept);
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Byte sources: a file, gzip over a file, or memory. Each hashes the bytes as stored.
@@ -1096,7 +1095,10 @@ std::string binary_kind(std::string_view head) {
   if (starts("ARROW1")) return "an Arrow IPC file";
   if (starts(std::string_view("PK\x03\x04", 4))) return "a zip archive (or an .xlsx workbook)";
   if (starts("BZh")) return "a bzip2 file";
-  if (starts(std::string_view("\xFD" "7zXZ", 5))) return "an xz file";
+  if (starts(std::string_view("\xFD"
+                              "7zXZ",
+                              5)))
+    return "an xz file";
   if (starts(std::string_view("\x28\xB5\x2F\xFD", 4))) return "a zstd file";
   if (starts(std::string_view("SQLite format 3\0", 16))) return "an SQLite database";
   if (starts("%PDF")) return "a PDF document";
@@ -1428,7 +1430,8 @@ std::vector<ColumnSpec> merge_specs(const std::vector<ColumnSpec>& specs, const 
   std::vector<ColumnSpec> out;
   out.reserve(specs.size());
   for (const auto& s : specs) {
-    auto it = std::find_if(out.begin(), out.end(), [&](const ColumnSpec& o) { return o.name == s.name; });
+    auto it =
+        std::find_if(out.begin(), out.end(), [&](const ColumnSpec& o) { return o.name == s.name; });
     if (it == out.end()) {
       out.push_back(s);
       continue;

@@ -9,20 +9,19 @@
 #include <unordered_map>
 
 #include "mlgate/base/error.hpp"
-#include "mlgate/decisions/decision.hpp"
+#include "mlgate/base/io.hpp"
 #include "mlgate/base/json.hpp"
 #include "mlgate/base/log.hpp"
-#include "mlgate/base/io.hpp"
-#include "mlgate/measures/stats.hpp"
 #include "mlgate/base/text.hpp"
+#include "mlgate/decisions/decision.hpp"
+#include "mlgate/measures/stats.hpp"
 
 namespace mlgate {
-
 
 namespace {
 
 struct Scope {  // NOLINT(bugprone-exception-escape): its members move without throwing
-  ojson slice;                      // null for overall
+  ojson slice;  // null for overall
   std::vector<std::uint32_t> rows;  // empty: every row
   const GroupMetrics* cand = nullptr;
   const GroupMetrics* base = nullptr;  // predictions baseline
@@ -40,9 +39,9 @@ struct Pending {
   bool warn_only = false;
   double confidence = 0;
   BoundMethod method = BoundMethod::kPoint;  // kDelong or kBootstrap with a confidence
-  double se = 0;              // delong
-  std::vector<double> draws;  // bootstrap: delta of each resample
-  double p = 1;               // p-value of "worse by more than the margin"
+  double se = 0;                             // delong
+  std::vector<double> draws;                 // bootstrap: delta of each resample
+  double p = 1;                              // p-value of "worse by more than the margin"
 };
 
 double improvement(const Pending& q, double delta) { return q.lower ? -delta : delta; }
@@ -74,15 +73,15 @@ void print_summary(const ResultDoc& doc) {
   for (const auto& c : doc.checks) {
     std::string verdict = c.verdict.empty() ? "-" : c.verdict;
     for (auto& ch : verdict) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    log_printf("%-13s %-5s %s: %s\n", verdict.c_str(), status_name(c.status),
-                 c.id.c_str(), c.message.c_str());
+    log_printf("%-13s %-5s %s: %s\n", verdict.c_str(), status_name(c.status), c.id.c_str(),
+               c.message.c_str());
   }
   print_warnings(doc.warnings);
   const auto j = doc.to_json();
   log_printf("mlgate-compare: %s (%d passed, %d failed, %d warned, %d errors)\n",
-               status_name(doc.status()), j["summary"]["passed"].get<int>(),
-               j["summary"]["failed"].get<int>(), j["summary"]["warned"].get<int>(),
-               j["summary"]["errors"].get<int>());
+             status_name(doc.status()), j["summary"]["passed"].get<int>(),
+             j["summary"]["failed"].get<int>(), j["summary"]["warned"].get<int>(),
+             j["summary"]["errors"].get<int>());
 }
 
 bool file_exists(const std::string& path) {
@@ -245,8 +244,10 @@ int run_compare(const CompareOptions& o) {
                                                                           : BoundMethod::kBootstrap;
           c.method = q.method == BoundMethod::kDelong ? "delong" : "bootstrap";
           if (st.method == "delong" && q.method != BoundMethod::kDelong)
-            warnings.push_back("statistics.method is delong, but DeLong's test applies to roc_auc "
-                               "only: " + c.id + " is decided on the paired bootstrap");
+            warnings.push_back(
+                "statistics.method is delong, but DeLong's test applies to roc_auc "
+                "only: " +
+                c.id + " is decided on the paired bootstrap");
         }
         pending.push_back(std::move(q));
       }
@@ -350,10 +351,10 @@ int run_compare(const CompareOptions& o) {
             {"covariance", dl->cov},
             {"se_delta", q.se},
             // Identical curves (no variance, no difference): Z = 0, p = 1, as pROC reports.
-            {"z", q.se > 0        ? ojson(q.delta / q.se)
+            {"z", q.se > 0       ? ojson(q.delta / q.se)
                   : q.delta == 0 ? ojson(0.0)
                                  : ojson(nullptr)},
-            {"p_two_sided", q.se > 0        ? ojson(2 * normal_cdf(-std::fabs(q.delta) / q.se))
+            {"p_two_sided", q.se > 0       ? ojson(2 * normal_cdf(-std::fabs(q.delta) / q.se))
                             : q.delta == 0 ? ojson(1.0)
                                            : ojson(nullptr)}};
       }

@@ -17,15 +17,15 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "mlgate/measures/drift.hpp"
 #include "mlgate/base/error.hpp"
-#include "mlgate/base/runtime.hpp"
-#include "mlgate/base/log.hpp"
 #include "mlgate/base/io.hpp"
-#include "mlgate/measures/metrics.hpp"
+#include "mlgate/base/log.hpp"
 #include "mlgate/base/parallel.hpp"
-#include "mlgate/data/predictions.hpp"
+#include "mlgate/base/runtime.hpp"
 #include "mlgate/base/text.hpp"
+#include "mlgate/data/predictions.hpp"
+#include "mlgate/measures/drift.hpp"
+#include "mlgate/measures/metrics.hpp"
 #include "yaml_reader.hpp"
 
 namespace mlgate {
@@ -152,14 +152,15 @@ Suite parse_suite(const std::string& text, const std::string& path) {
       if (e["severity"])
         x.warn_only = R.choice(e["severity"], at + ".severity", {"fail", "warn"}) == "warn";
       // What each expectation needs.
-      bool per_column =
-          k != Expect::kRowCountBetween && k != Expect::kColumnsExist && k != Expect::kNoOverlapWithReference;
+      bool per_column = k != Expect::kRowCountBetween && k != Expect::kColumnsExist &&
+                        k != Expect::kNoOverlapWithReference;
       if ((per_column || k == Expect::kColumnsExist || k == Expect::kNoOverlapWithReference) &&
           x.columns.empty())
         R.fail(e, at, "no column given", "add column: NAME (or columns: [...])");
       if (k == Expect::kColumnType && x.type.empty())
         R.fail(e, at, "no type given", "type: integer, number, string or boolean");
-      if (k == Expect::kInSet && x.values.empty()) R.fail(e, at, "no values given", "values: [a, b, c]");
+      if (k == Expect::kInSet && x.values.empty())
+        R.fail(e, at, "no values given", "values: [a, b, c]");
       if (k == Expect::kMatchRegex && !e["regex"]) R.fail(e, at, "no regex given");
       if (k == Expect::kQuantileBetween && !x.quantile)
         R.fail(e, at, "no quantile given", "quantile: 0.5");
@@ -234,7 +235,7 @@ void lap(const char* what) {
     std::fclose(f);
   }
   log_printf("mlgate-datatest: %-24s %.3f s  rss %ld MiB, peak %ld MiB\n", what,
-               std::chrono::duration<double>(now - last).count(), rss / 1024, hwm / 1024);
+             std::chrono::duration<double>(now - last).count(), rss / 1024, hwm / 1024);
   last = now;
 }
 
@@ -472,7 +473,8 @@ ColumnData column_data(const Column& c, bool sort) {
 }
 
 std::string check_id(const Expectation& x, const std::string& column) {
-  return column.empty() ? std::string(expect_name(x.expect)) : expect_name(x.expect) + std::string(".") + column;
+  return column.empty() ? std::string(expect_name(x.expect))
+                        : expect_name(x.expect) + std::string(".") + column;
 }
 
 Check base_check(const Expectation& x, const std::string& column, const std::string& title) {
@@ -749,7 +751,7 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
                 "), so its " +
                 (k == Expect::kMeanBetween    ? "mean"
                  : k == Expect::kStdevBetween ? "standard deviation"
-                                        : "quantile") +
+                                              : "quantile") +
                 " is undefined";
     return;
   }
@@ -781,7 +783,7 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
   if (!ok) fail_or_warn(c, x);
   c.message = std::string(k == Expect::kMeanBetween    ? "mean"
                           : k == Expect::kStdevBetween ? "standard deviation"
-                                                 : "quantile") +
+                                                       : "quantile") +
               " is " + format_short(v, 6) + (ok ? ", " : ", not ") + bounds_text(x);
 }
 
@@ -1009,7 +1011,8 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
     if (cols.size() == 1 && cols[0] == "*") cols = reference ? reference->header : data.header;
     for (const auto& c : cols) {
       used.insert(c);
-      if (x.expect == Expect::kNoDrift || x.expect == Expect::kNoOverlapWithReference) used_ref.insert(c);
+      if (x.expect == Expect::kNoDrift || x.expect == Expect::kNoOverlapWithReference)
+        used_ref.insert(c);
       if (order_free(x.expect)) needs_sort.insert(c);
     }
   }
@@ -1347,7 +1350,7 @@ int run_datatest(const DatatestOptions& o) {
     std::string yaml = infer_suite(ref);
     write_file_atomic(o.infer_suite, yaml);
     log_printf("mlgate-datatest: wrote a suite inferred from %s (%lld rows) to %s\n",
-                 o.reference.c_str(), static_cast<long long>(ref.rows), o.infer_suite.c_str());
+               o.reference.c_str(), static_cast<long long>(ref.rows), o.infer_suite.c_str());
     return 0;
   }
   if (o.data.empty() || o.suite.empty())
@@ -1373,8 +1376,8 @@ int run_datatest(const DatatestOptions& o) {
     log_printf("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
   const auto& dr = doc.extra["drift"];
   if (dr["columns"].get<std::size_t>() > 0)
-    log_printf("mlgate-datatest: %zu of %zu columns drifted\n",
-                 dr["drifted"].get<std::size_t>(), dr["columns"].get<std::size_t>());
+    log_printf("mlgate-datatest: %zu of %zu columns drifted\n", dr["drifted"].get<std::size_t>(),
+               dr["columns"].get<std::size_t>());
   const int rc = finish_document(doc, o.output, o.stamp);
   lap("document");
   return rc;

@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "mlgate/base/error.hpp"
-#include "mlgate/base/log.hpp"
 #include "mlgate/base/io.hpp"
+#include "mlgate/base/log.hpp"
 #include "mlgate/base/text.hpp"
 
 namespace mlgate {
@@ -161,8 +161,7 @@ ojson input_json(const Predictions& p) {
 namespace {
 
 void print_summary(const ResultDoc& doc, const EvalResult& r) {
-  log_printf("mlgate-eval: %s on %lld rows\n", task_name(r.task),
-               static_cast<long long>(r.n));
+  log_printf("mlgate-eval: %s on %lld rows\n", task_name(r.task), static_cast<long long>(r.n));
   std::string line;
   for (const auto& [k, v] : r.overall.metrics.values) {
     line += "  " + k + "=" + (v ? format_short(*v, 4) : std::string("n/a"));
@@ -211,7 +210,7 @@ int run_eval(const EvalOptions& o) {
   }
   if (p.dropped > 0)
     log_printf("mlgate-eval: dropped %lld rows with a missing label or score (--drop-missing)\n",
-                 static_cast<long long>(p.dropped));
+               static_cast<long long>(p.dropped));
   if (p.size() == 0)
     throw Error("no rows to evaluate", p.path, "the table is empty after dropping missing values");
 
@@ -226,7 +225,7 @@ int run_eval(const EvalOptions& o) {
     for (const auto& rule : policy.slice_metrics) deferred += rule.needs_baseline();
     if (deferred)
       log_printf("mlgate-eval: %zu bound(s) against a baseline are left to mlgate-compare\n",
-                   deferred);
+                 deferred);
   }
   doc.metrics = eval_metrics_json(r, p);
   doc.warnings = eval_warnings(r);

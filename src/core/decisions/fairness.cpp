@@ -11,13 +11,13 @@
 #include <unordered_map>
 
 #include "mlgate/base/error.hpp"
-#include "mlgate/base/runtime.hpp"
-#include "mlgate/decisions/decision.hpp"
 #include "mlgate/base/log.hpp"
-#include "mlgate/decisions/eval.hpp"
 #include "mlgate/base/parallel.hpp"
-#include "mlgate/measures/stats.hpp"
+#include "mlgate/base/runtime.hpp"
 #include "mlgate/base/text.hpp"
+#include "mlgate/decisions/decision.hpp"
+#include "mlgate/decisions/eval.hpp"
+#include "mlgate/measures/stats.hpp"
 
 namespace mlgate {
 
@@ -56,9 +56,7 @@ void fill_rates(GroupRates& r) {
   r.accuracy = ratio(static_cast<double>(r.tp + tn), static_cast<double>(r.n));
 }
 
-bool predicted(const Predictions& p, std::size_t i) {
-  return p.binary().predicted_positive(i);
-}
+bool predicted(const Predictions& p, std::size_t i) { return p.binary().predicted_positive(i); }
 
 std::optional<double> rate(const GroupRates& r, const std::string& which) {
   if (which == "selection_rate") return r.selection_rate;
@@ -180,8 +178,8 @@ std::vector<GroupRates> group_rates(const Predictions& p, const FairnessGroups& 
   // One pass, split over the cores; then one sort of all the scores serves every group's AUC
   // and the overall's.
   const std::size_t G = g.values.size(), n = p.size();
-  const std::size_t parts =
-      std::max<std::size_t>(1, std::min<std::size_t>(std::size_t{default_threads()} * 4, n / 65536));
+  const std::size_t parts = std::max<std::size_t>(
+      1, std::min<std::size_t>(std::size_t{default_threads()} * 4, n / 65536));
   std::vector<std::vector<GroupRates>> acc(parts, std::vector<GroupRates>(G));
   parallel_for(parts, [&](std::size_t part) {
     auto& A = acc[part];
@@ -714,12 +712,13 @@ int run_fairness(const FairnessOptions& o) {
   }
   if (runtime().timing)
     log_printf("mlgate-fairness: computed in %.3f s after reading\n",
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_compute).count());
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t_compute).count());
   doc.inputs["data"] = input_json(p);
   doc.inputs["baseline"] = base ? input_json(*base) : ojson(nullptr);
   doc.provenance = make_provenance(policy.sha256);
 
-  log_printf("mlgate-fairness: %zu groups over %s (%s)\n", n_groups,
+  log_printf(
+      "mlgate-fairness: %zu groups over %s (%s)\n", n_groups,
       [&] {
         std::string s;
         for (const auto& c : sensitive) s += (s.empty() ? "" : " x ") + c;

@@ -56,8 +56,9 @@ YAML::Node parse_config_text(const std::string& text, const std::string& path) {
         content = true;
       }
       if (second)
-        throw Error("a second YAML document in the file", location(path, line_no),
-                    "one policy or suite per file; remove the '---' and what follows, or merge them");
+        throw Error(
+            "a second YAML document in the file", location(path, line_no),
+            "one policy or suite per file; remove the '---' and what follows, or merge them");
       if (nl == std::string::npos) break;
       pos = nl + 1;
     }

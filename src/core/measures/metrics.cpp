@@ -12,7 +12,6 @@
 
 namespace mlgate {
 
-
 const std::vector<MetricInfo>& metric_catalog() {
   static const std::vector<MetricInfo> catalog = {
       {"accuracy", Task::kBinary, false},
@@ -92,7 +91,8 @@ namespace {
 // Row ranges for the parallel passes: a few per thread so uneven ranges balance out.
 std::vector<std::pair<std::size_t, std::size_t>> row_ranges(std::size_t n) {
   std::size_t parts =
-      n < (1u << 16) ? 1 : std::min<std::size_t>(std::size_t{default_threads()} * 4, n / (1u << 14));
+      n < (1u << 16) ? 1
+                     : std::min<std::size_t>(std::size_t{default_threads()} * 4, n / (1u << 14));
   std::vector<std::pair<std::size_t, std::size_t>> r;
   for (std::size_t p = 0; p < parts; ++p) r.emplace_back(n * p / parts, n * (p + 1) / parts);
   return r;
@@ -482,7 +482,8 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
     for (std::uint32_t k = 0; k < Gi; ++k) total[k].add(A[k]);
 
   // Buckets: 2k holds the positives of group k, 2k+1 its negatives.
-  std::vector<std::vector<std::size_t>> counts(ranges.size(), std::vector<std::size_t>(2 * std::size_t{Gi}));
+  std::vector<std::vector<std::size_t>> counts(ranges.size(),
+                                               std::vector<std::size_t>(2 * std::size_t{Gi}));
   for (std::size_t r = 0; r < ranges.size(); ++r)
     for (std::size_t k = 0; k < Gi; ++k) {
       counts[r][2 * k] = static_cast<std::size_t>(acc[r][k].pos);
@@ -847,8 +848,8 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
           if (grp < G) ++counts[r][2 * std::size_t{grp} + (d.label[i] == c ? 0 : 1)];
         }
       });
-      Buckets B =
-          bucket_and_sort(d.proba[c], 2 * std::size_t{G}, ranges, counts, [&](std::size_t i) -> std::size_t {
+      Buckets B = bucket_and_sort(
+          d.proba[c], 2 * std::size_t{G}, ranges, counts, [&](std::size_t i) -> std::size_t {
             std::uint32_t grp = group_of(g, i);
             if (grp >= G) return static_cast<std::size_t>(-1);
             return 2 * static_cast<std::size_t>(grp) + (d.label[i] == c ? 0 : 1);

@@ -7,8 +7,8 @@
 
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/io.hpp"
-#include "mlgate/base/runtime.hpp"
 #include "mlgate/base/log.hpp"
+#include "mlgate/base/runtime.hpp"
 
 namespace mlgate {
 
@@ -41,10 +41,9 @@ int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
     log_printf("%s: error: %s\n", tool.c_str(), e.message().c_str());
   } catch (const std::bad_alloc&) {
     log_printf("%s: error: out of memory (the input is larger than this machine can hold)\n",
-                 tool.c_str());
+               tool.c_str());
   } catch (const std::exception& e) {
-    log_printf("%s: error: internal error: %s (please report this)\n", tool.c_str(),
-                 e.what());
+    log_printf("%s: error: internal error: %s (please report this)\n", tool.c_str(), e.what());
   }
   return kError;
 }

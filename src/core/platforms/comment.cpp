@@ -11,9 +11,9 @@
 
 #include "http.hpp"
 #include "mlgate/base/error.hpp"
+#include "mlgate/base/io.hpp"
 #include "mlgate/base/json.hpp"
 #include "mlgate/base/log.hpp"
-#include "mlgate/base/io.hpp"
 #include "mlgate/base/number.hpp"
 #include "mlgate/base/text.hpp"
 
@@ -78,8 +78,7 @@ class Api {
     if (o_.verbose) {
       log_printf("mlgate-comment: > %s %s", r.method.c_str(), redact(r.url).c_str());
       log_printf("mlgate-comment: >   %s: ***", header_.c_str());
-      if (!r.body.empty())
-        log_printf("mlgate-comment: >   (%zu bytes of JSON)", r.body.size());
+      if (!r.body.empty()) log_printf("mlgate-comment: >   (%zu bytes of JSON)", r.body.size());
     }
     r.headers.emplace_back(header_, header_ == "Authorization" ? "Bearer " + token_ : token_);
     r.headers.emplace_back("Accept", "application/json");
@@ -96,8 +95,7 @@ class Api {
         resp = http_send(r, left);
       } catch (const Error& e) {
         if (attempt >= o_.retries) throw Error(redact(e.what_text()), redact(e.where()), e.hint());
-        if (o_.verbose)
-          log_printf("mlgate-comment: %s; retrying", redact(e.what_text()).c_str());
+        if (o_.verbose) log_printf("mlgate-comment: %s; retrying", redact(e.what_text()).c_str());
         wait(backoff(attempt), r);
         continue;
       }
@@ -120,8 +118,8 @@ class Api {
           if (parse_number(resp.header("x-ratelimit-reset"), &reset))
             w = std::max(0.0, reset - static_cast<double>(std::time(nullptr)));
         }
-        log_printf("mlgate-comment: %s %s answered %ld; retrying in %.3g s\n",
-                     r.method.c_str(), redact(r.url).c_str(), resp.status, w);
+        log_printf("mlgate-comment: %s %s answered %ld; retrying in %.3g s\n", r.method.c_str(),
+                   redact(r.url).c_str(), resp.status, w);
         wait(w, r);
         continue;
       }
@@ -258,7 +256,8 @@ std::string sticky_author(Api& api, const Target& t, const CommentOptions& o) {
   }
   auto j = parse_answer(r.body, "API");
   const char* key = t.provider == "github" ? "login" : "username";
-  if (!j.is_object() || !j.contains(key) || !j[key].is_string() || j[key].get<std::string>().empty())
+  if (!j.is_object() || !j.contains(key) || !j[key].is_string() ||
+      j[key].get<std::string>().empty())
     throw Error(std::string("the API's user has no ") + key, "GET " + api.redact(t.user_url),
                 "pass --author LOGIN");
   return j[key].get<std::string>();
@@ -282,8 +281,10 @@ int comment(const CommentOptions& o) {
   const std::string origin = url_origin(t.api);
   const bool plain_http = starts_with(origin, "http://");
   if (plain_http)
-    log_printf("mlgate-comment: warning: the API URL is plain http://, so the token travels in "
-               "clear (%s)", origin.c_str());
+    log_printf(
+        "mlgate-comment: warning: the API URL is plain http://, so the token travels in "
+        "clear (%s)",
+        origin.c_str());
   if (o.dry_run) {
     if (o.author.empty())
       std::printf("GET %s\n  %s: ***\n(the token's own login: only its comment is updated)\n",
@@ -299,7 +300,8 @@ int comment(const CommentOptions& o) {
   Api api(t.token_header, t.token, o);
   api.allow_http_ = plain_http;
   const std::string author = sticky_author(api, t, o);
-  if (o.verbose) log_printf("mlgate-comment: the sticky comment is the one %s wrote", author.c_str());
+  if (o.verbose)
+    log_printf("mlgate-comment: the sticky comment is the one %s wrote", author.c_str());
   // Find our comment with the marker across every page. Another user's comment that carries the
   // marker is not ours to overwrite. Next-page links must stay on the API's own origin: the token
   // goes with every request.
@@ -333,10 +335,10 @@ int comment(const CommentOptions& o) {
       } catch (const Error&) {
       }
       if (!same_origin)
-        throw Error("the API's next-page link leaves the API (" + quote(api.redact(next), 120) +
-                        ")",
-                    "GET " + api.redact(url),
-                    "the token is only sent to " + origin + "; check the API URL");
+        throw Error(
+            "the API's next-page link leaves the API (" + quote(api.redact(next), 120) + ")",
+            "GET " + api.redact(url),
+            "the token is only sent to " + origin + "; check the API URL");
       if (o.verbose) log_printf("mlgate-comment: next page %s", api.redact(next).c_str());
     }
     url = next;
@@ -370,7 +372,7 @@ int run_comment(const CommentOptions& o) {
     } catch (const Error& e) {
       // A report that cannot be posted must not hide the gate's verdict, nor fail it.
       log_printf("mlgate-comment: warning: %s (--soft-fail: not failing the job)\n",
-                   e.message().c_str());
+                 e.message().c_str());
       return 0;
     }
   }

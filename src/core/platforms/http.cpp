@@ -60,7 +60,8 @@ std::string url_origin(const std::string& url) {
   };
   // No guessing of a scheme: a URL without one is not an API URL.
   bool ok = curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK;
-  std::string scheme = ok ? part(CURLUPART_SCHEME, 0) : "", host = ok ? part(CURLUPART_HOST, 0) : "",
+  std::string scheme = ok ? part(CURLUPART_SCHEME, 0) : "",
+              host = ok ? part(CURLUPART_HOST, 0) : "",
               port = ok ? part(CURLUPART_PORT, CURLU_DEFAULT_PORT) : "";
   curl_url_cleanup(u);
   for (auto* s : {&scheme, &host})

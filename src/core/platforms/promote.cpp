@@ -4,22 +4,22 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <algorithm>
-#include <cctype>
 
 #include <nlohmann/json.hpp>
 
 #include "http.hpp"
 #include "mlgate/base/error.hpp"
+#include "mlgate/base/io.hpp"
 #include "mlgate/base/json.hpp"
 #include "mlgate/base/log.hpp"
-#include "mlgate/base/io.hpp"
-#include "mlgate/reports/report.hpp"
 #include "mlgate/base/number.hpp"
 #include "mlgate/base/text.hpp"
+#include "mlgate/reports/report.hpp"
 
 namespace mlgate {
 
@@ -162,8 +162,8 @@ ojson promote_git(const PromoteOptions& o, const std::vector<Evidence>& ev, Audi
     }
     git({"tag", "-a", stage_tag, version_tag + "^{}", "-m",
          "mlgate: promote " + o.model + " " + v + " to " + o.stage + " by " + actor() +
-             "\n\nAudit id: " + audit.line["id"].get<std::string>() + "\n\nEvidence:" +
-             evidence_summary(ev)});
+             "\n\nAudit id: " + audit.line["id"].get<std::string>() +
+             "\n\nEvidence:" + evidence_summary(ev)});
     made.push_back(stage_tag);
     if (o.push) {
       std::vector<std::string> args = {"push", "origin"};
@@ -183,8 +183,8 @@ ojson promote_git(const PromoteOptions& o, const std::vector<Evidence>& ev, Audi
 }
 
 // A JSON registry with every promotion in its history, rewritten atomically under a lock.
-ojson promote_file(const PromoteOptions& o, const std::vector<Evidence>& ev,
-                   const std::string& now, Audit& audit) {
+ojson promote_file(const PromoteOptions& o, const std::vector<Evidence>& ev, const std::string& now,
+                   Audit& audit) {
   FileLock lock(o.registry_path + ".lock");
   ojson reg;
   if (::access(o.registry_path.c_str(), F_OK) == 0) {
@@ -241,8 +241,9 @@ ojson promote_mlflow(const PromoteOptions& o, const std::vector<Evidence>& ev, A
   // Plain http only where the user named it; the token then travels in clear.
   const bool allow_http = starts_with(url_origin(uri + "/"), "http://");
   if (allow_http && !token.empty())
-    log_printf("mlgate-promote: warning: the MLflow URL is plain http://, so the token travels in "
-               "clear");
+    log_printf(
+        "mlgate-promote: warning: the MLflow URL is plain http://, so the token travels in "
+        "clear");
   auto call = [&](const std::string& path, const ojson& body) {
     HttpRequest r{"POST",
                   uri + path,
@@ -322,8 +323,7 @@ namespace {
 void check_name(const char* flag, const std::string& value) {
   bool ok = !value.empty() && value.size() <= 200 && value.front() != '.' && value.front() != '-' &&
             value.find("..") == std::string::npos && !ends_with(value, ".lock");
-  for (unsigned char c : value)
-    ok = ok && (std::isalnum(c) || c == '.' || c == '-' || c == '_');
+  for (unsigned char c : value) ok = ok && (std::isalnum(c) || c == '.' || c == '-' || c == '_');
   if (!ok)
     throw Error("invalid " + std::string(flag) + " " + quote(value), flag,
                 "use letters, digits, '.', '-' and '_', not starting with '.' or '-'");
@@ -372,8 +372,10 @@ std::string evidence_problem(const LoadedDoc& d, const nlohmann::json& raw, cons
       return "it gated model version " + quote(prov["model_version"].dump()) + ", not " +
              quote(o.version);
   } else {
-    warnings.push_back(d.path + " does not record the model version it gated (run the gate with "
-                                "--model-version " + o.version + ")");
+    warnings.push_back(d.path +
+                       " does not record the model version it gated (run the gate with "
+                       "--model-version " +
+                       o.version + ")");
   }
   if (!o.signing_key.empty()) {
     if (!raw.contains("signature") || !raw["signature"].is_string())
@@ -427,8 +429,8 @@ int run_promote(const PromoteOptions& o) {
     Check c;
     c.id = "require." + k;
     c.title = "passing mlgate-" + k + " evidence";
-    bool have = std::find(passing_tools.begin(), passing_tools.end(), "mlgate-" + k) !=
-                passing_tools.end();
+    bool have =
+        std::find(passing_tools.begin(), passing_tools.end(), "mlgate-" + k) != passing_tools.end();
     c.status = have ? Status::kPass : Status::kFail;
     c.message = have ? "given" : "the stage requires passing mlgate-" + k + " evidence; none given";
     all_pass = all_pass && have;

@@ -10,9 +10,9 @@
 #include <random>
 
 #include "mlgate/base/error.hpp"
+#include "mlgate/base/io.hpp"
 #include "mlgate/base/json.hpp"
 #include "mlgate/base/log.hpp"
-#include "mlgate/base/io.hpp"
 #include "mlgate/base/text.hpp"
 
 namespace mlgate {
@@ -585,11 +585,11 @@ std::string openmetrics(const std::vector<LoadedDoc>& docs) {
     for (const char* who : {"candidate", "baseline"})
       if (const ojson* w = member(r.metrics, who))
         if (const ojson* o = member(*w, "overall")) emit_set(r.tool, who, *o, "all");
-    if (const ojson* disp = member(r.extra, "disparities")) emit_set(r.tool, "candidate", *disp, "all");
+    if (const ojson* disp = member(r.extra, "disparities"))
+      emit_set(r.tool, "candidate", *disp, "all");
     if (auto share = number_in(r.extra, "drift", "share"))
       m += "mlgate_metric{tool=" + om_label(r.tool) +
-           ",model=\"data\",metric=\"drift_share\",slice=\"all\"} " + format_number(*share) +
-           "\n";
+           ",model=\"data\",metric=\"drift_share\",slice=\"all\"} " + format_number(*share) + "\n";
   }
   m += "# TYPE mlgate_checks gauge\n# HELP mlgate_checks Checks per status.\n";
   Counts n = count(docs);
@@ -884,12 +884,13 @@ int run_report(const ReportOptions& o) {
         all.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   }
   Counts n = count(docs);
-  log_printf("mlgate-report: %s (%d checks: %d passed, %d failed, %d warned, %d errors in %zu "
-               "documents)\n",
-               status_name(status), n.checks, n.passed, n.failed, n.warned, n.errors, docs.size());
+  log_printf(
+      "mlgate-report: %s (%d checks: %d passed, %d failed, %d warned, %d errors in %zu "
+      "documents)\n",
+      status_name(status), n.checks, n.passed, n.failed, n.warned, n.errors, docs.size());
   if (status == Status::kError)
     log_printf("mlgate-report: error: %d check(s) could not be evaluated (the gate fails closed)\n",
-        n.errors);
+               n.errors);
   return exit_code_for(status);
 }
 

@@ -1,8 +1,8 @@
 // mlgate-compare: candidate vs production baseline under a gate policy, with paired statistics.
 #include <malloc.h>
 
-#include "mlgate/platforms/cli.hpp"
 #include "mlgate/decisions/compare.hpp"
+#include "mlgate/platforms/cli.hpp"
 
 int main(int argc, char** argv) {
   // Two files' columns, then sort buffers, placements, bootstrap weights: large buffers of a

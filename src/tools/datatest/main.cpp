@@ -1,6 +1,6 @@
 // mlgate-datatest: data expectations and drift against a reference data set.
-#include "mlgate/platforms/cli.hpp"
 #include "mlgate/decisions/datatest.hpp"
+#include "mlgate/platforms/cli.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{

@@ -1,6 +1,6 @@
 // mlgate-eval: metrics of one model's predictions, overall and per slice.
-#include "mlgate/platforms/cli.hpp"
 #include "mlgate/decisions/eval.hpp"
+#include "mlgate/platforms/cli.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{

@@ -1,6 +1,6 @@
 // mlgate-fairness: per-group metrics and disparities over sensitive attributes.
-#include "mlgate/platforms/cli.hpp"
 #include "mlgate/decisions/fairness.hpp"
+#include "mlgate/platforms/cli.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{

@@ -28,8 +28,10 @@ int main(int argc, char** argv) {
   app.add_option("--audit-log", o.audit_log, "Audit log (JSON lines)")->capture_default_str();
   app.add_option("-o,--output", o.output, "Result document (JSON)");
   return mlgate::run_main(
-      "mlgate-promote", app, argc, argv, [&] {
+      "mlgate-promote", app, argc, argv,
+      [&] {
         if (const char* k = std::getenv("MLGATE_SIGNING_KEY")) o.signing_key = k;
         return mlgate::run_promote(o);
-      }, false);
+      },
+      false);
 }
