@@ -647,7 +647,7 @@ int run_fairness(const FairnessOptions& o) {
     BootstrapDraws draws =
         paired_bootstrap(w1, w2, p.size(), names.size(), policy.statistics.bootstrap_samples,
                          policy.statistics.seed, o.threads);
-    std::vector<double> pvals, alphas;
+    std::vector<double> pvals;
     std::vector<std::vector<double>> change(bootstrap.size());
     for (std::size_t j = 0; j < bootstrap.size(); ++j) {
       const auto& r = bootstrap[j];
@@ -665,7 +665,6 @@ int run_fairness(const FairnessOptions& o) {
       }
       pvals.push_back((static_cast<double>(worse) + 1) /
                       (static_cast<double>(change[j].size()) + 1));
-      alphas.push_back(1 - r.confidence);
     }
     // Every regression with a confidence goes to the one decision engine (Holm across them);
     // those undefined in too many resamples are errors whatever it decides.
