@@ -1,11 +1,29 @@
 // Files and provenance: hashes, atomic writes, and where a result came from.
 #pragma once
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
 namespace mlgate {
+
+// SHA-256 over bytes handed in pieces (a table as it streams past); the one digest every input
+// hash and evidence hash in mlgate comes from.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(const void* data, std::size_t n);
+  std::string hex();  // lower-case hex; once, at the end
+
+ private:
+  evp_md_ctx_st* ctx_;
+};
 
 std::string sha256_hex(std::string_view bytes);
 // HMAC-SHA256 of data under key, lower-case hex.

@@ -3,6 +3,7 @@
 // Inline because the table readers call it once per value.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 

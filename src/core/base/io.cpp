@@ -32,11 +32,25 @@ std::string hex_digest(const unsigned char* md, unsigned len) {
   return s;
 }
 
-std::string sha256_hex(std::string_view bytes) {
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) {
+    EVP_MD_CTX_free(ctx_);
+    throw Error("cannot initialise SHA-256", "openssl");
+  }
+}
+Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
+void Sha256::update(const void* data, std::size_t n) { EVP_DigestUpdate(ctx_, data, n); }
+std::string Sha256::hex() {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr);
+  EVP_DigestFinal_ex(ctx_, md, &len);
   return hex_digest(md, len);
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  Sha256 h;
+  h.update(bytes.data(), bytes.size());
+  return h.hex();
 }
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
