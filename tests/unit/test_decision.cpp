@@ -42,7 +42,7 @@ ChangeTest bootstrap(std::vector<double> draws, double margin, bool lower, bool 
 TEST(Decision, PointChecksAgainstTheBound) {
   auto d = decide_changes({point(-0.004, 0.005), point(-0.006, 0.005), point(0.006, 0.005, true),
                            point(-0.006, 0.005, false, true)},
-                          "holm", "fail");
+                          MultipleTesting::kHolm, OnInconclusive::kFail);
   EXPECT_EQ(d[0].status, Status::kPass);
   EXPECT_TRUE(d[0].within);
   EXPECT_EQ(d[1].status, Status::kFail);
@@ -53,8 +53,8 @@ TEST(Decision, PointChecksAgainstTheBound) {
 
 TEST(Decision, DelongNormalBounds) {
   // delta 0.01, se 0.004: the one-sided 95% bounds are 0.01 -+ 1.6449 * 0.004.
-  auto d = decide_changes({delong(0.01, 0.004, 0.005, normal_cdf(-(0.01 + 0.005) / 0.004))}, "holm",
-                          "fail");
+  auto d = decide_changes({delong(0.01, 0.004, 0.005, normal_cdf(-(0.01 + 0.005) / 0.004))},
+                          MultipleTesting::kHolm, OnInconclusive::kFail);
   EXPECT_NEAR(d[0].lo, 0.01 - 1.6448536269514722 * 0.004, 1e-12);
   EXPECT_NEAR(d[0].hi, 0.01 + 1.6448536269514722 * 0.004, 1e-12);
   EXPECT_EQ(d[0].verdict, "non_inferior");
@@ -72,7 +72,7 @@ TEST(Decision, VerdictsAndSeverity) {
   }
   auto d = decide_changes({bootstrap(worse, 0.01, false), bootstrap(fine, 0.01, false),
                            bootstrap(straddle, 0.01, false), bootstrap(worse, 0.01, false, true)},
-                          "none", "fail");
+                          MultipleTesting::kNone, OnInconclusive::kFail);
   EXPECT_EQ(d[0].verdict, "inferior");
   EXPECT_EQ(d[0].status, Status::kFail);
   EXPECT_EQ(d[1].verdict, "non_inferior");
@@ -80,12 +80,12 @@ TEST(Decision, VerdictsAndSeverity) {
   EXPECT_EQ(d[2].status, Status::kFail);
   EXPECT_EQ(d[3].verdict, "inferior");
   EXPECT_EQ(d[3].status, Status::kWarn);  // severity: warn holds with a confidence too
-  auto w = decide_changes({bootstrap(straddle, 0.01, false)}, "none", "warn");
+  auto w = decide_changes({bootstrap(straddle, 0.01, false)}, MultipleTesting::kNone, OnInconclusive::kWarn);
   EXPECT_EQ(w[0].status, Status::kWarn);
   // Lower is better: the same draws negated are the same decisions.
   std::vector<double> neg;
   for (double x : worse) neg.push_back(-x);
-  EXPECT_EQ(decide_changes({bootstrap(neg, 0.01, true)}, "none", "fail")[0].verdict, "inferior");
+  EXPECT_EQ(decide_changes({bootstrap(neg, 0.01, true)}, MultipleTesting::kNone, OnInconclusive::kFail)[0].verdict, "inferior");
 }
 
 TEST(Decision, HolmStepDown) {
@@ -96,17 +96,17 @@ TEST(Decision, HolmStepDown) {
     strong.push_back(0.05 + (i - 500) * 1e-5);
     weak.push_back((i - 500) * 2.4e-5);
   }
-  auto alone = decide_changes({bootstrap(weak, 0.01, false)}, "holm", "fail");
+  auto alone = decide_changes({bootstrap(weak, 0.01, false)}, MultipleTesting::kHolm, OnInconclusive::kFail);
   EXPECT_EQ(alone[0].verdict, "non_inferior");
   // With a strong test beside it, Holm rejects the strong one at 0.1/2 and the weak one at 0.1/1.
   auto mixed = decide_changes({bootstrap(strong, 0.01, false), bootstrap(weak, 0.01, false)},
-                              "holm", "fail");
+                              MultipleTesting::kHolm, OnInconclusive::kFail);
   EXPECT_EQ(mixed[0].verdict, "non_inferior");
   EXPECT_EQ(mixed[1].verdict, "non_inferior");
   EXPECT_TRUE(mixed[1].holm_adjusted);
   // Two weak tests: the smaller p (~0.084) is above 0.1/2, so Holm rejects neither.
   auto both =
-      decide_changes({bootstrap(weak, 0.01, false), bootstrap(weak, 0.01, false)}, "holm", "fail");
+      decide_changes({bootstrap(weak, 0.01, false), bootstrap(weak, 0.01, false)}, MultipleTesting::kHolm, OnInconclusive::kFail);
   for (const auto& d : both) {
     EXPECT_EQ(d.verdict, "inconclusive");
     EXPECT_EQ(d.status, Status::kFail);
@@ -116,6 +116,6 @@ TEST(Decision, HolmStepDown) {
   EXPECT_NEAR(both[1].level, 0.90, 1e-12);
   // Without multiple testing each passes on its own.
   for (const auto& d :
-       decide_changes({bootstrap(weak, 0.01, false), bootstrap(weak, 0.01, false)}, "none", "fail"))
+       decide_changes({bootstrap(weak, 0.01, false), bootstrap(weak, 0.01, false)}, MultipleTesting::kNone, OnInconclusive::kFail))
     EXPECT_EQ(d.verdict, "non_inferior");
 }

@@ -8,6 +8,7 @@
 
 #include "mlgate/base/result.hpp"
 #include "mlgate/data/table.hpp"
+#include "mlgate/measures/drift.hpp"
 
 namespace mlgate {
 
@@ -34,7 +35,8 @@ struct Expectation {
   Expect expect = Expect::kRowCountBetween;
   std::vector<std::string> columns;  // the columns it applies to ("*": every reference column)
   std::optional<double> min, max, mostly, quantile, threshold;
-  std::string type, regex, method = "auto";
+  std::string type, regex;
+  DriftMethod method = DriftMethod::kAuto;
   std::vector<std::string> values;
   bool warn_only = false;
   std::string where;  // suite.yaml:LINE:COL

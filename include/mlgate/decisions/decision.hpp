@@ -13,6 +13,12 @@
 namespace mlgate {
 
 enum class BoundMethod { kPoint, kDelong, kBootstrap };
+// statistics.multiple_testing and statistics.on_inconclusive of a policy.
+enum class MultipleTesting { kHolm, kNone };
+enum class OnInconclusive { kFail, kWarn };
+const char* name_of(BoundMethod m);  // "point", "delong", "bootstrap"
+const char* name_of(MultipleTesting m);
+const char* name_of(OnInconclusive m);
 
 // One change to decide.
 struct ChangeTest {
@@ -43,10 +49,10 @@ inline double improvement(const ChangeTest& t, double delta) {
 }
 
 // Decides every test, in order: point tests on their estimate, the others on their bounds, with
-// Holm's step-down across the confidence tests when multiple_testing is "holm" and there is more
-// than one. on_inconclusive is "fail" or "warn".
+// Holm's step-down across the confidence tests when multiple_testing is kHolm and there is more
+// than one.
 std::vector<ChangeDecision> decide_changes(const std::vector<ChangeTest>& tests,
-                                           const std::string& multiple_testing,
-                                           const std::string& on_inconclusive);
+                                           MultipleTesting multiple_testing,
+                                           OnInconclusive on_inconclusive);
 
 }  // namespace mlgate

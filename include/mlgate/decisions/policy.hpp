@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "mlgate/data/predictions.hpp"
+#include "mlgate/decisions/decision.hpp"
 #include "mlgate/measures/metrics.hpp"
 
 namespace mlgate {
@@ -20,18 +21,28 @@ struct Rule {
   bool needs_baseline() const { return max_regression || max_relative_regression; }
 };
 
+// statistics.method: kAuto decides roc_auc with DeLong and the rest with the paired bootstrap.
+enum class StatMethod { kAuto, kBootstrap, kDelong };
+const char* name_of(StatMethod m);
+// What a check against a baseline does when there is none (missing_baseline).
+enum class MissingBaseline { kFail, kWarn };
+const char* name_of(MissingBaseline m);
+// fairness.method: disparities between the groups, or of each group to the overall.
+enum class FairnessMethod { kBetweenGroups, kToOverall };
+const char* name_of(FairnessMethod m);
+
 struct Statistics {
-  std::string method = "auto";  // auto | bootstrap | delong
+  StatMethod method = StatMethod::kAuto;
   int bootstrap_samples = 2000;
   std::uint64_t seed = 42;
-  std::string on_inconclusive = "fail";   // fail | warn
-  std::string multiple_testing = "holm";  // holm | none
+  OnInconclusive on_inconclusive = OnInconclusive::kFail;
+  MultipleTesting multiple_testing = MultipleTesting::kHolm;
 };
 
 struct FairnessPolicy {
   std::vector<std::string> sensitive;
   std::int64_t min_group_size = 30;
-  std::string method = "between_groups";  // between_groups | to_overall
+  FairnessMethod method = FairnessMethod::kBetweenGroups;
   std::vector<std::pair<std::string, std::string>> reference_group;
   std::vector<Rule> metrics;
   bool present = false;
@@ -49,7 +60,7 @@ struct Policy {
   std::int64_t slice_min_size = 0;
   std::vector<Rule> slice_metrics;
   Statistics statistics;
-  std::string missing_baseline = "fail";  // fail | warn
+  MissingBaseline missing_baseline = MissingBaseline::kFail;
   FairnessPolicy fairness;
 };
 

@@ -47,9 +47,15 @@ std::vector<double> decile_edges(std::span<const double> sorted_reference);
 // Counts per bin of a sorted sample for the given edges.
 std::vector<double> bin_counts(std::span<const double> sorted, const std::vector<double>& edges);
 
+// A drift check's method; kAuto is chosen per column (Evidently's rule, in datatest).
+enum class DriftMethod { kAuto, kKs, kPsi, kChi2, kJensenShannon, kWasserstein };
+const char* name_of(DriftMethod m);  // "auto", "ks", "psi", "chi2", "jensenshannon", "wasserstein"
+// Tests (ks, chi2) are decided on their p-value, distances on the statistic.
+inline bool is_test(DriftMethod m) { return m == DriftMethod::kKs || m == DriftMethod::kChi2; }
+
 // Default thresholds and whether a statistic means drift.
-double default_drift_threshold(const std::string& method);
-bool is_drift(const std::string& method, double statistic, std::optional<double> p_value,
+double default_drift_threshold(DriftMethod method);
+bool is_drift(DriftMethod method, double statistic, std::optional<double> p_value,
               double threshold);
 
 }  // namespace mlgate

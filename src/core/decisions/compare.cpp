@@ -105,267 +105,318 @@ std::optional<ResultDoc> try_result_doc(const std::string& path) {
   return ResultDoc::from_json(j, path);
 }
 
-}  // namespace
+// mlgate-compare's run, step by step: the candidate and its baseline, the scopes (overall and
+// the gated slices), the checks, their statistics per scope, the decision, the document.
+class Comparison {
+ public:
+  explicit Comparison(const CompareOptions& o) : o_(o) {}
+  int run() {
+    load_inputs();
+    build_scopes();
+    add_rules(policy_.metrics, 0);
+    for (std::size_t si = 1; si < scopes_.size(); ++si) add_rules(policy_.slice_metrics, si);
+    for (std::size_t si = 0; si < scopes_.size(); ++si) {
+      bootstrap_scope(si);
+      delong_scope(si);
+    }
+    decide();
+    for (auto& q : pending_) checks_.push_back(std::move(q.check));
+    ResultDoc doc = document(mcnemar_tests());
+    print_summary(doc);
+    return finish_document(doc, o_.output, o_.stamp);
+  }
 
-int run_compare(const CompareOptions& o) {
-  ColumnOptions cols = o.columns;
-  Policy policy = load_policy(
-      o.policy, cols.task ? cols.task
-                          : (cols.proba_cols.empty() ? std::nullopt
-                                                     : std::optional<Task>(Task::kMulticlass)));
-  apply_policy_columns(cols, policy, o.given);
-  const Statistics& st = policy.statistics;
-
-  Predictions cand = load_predictions(o.candidate, cols);
-  if (cand.size() == 0) throw Error("no rows to compare", o.candidate);
-
+ private:
   // The baseline: predictions (paired), a result document (point checks only), or absent.
-  enum class Baseline { kPredictions, kDocument, kAbsent } kind = Baseline::kAbsent;
-  Predictions base;
-  std::optional<ResultDoc> base_doc;
-  std::string pairing;
-  std::vector<std::string> warnings;
-  if (!o.baseline.empty() && file_exists(o.baseline)) {
-    base_doc = try_result_doc(o.baseline);
-    if (base_doc) {
-      kind = Baseline::kDocument;
+  enum class Baseline { kPredictions, kDocument, kAbsent };
+
+  void load_inputs();
+  void build_scopes();
+  void add_rules(const std::vector<Rule>& rules, std::size_t si);
+  // Fills a check against the baseline; false when it is decided already (no baseline, an
+  // undefined metric, a confidence a document cannot give).
+  bool prepare_change(Pending& q, const Rule& rule, const Scope& s, bool relative, double bound,
+                      const std::string& why);
+  const std::vector<std::uint32_t>& scope_rows(std::size_t si);
+  void bootstrap_scope(std::size_t si);
+  void delong_scope(std::size_t si);
+  void decide();
+  void explain(Pending& q, const ChangeDecision& d) const;
+  ojson mcnemar_tests();
+  ResultDoc document(ojson tests);
+
+  const CompareOptions& o_;
+  Policy policy_;
+  Predictions cand_, base_;
+  Baseline kind_ = Baseline::kAbsent;
+  std::optional<ResultDoc> base_doc_;
+  std::string pairing_;
+  std::vector<std::string> warnings_;
+  EvalResult ce_;
+  std::optional<EvalResult> be_;
+  std::vector<Scope> scopes_;
+  std::vector<std::uint32_t> all_rows_;
+  std::vector<Check> checks_;
+  std::vector<Pending> pending_;
+};
+
+void Comparison::load_inputs() {
+  ColumnOptions cols = o_.columns;
+  policy_ = load_policy(
+      o_.policy, cols.task ? cols.task
+                           : (cols.proba_cols.empty() ? std::nullopt
+                                                      : std::optional<Task>(Task::kMulticlass)));
+  apply_policy_columns(cols, policy_, o_.given);
+  cand_ = load_predictions(o_.candidate, cols);
+  if (cand_.size() == 0) throw Error("no rows to compare", o_.candidate);
+  if (!o_.baseline.empty() && file_exists(o_.baseline)) {
+    base_doc_ = try_result_doc(o_.baseline);
+    if (base_doc_) {
+      kind_ = Baseline::kDocument;
     } else {
       ColumnOptions bcols = cols;
       bcols.slice_cols.clear();  // the candidate's slices apply to the paired rows
-      base = load_predictions(o.baseline, bcols);
-      pairing = pair_rows(cand, base);
-      base.slices = cand.slices;
-      kind = Baseline::kPredictions;
+      base_ = load_predictions(o_.baseline, bcols);
+      pairing_ = pair_rows(cand_, base_);
+      base_.slices = cand_.slices;
+      kind_ = Baseline::kPredictions;
     }
   } else {
-    warnings.push_back(o.baseline.empty()
-                           ? "no baseline was given"
-                           : "the baseline " + quote(o.baseline) + " does not exist");
+    warnings_.push_back(o_.baseline.empty()
+                            ? "no baseline was given"
+                            : "the baseline " + quote(o_.baseline) + " does not exist");
   }
+  ce_ = evaluate(cand_, true, policy_.slice_min_size);
+  if (kind_ == Baseline::kPredictions) be_ = evaluate(base_, true, policy_.slice_min_size);
+}
 
-  EvalResult ce = evaluate(cand, true, policy.slice_min_size);
-  std::optional<EvalResult> be;
-  if (kind == Baseline::kPredictions) be = evaluate(base, true, policy.slice_min_size);
-
-  // Scopes: overall, then every gated slice.
-  std::vector<Scope> scopes;
-  scopes.push_back(Scope{nullptr, {}, &ce.overall, be ? &be->overall : nullptr, {}});
-  if (kind == Baseline::kDocument)
-    scopes[0].base_doc_metrics = doc_scope_metrics(*base_doc, nullptr);
-  {
-    std::size_t k = 0;
-    for (const auto& sc : cand.slices) {
-      for (std::uint32_t v = 0; v < sc.values.size(); ++v, ++k) {
-        const SliceResult& sr = ce.slices[k];
-        if (!sr.gated || policy.slice_metrics.empty()) continue;
-        Scope s;
-        s.slice = sr.slice;
-        for (std::size_t i = 0; i < sc.codes.size(); ++i)
-          if (sc.codes[i] == v) s.rows.push_back(static_cast<std::uint32_t>(i));
-        s.cand = &sr.metrics;
-        s.base = be ? &be->slices[k].metrics : nullptr;
-        if (kind == Baseline::kDocument)
-          s.base_doc_metrics = doc_scope_metrics(*base_doc, sr.slice);
-        scopes.push_back(std::move(s));
-      }
+// Scopes: overall, then every gated slice.
+void Comparison::build_scopes() {
+  scopes_.push_back(Scope{nullptr, {}, &ce_.overall, be_ ? &be_->overall : nullptr, {}});
+  if (kind_ == Baseline::kDocument)
+    scopes_[0].base_doc_metrics = doc_scope_metrics(*base_doc_, nullptr);
+  std::size_t k = 0;
+  for (const auto& sc : cand_.slices) {
+    for (std::uint32_t v = 0; v < sc.values.size(); ++v, ++k) {
+      const SliceResult& sr = ce_.slices[k];
+      if (!sr.gated || policy_.slice_metrics.empty()) continue;
+      Scope s;
+      s.slice = sr.slice;
+      for (std::size_t i = 0; i < sc.codes.size(); ++i)
+        if (sc.codes[i] == v) s.rows.push_back(static_cast<std::uint32_t>(i));
+      s.cand = &sr.metrics;
+      s.base = be_ ? &be_->slices[k].metrics : nullptr;
+      if (kind_ == Baseline::kDocument)
+        s.base_doc_metrics = doc_scope_metrics(*base_doc_, sr.slice);
+      scopes_.push_back(std::move(s));
     }
   }
+}
 
-  // Checks: absolute bounds at once; bounds against the baseline wait for their statistics.
-  std::vector<Check> checks;
-  std::vector<Pending> pending;
-  auto add_rules = [&](const std::vector<Rule>& rules, std::size_t si) {
-    const Scope& s = scopes[si];
-    for (const Rule& rule : rules) {
-      const MetricInfo* info = find_metric(rule.metric, cand.task);
-      MetricValue cv = s.cand->metrics.get(rule.metric);
-      std::string why = rule.metric + " is undefined on the candidate's rows";
-      for (const auto& w : s.cand->warnings)
-        if (w.find(rule.metric) != std::string::npos) why = w;
-      if (rule.min)
-        checks.push_back(
-            bound_check(rule.metric, s.slice, cv, rule.min, std::nullopt, rule.warn_only, why));
-      if (rule.max)
-        checks.push_back(
-            bound_check(rule.metric, s.slice, cv, std::nullopt, rule.max, rule.warn_only, why));
-      for (int relative = 0; relative < 2; ++relative) {
-        std::optional<double> bound = relative ? rule.max_relative_regression : rule.max_regression;
-        if (!bound) continue;
-        Pending q;
-        q.scope = si;
-        q.lower = info->lower_is_better;
-        q.warn_only = rule.warn_only;
-        Check& c = q.check;
-        c.status = Status::kPass;  // until a statistic or the comparison says otherwise
-        std::string sl = slice_label(s.slice);
-        c.metric = rule.metric;
-        c.slice = s.slice;
-        c.id = rule.metric + (relative ? ".relative_regression" : ".regression") + sl;
-        c.title = rule.metric + (sl.empty() ? "" : " " + sl) + " regresses by at most " +
-                  (relative ? format_short(*bound * 100, 4) + "% of the baseline"
-                            : format_short(*bound, 6));
-        c.value = cv;
-        MetricValue bv;
-        if (kind == Baseline::kPredictions) bv = s.base->metrics.get(rule.metric);
-        if (kind == Baseline::kDocument) bv = doc_metric(s.base_doc_metrics, rule.metric);
-        c.baseline = bv;
-        if (kind == Baseline::kAbsent) {
-          c.status = policy.missing_baseline == "warn" ? Status::kWarn : Status::kFail;
-          c.message =
-              "no baseline to compare with (missing_baseline: " + policy.missing_baseline + ")";
-          checks.push_back(c);
-          continue;
-        }
-        if (!cv || !bv) {
-          c.status = Status::kError;
-          c.message = std::string("cannot compare ") + rule.metric + ": it is undefined on the " +
-                      (!cv ? "candidate" : "baseline") + (!cv ? " (" + why + ")" : "");
-          checks.push_back(c);
-          continue;
-        }
-        q.delta = *cv - *bv;
-        q.margin = relative ? *bound * std::fabs(*bv) : *bound;
-        c.delta = q.delta;
-        c.threshold = q.lower ? q.margin : -q.margin;
-        if (rule.confidence) {
-          if (kind == Baseline::kDocument) {
-            c.status = Status::kError;
-            c.confidence = rule.confidence;
-            c.message =
-                "a check with confidence needs row-level baseline predictions; the baseline is a "
-                "result document";
-            checks.push_back(c);
-            continue;
-          }
-          q.stats = true;
-          q.confidence = *rule.confidence;
-          c.confidence = q.confidence;
-          q.method = rule.metric == "roc_auc" && st.method != "bootstrap" ? BoundMethod::kDelong
-                                                                          : BoundMethod::kBootstrap;
-          c.method = q.method == BoundMethod::kDelong ? "delong" : "bootstrap";
-          if (st.method == "delong" && q.method != BoundMethod::kDelong)
-            warnings.push_back(
-                "statistics.method is delong, but DeLong's test applies to roc_auc "
-                "only: " +
-                c.id + " is decided on the paired bootstrap");
-        }
-        pending.push_back(std::move(q));
-      }
+// Checks: absolute bounds at once; bounds against the baseline wait for their statistics.
+void Comparison::add_rules(const std::vector<Rule>& rules, std::size_t si) {
+  const Scope& s = scopes_[si];
+  for (const Rule& rule : rules) {
+    MetricValue cv = s.cand->metrics.get(rule.metric);
+    std::string why = rule.metric + " is undefined on the candidate's rows";
+    for (const auto& w : s.cand->warnings)
+      if (w.find(rule.metric) != std::string::npos) why = w;
+    if (rule.min)
+      checks_.push_back(
+          bound_check(rule.metric, s.slice, cv, rule.min, std::nullopt, rule.warn_only, why));
+    if (rule.max)
+      checks_.push_back(
+          bound_check(rule.metric, s.slice, cv, std::nullopt, rule.max, rule.warn_only, why));
+    for (int relative = 0; relative < 2; ++relative) {
+      std::optional<double> bound = relative ? rule.max_relative_regression : rule.max_regression;
+      if (!bound) continue;
+      Pending q;
+      q.scope = si;
+      if (prepare_change(q, rule, s, relative != 0, *bound, why))
+        pending_.push_back(std::move(q));
+      else
+        checks_.push_back(std::move(q.check));
     }
+  }
+}
+
+bool Comparison::prepare_change(Pending& q, const Rule& rule, const Scope& s, bool relative,
+                                double bound, const std::string& why) {
+  const Statistics& st = policy_.statistics;
+  const MetricInfo* info = find_metric(rule.metric, cand_.task);
+  q.lower = info->lower_is_better;
+  q.warn_only = rule.warn_only;
+  Check& c = q.check;
+  c.status = Status::kPass;  // until a statistic or the comparison says otherwise
+  std::string sl = slice_label(s.slice);
+  c.metric = rule.metric;
+  c.slice = s.slice;
+  c.id = rule.metric + (relative ? ".relative_regression" : ".regression") + sl;
+  c.title = rule.metric + (sl.empty() ? "" : " " + sl) + " regresses by at most " +
+            (relative ? format_short(bound * 100, 4) + "% of the baseline"
+                      : format_short(bound, 6));
+  MetricValue cv = s.cand->metrics.get(rule.metric);
+  c.value = cv;
+  MetricValue bv;
+  if (kind_ == Baseline::kPredictions) bv = s.base->metrics.get(rule.metric);
+  if (kind_ == Baseline::kDocument) bv = doc_metric(s.base_doc_metrics, rule.metric);
+  c.baseline = bv;
+  if (kind_ == Baseline::kAbsent) {
+    c.status = policy_.missing_baseline == MissingBaseline::kWarn ? Status::kWarn : Status::kFail;
+    c.message = std::string("no baseline to compare with (missing_baseline: ") +
+                name_of(policy_.missing_baseline) + ")";
+    return false;
+  }
+  if (!cv || !bv) {
+    c.status = Status::kError;
+    c.message = std::string("cannot compare ") + rule.metric + ": it is undefined on the " +
+                (!cv ? "candidate" : "baseline") + (!cv ? " (" + why + ")" : "");
+    return false;
+  }
+  q.delta = *cv - *bv;
+  q.margin = relative ? bound * std::fabs(*bv) : bound;
+  c.delta = q.delta;
+  c.threshold = q.lower ? q.margin : -q.margin;
+  if (!rule.confidence) return true;
+  if (kind_ == Baseline::kDocument) {
+    c.status = Status::kError;
+    c.confidence = rule.confidence;
+    c.message =
+        "a check with confidence needs row-level baseline predictions; the baseline is a "
+        "result document";
+    return false;
+  }
+  q.stats = true;
+  q.confidence = *rule.confidence;
+  c.confidence = q.confidence;
+  q.method = rule.metric == "roc_auc" && st.method != StatMethod::kBootstrap
+                 ? BoundMethod::kDelong
+                 : BoundMethod::kBootstrap;
+  c.method = name_of(q.method);
+  if (st.method == StatMethod::kDelong && q.method != BoundMethod::kDelong)
+    warnings_.push_back(
+        "statistics.method is delong, but DeLong's test applies to roc_auc only: " + c.id +
+        " is decided on the paired bootstrap");
+  return true;
+}
+
+// The rows of a scope (a slice's, or every row).
+const std::vector<std::uint32_t>& Comparison::scope_rows(std::size_t si) {
+  if (!scopes_[si].rows.empty()) return scopes_[si].rows;
+  if (all_rows_.size() != cand_.size()) {
+    all_rows_.resize(cand_.size());
+    for (std::size_t i = 0; i < all_rows_.size(); ++i) all_rows_[i] = static_cast<std::uint32_t>(i);
+  }
+  return all_rows_;
+}
+
+// One paired bootstrap for all of a scope's metrics decided on it.
+void Comparison::bootstrap_scope(std::size_t si) {
+  const Statistics& st = policy_.statistics;
+  auto mine = [&](const Pending& q) {
+    return q.scope == si && q.stats && q.method == BoundMethod::kBootstrap;
   };
-  add_rules(policy.metrics, 0);
-  for (std::size_t si = 1; si < scopes.size(); ++si) add_rules(policy.slice_metrics, si);
-
-  // Statistics per scope: one paired bootstrap for all of a scope's metrics, DeLong for AUC.
-  for (std::size_t si = 0; si < scopes.size(); ++si) {
-    std::vector<std::string> names;
-    for (auto& q : pending)
-      if (q.scope == si && q.stats && q.method == BoundMethod::kBootstrap &&
-          std::find(names.begin(), names.end(), q.check.metric) == names.end())
-        names.push_back(q.check.metric);
-    std::vector<std::uint32_t> all;
-    const std::vector<std::uint32_t>* rows = &scopes[si].rows;
-    if (rows->empty()) {
-      all.resize(cand.size());
-      for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<std::uint32_t>(i);
-      rows = &all;
-    }
-    if (!names.empty()) {
-      // Rows in the candidate's score order: its walk then reads the weights sequentially.
-      std::vector<std::uint32_t> ordered(*rows);
-      if (cand.task == Task::kBinary)
-        std::stable_sort(ordered.begin(), ordered.end(), [&](std::uint32_t a, std::uint32_t b) {
-          return cand.score[a] > cand.score[b];
-        });
-      std::unique_ptr<WeightedEvaluator> e1, e2;
-      if (cand.task == Task::kBinary) {
-        e1 = make_weighted_binary(cand.binary(), ordered, names);
-        e2 = make_weighted_binary(base.binary(), ordered, names);
-      } else if (cand.task == Task::kMulticlass) {
-        e1 = make_weighted_multiclass(cand.multiclass(), ordered, names);
-        e2 = make_weighted_multiclass(base.multiclass(), ordered, names);
-      } else {
-        e1 = make_weighted_regression(cand.regression(), ordered, names);
-        e2 = make_weighted_regression(base.regression(), ordered, names);
-      }
-      BootstrapDraws draws = paired_bootstrap(*e1, *e2, ordered.size(), names.size(),
-                                              st.bootstrap_samples, st.seed, o.threads);
-      for (auto& q : pending) {
-        if (q.scope != si || !q.stats || q.method != BoundMethod::kBootstrap) continue;
-        std::size_t j = static_cast<std::size_t>(
-            std::find(names.begin(), names.end(), q.check.metric) - names.begin());
-        std::size_t undefined = 0, worse = 0;
-        for (int b = 0; b < st.bootstrap_samples; ++b) {
-          double d = draws.first[j][b] - draws.second[j][b];
-          if (std::isnan(d)) {
-            ++undefined;
-            continue;
-          }
-          q.draws.push_back(d);
-          worse += improvement(q, d) < -q.margin;
-        }
-        if (undefined * 10 > static_cast<std::size_t>(st.bootstrap_samples)) {
-          q.check.status = Status::kError;
-          q.check.message = q.check.metric + " is undefined in " + std::to_string(undefined) +
-                            " of " + std::to_string(st.bootstrap_samples) +
-                            " bootstrap resamples; too few rows" +
-                            (q.check.slice.is_null() ? "" : " in this slice") + " to bound it";
-          q.stats = false;
-          continue;
-        }
-        // The usual bootstrap p-value, never exactly zero: (k + 1) / (B + 1).
-        q.p = (static_cast<double>(worse) + 1) / (static_cast<double>(q.draws.size()) + 1);
-      }
-    }
-    bool need_delong = false;
-    for (auto& q : pending)
-      need_delong = need_delong || (q.scope == si && q.stats && q.method == BoundMethod::kDelong);
-    if (need_delong) {
-      std::vector<double> s1, s2;
-      std::vector<std::uint8_t> y;
-      s1.reserve(rows->size());
-      s2.reserve(rows->size());
-      y.reserve(rows->size());
-      for (auto i : *rows) {
-        s1.push_back(cand.score[i]);
-        s2.push_back(base.score[i]);
-        y.push_back(cand.label[i]);
-      }
-      auto dl = delong_paired(s1, s2, y, cand.score_places, base.score_places);
-      for (auto& q : pending) {
-        if (q.scope != si || !q.stats || q.method != BoundMethod::kDelong) continue;
-        if (!dl) {
-          q.check.status = Status::kError;
-          q.check.message = "DeLong's variance needs at least two positive and two negative rows";
-          q.stats = false;
-          continue;
-        }
-        q.se = dl->se_diff();
-        double d = improvement(q, q.delta);
-        q.p = q.se > 0 ? normal_cdf(-(d + q.margin) / q.se) : (d >= -q.margin ? 0.0 : 1.0);
-        q.check.extra["delong"] = {
-            {"auc_candidate", dl->auc1},
-            {"auc_baseline", dl->auc2},
-            {"var_candidate", dl->var1},
-            {"var_baseline", dl->var2},
-            {"covariance", dl->cov},
-            {"se_delta", q.se},
-            // Identical curves (no variance, no difference): Z = 0, p = 1, as pROC reports.
-            {"z", q.se > 0       ? ojson(q.delta / q.se)
-                  : q.delta == 0 ? ojson(0.0)
-                                 : ojson(nullptr)},
-            {"p_two_sided", q.se > 0       ? ojson(2 * normal_cdf(-std::fabs(q.delta) / q.se))
-                            : q.delta == 0 ? ojson(1.0)
-                                           : ojson(nullptr)}};
-      }
-    }
+  std::vector<std::string> names;
+  for (auto& q : pending_)
+    if (mine(q) && std::find(names.begin(), names.end(), q.check.metric) == names.end())
+      names.push_back(q.check.metric);
+  if (names.empty()) return;
+  // Rows in the candidate's score order: its walk then reads the weights sequentially.
+  std::vector<std::uint32_t> ordered(scope_rows(si));
+  if (cand_.task == Task::kBinary)
+    std::stable_sort(ordered.begin(), ordered.end(), [&](std::uint32_t a, std::uint32_t b) {
+      return cand_.score[a] > cand_.score[b];
+    });
+  std::unique_ptr<WeightedEvaluator> e1, e2;
+  if (cand_.task == Task::kBinary) {
+    e1 = make_weighted_binary(cand_.binary(), ordered, names);
+    e2 = make_weighted_binary(base_.binary(), ordered, names);
+  } else if (cand_.task == Task::kMulticlass) {
+    e1 = make_weighted_multiclass(cand_.multiclass(), ordered, names);
+    e2 = make_weighted_multiclass(base_.multiclass(), ordered, names);
+  } else {
+    e1 = make_weighted_regression(cand_.regression(), ordered, names);
+    e2 = make_weighted_regression(base_.regression(), ordered, names);
   }
+  BootstrapDraws draws = paired_bootstrap(*e1, *e2, ordered.size(), names.size(),
+                                          st.bootstrap_samples, st.seed, o_.threads);
+  for (auto& q : pending_) {
+    if (!mine(q)) continue;
+    std::size_t j = static_cast<std::size_t>(
+        std::find(names.begin(), names.end(), q.check.metric) - names.begin());
+    std::size_t undefined = 0, worse = 0;
+    for (int b = 0; b < st.bootstrap_samples; ++b) {
+      double d = draws.first[j][b] - draws.second[j][b];
+      if (std::isnan(d)) {
+        ++undefined;
+        continue;
+      }
+      q.draws.push_back(d);
+      worse += improvement(q, d) < -q.margin;
+    }
+    if (undefined * 10 > static_cast<std::size_t>(st.bootstrap_samples)) {
+      q.check.status = Status::kError;
+      q.check.message = q.check.metric + " is undefined in " + std::to_string(undefined) + " of " +
+                        std::to_string(st.bootstrap_samples) + " bootstrap resamples; too few rows" +
+                        (q.check.slice.is_null() ? "" : " in this slice") + " to bound it";
+      q.stats = false;
+      continue;
+    }
+    // The usual bootstrap p-value, never exactly zero: (k + 1) / (B + 1).
+    q.p = (static_cast<double>(worse) + 1) / (static_cast<double>(q.draws.size()) + 1);
+  }
+}
 
-  // One decision engine for every check against the baseline; the messages are compare's own.
+// DeLong's paired test for a scope's roc_auc checks.
+void Comparison::delong_scope(std::size_t si) {
+  auto mine = [&](const Pending& q) {
+    return q.scope == si && q.stats && q.method == BoundMethod::kDelong;
+  };
+  if (std::none_of(pending_.begin(), pending_.end(), mine)) return;
+  const std::vector<std::uint32_t>& rows = scope_rows(si);
+  std::vector<double> s1, s2;
+  std::vector<std::uint8_t> y;
+  s1.reserve(rows.size());
+  s2.reserve(rows.size());
+  y.reserve(rows.size());
+  for (auto i : rows) {
+    s1.push_back(cand_.score[i]);
+    s2.push_back(base_.score[i]);
+    y.push_back(cand_.label[i]);
+  }
+  auto dl = delong_paired(s1, s2, y, cand_.score_places, base_.score_places);
+  for (auto& q : pending_) {
+    if (!mine(q)) continue;
+    if (!dl) {
+      q.check.status = Status::kError;
+      q.check.message = "DeLong's variance needs at least two positive and two negative rows";
+      q.stats = false;
+      continue;
+    }
+    q.se = dl->se_diff();
+    double d = improvement(q, q.delta);
+    q.p = q.se > 0 ? normal_cdf(-(d + q.margin) / q.se) : (d >= -q.margin ? 0.0 : 1.0);
+    q.check.extra["delong"] = {
+        {"auc_candidate", dl->auc1},
+        {"auc_baseline", dl->auc2},
+        {"var_candidate", dl->var1},
+        {"var_baseline", dl->var2},
+        {"covariance", dl->cov},
+        {"se_delta", q.se},
+        // Identical curves (no variance, no difference): Z = 0, p = 1, as pROC reports.
+        {"z", q.se > 0 ? ojson(q.delta / q.se) : q.delta == 0 ? ojson(0.0) : ojson(nullptr)},
+        {"p_two_sided", q.se > 0       ? ojson(2 * normal_cdf(-std::fabs(q.delta) / q.se))
+                        : q.delta == 0 ? ojson(1.0)
+                                       : ojson(nullptr)}};
+  }
+}
+
+// One decision engine for every check against the baseline; the messages are compare's own.
+void Comparison::decide() {
   std::vector<ChangeTest> changes;
   std::vector<std::size_t> decided;  // pending index of each test
-  for (std::size_t k = 0; k < pending.size(); ++k) {
-    Pending& q = pending[k];
+  for (std::size_t k = 0; k < pending_.size(); ++k) {
+    Pending& q = pending_[k];
     if (!q.stats && q.check.status == Status::kError) continue;
     ChangeTest t;
     t.lower_is_better = q.lower;
@@ -382,113 +433,118 @@ int run_compare(const CompareOptions& o) {
     changes.push_back(std::move(t));
     decided.push_back(k);
   }
+  const Statistics& st = policy_.statistics;
   const std::vector<ChangeDecision> verdicts =
       decide_changes(changes, st.multiple_testing, st.on_inconclusive);
-  for (std::size_t t = 0; t < changes.size(); ++t) {
-    Pending& q = pending[decided[t]];
-    const ChangeDecision& d = verdicts[t];
-    q.check.status = d.status;
-    const std::string bound = format_short(*q.check.threshold, 4);
-    if (!q.stats) {  // a point check: the estimate against the bound
-      q.check.message = q.check.metric + " changed by " + format_short(q.delta, 4) + " (" +
-                        (d.within ? "within" : "beyond") + " the bound " + bound +
-                        "; a point estimate, no confidence asked for)";
-      continue;
-    }
-    const double lo = d.lo, hi = d.hi;
-    q.check.ci = std::array<double, 2>{lo, hi};
-    q.check.p_value = q.p;
-    q.check.verdict = d.verdict;
-    if (d.holm_adjusted) q.check.extra["confidence_adjusted"] = d.level;
-    const std::string lvl = pct(d.level);
-    if (d.verdict == "non_inferior") {
-      q.check.message = "candidate is no worse than baseline beyond the bound (" + lvl +
-                        " bound of the change " + format_short(q.lower ? hi : lo, 4) +
-                        (q.lower ? " <= " : " >= ") + bound + ")";
-    } else if (d.verdict == "inferior") {
-      q.check.message = "candidate is worse than baseline by " +
-                        format_short(std::fabs(q.delta), 4) + " (" + lvl + " bound of the change " +
-                        format_short(q.lower ? lo : hi, 4) + (q.lower ? " > " : " < ") + bound +
-                        ")";
-    } else {
-      q.check.message =
-          "inconclusive: the " + lvl + " bounds of the change [" + format_short(lo, 4) + ", " +
-          format_short(hi, 4) + "] straddle the bound " + bound +
-          (d.held_back_by_holm ? " after Holm's correction" : "") +
-          "; more rows would decide (on_inconclusive: " + policy.statistics.on_inconclusive + ")";
-    }
-  }
-  for (auto& q : pending) checks.push_back(std::move(q.check));
+  for (std::size_t t = 0; t < changes.size(); ++t) explain(pending_[decided[t]], verdicts[t]);
+}
 
-  // McNemar on paired correctness, for information (and on accuracy checks).
+void Comparison::explain(Pending& q, const ChangeDecision& d) const {
+  q.check.status = d.status;
+  const std::string bound = format_short(*q.check.threshold, 4);
+  if (!q.stats) {  // a point check: the estimate against the bound
+    q.check.message = q.check.metric + " changed by " + format_short(q.delta, 4) + " (" +
+                      (d.within ? "within" : "beyond") + " the bound " + bound +
+                      "; a point estimate, no confidence asked for)";
+    return;
+  }
+  const double lo = d.lo, hi = d.hi;
+  q.check.ci = std::array<double, 2>{lo, hi};
+  q.check.p_value = q.p;
+  q.check.verdict = d.verdict;
+  if (d.holm_adjusted) q.check.extra["confidence_adjusted"] = d.level;
+  const std::string lvl = pct(d.level);
+  if (d.verdict == "non_inferior") {
+    q.check.message = "candidate is no worse than baseline beyond the bound (" + lvl +
+                      " bound of the change " + format_short(q.lower ? hi : lo, 4) +
+                      (q.lower ? " <= " : " >= ") + bound + ")";
+  } else if (d.verdict == "inferior") {
+    q.check.message = "candidate is worse than baseline by " + format_short(std::fabs(q.delta), 4) +
+                      " (" + lvl + " bound of the change " + format_short(q.lower ? lo : hi, 4) +
+                      (q.lower ? " > " : " < ") + bound + ")";
+  } else {
+    q.check.message = "inconclusive: the " + lvl + " bounds of the change [" +
+                      format_short(lo, 4) + ", " + format_short(hi, 4) + "] straddle the bound " +
+                      bound + (d.held_back_by_holm ? " after Holm's correction" : "") +
+                      "; more rows would decide (on_inconclusive: " +
+                      name_of(policy_.statistics.on_inconclusive) + ")";
+  }
+}
+
+// McNemar on paired correctness, for information (and on accuracy checks).
+ojson Comparison::mcnemar_tests() {
   ojson tests = ojson::object();
-  if (kind == Baseline::kPredictions && cand.task != Task::kRegression) {
-    std::vector<std::uint8_t> c1(cand.size()), c2(cand.size());
-    const BinaryData cb = cand.binary(), bb = base.binary();
-    for (std::size_t i = 0; i < cand.size(); ++i) {
-      if (cand.task == Task::kBinary) {
-        bool p1 = cb.predicted_positive(i);
-        bool p2 = bb.predicted_positive(i);
-        c1[i] = p1 == (cand.label[i] != 0);
-        c2[i] = p2 == (cand.label[i] != 0);
-      } else {
-        auto argmax = [](const Predictions& p, std::size_t i) -> std::uint32_t {
-          if (!p.class_pred.empty()) return p.class_pred[i];
-          std::uint32_t best = 0;
-          for (std::size_t c = 1; c < p.proba.size(); ++c)
-            if (p.proba[c][i] > p.proba[best][i]) best = static_cast<std::uint32_t>(c);
-          return best;
-        };
-        c1[i] = argmax(cand, i) == cand.class_label[i];
-        c2[i] = argmax(base, i) == cand.class_label[i];
-      }
+  if (kind_ != Baseline::kPredictions || cand_.task == Task::kRegression) return tests;
+  std::vector<std::uint8_t> c1(cand_.size()), c2(cand_.size());
+  const BinaryData cb = cand_.binary(), bb = base_.binary();
+  auto argmax = [](const Predictions& p, std::size_t i) -> std::uint32_t {
+    if (!p.class_pred.empty()) return p.class_pred[i];
+    std::uint32_t best = 0;
+    for (std::size_t c = 1; c < p.proba.size(); ++c)
+      if (p.proba[c][i] > p.proba[best][i]) best = static_cast<std::uint32_t>(c);
+    return best;
+  };
+  for (std::size_t i = 0; i < cand_.size(); ++i) {
+    if (cand_.task == Task::kBinary) {
+      c1[i] = cb.predicted_positive(i) == (cand_.label[i] != 0);
+      c2[i] = bb.predicted_positive(i) == (cand_.label[i] != 0);
+    } else {
+      c1[i] = argmax(cand_, i) == cand_.class_label[i];
+      c2[i] = argmax(base_, i) == cand_.class_label[i];
     }
-    McNemar mc = mcnemar(c1, c2);
-    auto nullable = [](double v) { return std::isnan(v) ? ojson(nullptr) : ojson(v); };
-    tests["mcnemar"] = {{"candidate_only_correct", mc.only_first},
-                        {"baseline_only_correct", mc.only_second},
-                        {"p_exact", mc.p_exact},
-                        {"statistic", nullable(mc.statistic)},
-                        {"p_asymptotic", nullable(mc.p_asymptotic)}};
-    for (auto& c : checks)
-      if (c.metric == "accuracy" && c.slice.is_null()) c.extra["mcnemar"] = tests["mcnemar"];
   }
+  McNemar mc = mcnemar(c1, c2);
+  auto nullable = [](double v) { return std::isnan(v) ? ojson(nullptr) : ojson(v); };
+  tests["mcnemar"] = {{"candidate_only_correct", mc.only_first},
+                      {"baseline_only_correct", mc.only_second},
+                      {"p_exact", mc.p_exact},
+                      {"statistic", nullable(mc.statistic)},
+                      {"p_asymptotic", nullable(mc.p_asymptotic)}};
+  for (auto& c : checks_)
+    if (c.metric == "accuracy" && c.slice.is_null()) c.extra["mcnemar"] = tests["mcnemar"];
+  return tests;
+}
 
+ResultDoc Comparison::document(ojson tests) {
+  const Statistics& st = policy_.statistics;
   ResultDoc doc;
   doc.tool = "mlgate-compare";
   doc.version = MLGATE_VERSION;
-  doc.checks = std::move(checks);
-  doc.metrics["candidate"] = eval_metrics_json(ce, cand);
-  if (kind == Baseline::kPredictions)
-    doc.metrics["baseline"] = eval_metrics_json(*be, base);
-  else if (kind == Baseline::kDocument)
-    doc.metrics["baseline"] = base_doc->metrics;
+  doc.checks = std::move(checks_);
+  doc.metrics["candidate"] = eval_metrics_json(ce_, cand_);
+  if (kind_ == Baseline::kPredictions)
+    doc.metrics["baseline"] = eval_metrics_json(*be_, base_);
+  else if (kind_ == Baseline::kDocument)
+    doc.metrics["baseline"] = base_doc_->metrics;
   else
     doc.metrics["baseline"] = nullptr;
   doc.metrics["pairing"] =
-      pairing.empty() ? ojson(nullptr) : ojson({{"by", pairing}, {"rows", cand.size()}});
-  doc.metrics["statistics"] = {{"method", st.method},
+      pairing_.empty() ? ojson(nullptr) : ojson({{"by", pairing_}, {"rows", cand_.size()}});
+  doc.metrics["statistics"] = {{"method", name_of(st.method)},
                                {"bootstrap_samples", st.bootstrap_samples},
                                {"seed", st.seed},
-                               {"multiple_testing", st.multiple_testing},
-                               {"on_inconclusive", st.on_inconclusive}};
-  doc.metrics["tests"] = tests;
-  doc.warnings = warnings;
-  for (const auto& w : eval_warnings(ce)) doc.warnings.push_back("candidate: " + w);
-  if (be)
-    for (const auto& w : eval_warnings(*be)) doc.warnings.push_back("baseline: " + w);
-  doc.inputs["candidate"] = input_json(cand);
-  if (kind == Baseline::kPredictions) {
-    doc.inputs["baseline"] = input_json(base);
-  } else if (kind == Baseline::kDocument) {
+                               {"multiple_testing", name_of(st.multiple_testing)},
+                               {"on_inconclusive", name_of(st.on_inconclusive)}};
+  doc.metrics["tests"] = std::move(tests);
+  doc.warnings = warnings_;
+  for (const auto& w : eval_warnings(ce_)) doc.warnings.push_back("candidate: " + w);
+  if (be_)
+    for (const auto& w : eval_warnings(*be_)) doc.warnings.push_back("baseline: " + w);
+  doc.inputs["candidate"] = input_json(cand_);
+  if (kind_ == Baseline::kPredictions) {
+    doc.inputs["baseline"] = input_json(base_);
+  } else if (kind_ == Baseline::kDocument) {
     doc.inputs["baseline"] = {
-        {"path", o.baseline}, {"sha256", sha256_file(o.baseline)}, {"document", true}};
+        {"path", o_.baseline}, {"sha256", sha256_file(o_.baseline)}, {"document", true}};
   } else {
     doc.inputs["baseline"] = nullptr;
   }
-  doc.provenance = make_provenance(policy.sha256);
-  print_summary(doc);
-  return finish_document(doc, o.output, o.stamp);
+  doc.provenance = make_provenance(policy_.sha256);
+  return doc;
 }
+
+}  // namespace
+
+int run_compare(const CompareOptions& o) { return Comparison(o).run(); }
 
 }  // namespace mlgate

@@ -146,8 +146,14 @@ Suite parse_suite(const std::string& text, const std::string& path) {
           R.fail(e["quantile"], at + ".quantile", "must be between 0 and 1");
       }
       if (e["method"])
-        x.method = R.choice(e["method"], at + ".method",
-                            {"auto", "ks", "psi", "chi2", "jensenshannon", "wasserstein"});
+        x.method = R.choice<DriftMethod>(
+            e["method"], at + ".method",
+            {{"auto", DriftMethod::kAuto},
+             {"ks", DriftMethod::kKs},
+             {"psi", DriftMethod::kPsi},
+             {"chi2", DriftMethod::kChi2},
+             {"jensenshannon", DriftMethod::kJensenShannon},
+             {"wasserstein", DriftMethod::kWasserstein}});
       if (e["threshold"]) x.threshold = R.number(e["threshold"], at + ".threshold");
       if (e["severity"])
         x.warn_only = R.choice(e["severity"], at + ".severity", {"fail", "warn"}) == "warn";
@@ -823,6 +829,122 @@ struct DriftOutcome {
   bool drift = false, computed = false;
 };
 
+using CategoryCounts = std::map<std::string, double>;
+
+// Evidently's choice of method: small references get tests, large ones distances; numbers with
+// more than five distinct values (both samples together) are numbers, fewer are categories.
+DriftMethod auto_drift_method(bool numeric, const ColumnData& ref, const ColumnData& cur,
+                              const CategoryCounts& ref_cat, const CategoryCounts& cur_cat,
+                              std::int64_t reference_rows) {
+  // Distinct values counted up to 6 (all the choice needs) by walking the two sorted arrays:
+  // no merged copy.
+  std::size_t distinct = 0;
+  if (numeric) {
+    const auto& a = ref.sorted;
+    const auto& b = cur.sorted;
+    std::size_t i = 0, j = 0;
+    while ((i < a.size() || j < b.size()) && distinct <= 5) {
+      const double v = j >= b.size() || (i < a.size() && a[i] <= b[j]) ? a[i] : b[j];
+      ++distinct;
+      while (i < a.size() && a[i] == v) ++i;
+      while (j < b.size() && b[j] == v) ++j;
+    }
+  } else {
+    std::set<std::string> u;
+    for (const auto& kv : ref_cat) u.insert(kv.first);
+    for (const auto& kv : cur_cat) u.insert(kv.first);
+    distinct = u.size();
+  }
+  const bool small = reference_rows <= 1000;
+  if (numeric && distinct > 5) return small ? DriftMethod::kKs : DriftMethod::kWasserstein;
+  return small ? DriftMethod::kChi2 : DriftMethod::kJensenShannon;
+}
+
+// A category unseen in the reference is its own failure (the .unseen check), whatever the
+// column holds.
+void check_unseen(const Expectation& x, const std::string& name, const Check& c,
+                  const CategoryCounts& ref_cat, const CategoryCounts& cur_cat, std::size_t n_cur,
+                  std::vector<Check>& extra_checks) {
+  Tally t;
+  std::int64_t unseen_rows = 0;
+  for (const auto& [k, n] : cur_cat)
+    if (!ref_cat.count(k)) {
+      unseen_rows += static_cast<std::int64_t>(n);
+      if (t.examples.size() < 20) t.examples.push_back(k);
+    }
+  if (unseen_rows == 0) return;
+  Check u = base_check(x, name, name + " has no categories unseen in the reference");
+  u.id = c.id + ".unseen";
+  t.unexpected = unseen_rows;
+  t.considered = static_cast<std::int64_t>(n_cur);
+  u.extra["unexpected_count"] = unseen_rows;
+  u.extra["unexpected_share"] = static_cast<double>(unseen_rows) / static_cast<double>(n_cur);
+  u.extra["unexpected_examples"] = t.examples;
+  fail_or_warn(u, x);
+  u.message = std::to_string(t.examples.size()) + " categor" +
+              (t.examples.size() == 1 ? "y" : "ies") + " in " + std::to_string(unseen_rows) +
+              " rows never appear in the reference";
+  extra_checks.push_back(std::move(u));
+}
+
+// Counts per bin (deciles of a numeric reference, or the categories of both) for psi and
+// Jensen-Shannon.
+void binned_counts(bool numeric, const ColumnData& ref, const ColumnData& cur,
+                   const CategoryCounts& ref_cat, const CategoryCounts& cur_cat,
+                   std::vector<double>& rc, std::vector<double>& cc, Check& c) {
+  if (numeric) {
+    auto edges = decile_edges(ref.sorted);
+    rc = bin_counts(ref.sorted, edges);
+    cc = bin_counts(cur.sorted, edges);
+    c.extra["bin_edges"] = edges;
+    return;
+  }
+  std::set<std::string> u;
+  for (const auto& kv : ref_cat) u.insert(kv.first);
+  for (const auto& kv : cur_cat) u.insert(kv.first);
+  for (const auto& k : u) {
+    rc.push_back(ref_cat.count(k) ? ref_cat.at(k) : 0.0);
+    cc.push_back(cur_cat.count(k) ? cur_cat.at(k) : 0.0);
+  }
+}
+
+// chi2: current counts against the reference's shares, over the reference's categories. False
+// when it decided the check itself (too few categories, or no support at all).
+bool chi2_drift(const Expectation& x, const CategoryCounts& rcat, const CategoryCounts& ccat,
+                std::size_t n_ref, Check& c, DriftOutcome& out, double& stat,
+                std::optional<double>& p) {
+  double seen = 0;
+  for (const auto& [k, n] : ccat)
+    if (rcat.count(k)) seen += n;
+  std::vector<double> obs, exp;
+  for (const auto& [k, n] : rcat) {
+    obs.push_back(ccat.count(k) ? ccat.at(k) : 0.0);
+    exp.push_back(n / static_cast<double>(n_ref) * seen);
+  }
+  if (obs.size() < 2) {
+    c.status = Status::kError;
+    c.message = "chi2 needs at least two categories in the reference";
+    return false;
+  }
+  if (seen == 0) {
+    // No current value has support in the reference: the statistic is infinite (scipy and
+    // Evidently give p = 0). That is drift, never a pass.
+    c.p_value = 0.0;
+    c.extra["statistic"] = nullptr;
+    out.computed = true;
+    out.drift = true;
+    c.extra["drift"] = true;
+    fail_or_warn(c, x);
+    c.message = "drift (no current value appears in the reference: chi2 is infinite, p-value 0)";
+    return false;
+  }
+  ChiSquare r = chisquare(obs, exp);
+  stat = r.statistic;
+  p = r.p_value;
+  c.extra["df"] = r.df;
+  return true;
+}
+
 DriftOutcome check_drift(const Expectation& x, const std::string& name, Context& ctx, Check& c,
                          std::vector<Check>& extra_checks) {
   DriftOutcome out;
@@ -836,43 +958,19 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
   const ColumnData* ref = find_column(ctx, name, c, true);
   if (!ref) return out;
   const bool numeric = !cur->has_text() && !ref->has_text() && ref->has_numbers();
-  auto cur_cat = numeric ? std::map<std::string, double>{} : category_counts(*cur);
-  auto ref_cat = numeric ? std::map<std::string, double>{} : category_counts(*ref);
-  std::string method = x.method;
-  if (method == "auto") {
-    // Distinct values of both samples together, counted up to 6 (all the choice needs) by
-    // walking the two sorted arrays: no merged copy.
-    std::size_t distinct = 0;
-    if (numeric) {
-      const auto& a = ref->sorted;
-      const auto& b = cur->sorted;
-      std::size_t i = 0, j = 0;
-      while ((i < a.size() || j < b.size()) && distinct <= 5) {
-        const double v = j >= b.size() || (i < a.size() && a[i] <= b[j]) ? a[i] : b[j];
-        ++distinct;
-        while (i < a.size() && a[i] == v) ++i;
-        while (j < b.size() && b[j] == v) ++j;
-      }
-    } else {
-      std::set<std::string> u;
-      for (const auto& kv : ref_cat) u.insert(kv.first);
-      for (const auto& kv : cur_cat) u.insert(kv.first);
-      distinct = u.size();
-    }
-    // Evidently's choice: small references get tests, large ones distances.
-    bool small = ctx.ref->rows <= 1000;
-    if (numeric && distinct > 5)
-      method = small ? "ks" : "wasserstein";
-    else
-      method = small ? "chi2" : "jensenshannon";
-  }
-  if (!numeric && (method == "ks" || method == "wasserstein")) {
+  auto cur_cat = numeric ? CategoryCounts{} : category_counts(*cur);
+  auto ref_cat = numeric ? CategoryCounts{} : category_counts(*ref);
+  DriftMethod method = x.method;
+  if (method == DriftMethod::kAuto)
+    method = auto_drift_method(numeric, *ref, *cur, ref_cat, cur_cat, ctx.ref->rows);
+  const std::string method_name = name_of(method);
+  if (!numeric && (method == DriftMethod::kKs || method == DriftMethod::kWasserstein)) {
     c.status = Status::kError;
-    c.message = method + " needs numbers, but column " + quote(name) + " holds text";
+    c.message = method_name + " needs numbers, but column " + quote(name) + " holds text";
     return out;
   }
   const double threshold = x.threshold.value_or(default_drift_threshold(method));
-  c.method = method;
+  c.method = method_name;
   c.threshold = threshold;
   const std::size_t n_ref =
       numeric ? ref->sorted.size() : static_cast<std::size_t>(ref->rows - ref->missing);
@@ -889,96 +987,31 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
   double stat = 0;
   std::optional<double> p;
   // chi2 treats numbers as categories too: each distinct value is one.
-  if (numeric && method == "chi2") {
+  if (numeric && method == DriftMethod::kChi2) {
     for (double y : ref->sorted) ref_cat[format_number(y)] += 1;
     for (double y : cur->sorted) cur_cat[format_number(y)] += 1;
   }
-  if (!numeric || method == "chi2") {
-    // A category unseen in the reference is its own failure, whatever the column holds.
-    Tally t;
-    std::int64_t unseen_rows = 0;
-    for (const auto& [k, n] : cur_cat)
-      if (!ref_cat.count(k)) {
-        unseen_rows += static_cast<std::int64_t>(n);
-        if (t.examples.size() < 20) t.examples.push_back(k);
-      }
-    if (unseen_rows > 0) {
-      Check u = base_check(x, name, name + " has no categories unseen in the reference");
-      u.id = c.id + ".unseen";
-      t.unexpected = unseen_rows;
-      t.considered = static_cast<std::int64_t>(n_cur);
-      u.extra["unexpected_count"] = unseen_rows;
-      u.extra["unexpected_share"] = static_cast<double>(unseen_rows) / static_cast<double>(n_cur);
-      u.extra["unexpected_examples"] = t.examples;
-      fail_or_warn(u, x);
-      u.message = std::to_string(t.examples.size()) + " categor" +
-                  (t.examples.size() == 1 ? "y" : "ies") + " in " + std::to_string(unseen_rows) +
-                  " rows never appear in the reference";
-      extra_checks.push_back(std::move(u));
-    }
-  }
-  if (method == "ks") {
+  if (!numeric || method == DriftMethod::kChi2)
+    check_unseen(x, name, c, ref_cat, cur_cat, n_cur, extra_checks);
+  if (method == DriftMethod::kKs) {
     KsResult r = ks_2samp(ref->sorted, cur->sorted);
     stat = r.statistic;
     p = r.p_value;
-  } else if (method == "wasserstein") {
+  } else if (method == DriftMethod::kWasserstein) {
     double sd = std::sqrt(ref->moments_of_sorted().ss / static_cast<double>(n_ref));
     c.extra["reference_std"] = sd;
     // A constant reference is scaled by 0.001, as Evidently does.
     stat = wasserstein(ref->sorted, cur->sorted) / std::max(sd, 0.001);
-  } else if (method == "psi" || method == "jensenshannon") {
+  } else if (method == DriftMethod::kPsi || method == DriftMethod::kJensenShannon) {
     std::vector<double> rc, cc;
-    if (numeric) {
-      auto edges = decile_edges(ref->sorted);
-      rc = bin_counts(ref->sorted, edges);
-      cc = bin_counts(cur->sorted, edges);
-      c.extra["bin_edges"] = edges;
-    } else {
-      std::set<std::string> u;
-      for (const auto& kv : ref_cat) u.insert(kv.first);
-      for (const auto& kv : cur_cat) u.insert(kv.first);
-      for (const auto& k : u) {
-        rc.push_back(ref_cat.count(k) ? ref_cat.at(k) : 0.0);
-        cc.push_back(cur_cat.count(k) ? cur_cat.at(k) : 0.0);
-      }
-    }
-    stat = method == "psi" ? psi(rc, cc) : jensenshannon(rc, cc);
-  } else {  // chi2: current counts against the reference's shares, over the reference's categories
-    const auto& rcat = ref_cat;
-    const auto& ccat = cur_cat;
-    double seen = 0;
-    for (const auto& [k, n] : ccat)
-      if (rcat.count(k)) seen += n;
-    std::vector<double> obs, exp;
-    for (const auto& [k, n] : rcat) {
-      obs.push_back(ccat.count(k) ? ccat.at(k) : 0.0);
-      exp.push_back(n / static_cast<double>(n_ref) * seen);
-    }
-    if (obs.size() < 2) {
-      c.status = Status::kError;
-      c.message = "chi2 needs at least two categories in the reference";
-      return out;
-    }
-    if (seen == 0) {
-      // No current value has support in the reference: the statistic is infinite (scipy and
-      // Evidently give p = 0). That is drift, never a pass.
-      c.p_value = 0.0;
-      c.extra["statistic"] = nullptr;
-      out.computed = true;
-      out.drift = true;
-      c.extra["drift"] = true;
-      fail_or_warn(c, x);
-      c.message = "drift (no current value appears in the reference: chi2 is infinite, p-value 0)";
-      return out;
-    }
-    ChiSquare r = chisquare(obs, exp);
-    stat = r.statistic;
-    p = r.p_value;
-    c.extra["df"] = r.df;
+    binned_counts(numeric, *ref, *cur, ref_cat, cur_cat, rc, cc, c);
+    stat = method == DriftMethod::kPsi ? psi(rc, cc) : jensenshannon(rc, cc);
+  } else if (!chi2_drift(x, ref_cat, cur_cat, n_ref, c, out, stat, p)) {
+    return out;
   }
   if (!std::isfinite(stat) || (p && !std::isfinite(*p))) {
     c.status = Status::kError;
-    c.message = method + " cannot be computed on these values (the statistic is not finite)";
+    c.message = method_name + " cannot be computed on these values (the statistic is not finite)";
     return out;
   }
   c.value = stat;
@@ -988,10 +1021,10 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
   out.drift = is_drift(method, stat, p, threshold);
   c.extra["drift"] = out.drift;
   if (out.drift) fail_or_warn(c, x);
-  std::string measure = p ? method + " p-value " + format_short(*p, 4) +
+  std::string measure = p ? method_name + " p-value " + format_short(*p, 4) +
                                 (out.drift ? " < " : " >= ") + format_short(threshold, 4)
-                          : method + " " + format_short(stat, 4) + (out.drift ? " >= " : " < ") +
-                                format_short(threshold, 4);
+                          : method_name + " " + format_short(stat, 4) +
+                                (out.drift ? " >= " : " < ") + format_short(threshold, 4);
   c.message = std::string(out.drift ? "drift" : "no drift") + " (" + measure + ")";
   return out;
 }

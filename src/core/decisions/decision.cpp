@@ -4,9 +4,22 @@
 
 namespace mlgate {
 
+const char* name_of(BoundMethod m) {
+  switch (m) {
+    case BoundMethod::kDelong:
+      return "delong";
+    case BoundMethod::kBootstrap:
+      return "bootstrap";
+    default:
+      return "point";
+  }
+}
+const char* name_of(MultipleTesting m) { return m == MultipleTesting::kHolm ? "holm" : "none"; }
+const char* name_of(OnInconclusive m) { return m == OnInconclusive::kWarn ? "warn" : "fail"; }
+
 std::vector<ChangeDecision> decide_changes(const std::vector<ChangeTest>& tests,
-                                           const std::string& multiple_testing,
-                                           const std::string& on_inconclusive) {
+                                           MultipleTesting multiple_testing,
+                                           OnInconclusive on_inconclusive) {
   std::vector<ChangeDecision> out(tests.size());
   std::vector<std::size_t> bounded;
   std::vector<double> pvals, alphas;
@@ -16,7 +29,7 @@ std::vector<ChangeDecision> decide_changes(const std::vector<ChangeTest>& tests,
       pvals.push_back(tests[k].p_value);
       alphas.push_back(1 - tests[k].confidence);
     }
-  const bool use_holm = multiple_testing == "holm" && bounded.size() > 1;
+  const bool use_holm = multiple_testing == MultipleTesting::kHolm && bounded.size() > 1;
   std::vector<HolmDecision> holm_dec = use_holm ? holm(pvals, alphas) : std::vector<HolmDecision>{};
   const auto failing = [](const ChangeTest& t) {
     return t.warn_only ? Status::kWarn : Status::kFail;
@@ -52,7 +65,7 @@ std::vector<ChangeDecision> decide_changes(const std::vector<ChangeTest>& tests,
       d.status = failing(t);
     } else {
       d.verdict = "inconclusive";
-      d.status = on_inconclusive == "warn" || t.warn_only ? Status::kWarn : Status::kFail;
+      d.status = on_inconclusive == OnInconclusive::kWarn || t.warn_only ? Status::kWarn : Status::kFail;
       d.held_back_by_holm = L >= -t.margin && !holm_ok;
     }
   }

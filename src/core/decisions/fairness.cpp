@@ -221,7 +221,7 @@ bool disparity_lower_is_better(const std::string& name) { return ends_with(name,
 
 Disparity disparity(const std::string& name, const std::vector<GroupRates>& groups,
                     const GroupRates& overall, const std::vector<bool>& gated, int reference,
-                    const std::string& method, const FairnessGroups& g) {
+                    FairnessMethod method, const FairnessGroups& g) {
   Disparity d;
   // The appended reference group is not a group of its own; its members are not "other groups".
   std::vector<std::size_t> use;
@@ -302,7 +302,7 @@ Disparity disparity(const std::string& name, const std::vector<GroupRates>& grou
   for (const auto& which : need) {
     double v;
     std::string worst;
-    if (method == "to_overall") {
+    if (method == FairnessMethod::kToOverall) {
       auto o = rate(overall, which);
       if (!o) {
         d.why = which + " is undefined overall";
@@ -563,7 +563,7 @@ int run_fairness(const FairnessOptions& o) {
   if (base) doc.extra["baseline_disparities"] = jbase;
   doc.metrics["overall"] = rates_json(overall);
   doc.metrics["n"] = p.size();
-  doc.metrics["method"] = fp.method;
+  doc.metrics["method"] = name_of(fp.method);
   doc.metrics["min_group_size"] = fp.min_group_size;
   doc.metrics["sensitive"] = sensitive;
   if (ref >= 0)
@@ -604,8 +604,10 @@ int run_fairness(const FairnessOptions& o) {
     c.status = Status::kPass;
     const bool lower = disparity_lower_is_better(rule.metric);
     if (!base) {
-      c.status = policy.missing_baseline == "warn" ? Status::kWarn : Status::kFail;
-      c.message = "no baseline to compare with (missing_baseline: " + policy.missing_baseline + ")";
+      c.status =
+          policy.missing_baseline == MissingBaseline::kWarn ? Status::kWarn : Status::kFail;
+      c.message = std::string("no baseline to compare with (missing_baseline: ") +
+                  name_of(policy.missing_baseline) + ")";
     } else if (!d.value || !bdisp[rule.metric].value) {
       c.status = Status::kError;
       c.message = std::string("cannot compare ") + rule.metric + ": " +
@@ -724,7 +726,7 @@ int run_fairness(const FairnessOptions& o) {
         return s;
       }()
           .c_str(),
-      fp.method.c_str());
+      name_of(fp.method));
   for (const auto& c : doc.checks)
     log_printf("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
   print_warnings(doc.warnings);

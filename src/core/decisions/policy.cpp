@@ -15,6 +15,21 @@
 
 namespace mlgate {
 
+const char* name_of(StatMethod m) {
+  switch (m) {
+    case StatMethod::kBootstrap:
+      return "bootstrap";
+    case StatMethod::kDelong:
+      return "delong";
+    default:
+      return "auto";
+  }
+}
+const char* name_of(MissingBaseline m) { return m == MissingBaseline::kWarn ? "warn" : "fail"; }
+const char* name_of(FairnessMethod m) {
+  return m == FairnessMethod::kToOverall ? "to_overall" : "between_groups";
+}
+
 const std::vector<std::string>& fairness_metric_names() {
   static const std::vector<std::string> names = {
       "demographic_parity_difference", "demographic_parity_ratio",     "equalized_odds_difference",
@@ -148,7 +163,10 @@ Policy parse_policy_tree(const std::string& text, const std::string& path,
            {"method", "bootstrap_samples", "seed", "on_inconclusive", "multiple_testing"});
     if (s["method"])
       p.statistics.method =
-          R.choice(s["method"], "statistics.method", {"auto", "bootstrap", "delong"});
+          R.choice<StatMethod>(s["method"], "statistics.method",
+                              {{"auto", StatMethod::kAuto},
+                               {"bootstrap", StatMethod::kBootstrap},
+                               {"delong", StatMethod::kDelong}});
     if (s["bootstrap_samples"])
       p.statistics.bootstrap_samples = static_cast<int>(
           R.integer(s["bootstrap_samples"], "statistics.bootstrap_samples", 100, 1000000));
@@ -157,13 +175,16 @@ Policy parse_policy_tree(const std::string& text, const std::string& path,
           static_cast<std::uint64_t>(R.integer(s["seed"], "statistics.seed", 0, 1LL << 53));
     if (s["on_inconclusive"])
       p.statistics.on_inconclusive =
-          R.choice(s["on_inconclusive"], "statistics.on_inconclusive", {"fail", "warn"});
+          R.choice<OnInconclusive>(s["on_inconclusive"], "statistics.on_inconclusive",
+                                  {{"fail", OnInconclusive::kFail}, {"warn", OnInconclusive::kWarn}});
     if (s["multiple_testing"])
       p.statistics.multiple_testing =
-          R.choice(s["multiple_testing"], "statistics.multiple_testing", {"holm", "none"});
+          R.choice<MultipleTesting>(s["multiple_testing"], "statistics.multiple_testing",
+                                   {{"holm", MultipleTesting::kHolm}, {"none", MultipleTesting::kNone}});
   }
   if (root["missing_baseline"])
-    p.missing_baseline = R.choice(root["missing_baseline"], "missing_baseline", {"fail", "warn"});
+    p.missing_baseline = R.choice<MissingBaseline>(root["missing_baseline"], "missing_baseline",
+                                 {{"fail", MissingBaseline::kFail}, {"warn", MissingBaseline::kWarn}});
   if (const auto& f = root["fairness"]) {
     p.fairness.present = true;
     R.keys(f, "fairness", {"sensitive", "min_group_size", "method", "reference_group", "metrics"});
@@ -173,7 +194,9 @@ Policy parse_policy_tree(const std::string& text, const std::string& path,
           R.integer(f["min_group_size"], "fairness.min_group_size", 0, 1LL << 40);
     if (f["method"])
       p.fairness.method =
-          R.choice(f["method"], "fairness.method", {"between_groups", "to_overall"});
+          R.choice<FairnessMethod>(f["method"], "fairness.method",
+                                  {{"between_groups", FairnessMethod::kBetweenGroups},
+                                   {"to_overall", FairnessMethod::kToOverall}});
     if (const auto& rg = f["reference_group"]) {
       if (!rg.IsMap())
         R.fail(rg, "fairness.reference_group", "expected a mapping of column to value",

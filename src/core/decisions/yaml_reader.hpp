@@ -89,6 +89,17 @@ class YamlReader {
     }
     return v;
   }
+  // One of a fixed set of names, as the enum value it stands for (parsed once, here).
+  template <class E>
+  E choice(const YAML::Node& n, const std::string& path,
+           const std::vector<std::pair<std::string, E>>& options) const {
+    std::vector<std::string> names;
+    for (const auto& o : options) names.push_back(o.first);
+    const std::string v = choice(n, path, names);
+    for (const auto& o : options)
+      if (o.first == v) return o.second;
+    return options.front().second;  // not reached: choice() failed on anything else
+  }
   std::vector<std::string> strings(const YAML::Node& n, const std::string& path) const {
     std::vector<std::string> out;
     if (n.IsScalar()) {

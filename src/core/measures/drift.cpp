@@ -367,14 +367,27 @@ std::vector<double> bin_counts(std::span<const double> sorted, const std::vector
   return counts;
 }
 
-double default_drift_threshold(const std::string& method) {
-  if (method == "ks" || method == "chi2") return 0.05;
-  return 0.1;
+const char* name_of(DriftMethod m) {
+  switch (m) {
+    case DriftMethod::kKs:
+      return "ks";
+    case DriftMethod::kPsi:
+      return "psi";
+    case DriftMethod::kChi2:
+      return "chi2";
+    case DriftMethod::kJensenShannon:
+      return "jensenshannon";
+    case DriftMethod::kWasserstein:
+      return "wasserstein";
+    default:
+      return "auto";
+  }
 }
 
-bool is_drift(const std::string& method, double statistic, std::optional<double> p,
-              double threshold) {
-  if (method == "ks" || method == "chi2") return p && *p < threshold;
+double default_drift_threshold(DriftMethod method) { return is_test(method) ? 0.05 : 0.1; }
+
+bool is_drift(DriftMethod method, double statistic, std::optional<double> p, double threshold) {
+  if (is_test(method)) return p && *p < threshold;
   return statistic >= threshold;
 }
 
