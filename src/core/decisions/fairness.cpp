@@ -478,14 +478,36 @@ bool exists(const std::string& path) {
 
 }  // namespace
 
-int run_fairness(const FairnessOptions& o) {
-  ColumnOptions cols = o.columns;
-  Policy policy;
-  if (!o.policy.empty()) {
-    policy = load_policy(o.policy, Task::kBinary);
-    apply_policy_columns(cols, policy, o.given);
-  }
-  FairnessPolicy fp = policy.fairness;
+namespace {
+
+// The groups of one model's predictions: rates per group, overall, which are gated, and the
+// reference group (appended) when the policy names one.
+struct Side {
+  FairnessGroups g;
+  std::vector<GroupRates> groups;  // the groups, then the reference group if there is one
+  std::size_t n_groups = 0;        // groups before the reference group
+  GroupRates overall;
+  std::vector<bool> gated;
+  int ref = -1;
+  std::map<std::string, Disparity> disp;
+};
+
+Side measure_side(const Predictions& p, const FairnessPolicy& fp, bool with_intervals) {
+  Side s;
+  s.g = make_groups(p);
+  s.groups = group_rates(p, s.g, with_intervals, &s.overall);
+  s.n_groups = s.groups.size();
+  s.ref = add_reference_group(fp, s.groups, s.g);
+  s.gated.resize(s.groups.size());
+  for (std::size_t k = 0; k < s.groups.size(); ++k)
+    s.gated[k] = s.groups[k].n >= fp.min_group_size;
+  for (const auto& name : fairness_metric_names())
+    s.disp[name] = disparity(name, s.groups, s.overall, s.gated, s.ref, fp.method, s.g);
+  return s;
+}
+
+// The sensitive columns: the flags', else the policy's; each named once.
+std::vector<std::string> sensitive_columns(const FairnessOptions& o, const FairnessPolicy& fp) {
   std::vector<std::string> sensitive = o.sensitive.empty() ? fp.sensitive : o.sensitive;
   if (sensitive.empty())
     throw Error("no sensitive column", "flags",
@@ -496,241 +518,275 @@ int run_fairness(const FairnessOptions& o) {
         throw Error("sensitive column " + quote(sensitive[i]) + " is named twice",
                     o.sensitive.empty() ? "fairness.sensitive" : "--sensitive-col",
                     "name each column once; several different columns give intersectional groups");
+  return sensitive;
+}
+
+// A signed AIF360 difference regresses when it moves away from 0: compared by magnitude.
+bool compared_by_magnitude(const std::string& name) {
+  return name == "statistical_parity_difference" || name == "average_odds_difference";
+}
+
+// A regression check waiting for the bootstrap.
+struct Regression {
+  std::size_t check;
+  std::string name;
+  double margin, delta;
+  bool lower;
+  double confidence;
+  bool warn_only;  // severity: warn
+};
+
+class FairnessRun {
+ public:
+  explicit FairnessRun(const FairnessOptions& o) : o_(o) {}
+  int run();
+
+ private:
+  void load();
+  void load_baseline();
+  void describe(ResultDoc& doc) const;
+  void add_rule(const Rule& rule, ResultDoc& doc);
+  void bootstrap_regressions(ResultDoc& doc);
+  void explain(const Regression& r, const ChangeDecision& d, double p_value, Check& c) const;
+
+  const FairnessOptions& o_;
+  Policy policy_;
+  ColumnOptions cols_;
+  std::vector<std::string> sensitive_;
+  Predictions p_;
+  std::optional<Predictions> base_;
+  Side cand_, bside_;
+  std::vector<Regression> bootstrap_;
+};
+
+void FairnessRun::load() {
+  ColumnOptions cols = o_.columns;
+  if (!o_.policy.empty()) {
+    policy_ = load_policy(o_.policy, Task::kBinary);
+    apply_policy_columns(cols, policy_, o_.given);
+  }
+  sensitive_ = sensitive_columns(o_, policy_.fairness);
   if (cols.task && *cols.task != Task::kBinary)
     throw Error("fairness metrics need a binary task", "task",
                 "selection rates and TPR/FPR are defined for binary labels");
   cols.task = Task::kBinary;
-  if (o.baseline.empty()) cols.id_col.clear();  // ids only pair rows with a baseline
-  cols.slice_cols = sensitive;  // the sensitive columns are read as slices, and only they
-  Predictions p = load_predictions(o.data, cols);
-  if (p.size() == 0) throw Error("no rows", o.data);
-  const auto t_compute = std::chrono::steady_clock::now();
-  FairnessGroups g = make_groups(p);
-  GroupRates overall;
-  std::vector<GroupRates> groups = group_rates(p, g, true, &overall);
-  const std::size_t n_groups = groups.size();
-  int ref = add_reference_group(fp, groups, g);
-  std::vector<bool> gated(groups.size());
-  for (std::size_t k = 0; k < groups.size(); ++k) gated[k] = groups[k].n >= fp.min_group_size;
+  if (o_.baseline.empty()) cols.id_col.clear();  // ids only pair rows with a baseline
+  cols.slice_cols = sensitive_;  // the sensitive columns are read as slices, and only they
+  p_ = load_predictions(o_.data, cols);
+  if (p_.size() == 0) throw Error("no rows", o_.data);
+  cols_ = cols;
+}
 
-  std::optional<Predictions> base;
-  FairnessGroups bg;
-  std::vector<GroupRates> bgroups;
-  GroupRates boverall;
-  std::vector<bool> bgated;
-  int bref = -1;
-  if (!o.baseline.empty() && exists(o.baseline)) {
-    ColumnOptions bcols = cols;
-    bcols.slice_cols.clear();
-    base = load_predictions(o.baseline, bcols);
-    pair_rows(p, *base);
-    base->slices = p.slices;
-    bg = make_groups(*base);
-    bgroups = group_rates(*base, bg, false, &boverall);
-    bref = add_reference_group(fp, bgroups, bg);
-    bgated.resize(bgroups.size());
-    for (std::size_t k = 0; k < bgroups.size(); ++k) bgated[k] = bgroups[k].n >= fp.min_group_size;
-  }
+void FairnessRun::load_baseline() {
+  if (o_.baseline.empty() || !exists(o_.baseline)) return;
+  ColumnOptions bcols = cols_;
+  bcols.slice_cols.clear();
+  base_ = load_predictions(o_.baseline, bcols);
+  pair_rows(p_, *base_);
+  base_->slices = p_.slices;
+}
+
+int FairnessRun::run() {
+  load();
+  const FairnessPolicy& fp = policy_.fairness;
+  const auto t_compute = std::chrono::steady_clock::now();
+  cand_ = measure_side(p_, fp, true);
+  const std::size_t n_groups = cand_.n_groups;
+  load_baseline();
+  if (base_) bside_ = measure_side(*base_, fp, false);
 
   ResultDoc doc;
   doc.tool = "mlgate-fairness";
   doc.version = MLGATE_VERSION;
+  describe(doc);
+  // Checks: bounds on disparities, and regressions against the baseline.
+  for (const Rule& rule : fp.metrics) add_rule(rule, doc);
+  if (!bootstrap_.empty()) bootstrap_regressions(doc);
+  if (runtime().timing)
+    log_printf("mlgate-fairness: computed in %.3f s after reading\n",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - t_compute).count());
+  doc.inputs["data"] = input_json(p_);
+  doc.inputs["baseline"] = base_ ? input_json(*base_) : ojson(nullptr);
+  doc.provenance = make_provenance(policy_.sha256);
+
+  std::string over;
+  for (const auto& c : sensitive_) over += (over.empty() ? "" : " x ") + c;
+  log_printf("mlgate-fairness: %zu groups over %s (%s)\n", n_groups, over.c_str(),
+             name_of(fp.method));
+  for (const auto& c : doc.checks)
+    log_printf("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
+  print_warnings(doc.warnings);
+  return finish_document(doc, o_.output, o_.stamp);
+}
+
+// The groups, disparities and overall rates in the document.
+void FairnessRun::describe(ResultDoc& doc) const {
+  const FairnessPolicy& fp = policy_.fairness;
+  const Side& c = cand_;
   ojson jgroups = ojson::array();
-  for (std::size_t k = 0; k < n_groups; ++k) {
+  for (std::size_t k = 0; k < c.n_groups; ++k) {
     ojson e;
-    e["group"] = group_json(g, k);
-    e["n"] = groups[k].n;
-    e["gated"] = static_cast<bool>(gated[k]);
-    e["metrics"] = rates_json(groups[k]);
+    e["group"] = group_json(c.g, k);
+    e["n"] = c.groups[k].n;
+    e["gated"] = static_cast<bool>(c.gated[k]);
+    e["metrics"] = rates_json(c.groups[k]);
     jgroups.push_back(std::move(e));
-    if (!gated[k])
-      doc.warnings.push_back("group " + group_label(g, k) + " has " + std::to_string(groups[k].n) +
-                             " rows, fewer than min_group_size " +
+    if (!c.gated[k])
+      doc.warnings.push_back("group " + group_label(c.g, k) + " has " +
+                             std::to_string(c.groups[k].n) + " rows, fewer than min_group_size " +
                              std::to_string(fp.min_group_size) + ": reported, not gated");
   }
   ojson jdisp = ojson::object(), jbase = ojson::object();
-  std::map<std::string, Disparity> disp, bdisp;
   for (const auto& name : fairness_metric_names()) {
-    disp[name] = disparity(name, groups, overall, gated, ref, fp.method, g);
-    jdisp[name] = disp[name].value ? ojson(*disp[name].value) : ojson(nullptr);
-    if (base) {
-      bdisp[name] = disparity(name, bgroups, boverall, bgated, bref, fp.method, bg);
-      jbase[name] = bdisp[name].value ? ojson(*bdisp[name].value) : ojson(nullptr);
+    const Disparity& d = c.disp.at(name);
+    jdisp[name] = d.value ? ojson(*d.value) : ojson(nullptr);
+    if (base_) {
+      const Disparity& b = bside_.disp.at(name);
+      jbase[name] = b.value ? ojson(*b.value) : ojson(nullptr);
     }
   }
   doc.extra["groups"] = jgroups;
   doc.extra["disparities"] = jdisp;
-  if (base) doc.extra["baseline_disparities"] = jbase;
-  doc.metrics["overall"] = rates_json(overall);
-  doc.metrics["n"] = p.size();
+  if (base_) doc.extra["baseline_disparities"] = jbase;
+  doc.metrics["overall"] = rates_json(c.overall);
+  doc.metrics["n"] = p_.size();
   doc.metrics["method"] = name_of(fp.method);
   doc.metrics["min_group_size"] = fp.min_group_size;
-  doc.metrics["sensitive"] = sensitive;
-  if (ref >= 0)
-    doc.metrics["reference_group"] = {
-        {"group", group_json(g, static_cast<std::size_t>(ref))},
-        {"n", groups[static_cast<std::size_t>(ref)].n},
-        {"metrics", rates_json(groups[static_cast<std::size_t>(ref)])}};
+  doc.metrics["sensitive"] = sensitive_;
+  if (c.ref >= 0) {
+    const auto r = static_cast<std::size_t>(c.ref);
+    doc.metrics["reference_group"] = {{"group", group_json(c.g, r)},
+                                      {"n", c.groups[r].n},
+                                      {"metrics", rates_json(c.groups[r])}};
+  }
+}
 
-  // Checks: bounds on disparities, and regressions against the baseline.
-  struct Regression {
-    std::size_t check;
-    std::string name;
-    double margin, delta;
-    bool lower;
-    double confidence;
-    bool warn_only;  // severity: warn
-  };
-  std::vector<Regression> bootstrap;
-  for (const Rule& rule : fp.metrics) {
-    const Disparity& d = disp[rule.metric];
-    std::string why = d.why.empty() ? rule.metric + " is undefined" : d.why;
-    for (int side = 0; side < 2; ++side) {
-      std::optional<double> b = side ? rule.max : rule.min;
-      if (!b) continue;
-      Check c = bound_check(rule.metric, nullptr, d.value, side ? std::nullopt : b,
-                            side ? b : std::nullopt, rule.warn_only, why);
-      if (!d.worst.empty()) c.extra["worst_group"] = d.worst;
-      if (c.status == Status::kFail || c.status == Status::kWarn)
-        c.message += "; worst: " + d.worst;
-      doc.checks.push_back(std::move(c));
+void FairnessRun::add_rule(const Rule& rule, ResultDoc& doc) {
+  const Disparity& d = cand_.disp.at(rule.metric);
+  std::string why = d.why.empty() ? rule.metric + " is undefined" : d.why;
+  for (int side = 0; side < 2; ++side) {
+    std::optional<double> b = side ? rule.max : rule.min;
+    if (!b) continue;
+    Check c = bound_check(rule.metric, nullptr, d.value, side ? std::nullopt : b,
+                          side ? b : std::nullopt, rule.warn_only, why);
+    if (!d.worst.empty()) c.extra["worst_group"] = d.worst;
+    if (c.status == Status::kFail || c.status == Status::kWarn) c.message += "; worst: " + d.worst;
+    doc.checks.push_back(std::move(c));
+  }
+  if (!rule.max_regression) return;
+  Check c;
+  c.id = rule.metric + ".regression";
+  c.title = rule.metric + " regresses by at most " + format_short(*rule.max_regression, 6);
+  c.metric = rule.metric;
+  c.value = d.value;
+  c.status = Status::kPass;
+  const bool lower = disparity_lower_is_better(rule.metric);
+  const Disparity* bd = base_ ? &bside_.disp.at(rule.metric) : nullptr;
+  if (!base_) {
+    c.status =
+        policy_.missing_baseline == MissingBaseline::kWarn ? Status::kWarn : Status::kFail;
+    c.message = std::string("no baseline to compare with (missing_baseline: ") +
+                name_of(policy_.missing_baseline) + ")";
+  } else if (!d.value || !bd->value) {
+    c.status = Status::kError;
+    c.message = std::string("cannot compare ") + rule.metric + ": " +
+                (!d.value ? why : "undefined for the baseline: " + bd->why);
+  } else {
+    c.baseline = bd->value;
+    double cv = *d.value, bv = *c.baseline;
+    if (compared_by_magnitude(rule.metric)) {
+      cv = std::fabs(cv);
+      bv = std::fabs(bv);
     }
-    if (!rule.max_regression) continue;
-    Check c;
-    c.id = rule.metric + ".regression";
-    c.title = rule.metric + " regresses by at most " + format_short(*rule.max_regression, 6);
-    c.metric = rule.metric;
-    c.value = d.value;
-    c.status = Status::kPass;
-    const bool lower = disparity_lower_is_better(rule.metric);
-    if (!base) {
-      c.status =
-          policy.missing_baseline == MissingBaseline::kWarn ? Status::kWarn : Status::kFail;
-      c.message = std::string("no baseline to compare with (missing_baseline: ") +
-                  name_of(policy.missing_baseline) + ")";
-    } else if (!d.value || !bdisp[rule.metric].value) {
-      c.status = Status::kError;
-      c.message = std::string("cannot compare ") + rule.metric + ": " +
-                  (!d.value ? why : "undefined for the baseline: " + bdisp[rule.metric].why);
+    c.delta = *d.value - *c.baseline;
+    double improvement = lower ? bv - cv : cv - bv;
+    c.threshold = lower ? *rule.max_regression : -*rule.max_regression;
+    if (rule.confidence) {
+      c.confidence = rule.confidence;
+      c.method = name_of(BoundMethod::kBootstrap);
+      bootstrap_.push_back({doc.checks.size(), rule.metric, *rule.max_regression, cv - bv, lower,
+                            *rule.confidence, rule.warn_only});
     } else {
-      c.baseline = bdisp[rule.metric].value;
-      // A signed AIF360 difference regresses when it moves away from 0.
-      double cv = *d.value, bv = *c.baseline;
-      if (rule.metric == "statistical_parity_difference" ||
-          rule.metric == "average_odds_difference") {
+      bool ok = improvement >= -*rule.max_regression;
+      c.status = ok ? Status::kPass : (rule.warn_only ? Status::kWarn : Status::kFail);
+      c.message = rule.metric + " changed by " + format_short(*c.delta, 4) +
+                  (ok ? " (within" : " (beyond") + " the allowed " +
+                  format_short(*rule.max_regression, 4) + "; a point estimate)";
+    }
+  }
+  doc.checks.push_back(std::move(c));
+}
+
+// Small groups are where point estimates lie: the changes with a confidence are bounded with a
+// paired bootstrap and decided by the one decision engine (Holm across them); those undefined in
+// too many resamples are errors whatever it decides.
+void FairnessRun::bootstrap_regressions(ResultDoc& doc) {
+  const Statistics& st = policy_.statistics;
+  std::vector<std::string> names;
+  names.reserve(bootstrap_.size());
+  for (const auto& r : bootstrap_) names.push_back(r.name);
+  FairnessGroups g1 = make_groups(p_);  // without the appended reference group
+  WeightedDisparities w1(p_, g1, policy_.fairness, names), w2(*base_, g1, policy_.fairness, names);
+  BootstrapDraws draws = paired_bootstrap(w1, w2, p_.size(), names.size(), st.bootstrap_samples,
+                                          st.seed, o_.threads);
+  std::vector<ChangeTest> tests(bootstrap_.size());
+  for (std::size_t j = 0; j < bootstrap_.size(); ++j) {
+    const auto& r = bootstrap_[j];
+    ChangeTest& t = tests[j];
+    std::size_t worse = 0;
+    for (int b = 0; b < st.bootstrap_samples; ++b) {
+      double cv = draws.first[j][b], bv = draws.second[j][b];
+      if (std::isnan(cv) || std::isnan(bv)) continue;
+      if (compared_by_magnitude(r.name)) {
         cv = std::fabs(cv);
         bv = std::fabs(bv);
       }
-      c.delta = *d.value - *c.baseline;
-      double improvement = lower ? bv - cv : cv - bv;
-      c.threshold = lower ? *rule.max_regression : -*rule.max_regression;
-      if (rule.confidence) {
-        c.confidence = rule.confidence;
-        c.method = "bootstrap";
-        bootstrap.push_back({doc.checks.size(), rule.metric, *rule.max_regression, cv - bv, lower,
-                             *rule.confidence, rule.warn_only});
-      } else {
-        bool ok = improvement >= -*rule.max_regression;
-        c.status = ok ? Status::kPass : (rule.warn_only ? Status::kWarn : Status::kFail);
-        c.message = rule.metric + " changed by " + format_short(*c.delta, 4) +
-                    (ok ? " (within" : " (beyond") + " the allowed " +
-                    format_short(*rule.max_regression, 4) + "; a point estimate)";
-      }
+      double dv = cv - bv;
+      t.draws.push_back(dv);
+      worse += (r.lower ? -dv : dv) < -r.margin;
     }
-    doc.checks.push_back(std::move(c));
+    t.p_value = (static_cast<double>(worse) + 1) / (static_cast<double>(t.draws.size()) + 1);
+    t.lower_is_better = r.lower;
+    t.margin = r.margin;
+    t.delta = r.delta;
+    t.warn_only = r.warn_only;
+    t.method = BoundMethod::kBootstrap;
+    t.confidence = r.confidence;
   }
-  if (!bootstrap.empty()) {
-    // Small groups are where point estimates lie: bound the change with a paired bootstrap.
-    std::vector<std::string> names;
-    names.reserve(bootstrap.size());
-    for (const auto& r : bootstrap) names.push_back(r.name);
-    FairnessGroups g1 = make_groups(p);  // without the appended reference group
-    WeightedDisparities w1(p, g1, fp, names), w2(*base, g1, fp, names);
-    BootstrapDraws draws =
-        paired_bootstrap(w1, w2, p.size(), names.size(), policy.statistics.bootstrap_samples,
-                         policy.statistics.seed, o.threads);
-    std::vector<double> pvals;
-    std::vector<std::vector<double>> change(bootstrap.size());
-    for (std::size_t j = 0; j < bootstrap.size(); ++j) {
-      const auto& r = bootstrap[j];
-      std::size_t worse = 0;
-      for (int b = 0; b < policy.statistics.bootstrap_samples; ++b) {
-        double cv = draws.first[j][b], bv = draws.second[j][b];
-        if (std::isnan(cv) || std::isnan(bv)) continue;
-        if (r.name == "statistical_parity_difference" || r.name == "average_odds_difference") {
-          cv = std::fabs(cv);
-          bv = std::fabs(bv);
-        }
-        double dv = cv - bv;
-        change[j].push_back(dv);
-        worse += (r.lower ? -dv : dv) < -r.margin;
-      }
-      pvals.push_back((static_cast<double>(worse) + 1) /
-                      (static_cast<double>(change[j].size()) + 1));
+  const std::vector<ChangeDecision> verdicts =
+      decide_changes(tests, st.multiple_testing, st.on_inconclusive);
+  for (std::size_t j = 0; j < bootstrap_.size(); ++j) {
+    Check& c = doc.checks[bootstrap_[j].check];
+    if (tests[j].draws.size() * 10 < static_cast<std::size_t>(st.bootstrap_samples) * 9) {
+      c.status = Status::kError;
+      c.message = bootstrap_[j].name +
+                  " is undefined in too many bootstrap resamples (groups too small to bound it)";
+      continue;
     }
-    // Every regression with a confidence goes to the one decision engine (Holm across them);
-    // those undefined in too many resamples are errors whatever it decides.
-    std::vector<ChangeTest> tests(bootstrap.size());
-    for (std::size_t j = 0; j < bootstrap.size(); ++j) {
-      const auto& r = bootstrap[j];
-      tests[j].lower_is_better = r.lower;
-      tests[j].margin = r.margin;
-      tests[j].delta = r.delta;
-      tests[j].warn_only = r.warn_only;
-      tests[j].method = BoundMethod::kBootstrap;
-      tests[j].confidence = r.confidence;
-      tests[j].draws = change[j];
-      tests[j].p_value = pvals[j];
-    }
-    const std::vector<ChangeDecision> verdicts = decide_changes(
-        tests, policy.statistics.multiple_testing, policy.statistics.on_inconclusive);
-    for (std::size_t j = 0; j < bootstrap.size(); ++j) {
-      const auto& r = bootstrap[j];
-      Check& c = doc.checks[r.check];
-      if (change[j].size() * 10 <
-          static_cast<std::size_t>(policy.statistics.bootstrap_samples) * 9) {
-        c.status = Status::kError;
-        c.message =
-            r.name + " is undefined in too many bootstrap resamples (groups too small to bound it)";
-        continue;
-      }
-      const ChangeDecision& d = verdicts[j];
-      const double lo = d.lo, hi = d.hi;
-      c.ci = std::array<double, 2>{lo, hi};
-      c.p_value = pvals[j];
-      c.verdict = d.verdict;
-      c.status = d.status;
-      if (d.verdict == "non_inferior") {
-        c.message = "the disparity does not grow beyond the allowed " + format_short(r.margin, 4);
-      } else if (d.verdict == "inferior") {
-        c.message = "the disparity grows by more than " + format_short(r.margin, 4) + " (bounds [" +
-                    format_short(lo, 4) + ", " + format_short(hi, 4) + "])";
-      } else {
-        c.message = "inconclusive: the bounds of the change [" + format_short(lo, 4) + ", " +
-                    format_short(hi, 4) + "] straddle the allowed " + format_short(r.margin, 4);
-      }
-    }
+    explain(bootstrap_[j], verdicts[j], tests[j].p_value, c);
   }
-  if (runtime().timing)
-    log_printf("mlgate-fairness: computed in %.3f s after reading\n",
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - t_compute).count());
-  doc.inputs["data"] = input_json(p);
-  doc.inputs["baseline"] = base ? input_json(*base) : ojson(nullptr);
-  doc.provenance = make_provenance(policy.sha256);
-
-  log_printf(
-      "mlgate-fairness: %zu groups over %s (%s)\n", n_groups,
-      [&] {
-        std::string s;
-        for (const auto& c : sensitive) s += (s.empty() ? "" : " x ") + c;
-        return s;
-      }()
-          .c_str(),
-      name_of(fp.method));
-  for (const auto& c : doc.checks)
-    log_printf("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
-  print_warnings(doc.warnings);
-  return finish_document(doc, o.output, o.stamp);
 }
+
+void FairnessRun::explain(const Regression& r, const ChangeDecision& d, double p_value,
+                          Check& c) const {
+  const double lo = d.lo, hi = d.hi;
+  c.ci = std::array<double, 2>{lo, hi};
+  c.p_value = p_value;
+  c.verdict = d.verdict;
+  c.status = d.status;
+  if (d.verdict == "non_inferior") {
+    c.message = "the disparity does not grow beyond the allowed " + format_short(r.margin, 4);
+  } else if (d.verdict == "inferior") {
+    c.message = "the disparity grows by more than " + format_short(r.margin, 4) + " (bounds [" +
+                format_short(lo, 4) + ", " + format_short(hi, 4) + "])";
+  } else {
+    c.message = "inconclusive: the bounds of the change [" + format_short(lo, 4) + ", " +
+                format_short(hi, 4) + "] straddle the allowed " + format_short(r.margin, 4);
+  }
+}
+
+}  // namespace
+
+int run_fairness(const FairnessOptions& o) { return FairnessRun(o).run(); }
 
 }  // namespace mlgate
