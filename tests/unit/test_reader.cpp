@@ -196,7 +196,8 @@ TEST(ByteSource, RefusesWhatIsNotWhatItSays) {
   const std::string gz = gzip(std::string(10000, 'x'));
   InputStream cut("t.gz", memory_source(std::string_view(gz).substr(0, gz.size() / 2)));
   EXPECT_THROW(drain(cut), Error);
-  InputStream bad("t.gz", memory_source(std::string("\x1f\x8b") + std::string(40, 'z')));
+  const std::string garbage = std::string("\x1f\x8b") + std::string(40, 'z');
+  InputStream bad("t.gz", memory_source(garbage));
   EXPECT_THROW(drain(bad), Error);
 }
 

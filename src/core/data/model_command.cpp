@@ -144,6 +144,9 @@ void kill_orphans(pid_t self) {
 
 }  // namespace
 
+// One function of ~180 lines because the spawn, the feeding thread, the poll loop over the two
+// output pipes and the kill-and-drain at the end share the child, its process group, its pipes
+// and one deadline, and each step's failure must undo all of them in the same order.
 std::string run_model_command(
     const ModelCommand& cmd,
     const std::function<void(const std::function<void(std::string_view)>&)>& feed) {

@@ -142,6 +142,45 @@ void check_two_values(const Column& c, const std::string& file) {
                 "a binary task has two classes; use --task multiclass for more");
 }
 
+// A multiclass task's classes, in order: the probability columns' (--proba-cols), else the
+// distinct labels and predictions, by value when every one is a number, else as text. Returns
+// each class's index by its canonical name.
+std::map<std::string, std::uint32_t> class_index(const Roles& r,
+                                                 std::vector<std::string>& classes) {
+  std::map<std::string, std::uint32_t> index;
+  if (!r.proba.empty()) {
+    for (const auto& c : r.proba_classes) {
+      std::string k = canonical_class(c);
+      if (index.count(k))
+        throw Error("two probability columns are for class " + quote(c), "--proba-cols");
+      index.emplace(k, static_cast<std::uint32_t>(classes.size()));
+      classes.push_back(c);
+    }
+  } else {
+    std::vector<std::string> all;
+    for (const auto& v : r.label->dictionary) all.push_back(canonical_class(v));
+    if (r.pred)
+      for (const auto& v : r.pred->dictionary) all.push_back(canonical_class(v));
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    bool numeric = true;
+    double x;
+    for (const auto& v : all) numeric = numeric && parse_number(v, &x);
+    if (numeric)
+      std::sort(all.begin(), all.end(), [](const std::string& a, const std::string& b) {
+        double xa = 0, xb = 0;
+        parse_number(a, &xa);
+        parse_number(b, &xb);
+        return xa < xb;
+      });
+    for (const auto& v : all) {
+      index.emplace(v, static_cast<std::uint32_t>(classes.size()));
+      classes.push_back(v);
+    }
+  }
+  return index;
+}
+
 Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
   Predictions p;
   p.task = task;
@@ -202,37 +241,7 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
         if (kept(i)) p.pred.push_back(pmap[r.pred->codes[i]]);
     }
   } else if (task == Task::kMulticlass) {
-    std::map<std::string, std::uint32_t> index;
-    if (!r.proba.empty()) {
-      for (const auto& c : r.proba_classes) {
-        std::string k = canonical_class(c);
-        if (index.count(k))
-          throw Error("two probability columns are for class " + quote(c), "--proba-cols");
-        index.emplace(k, static_cast<std::uint32_t>(p.classes.size()));
-        p.classes.push_back(c);
-      }
-    } else {
-      std::vector<std::string> all;
-      for (const auto& v : r.label->dictionary) all.push_back(canonical_class(v));
-      if (r.pred)
-        for (const auto& v : r.pred->dictionary) all.push_back(canonical_class(v));
-      std::sort(all.begin(), all.end());
-      all.erase(std::unique(all.begin(), all.end()), all.end());
-      bool numeric = true;
-      double x;
-      for (const auto& v : all) numeric = numeric && parse_number(v, &x);
-      if (numeric)
-        std::sort(all.begin(), all.end(), [](const std::string& a, const std::string& b) {
-          double xa = 0, xb = 0;
-          parse_number(a, &xa);
-          parse_number(b, &xb);
-          return xa < xb;
-        });
-      for (const auto& v : all) {
-        index.emplace(v, static_cast<std::uint32_t>(p.classes.size()));
-        p.classes.push_back(v);
-      }
-    }
+    std::map<std::string, std::uint32_t> index = class_index(r, p.classes);
     auto map_codes = [&](const Column& c, const std::string& file, const char* role) {
       std::vector<std::uint32_t> cmap(c.dictionary.size());
       for (std::size_t k = 0; k < cmap.size(); ++k) {

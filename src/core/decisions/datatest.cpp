@@ -26,6 +26,7 @@
 #include "mlgate/data/predictions.hpp"
 #include "mlgate/measures/drift.hpp"
 #include "mlgate/measures/metrics.hpp"
+#include "mlgate/measures/sorted_column.hpp"
 #include "yaml_reader.hpp"
 
 namespace mlgate {
@@ -146,14 +147,13 @@ Suite parse_suite(const std::string& text, const std::string& path) {
           R.fail(e["quantile"], at + ".quantile", "must be between 0 and 1");
       }
       if (e["method"])
-        x.method = R.choice<DriftMethod>(
-            e["method"], at + ".method",
-            {{"auto", DriftMethod::kAuto},
-             {"ks", DriftMethod::kKs},
-             {"psi", DriftMethod::kPsi},
-             {"chi2", DriftMethod::kChi2},
-             {"jensenshannon", DriftMethod::kJensenShannon},
-             {"wasserstein", DriftMethod::kWasserstein}});
+        x.method = R.choice<DriftMethod>(e["method"], at + ".method",
+                                         {{"auto", DriftMethod::kAuto},
+                                          {"ks", DriftMethod::kKs},
+                                          {"psi", DriftMethod::kPsi},
+                                          {"chi2", DriftMethod::kChi2},
+                                          {"jensenshannon", DriftMethod::kJensenShannon},
+                                          {"wasserstein", DriftMethod::kWasserstein}});
       if (e["threshold"]) x.threshold = R.number(e["threshold"], at + ".threshold");
       if (e["severity"])
         x.warn_only = R.choice(e["severity"], at + ".severity", {"fail", "warn"}) == "warn";
@@ -288,16 +288,18 @@ struct ColumnData {
   }
   std::shared_ptr<Moments> moments = std::make_shared<Moments>();
   const Moments& moments_of_sorted() const {
-    std::call_once(moments->once, [&] {
-      AccurateSum s;
-      for (double y : sorted) s.add(y);
-      const double mean = s.value() / static_cast<double>(sorted.size());
-      AccurateSum ss;
-      for (double y : sorted) ss.add((y - mean) * (y - mean));
-      moments->mean = mean;
-      moments->ss = ss.value();
-    });
+    std::call_once(moments->once, [&] { accurate_moments(sorted, &moments->mean, &moments->ss); });
     return *moments;
+  }
+  // The sorted numbers, and their moments when the sort gave them exactly.
+  void take(SortedColumn&& s) {
+    sorted = std::move(s.values);
+    sorted_ready = true;
+    if (s.exact_moments)
+      std::call_once(moments->once, [&] {
+        moments->mean = s.mean;
+        moments->ss = s.ss;
+      });
   }
   std::size_t rows = 0;
   std::int64_t missing = 0, numbers = 0, texts = 0;
@@ -333,136 +335,6 @@ struct ColumnData {
   }
 };
 
-// Mean and sum of squared deviations of decimal keys, exactly: with integer sums of the keys
-// and of their squares, n * ss = n * S2 - S1^2 has no cancellation error. The result is the
-// moments of the decimals the values stand for (they differ from the doubles' own in the 16th
-// digit at most).
-struct KeyMoments {
-  unsigned __int128 s1 = 0, s2 = 0;
-  std::size_t n = 0;
-  void add(std::uint64_t key, std::uint64_t count) {
-    s1 += static_cast<unsigned __int128>(key) * count;
-    s2 += static_cast<unsigned __int128>(key) * key * count;
-    n += count;
-  }
-  // Whether n * S2 fits 128 bits (keys below 2^32): n below 2^31.
-  bool exact() const { return n > 0 && n < (std::size_t{1} << 31); }
-  void to(const DecimalScale& ds, double* mean, double* ss) const {
-    const long double scale = std::pow(10.0L, ds.digits);
-    const auto total =
-        static_cast<__int128>(ds.offset) * static_cast<__int128>(n) + static_cast<__int128>(s1);
-    *mean =
-        static_cast<double>(static_cast<long double>(total) / static_cast<long double>(n) / scale);
-    const unsigned __int128 num = static_cast<unsigned __int128>(n) * s2 - s1 * s1;
-    *ss = static_cast<double>(static_cast<long double>(num) / static_cast<long double>(n) /
-                              (scale * scale));
-  }
-};
-
-// Buffers for the sorts, kept from one column to the next: memory reused is memory whose
-// pages are already there.
-struct SortScratch {
-  std::vector<std::uint32_t> keys, tmp;
-  std::vector<double> spare;  // a column's numbers once sorted apart: the next one's result
-};
-
-// The numbers of a column without its NaNs (missing values), -0.0 written as 0.0, sorted.
-// With reuse, that vector's storage is taken for the result: the vector src views (sorted in
-// place, in effect) or a spare one whose pages are already there. may_have_nan:
-// false when the column is known to hold none (one pass fewer). With moments, decimals also
-// give their mean and sum of squared deviations, exactly, from their keys.
-std::vector<double> sorted_numbers(std::span<const double> src, int places, bool may_have_nan,
-                                   std::vector<double>* reuse = nullptr,
-                                   SortScratch* scratch = nullptr, unsigned threads = 0,
-                                   Moments* moments = nullptr) {
-  if (threads == 0) threads = default_threads();
-  std::size_t kept = src.size();
-  if (may_have_nan) {
-    kept = 0;
-    for (double v : src) kept += !std::isnan(v);
-  }
-  {
-    // Decimals: their 32-bit integer keys sort in two or three passes. Values the reader
-    // vouches for (known places, no NaN) need only their extremes for the scale, and their
-    // keys come branch-free when needed.
-    SortScratch own;
-    SortScratch& S = scratch ? *scratch : own;
-    const bool vouched = !may_have_nan && places >= 0;
-    DecimalScale ds;
-    if (vouched) {
-      ds = decimal_range(src, places, threads);
-    } else {
-      if (S.keys.size() < kept) S.keys.resize(kept);
-      ds = decimal_scale(src, S.keys.data(), places, may_have_nan, threads);
-    }
-    if (ds.digits >= 0) {
-      std::vector<double> out = reuse ? std::move(*reuse) : std::vector<double>();
-      out.resize(kept);
-      KeyMoments km;
-      auto set_moments = [&] {
-        if (moments && km.exact())
-          std::call_once(moments->once, [&] { km.to(ds, &moments->mean, &moments->ss); });
-      };
-      if (ds.bits <= 20) {
-        // Few distinct keys (a range up to 2^20): a counting sort. One pass counts each key,
-        // one writes every value as often as it occurs; no scatter, no second buffer.
-        auto& count = S.tmp;
-        count.assign(std::size_t{1} << ds.bits, 0);
-        if (vouched) {
-          const DecimalKeyer key(ds);
-          for (double v : src) ++count[key(v)];
-        } else {
-          for (std::size_t i = 0; i < kept; ++i) ++count[S.keys[i]];
-        }
-        std::size_t o = 0;
-        for (std::size_t k = 0; k < count.size(); ++k) {
-          if (!count[k]) continue;
-          const double v = decimal_value(ds, static_cast<std::uint32_t>(k));
-          std::fill(out.begin() + static_cast<std::ptrdiff_t>(o),
-                    out.begin() + static_cast<std::ptrdiff_t>(o + count[k]), v);
-          o += count[k];
-          km.add(k, count[k]);
-        }
-        set_moments();
-        return out;
-      }
-      if (S.keys.size() < kept) S.keys.resize(kept);
-      if (vouched) decimal_keys(src, ds, S.keys.data(), threads);
-      if (S.tmp.size() < kept) S.tmp.resize(kept);  // (it may have held counts)
-      sort_keys32(S.keys.data(), S.tmp.data(), kept, threads, ds.bits);
-      const std::uint32_t* keys = S.keys.data();
-      const std::size_t parts = std::max<std::size_t>(1, std::min<std::size_t>(16, kept >> 16));
-      std::vector<KeyMoments> pm(parts);
-      parallel_for(
-          parts,
-          [&](std::size_t p) {
-            KeyMoments& m = pm[p];
-            for (std::size_t i = kept * p / parts; i < kept * (p + 1) / parts; ++i) {
-              out[i] = decimal_value(ds, keys[i]);
-              m.add(keys[i], 1);
-            }
-          },
-          threads);
-      for (const auto& m : pm) {
-        km.s1 += m.s1;
-        km.s2 += m.s2;
-        km.n += m.n;
-      }
-      set_moments();
-      return out;
-    }
-  }
-  std::vector<double> nums = reuse ? std::move(*reuse) : std::vector<double>();
-  if (nums.data() != src.data()) nums.assign(src.begin(), src.end());
-  std::size_t j = 0;
-  for (double v : nums)
-    if (!std::isnan(v)) nums[j++] = v == 0 ? 0.0 : v;
-  nums.resize(kept);
-  std::vector<double> tmp(kept);
-  sort_doubles(nums.data(), tmp.data(), kept, threads);
-  return nums;
-}
-
 ColumnData column_data(const Column& c, bool sort) {
   ColumnData d;
   d.col = &c;
@@ -471,9 +343,7 @@ ColumnData column_data(const Column& c, bool sort) {
   d.numbers = c.n_numbers;
   d.texts = static_cast<std::int64_t>(d.rows) - d.missing - d.numbers;
   if (sort && d.numbers > 0) {
-    d.sorted = sorted_numbers(c.numbers, c.decimal_places, d.missing > 0 || d.has_text(), nullptr,
-                              nullptr, 0, d.moments.get());
-    d.sorted_ready = true;
+    d.take(sort_column(c));
   }
   return d;
 }
@@ -595,161 +465,190 @@ const ColumnData* find_column(Context& ctx, const std::string& name, Check& c,
   return nullptr;
 }
 
+void check_not_null(const Expectation& x, const ColumnData* d, Check& c) {
+  Tally t;
+  // The reader counted the missing values; rows are scanned only for the first 20.
+  t.considered = static_cast<std::int64_t>(d->rows);
+  t.unexpected = d->missing;
+  const auto wanted = static_cast<std::size_t>(std::min<std::int64_t>(20, d->missing));
+  for (std::size_t i = 0; i < d->rows && t.examples.size() < wanted; ++i)
+    if (d->missing_at(i)) t.examples.push_back(static_cast<std::int64_t>(i) + 1);  // row numbers
+  finish_mostly(c, x, t, "are null");
+  c.extra["examples_are_rows"] = true;
+}
+
+void check_column_type(const Expectation& x, const ColumnData* d, Check& c) {
+  Tally t;
+  c.extra["observed_type"] = d->observed_type();
+  // A column of numbers only is of type number, one of text only of type string: no scan.
+  const bool all_numbers = !d->has_text(), all_text = !d->has_numbers();
+  if ((x.type == "number" && all_numbers) || (x.type == "string" && all_text)) {
+    t.considered = static_cast<std::int64_t>(d->rows) - d->missing;
+    finish_mostly(c, x, t, "are not of type " + x.type);
+    return;
+  }
+  for (std::size_t i = 0; i < d->rows; ++i) {
+    if (d->missing_at(i)) continue;
+    ++t.considered;
+    bool ok;
+    if (x.type == "number")
+      ok = !d->text_at(i);
+    else if (x.type == "integer")
+      ok =
+          !d->text_at(i) && std::floor(d->number(i)) == d->number(i) && std::isfinite(d->number(i));
+    else if (x.type == "boolean")
+      ok = d->text_at(i) && is_bool_word(d->text(i));
+    else
+      ok = d->text_at(i);
+    if (!ok) t.miss_lazy([&] { return d->json_value(i); });
+  }
+  finish_mostly(c, x, t, "are not of type " + x.type);
+}
+
+void check_unique(const Expectation& x, const ColumnData* d, Check& c) {
+  Tally t;
+  // Text by dictionary code; numbers from their sorted values, whose runs give the count and
+  // the repeated values. Rows are then scanned only until the first 20 examples are found.
+  std::vector<std::int64_t> code_count(d->col->dictionary.size(), 0);
+  if (d->has_text()) code_count = d->code_counts();
+  std::vector<double> repeated;  // ascending, as the runs come
+  auto runs = [&](const std::vector<double>& v) {
+    for (std::size_t a = 0; a < v.size();) {
+      std::size_t b = a + 1;
+      while (b < v.size() && v[b] == v[a]) ++b;
+      if (b - a > 1) {
+        repeated.push_back(v[a]);
+        t.unexpected += static_cast<std::int64_t>(b - a);
+      }
+      a = b;
+    }
+  };
+  if (d->sorted_ready) {
+    runs(d->sorted);  // sorted already, for the order-free checks
+  } else if (d->has_numbers()) {
+    // One column at a time: the sort's buffers are the largest this check holds.
+    static std::mutex one_at_a_time;
+    std::lock_guard lk(one_at_a_time);
+    runs(sort_column(*d->col).values);
+  }
+  for (auto n : code_count)
+    if (n > 1) t.unexpected += n;
+  t.considered = static_cast<std::int64_t>(d->rows) - d->missing;
+  std::int64_t found = 0;
+  for (std::size_t i = 0; i < d->rows && found < t.unexpected && t.examples.size() < 20; ++i) {
+    if (d->missing_at(i)) continue;
+    if (d->text_at(i) ? code_count[d->col->codes[i]] > 1
+                      : std::binary_search(repeated.begin(), repeated.end(), d->number(i))) {
+      t.examples.push_back(d->json_value(i));
+      ++found;
+    }
+  }
+  finish_mostly(c, x, t, "are duplicated");
+}
+
+void check_in_set(const Expectation& x, const ColumnData* d, Check& c) {
+  Tally t;
+  // Decided once per distinct text (dictionary entry) and per allowed number.
+  std::unordered_set<std::string> allowed;
+  std::vector<double> allowed_numbers;
+  for (const auto& v : x.values) {
+    allowed.insert(canonical_class(v));
+    double num;
+    if (parse_number(v, &num)) allowed_numbers.push_back(num);
+  }
+  std::sort(allowed_numbers.begin(), allowed_numbers.end());
+  std::vector<std::uint8_t> code_ok(d->col->dictionary.size());
+  for (std::size_t k2 = 0; k2 < code_ok.size(); ++k2)
+    code_ok[k2] = allowed.count(d->col->dictionary[k2]) > 0;
+  if (text_only_by_codes(*d, code_ok, t)) {
+    finish_mostly(c, x, t, "are outside the set");
+    return;
+  }
+  for (std::size_t i = 0; i < d->rows; ++i) {
+    if (d->missing_at(i)) continue;
+    ++t.considered;
+    bool ok = d->text_at(i) ? code_ok[d->col->codes[i]] != 0
+                            : std::binary_search(allowed_numbers.begin(), allowed_numbers.end(),
+                                                 d->number(i));
+    if (!ok) t.miss_lazy([&] { return d->json_value(i); });
+  }
+  finish_mostly(c, x, t, "are outside the set");
+}
+
+void check_between(const Expectation& x, const ColumnData* d, Check& c) {
+  Tally t;
+  if (!d->has_text() && d->has_numbers()) {
+    // Numbers only: a vectorized count (NaN, the missing, compares false both ways), then
+    // the rows only as far as the first 20 examples.
+    const double lo = x.min ? *x.min : -std::numeric_limits<double>::infinity();
+    const double hi = x.max ? *x.max : std::numeric_limits<double>::infinity();
+    const auto& v = d->col->numbers;
+    const std::size_t outside = count_outside(v, lo, hi);
+    t.considered = static_cast<std::int64_t>(v.size()) - d->missing;
+    for (std::size_t i = 0; i < v.size() && t.examples.size() < std::min<std::size_t>(20, outside);
+         ++i)
+      if (v[i] < lo || v[i] > hi) t.examples.push_back(d->json_value(i));
+    t.unexpected = static_cast<std::int64_t>(outside);
+    finish_mostly(c, x, t, "are not " + bounds_text(x));
+    return;
+  }
+  for (std::size_t i = 0; i < d->rows; ++i) {
+    if (d->missing_at(i)) continue;
+    ++t.considered;
+    if (d->text_at(i) || !within(x, d->number(i))) t.miss_lazy([&] { return d->json_value(i); });
+  }
+  finish_mostly(c, x, t, "are not " + bounds_text(x));
+}
+
+void check_match_regex(const Expectation& x, const ColumnData* d, Check& c) {
+  Tally t;
+  RE2 re(x.regex, RE2::Quiet);
+  std::vector<std::uint8_t> code_ok(d->col->dictionary.size());  // once per distinct text
+  for (std::size_t k2 = 0; k2 < code_ok.size(); ++k2)
+    code_ok[k2] = RE2::PartialMatch(d->col->dictionary[k2], re);
+  if (text_only_by_codes(*d, code_ok, t)) {
+    finish_mostly(c, x, t, "do not match " + quote(x.regex));
+    return;
+  }
+  for (std::size_t i = 0; i < d->rows; ++i) {
+    if (d->missing_at(i)) continue;
+    ++t.considered;
+    bool ok =
+        d->text_at(i) ? code_ok[d->col->codes[i]] != 0 : RE2::PartialMatch(d->canonical(i), re);
+    if (!ok) t.miss_lazy([&] { return d->json_value(i); });
+  }
+  finish_mostly(c, x, t, "do not match " + quote(x.regex));
+}
+
+// The column expectations that read values; each kind is a function of its own above, the
+// order statistics (mean, stdev, quantile) are here.
 void check_column(const Expectation& x, const std::string& name, Context& ctx, Check& c) {
   const ColumnData* d = find_column(ctx, name, c);
   if (!d) return;
   const Expect k = x.expect;
+  switch (k) {
+    case Expect::kNotNull:
+      check_not_null(x, d, c);
+      return;
+    case Expect::kColumnType:
+      check_column_type(x, d, c);
+      return;
+    case Expect::kUnique:
+      check_unique(x, d, c);
+      return;
+    case Expect::kInSet:
+      check_in_set(x, d, c);
+      return;
+    case Expect::kBetween:
+      check_between(x, d, c);
+      return;
+    case Expect::kMatchRegex:
+      check_match_regex(x, d, c);
+      return;
+    default:
+      break;
+  }
   Tally t;
-  if (k == Expect::kNotNull) {
-    // The reader counted the missing values; rows are scanned only for the first 20.
-    t.considered = static_cast<std::int64_t>(d->rows);
-    t.unexpected = d->missing;
-    const auto wanted = static_cast<std::size_t>(std::min<std::int64_t>(20, d->missing));
-    for (std::size_t i = 0; i < d->rows && t.examples.size() < wanted; ++i)
-      if (d->missing_at(i)) t.examples.push_back(static_cast<std::int64_t>(i) + 1);  // row numbers
-    finish_mostly(c, x, t, "are null");
-    c.extra["examples_are_rows"] = true;
-    return;
-  }
-  if (k == Expect::kColumnType) {
-    c.extra["observed_type"] = d->observed_type();
-    // A column of numbers only is of type number, one of text only of type string: no scan.
-    const bool all_numbers = !d->has_text(), all_text = !d->has_numbers();
-    if ((x.type == "number" && all_numbers) || (x.type == "string" && all_text)) {
-      t.considered = static_cast<std::int64_t>(d->rows) - d->missing;
-      finish_mostly(c, x, t, "are not of type " + x.type);
-      return;
-    }
-    for (std::size_t i = 0; i < d->rows; ++i) {
-      if (d->missing_at(i)) continue;
-      ++t.considered;
-      bool ok;
-      if (x.type == "number")
-        ok = !d->text_at(i);
-      else if (x.type == "integer")
-        ok = !d->text_at(i) && std::floor(d->number(i)) == d->number(i) &&
-             std::isfinite(d->number(i));
-      else if (x.type == "boolean")
-        ok = d->text_at(i) && is_bool_word(d->text(i));
-      else
-        ok = d->text_at(i);
-      if (!ok) t.miss_lazy([&] { return d->json_value(i); });
-    }
-    finish_mostly(c, x, t, "are not of type " + x.type);
-    return;
-  }
-  if (k == Expect::kUnique) {
-    // Text by dictionary code; numbers from their sorted values, whose runs give the count and
-    // the repeated values. Rows are then scanned only until the first 20 examples are found.
-    std::vector<std::int64_t> code_count(d->col->dictionary.size(), 0);
-    if (d->has_text()) code_count = d->code_counts();
-    std::vector<double> repeated;  // ascending, as the runs come
-    auto runs = [&](const std::vector<double>& v) {
-      for (std::size_t a = 0; a < v.size();) {
-        std::size_t b = a + 1;
-        while (b < v.size() && v[b] == v[a]) ++b;
-        if (b - a > 1) {
-          repeated.push_back(v[a]);
-          t.unexpected += static_cast<std::int64_t>(b - a);
-        }
-        a = b;
-      }
-    };
-    if (d->sorted_ready) {
-      runs(d->sorted);  // sorted already, for the order-free checks
-    } else if (d->has_numbers()) {
-      // One column at a time: the sort's buffers are the largest this check holds.
-      static std::mutex one_at_a_time;
-      std::lock_guard lk(one_at_a_time);
-      runs(
-          sorted_numbers(d->col->numbers, d->col->decimal_places, d->missing > 0 || d->has_text()));
-    }
-    for (auto n : code_count)
-      if (n > 1) t.unexpected += n;
-    t.considered = static_cast<std::int64_t>(d->rows) - d->missing;
-    std::int64_t found = 0;
-    for (std::size_t i = 0; i < d->rows && found < t.unexpected && t.examples.size() < 20; ++i) {
-      if (d->missing_at(i)) continue;
-      if (d->text_at(i) ? code_count[d->col->codes[i]] > 1
-                        : std::binary_search(repeated.begin(), repeated.end(), d->number(i))) {
-        t.examples.push_back(d->json_value(i));
-        ++found;
-      }
-    }
-    finish_mostly(c, x, t, "are duplicated");
-    return;
-  }
-  if (k == Expect::kInSet) {
-    // Decided once per distinct text (dictionary entry) and per allowed number.
-    std::unordered_set<std::string> allowed;
-    std::vector<double> allowed_numbers;
-    for (const auto& v : x.values) {
-      allowed.insert(canonical_class(v));
-      double num;
-      if (parse_number(v, &num)) allowed_numbers.push_back(num);
-    }
-    std::sort(allowed_numbers.begin(), allowed_numbers.end());
-    std::vector<std::uint8_t> code_ok(d->col->dictionary.size());
-    for (std::size_t k2 = 0; k2 < code_ok.size(); ++k2)
-      code_ok[k2] = allowed.count(d->col->dictionary[k2]) > 0;
-    if (text_only_by_codes(*d, code_ok, t)) {
-      finish_mostly(c, x, t, "are outside the set");
-      return;
-    }
-    for (std::size_t i = 0; i < d->rows; ++i) {
-      if (d->missing_at(i)) continue;
-      ++t.considered;
-      bool ok = d->text_at(i) ? code_ok[d->col->codes[i]] != 0
-                              : std::binary_search(allowed_numbers.begin(), allowed_numbers.end(),
-                                                   d->number(i));
-      if (!ok) t.miss_lazy([&] { return d->json_value(i); });
-    }
-    finish_mostly(c, x, t, "are outside the set");
-    return;
-  }
-  if (k == Expect::kBetween) {
-    if (!d->has_text() && d->has_numbers()) {
-      // Numbers only: a vectorized count (NaN, the missing, compares false both ways), then
-      // the rows only as far as the first 20 examples.
-      const double lo = x.min ? *x.min : -std::numeric_limits<double>::infinity();
-      const double hi = x.max ? *x.max : std::numeric_limits<double>::infinity();
-      const auto& v = d->col->numbers;
-      const std::size_t outside = count_outside(v, lo, hi);
-      t.considered = static_cast<std::int64_t>(v.size()) - d->missing;
-      for (std::size_t i = 0;
-           i < v.size() && t.examples.size() < std::min<std::size_t>(20, outside); ++i)
-        if (v[i] < lo || v[i] > hi) t.examples.push_back(d->json_value(i));
-      t.unexpected = static_cast<std::int64_t>(outside);
-      finish_mostly(c, x, t, "are not " + bounds_text(x));
-      return;
-    }
-    for (std::size_t i = 0; i < d->rows; ++i) {
-      if (d->missing_at(i)) continue;
-      ++t.considered;
-      if (d->text_at(i) || !within(x, d->number(i))) t.miss_lazy([&] { return d->json_value(i); });
-    }
-    finish_mostly(c, x, t, "are not " + bounds_text(x));
-    return;
-  }
-  if (k == Expect::kMatchRegex) {
-    RE2 re(x.regex, RE2::Quiet);
-    std::vector<std::uint8_t> code_ok(d->col->dictionary.size());  // once per distinct text
-    for (std::size_t k2 = 0; k2 < code_ok.size(); ++k2)
-      code_ok[k2] = RE2::PartialMatch(d->col->dictionary[k2], re);
-    if (text_only_by_codes(*d, code_ok, t)) {
-      finish_mostly(c, x, t, "do not match " + quote(x.regex));
-      return;
-    }
-    for (std::size_t i = 0; i < d->rows; ++i) {
-      if (d->missing_at(i)) continue;
-      ++t.considered;
-      bool ok =
-          d->text_at(i) ? code_ok[d->col->codes[i]] != 0 : RE2::PartialMatch(d->canonical(i), re);
-      if (!ok) t.miss_lazy([&] { return d->json_value(i); });
-    }
-    finish_mostly(c, x, t, "do not match " + quote(x.regex));
-    return;
-  }
   // Statistics of the numbers.
   if (d->has_text()) {
     c.status = Status::kError;
@@ -1031,18 +930,157 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
 
 }  // namespace
 
+void check_row_count(const Expectation& x, const Table& data, Check& c) {
+  c = base_check(x, "", "row count is " + bounds_text(x));
+  c.value = static_cast<double>(data.rows);
+  bool ok = within(x, static_cast<double>(data.rows));
+  if (!ok) fail_or_warn(c, x);
+  c.message = std::to_string(data.rows) + " rows" + (ok ? "" : ", not " + bounds_text(x));
+}
+
+void check_columns_exist(const Expectation& x, const Table& data, Check& c) {
+  c = base_check(x, "", "columns exist");
+  Tally t;
+  for (const auto& name : x.columns) {
+    ++t.considered;
+    if (std::find(data.header.begin(), data.header.end(), name) == data.header.end()) t.miss(name);
+  }
+  c.extra["unexpected_count"] = t.unexpected;
+  c.extra["unexpected_examples"] = t.examples;
+  if (t.unexpected) fail_or_warn(c, x);
+  c.message = t.unexpected ? std::to_string(t.unexpected) + " of " + std::to_string(t.considered) +
+                                 " columns are missing"
+                           : "all " + std::to_string(t.considered) + " columns exist";
+}
+
+void check_no_overlap(const Expectation& x, Context& ctx, Check& c) {
+  std::string joined;
+  for (const auto& n : x.columns) joined += (joined.empty() ? "" : "+") + n;
+  c = base_check(x, "", "no rows shared with the reference by " + joined);
+  c.id = expect_name(x.expect) + std::string(".") + joined;
+  c.extra["columns"] = x.columns;
+  if (!ctx.ref) {
+    c.status = Status::kError;
+    c.message = "no_overlap_with_reference needs --reference";
+    return;
+  }
+  std::vector<const ColumnData*> cur, ref;
+  for (const auto& n : x.columns) {
+    const ColumnData* a = find_column(ctx, n, c);
+    const ColumnData* b = a ? find_column(ctx, n, c, true) : nullptr;
+    if (!a || !b) return;
+    cur.push_back(a);
+    ref.push_back(b);
+  }
+  auto key = [](const std::vector<const ColumnData*>& cs, std::size_t i) {
+    std::string s;
+    for (const auto* d : cs) {
+      s += d->missing_at(i) ? std::string("\x01") : d->canonical(i);
+      s += '\x1f';
+    }
+    return s;
+  };
+  std::unordered_set<std::string> keys;
+  keys.reserve(static_cast<std::size_t>(ctx.ref->rows));
+  for (std::size_t i = 0; i < static_cast<std::size_t>(ctx.ref->rows); ++i)
+    keys.insert(key(ref, i));
+  Tally t;
+  for (std::size_t i = 0; i < static_cast<std::size_t>(ctx.data.rows); ++i) {
+    ++t.considered;
+    if (keys.count(key(cur, i))) {
+      ojson ex = ojson::object();
+      for (std::size_t j = 0; j < cur.size(); ++j) ex[x.columns[j]] = cur[j]->json_value(i);
+      t.miss(ex);
+    }
+  }
+  finish_mostly(c, x, t, "are also in the reference");
+}
+
+// The title of a per-column expectation's check.
+std::string column_check_title(const Expectation& x, const std::string& col) {
+  const Expect k = x.expect;
+  std::string title = col + " " + expect_name(k);
+  if (k == Expect::kNotNull)
+    title = col + " is not null";
+  else if (k == Expect::kUnique)
+    title = col + " is unique";
+  else if (k == Expect::kColumnType)
+    title = col + " is of type " + x.type;
+  else if (k == Expect::kInSet)
+    title = col + " is in the set";
+  else if (k == Expect::kBetween)
+    title = col + " is " + bounds_text(x);
+  else if (k == Expect::kMatchRegex)
+    title = col + " matches " + x.regex;
+  else if (k == Expect::kMeanBetween)
+    title = "mean of " + col + " is " + bounds_text(x);
+  else if (k == Expect::kStdevBetween)
+    title = "standard deviation of " + col + " is " + bounds_text(x);
+  else if (k == Expect::kQuantileBetween)
+    title = "quantile " + format_short(*x.quantile, 4) + " of " + col + " is " + bounds_text(x);
+  if (x.mostly) title += " (mostly " + format_short(*x.mostly, 6) + ")";
+  return title;
+}
+
+// Checks that need a column's numbers sorted (and nothing of its rows).
+bool order_free(Expect k) {
+  return k == Expect::kNoDrift || k == Expect::kQuantileBetween || k == Expect::kMeanBetween ||
+         k == Expect::kStdevBetween;
+}
+
+// The columns an expectation names ("*": every column of the reference, else of the data).
+std::vector<std::string> expectation_columns(const Expectation& x, const Table& data,
+                                             const Table* reference) {
+  if (x.columns.size() == 1 && x.columns[0] == "*")
+    return reference ? reference->header : data.header;
+  return x.columns;
+}
+
+// One task per (expectation, column).
+struct SuiteTask {
+  const Expectation* x;
+  std::string column;
+};
+
+// The document: each task's check and those it added, ids kept unique, and the drift summary.
+ResultDoc suite_document(const Table& data, const Table* reference, std::vector<Check>& checks,
+                         std::vector<std::vector<Check>>& extra,
+                         const std::vector<DriftOutcome>& drift) {
+  ResultDoc doc;
+  doc.tool = "mlgate-datatest";
+  doc.version = MLGATE_VERSION;
+  std::map<std::string, int> seen_ids;
+  std::size_t drift_cols = 0, drifted = 0;
+  for (std::size_t ti = 0; ti < checks.size(); ++ti) {
+    auto add = [&](Check c) {
+      int n = ++seen_ids[c.id];
+      if (n > 1) c.id += "#" + std::to_string(n);  // the same expectation twice: ids stay unique
+      doc.checks.push_back(std::move(c));
+    };
+    add(std::move(checks[ti]));
+    for (auto& e : extra[ti]) add(std::move(e));
+    if (drift[ti].computed) {
+      ++drift_cols;
+      drifted += drift[ti].drift;
+    }
+  }
+  doc.extra["drift"] = {
+      {"columns", drift_cols},
+      {"drifted", drifted},
+      {"share", drift_cols ? ojson(static_cast<double>(drifted) / static_cast<double>(drift_cols))
+                           : ojson(nullptr)}};
+  doc.metrics["rows"] = data.rows;
+  doc.metrics["columns"] = data.header.size();
+  if (reference) doc.metrics["reference_rows"] = reference->rows;
+  return doc;
+}
+
 ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
   Context ctx{data, reference, {}, {}};
-  auto order_free = [](Expect k) {
-    return k == Expect::kNoDrift || k == Expect::kQuantileBetween || k == Expect::kMeanBetween ||
-           k == Expect::kStdevBetween;
-  };
   // Columns the suite touches; which need sorted numbers; which need their rows kept.
   std::set<std::string> used, used_ref, needs_sort, keep_rows;
   for (const auto& x : suite.expectations) {
-    std::vector<std::string> cols = x.columns;
-    if (cols.size() == 1 && cols[0] == "*") cols = reference ? reference->header : data.header;
-    for (const auto& c : cols) {
+    for (const auto& c : expectation_columns(x, data, reference)) {
       used.insert(c);
       if (x.expect == Expect::kNoDrift || x.expect == Expect::kNoOverlapWithReference)
         used_ref.insert(c);
@@ -1064,11 +1102,7 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
 
   // One task per (expectation, column). Checks that read rows run first; then each purely
   // numeric column's numbers are sorted in place (no second copy) for the order-free ones.
-  struct Task {
-    const Expectation* x;
-    std::string column;
-  };
-  std::vector<Task> tasks;
+  std::vector<SuiteTask> tasks;
   for (const auto& x : suite.expectations) {
     bool per_column = x.expect != Expect::kRowCountBetween && x.expect != Expect::kColumnsExist &&
                       x.expect != Expect::kNoOverlapWithReference;
@@ -1076,9 +1110,7 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
       tasks.push_back({&x, ""});
       continue;
     }
-    std::vector<std::string> cols = x.columns;
-    if (cols.size() == 1 && cols[0] == "*") cols = reference ? reference->header : data.header;
-    for (const auto& c : cols) tasks.push_back({&x, c});
+    for (const auto& c : expectation_columns(x, data, reference)) tasks.push_back({&x, c});
   }
   std::vector<Check> checks(tasks.size());
   std::vector<std::vector<Check>> extra(tasks.size());
@@ -1089,91 +1121,16 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
     Check& c = checks[ti];
     const Expect k = x.expect;
     if (k == Expect::kRowCountBetween) {
-      c = base_check(x, "", "row count is " + bounds_text(x));
-      c.value = static_cast<double>(data.rows);
-      bool ok = within(x, static_cast<double>(data.rows));
-      if (!ok) fail_or_warn(c, x);
-      c.message = std::to_string(data.rows) + " rows" + (ok ? "" : ", not " + bounds_text(x));
+      check_row_count(x, data, c);
     } else if (k == Expect::kColumnsExist) {
-      c = base_check(x, "", "columns exist");
-      Tally t;
-      for (const auto& name : x.columns) {
-        ++t.considered;
-        if (std::find(data.header.begin(), data.header.end(), name) == data.header.end())
-          t.miss(name);
-      }
-      c.extra["unexpected_count"] = t.unexpected;
-      c.extra["unexpected_examples"] = t.examples;
-      if (t.unexpected) fail_or_warn(c, x);
-      c.message = t.unexpected ? std::to_string(t.unexpected) + " of " +
-                                     std::to_string(t.considered) + " columns are missing"
-                               : "all " + std::to_string(t.considered) + " columns exist";
+      check_columns_exist(x, data, c);
     } else if (k == Expect::kNoOverlapWithReference) {
-      std::string joined;
-      for (const auto& n : x.columns) joined += (joined.empty() ? "" : "+") + n;
-      c = base_check(x, "", "no rows shared with the reference by " + joined);
-      c.id = expect_name(x.expect) + std::string(".") + joined;
-      c.extra["columns"] = x.columns;
-      if (!reference) {
-        c.status = Status::kError;
-        c.message = "no_overlap_with_reference needs --reference";
-        return;
-      }
-      std::vector<const ColumnData*> cur, ref;
-      for (const auto& n : x.columns) {
-        const ColumnData* a = find_column(ctx, n, c);
-        const ColumnData* b = a ? find_column(ctx, n, c, true) : nullptr;
-        if (!a || !b) return;
-        cur.push_back(a);
-        ref.push_back(b);
-      }
-      auto key = [](const std::vector<const ColumnData*>& cs, std::size_t i) {
-        std::string s;
-        for (const auto* d : cs) {
-          s += d->missing_at(i) ? std::string("\x01") : d->canonical(i);
-          s += '\x1f';
-        }
-        return s;
-      };
-      std::unordered_set<std::string> keys;
-      keys.reserve(reference->rows);
-      for (std::size_t i = 0; i < static_cast<std::size_t>(reference->rows); ++i)
-        keys.insert(key(ref, i));
-      Tally t;
-      for (std::size_t i = 0; i < static_cast<std::size_t>(data.rows); ++i) {
-        ++t.considered;
-        if (keys.count(key(cur, i))) {
-          ojson ex = ojson::object();
-          for (std::size_t j = 0; j < cur.size(); ++j) ex[x.columns[j]] = cur[j]->json_value(i);
-          t.miss(ex);
-        }
-      }
-      finish_mostly(c, x, t, "are also in the reference");
+      check_no_overlap(x, ctx, c);
     } else if (k == Expect::kNoDrift) {
       c = base_check(x, col, col + " does not drift from the reference");
       drift[ti] = check_drift(x, col, ctx, c, extra[ti]);
     } else {
-      std::string title = col + " " + expect_name(k);
-      if (k == Expect::kNotNull)
-        title = col + " is not null";
-      else if (k == Expect::kUnique)
-        title = col + " is unique";
-      else if (k == Expect::kColumnType)
-        title = col + " is of type " + x.type;
-      else if (k == Expect::kInSet)
-        title = col + " is in the set";
-      else if (k == Expect::kBetween)
-        title = col + " is " + bounds_text(x);
-      else if (k == Expect::kMatchRegex)
-        title = col + " matches " + x.regex;
-      else if (k == Expect::kMeanBetween)
-        title = "mean of " + col + " is " + bounds_text(x);
-      else if (k == Expect::kStdevBetween)
-        title = "standard deviation of " + col + " is " + bounds_text(x);
-      else if (k == Expect::kQuantileBetween)
-        title = "quantile " + format_short(*x.quantile, 4) + " of " + col + " is " + bounds_text(x);
-      if (x.mostly) title += " (mostly " + format_short(*x.mostly, 6) + ")";
-      c = base_check(x, col, title);
+      c = base_check(x, col, column_check_title(x, col));
       check_column(x, col, ctx, c);
     }
   };
@@ -1203,20 +1160,12 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
   // (their rows are not needed after) add only the buffer beside each; columns whose rows are
   // still needed (text, or a unique check's examples) also need a new vector, so they come
   // after the in-place ones, when the reference's numbers have become its sorted values.
-  auto sort_column = [&](Table* table, ColumnData& d, SortScratch& scratch, unsigned threads) {
+  auto sort_one = [&](Table* table, ColumnData& d, SortScratch& scratch, unsigned threads) {
     Column* col = table->find(d.col->name);
     auto deferred = table == &data ? with_sort.find(d.col->name) : with_sort.end();
     const bool keep_rows = d.has_text() || deferred != with_sort.end();
-    const bool nan = d.missing > 0 || d.has_text();  // text rows hold NaN too
-    if (keep_rows) {
-      d.sorted = sorted_numbers(col->numbers, col->decimal_places, nan, &scratch.spare, &scratch,
-                                threads, d.moments.get());
-    } else {
-      d.sorted = sorted_numbers(col->numbers, col->decimal_places, nan, &col->numbers, &scratch,
-                                threads, d.moments.get());
-      d.moved = true;
-    }
-    d.sorted_ready = true;
+    d.take(sort_column(*col, keep_rows ? &scratch.spare : &col->numbers, &scratch, threads));
+    if (!keep_rows) d.moved = true;
     if (deferred != with_sort.end()) {
       for (std::size_t ti : deferred->second) run_task(ti);
       if (!d.has_text()) {  // its rows are done with: their storage serves the next column
@@ -1235,13 +1184,13 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
   std::vector<SortScratch> scratch(2);
   for (const auto* list : {&in_place, &with_rows}) {
     if (list->size() == 1) {
-      sort_column((*list)[0].first, *(*list)[0].second, scratch[0], default_threads());
+      sort_one((*list)[0].first, *(*list)[0].second, scratch[0], default_threads());
       continue;
     }
     std::atomic<std::size_t> next{0};
     parallel_for(2, [&](std::size_t t) {
       for (std::size_t j; (j = next.fetch_add(1)) < list->size();)
-        sort_column((*list)[j].first, *(*list)[j].second, scratch[t], 1);
+        sort_one((*list)[j].first, *(*list)[j].second, scratch[t], 1);
     });
     lap(list == &in_place ? "sorts in place" : "sorts keeping rows");
   }
@@ -1250,32 +1199,7 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
   parallel_for(second.size(), [&](std::size_t j) { run_task(second[j]); });
   lap("order-free checks");
 
-  ResultDoc doc;
-  doc.tool = "mlgate-datatest";
-  doc.version = MLGATE_VERSION;
-  std::map<std::string, int> seen_ids;
-  std::size_t drift_cols = 0, drifted = 0;
-  for (std::size_t ti = 0; ti < tasks.size(); ++ti) {
-    auto add = [&](Check c) {
-      int n = ++seen_ids[c.id];
-      if (n > 1) c.id += "#" + std::to_string(n);  // the same expectation twice: ids stay unique
-      doc.checks.push_back(std::move(c));
-    };
-    add(std::move(checks[ti]));
-    for (auto& e : extra[ti]) add(std::move(e));
-    if (drift[ti].computed) {
-      ++drift_cols;
-      drifted += drift[ti].drift;
-    }
-  }
-  doc.extra["drift"] = {
-      {"columns", drift_cols},
-      {"drifted", drifted},
-      {"share", drift_cols ? ojson(static_cast<double>(drifted) / static_cast<double>(drift_cols))
-                           : ojson(nullptr)}};
-  doc.metrics["rows"] = data.rows;
-  doc.metrics["columns"] = data.header.size();
-  if (reference) doc.metrics["reference_rows"] = reference->rows;
+  ResultDoc doc = suite_document(data, reference, checks, extra, drift);
   return doc;
 }
 
