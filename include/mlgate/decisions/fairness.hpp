@@ -8,6 +8,7 @@
 
 #include "mlgate/base/result.hpp"
 #include "mlgate/data/predictions.hpp"
+#include "mlgate/decisions/policy.hpp"
 
 namespace mlgate {
 
@@ -37,7 +38,7 @@ struct Disparity {
 // name: a fairness metric of the policy. gated: which groups count. reference: index or -1.
 Disparity disparity(const std::string& name, const std::vector<GroupRates>& groups,
                     const GroupRates& overall, const std::vector<bool>& gated, int reference,
-                    const std::string& method, const FairnessGroups& g);
+                    FairnessMethod method, const FairnessGroups& g);
 // Whether a larger value is worse for this disparity (differences), or smaller (ratios).
 bool disparity_lower_is_better(const std::string& name);
 
