@@ -5,7 +5,7 @@
 set -euo pipefail
 what=${1:-build}
 
-build_pkgs=(cmake ninja-build g++ pkg-config git ca-certificates
+build_pkgs=(cmake ninja-build g++ pkg-config git ca-certificates help2man
   libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libboost-dev libboost-filesystem-dev
   libyaml-cpp-dev libsimdjson-dev libre2-dev zlib1g-dev)
 test_pkgs=(libgtest-dev libgmock-dev clang clang-tidy libclang-rt-14-dev python3 python3-sklearn python3-scipy

@@ -94,6 +94,7 @@ class YamlReader {
   E choice(const YAML::Node& n, const std::string& path,
            const std::vector<std::pair<std::string, E>>& options) const {
     std::vector<std::string> names;
+    names.reserve(options.size());
     for (const auto& o : options) names.push_back(o.first);
     const std::string v = choice(n, path, names);
     for (const auto& o : options)

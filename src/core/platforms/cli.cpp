@@ -20,6 +20,7 @@ int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
     std::printf("%s %s\n", tool.c_str(), MLGATE_VERSION);
     return 0;
   }
+  app.name(tool);  // "Usage: mlgate-eval", not the path the tool was called by
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,27 @@
+# Run at build time (cmake -P) for one executable: its bash completion, from the options its own
+# --help lists. Usage: cmake -DTOOL=path/to/mlgate-X -DOUT=file -P ToolDocs.cmake
+execute_process(COMMAND ${TOOL} --help OUTPUT_VARIABLE help RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${TOOL} --help failed")
+endif()
+get_filename_component(name ${TOOL} NAME)
+string(REGEX MATCHALL "(^|[ ,])--[a-z][a-z0-9-]*" found "${help}")
+set(flags "")
+foreach(f ${found})
+  string(REGEX REPLACE "^[ ,]" "" f "${f}")
+  list(APPEND flags ${f})
+endforeach()
+list(REMOVE_DUPLICATES flags)
+string(REPLACE ";" " " flags "${flags}")
+string(REPLACE "-" "_" fn "${name}")
+file(WRITE ${OUT} "# bash completion for ${name} (generated from its --help)
+_${fn}() {
+  local cur=\"\${COMP_WORDS[COMP_CWORD]}\"
+  if [[ \"\$cur\" == -* ]]; then
+    COMPREPLY=( \$(compgen -W \"${flags}\" -- \"\$cur\") )
+  else
+    COMPREPLY=( \$(compgen -f -- \"\$cur\") )
+  fi
+}
+complete -o filenames -F _${fn} ${name}
+")
