@@ -11,8 +11,11 @@ mlgate_ensure() {
     if [ -x "$MLGATE_ROOT/build/action/src/tools/mlgate-eval" ]; then
       PATH="$MLGATE_ROOT/build/action/src/tools:$PATH"
     else
-      "$MLGATE_ROOT/actions/setup/setup.sh" >&2
-      PATH="$MLGATE_ROOT/build/action/src/tools:$PATH"
+      local paths
+      paths=$(mktemp)
+      GITHUB_PATH=$paths GITHUB_OUTPUT=/dev/null "$MLGATE_ROOT/actions/setup/setup.sh" >&2
+      PATH="$(tail -1 "$paths"):$PATH"
+      rm -f "$paths"
     fi
     export PATH
   fi
