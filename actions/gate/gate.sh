@@ -34,6 +34,19 @@ if [ -n "${INPUT_SUITE:-}" ]; then
   mlgate_opt args --reference "${INPUT_REFERENCE:-}"
   step "$out/datatest.json" mlgate-datatest "${args[@]}"
 fi
+# Result documents of earlier steps (mlgate-eval of the model, say) join the report; one that is
+# missing (its step errored before writing it) is an error of the gate.
+while IFS= read -r doc || [ -n "$doc" ]; do
+  doc="${doc%$'\r'}"
+  doc="${doc#"${doc%%[![:space:]]*}"}"
+  [ -n "$doc" ] || continue
+  if [ -s "$doc" ]; then
+    docs+=("$doc")
+  else
+    echo "mlgate gate: error: the document $doc was not written (did its step fail?)" >&2
+    worst=2
+  fi
+done <<<"${INPUT_DOCUMENTS//,/$'\n'}"
 if [ ${#docs[@]} -eq 0 ]; then
   echo "mlgate gate: error: no result document was produced (give candidate and policy, or a suite)" >&2
   mlgate_output status error

