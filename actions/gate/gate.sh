@@ -46,7 +46,7 @@ while IFS= read -r doc || [ -n "$doc" ]; do
     echo "mlgate gate: error: the document $doc was not written (did its step fail?)" >&2
     worst=2
   fi
-done <<<"${INPUT_DOCUMENTS//,/$'\n'}"
+done <<<"${INPUT_DOCUMENTS:+${INPUT_DOCUMENTS//,/$'\n'}}"
 if [ ${#docs[@]} -eq 0 ]; then
   echo "mlgate gate: error: no result document was produced (give candidate and policy, or a suite)" >&2
   mlgate_output status error
