@@ -31,8 +31,9 @@ std::vector<long> squares(int n, unsigned threads, std::int64_t in_flight,
   int next = 0;
   std::atomic<int> live{0};
   std::vector<long> seen;
+  Pool<long> results;
   run_ordered<Item, long>(
-      threads, in_flight,
+      threads, in_flight, results,
       [&]() -> std::unique_ptr<Item> {
         if (next == n) return nullptr;
         int now = ++live;
@@ -72,8 +73,9 @@ TEST(OrderedStage, RethrowsTheFirstFailureFromAnyStep) {
   auto run = [](int bad_produce, int bad_work, int bad_consume) {
     int next = 0;
     int consumed = 0;
+    Pool<int> results;
     run_ordered<Item, int>(
-        2, 4,
+        2, 4, results,
         [&]() -> std::unique_ptr<Item> {
           if (next == bad_produce) throw Error("produce failed", "p");
           if (next == 200) return nullptr;
@@ -230,4 +232,27 @@ TEST(Dictionary, ReadsPaddedValuesWordWiseWithTheSameCodes) {
   EXPECT_EQ(d.code(s.substr(15, 16), 1), 2u);
   EXPECT_EQ(d.code(s.substr(32, 3), 2), 0u);
   EXPECT_EQ(d.code("abcdefghij", 3), 1u);  // outside the bounds: read byte-wise
+}
+
+TEST(OrderedStage, ResultsComeFromThePoolAndGoBack) {
+  // The caller's pool is drawn on first, and every consumed result returns to it: with one
+  // worker and one item in flight, every item is worked in the very storage given.
+  Pool<std::vector<int>> results;
+  std::vector<int> seed;
+  seed.reserve(4096);
+  const int* storage = seed.data();
+  results.give(std::move(seed));
+  int next = 0, reused = 0;
+  run_ordered<Item, std::vector<int>>(
+      1, 1, results,
+      [&]() -> std::unique_ptr<Item> {
+        return next == 50 ? nullptr : std::make_unique<Item>(Item{next++});
+      },
+      [&](Item& it, std::vector<int>& r) {
+        reused += r.data() == storage;
+        r.assign(1, it.value);
+      },
+      [&](std::vector<int>& r) { EXPECT_EQ(r.size(), 1u); });
+  EXPECT_EQ(reused, 50);
+  EXPECT_EQ(results.take().data(), storage);
 }

@@ -40,22 +40,21 @@ class Pool {
 
 // Runs the stage until produce() returns null.
 //   produce()              -> std::unique_ptr<Item>, on the calling thread, in order
-//   work(Item&, Result&)   on `threads` workers; Result objects are reused (a result pool), so
-//                          work must reset what it fills
+//   work(Item&, Result&)   on `threads` workers; Result objects come from `results` and go back
+//                          to it once consumed (reused, so work must reset what it fills)
 //   consume(Result&)       in production order, one call at a time, by whichever worker finds
 //                          the next result ready: producing never waits on consuming
 // At most `max_in_flight` items are between produce and consume, bounding memory. The first
 // exception thrown by any of the three stops the stage; it is rethrown here once every worker
 // has finished (never std::terminate).
 template <class Item, class Result, class Produce, class Work, class Consume>
-void run_ordered(unsigned threads, std::int64_t max_in_flight, Produce&& produce, Work&& work,
-                 Consume&& consume) {
+void run_ordered(unsigned threads, std::int64_t max_in_flight, Pool<Result>& results,
+                 Produce&& produce, Work&& work, Consume&& consume) {
   std::mutex m;          // guards everything below but the consumer's own work
   std::mutex consume_m;  // held by the one worker consuming
   std::condition_variable cv;
   std::deque<std::pair<std::int64_t, std::unique_ptr<Item>>> queue;
   std::map<std::int64_t, Result> done;
-  Pool<Result> results;
   std::exception_ptr failure;
   bool closed = false;
   std::int64_t submitted = 0, consumed = 0;

@@ -72,8 +72,9 @@ class ChunkSource {
   virtual std::unique_ptr<Chunk> next() = 0;
   // Parses a chunk into r (resetting it first); called on workers, several at once.
   virtual void parse(Chunk& c, ChunkResult& r) const = 0;
-  // Done with a chunk: its storage is reused for later ones (thread-safe).
-  virtual void release(std::unique_ptr<Chunk> c) = 0;
+  // Done with a parsed chunk: its storage is taken back for later chunks (thread-safe), so the
+  // same few megabytes are reused instead of fresh pages for every chunk.
+  virtual void release(Chunk& c) = 0;
   // The rows the whole source likely holds, judged from its first chunk (0: unknown); the
   // table's columns are reserved at that size once instead of growing.
   virtual std::size_t estimate_rows(const Chunk& first, const ChunkResult& r) const = 0;

@@ -102,12 +102,17 @@ void read_chunks(ChunkSource& src, Merger& merger, unsigned threads, bool first_
   ChunkResult r0;
   src.parse(*first, r0);
   if (std::size_t est = src.estimate_rows(*first, r0)) merger.reserve(est);
-  src.release(std::move(first));
+  src.release(*first);
   merger.merge(r0);
   if (first_only) return;
+  Pool<ChunkResult> results;  // the first chunk's result is the first one reused
+  results.give(std::move(r0));
   run_ordered<Chunk, ChunkResult>(
-      threads, std::int64_t{threads} * 2, [&] { return src.next(); },
-      [&](Chunk& c, ChunkResult& r) { src.parse(c, r); },
+      threads, std::int64_t{threads} * 2, results, [&] { return src.next(); },
+      [&](Chunk& c, ChunkResult& r) {
+        src.parse(c, r);
+        src.release(c);
+      },
       [&](ChunkResult& r) { merger.merge(r); });
 }
 

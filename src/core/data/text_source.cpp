@@ -121,8 +121,8 @@ void TextSource::parse(Chunk& c, ChunkResult& r) const {
   }
 }
 
-void TextSource::release(std::unique_ptr<Chunk> c) {
-  auto& tc = static_cast<TextChunk&>(*c);
+void TextSource::release(Chunk& c) {
+  auto& tc = static_cast<TextChunk&>(c);
   tc.bytes.clear();
   buffers_.give(std::move(tc.bytes));
 }

@@ -44,7 +44,7 @@ class TextSource : public ChunkSource {
 
   std::unique_ptr<Chunk> next() override;
   void parse(Chunk& c, ChunkResult& r) const override;
-  void release(std::unique_ptr<Chunk> c) override;
+  void release(Chunk& c) override;
   std::size_t estimate_rows(const Chunk& first, const ChunkResult& r) const override;
 
  private:
