@@ -35,9 +35,9 @@ bh bud --isolation chroot --layers --quiet --build-arg BUILDER="$base" --build-a
 # The image's configuration: non-root, /workspace, OCI labels.
 cfg=$(bh inspect --type image --format '{{.OCIv1.Config.User}} {{.OCIv1.Config.WorkingDir}}' localhost/mlgate:test)
 [ "$cfg" = "mlgate /workspace" ] || fail "user and workdir are '$cfg'"
-labels=$(bh inspect --type image --format '{{json .OCIv1.Config.Labels}}' localhost/mlgate:test)
-for l in '"org.opencontainers.image.licenses":"Apache-2.0"' "\"org.opencontainers.image.version\":\"$version\"" \
-         '"org.opencontainers.image.source":'; do
+labels=$(bh inspect --type image --format '{{range $k, $v := .OCIv1.Config.Labels}}{{$k}}={{$v}};{{end}}' localhost/mlgate:test)
+for l in "org.opencontainers.image.licenses=Apache-2.0;" "org.opencontainers.image.version=$version;" \
+         "org.opencontainers.image.source=https://"; do
   [[ "$labels" == *"$l"* ]] || fail "label $l missing in $labels"
 done
 
@@ -52,12 +52,12 @@ for f in sorted(os.listdir(d)):
 /usr/bin/python3 -c "$verdicts" "$work/expected" >"$work/expected.txt"
 
 ctr=$(bh from localhost/mlgate:test)
-bh run "$ctr" -- sh -c 'test "$(id -un)" = mlgate && test "$(pwd)" = /workspace && mlgate-eval --version' \
+bh run --isolation chroot "$ctr" -- sh -c 'test "$(id -un)" = mlgate && test "$(pwd)" = /workspace && mlgate-eval --version' \
   >"$work/version.txt" || fail "the tools are not on PATH for the mlgate user in /workspace"
 grep -q "^mlgate-eval $version" "$work/version.txt" || fail "version: $(cat "$work/version.txt")"
-bh run "$ctr" -- bash -c 'cp -r /usr/local/share/doc/mlgate/examples /tmp/demo &&
+bh run --isolation chroot "$ctr" -- bash -c 'cp -r /usr/local/share/doc/mlgate/examples /tmp/demo &&
   bash /tmp/demo/run_demo.sh /usr/local/bin /tmp/out' >"$work/demo.log" 2>&1 || true
 grep -q "Gate status: pass" "$work/demo.log" || { tail -30 "$work/demo.log" >&2; fail "the demo did not pass in the image"; }
-bh run "$ctr" -- python3 -c "$verdicts" /tmp/out >"$work/image.txt"
+bh run --isolation chroot "$ctr" -- python3 -c "$verdicts" /tmp/out >"$work/image.txt"
 diff -u "$work/expected.txt" "$work/image.txt" >&2 || fail "the image's verdicts differ from the build tree's"
 echo "test_image: ok (localhost/mlgate:test)"
