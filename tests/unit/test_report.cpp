@@ -44,6 +44,27 @@ TEST(Report, HtmlXmlAndWorkflowCommandsEscape) {
   EXPECT_EQ(gh_command_property("a:b,c"), "a%3Ab%2Cc");
 }
 
+TEST(Report, TheSameCheckOnTheSameInputAppearsOnce) {
+  // eval and compare run with one policy both report roc_auc.min on the candidate's file.
+  LoadedDoc a = doc_with(Status::kFail, "from eval"), b = doc_with(Status::kFail, "from compare");
+  a.doc.inputs["data"] = {{"path", "c.csv"}, {"sha256", "abc"}};
+  b.doc.tool = "mlgate-compare";
+  b.doc.inputs["candidate"] = {{"path", "c.csv"}, {"sha256", "abc"}};
+  std::string md = markdown_report({a, b}, {});
+  EXPECT_NE(md.find("from eval"), std::string::npos);
+  EXPECT_EQ(md.find("from compare"), std::string::npos);
+  EXPECT_NE(md.find("1 checks: 0 passed, 1 failed"), std::string::npos);
+  b.doc.inputs["candidate"]["sha256"] = "other";  // another file: another check
+  md = markdown_report({a, b}, {});
+  EXPECT_NE(md.find("from compare"), std::string::npos);
+}
+
+TEST(Report, RawMarkdownReadsCleanly) {
+  // Paths and snake_case names need no escapes; emphasis, code and tables still cannot start.
+  EXPECT_EQ(md_text("data/candidate.csv roc_auc 0.5 >= 0.4"), "data/candidate.csv roc_auc 0.5 >= 0.4");
+  EXPECT_EQ(md_text("_x_ *y* `z` a|b"), "\\_x\\_ \\*y\\* \\`z\\` a\\|b");
+}
+
 TEST(Report, CombinedStatusIsTheWorst) {
   EXPECT_EQ(combined_status({doc_with(Status::kPass, "ok")}), Status::kPass);
   // Warnings are reported, not gated: a document with warnings only passes.
@@ -59,7 +80,7 @@ TEST(Report, EveryFormatCarriesTheCheckEscaped) {
   const std::vector<LoadedDoc> docs = {doc_with(Status::kFail, "<script>@all ##vso[task.x]")};
   const std::string md = markdown_report(docs, {});
   EXPECT_NE(md.find("roc_auc"), std::string::npos);
-  EXPECT_NE(md.find("&lt;script&gt;"), std::string::npos);
+  EXPECT_NE(md.find("&lt;script>"), std::string::npos);
   EXPECT_EQ(md.find("<script>"), std::string::npos);
   EXPECT_NE(md.find("mlgate-report"), std::string::npos);  // the sticky marker
   const std::string junit = junit_xml(docs);
@@ -75,7 +96,10 @@ TEST(Report, EveryFormatCarriesTheCheckEscaped) {
   MarkdownOptions small;
   small.max_chars = 4000;
   std::vector<LoadedDoc> many;
-  for (int i = 0; i < 50; ++i) many.push_back(doc_with(Status::kFail, std::string(200, 'x')));
+  for (int i = 0; i < 50; ++i) {
+    many.push_back(doc_with(Status::kFail, std::string(200, 'x')));
+    many.back().doc.checks[0].id = "check" + std::to_string(i);
+  }
   const std::string cut = markdown_report(many, small);
   EXPECT_LE(cut.size(), 4000u);
   EXPECT_NE(cut.find("Report truncated"), std::string::npos);

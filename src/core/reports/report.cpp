@@ -6,8 +6,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <random>
+#include <set>
 
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/io.hpp"
@@ -56,22 +58,27 @@ std::string printable(const std::string& s) {
 }  // namespace
 
 std::string md_text(const std::string& in) {
+  // Only what GitHub's and GitLab's Markdown would read as markup is escaped, so the raw text
+  // still reads cleanly ("data/candidate.csv", "roc_auc"); mentions, links and HTML stay inert.
   std::string s = printable(in), o;
+  auto word = [&](std::size_t j) {
+    return j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] < 0);
+  };
   for (std::size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (c == '\n' || c == '\t') {
       o += ' ';
-    } else if (c == '<') {
-      o += "&lt;";
-    } else if (c == '>') {
-      o += "&gt;";
-    } else if (c == '&') {
-      o += "&amp;";
     } else if (c == '@') {
       o += "@" + kZwsp;  // no @mention
     } else if (c == ':' && s.compare(i, 3, "://") == 0) {
       o += ":" + kZwsp;  // no bare-URL autolink
-    } else if (std::ispunct(static_cast<unsigned char>(c))) {
+    } else if (c == '_' && i > 0 && word(i - 1) && word(i + 1)) {
+      o += c;  // inside a word an underscore is never emphasis
+    } else if (c == '<') {
+      o += "&lt;";  // no HTML tag, in every renderer (a lone > starts nothing mid-line)
+    } else if (c == '&') {
+      o += "&amp;";  // no entity
+    } else if (std::string_view("\\`*_[]|~$").find(c) != std::string_view::npos) {
       o += '\\';
       o += c;
     } else {
@@ -385,98 +392,228 @@ std::string md_html(const std::string& s) {
 // ---------------------------------------------------------------------------------------------
 // Markdown
 
+namespace {
+
+// The input a document is about (its first input with a hash): checks with the same id about the
+// same input are the same check, whichever tool wrote them.
+std::string primary_input(const LoadedDoc& d) {
+  for (auto it = d.doc.inputs.begin(); it != d.doc.inputs.end(); ++it)
+    if (const ojson* h = member(it.value(), "sha256"); h && h->is_string())
+      return h->get<std::string>();
+  return d.path;
+}
+
+// Every check once, most important first: a check that several documents report about the same
+// input (eval and compare run with one policy) keeps its first, worst, occurrence.
+std::vector<Ref> unique_checks(const std::vector<LoadedDoc>& docs) {
+  std::vector<Ref> out;
+  std::set<std::string> seen;
+  for (const auto& r : ordered_checks(docs))
+    if (seen.insert(r.check->id + '\x1f' + primary_input(*r.doc)).second) out.push_back(r);
+  return out;
+}
+
+// The bound a check is held to, as a reader would say it.
+std::string bound_text(const Check& c) {
+  if (!c.threshold) return "—";
+  const std::string t = format_short(*c.threshold, 4);
+  auto has = [&](const char* suffix) {
+    const std::size_t at = c.id.find(suffix);
+    const std::size_t end = at + std::strlen(suffix);
+    return at != std::string::npos && (end == c.id.size() || c.id[end] == '[');
+  };
+  if (has(".min")) return "≥ " + t;
+  if (has(".max")) return "≤ " + t;
+  if (c.id.find("regression") != std::string::npos)
+    return "change " + std::string(*c.threshold < 0 ? "≥ " : "≤ ") + t;
+  if (c.p_value && c.method != "bootstrap" && c.method != "delong") return "p ≥ " + t;
+  return t;
+}
+
+std::string check_cell(const Ref& r) {
+  return md_code(r.check->id) + "<br>" + md_text(r.doc->doc.tool);
+}
+
+const char* verdict_line(Status st) {
+  switch (st) {
+    case Status::kPass:
+      return "ready to merge";
+    case Status::kWarn:
+      return "ready to merge, with warnings";
+    case Status::kFail:
+      return "may not merge";
+    default:
+      return "could not decide: an error needs fixing";
+  }
+}
+
+// Candidate vs production on the headline metrics, from the first comparison with a baseline.
+std::string headline_table(const std::vector<LoadedDoc>& docs) {
+  static const char* kHeadline[] = {
+      "roc_auc", "average_precision", "log_loss", "brier", "ece", "accuracy",
+      "f1",      "roc_auc_ovr",       "f1_macro", "rmse",  "mae", "r2"};
+  for (const auto& d : docs) {
+    const ojson* c = member(d.doc.metrics, "candidate");
+    const ojson* b = member(d.doc.metrics, "baseline");
+    const ojson* co = c ? member(*c, "overall") : nullptr;
+    const ojson* bo = b ? member(*b, "overall") : nullptr;
+    if (!co || !bo || !co->is_object() || !bo->is_object()) continue;
+    std::string t = "**Candidate vs production** (" + md_text(doc_label(d)) +
+                    ")\n\n| Metric | Candidate | Production | Change |\n|---|---|---|---|\n";
+    int rows = 0;
+    for (const char* m : kHeadline) {
+      const ojson* cv = member(*co, m);
+      const ojson* bv = member(*bo, m);
+      if (!cv || !bv || !cv->is_number() || !bv->is_number()) continue;
+      const double x = cv->get<double>(), y = bv->get<double>();
+      t += "| " + md_text(m) + " | " + format_short(x, 4) + " | " + format_short(y, 4) + " | " +
+           (x - y > 0 ? "+" : "") + format_short(x - y, 4) + " |\n";
+      ++rows;
+    }
+    if (rows) return t + "\n";
+  }
+  return {};
+}
+
+// A Mermaid bar chart whose y axis spans the data (0 to 1 for rates and scores).
+std::string mermaid_bars(const Series& s) {
+  double lo = 0, hi = 0;
+  for (std::size_t i = 0; i < s.points.size() && i < 30; ++i) {
+    lo = std::min(lo, s.points[i].second);
+    hi = std::max(hi, s.points[i].second);
+  }
+  if (hi <= 1 && lo >= 0) {
+    hi = 1;
+  } else {
+    const double span = hi - lo > 0 ? hi - lo : 1;
+    const double step = std::pow(10.0, std::floor(std::log10(span)));
+    hi = std::ceil(hi * 1.05 / step) * step;
+    lo = lo < 0 ? std::floor(lo * 1.05 / step) * step : 0;
+  }
+  std::string t = "```mermaid\nxychart-beta\n  title " + mermaid_label(s.title) + "\n  x-axis [";
+  for (std::size_t i = 0; i < s.points.size() && i < 30; ++i)
+    t += (i ? ", " : "") + mermaid_label(s.points[i].first);
+  t += "]\n  y-axis " + mermaid_label(s.metric) + " " + format_short(lo, 6) + " --> " +
+       format_short(hi, 6) + "\n  bar [";
+  for (std::size_t i = 0; i < s.points.size() && i < 30; ++i)
+    t += (i ? ", " : "") + format_short(s.points[i].second, 4);
+  return t + "]\n```\n\n";
+}
+
+// One document's folded section: its passing checks (those not already in the table above)
+// and its charts and tables.
+std::string document_details(const LoadedDoc& d, const std::vector<Ref>& passing) {
+  std::string t;
+  if (!passing.empty()) {
+    t += "| | Check | Value | Bound | Message |\n|---|---|---|---|---|\n";
+    for (const auto& r : passing)
+      t += "| " + std::string(icon(r.check->status)) + " | " + md_code(r.check->id) + " | " +
+           num(r.check->value) + " | " + bound_text(*r.check) + " | " + md_text(r.check->message) +
+           " |\n";
+    t += "\n";
+  }
+  for (const auto& s : chart_series(d.doc)) {
+    t += mermaid_bars(s);
+    t += "| " + md_text(s.metric == "selection_rate" ? "group" : "slice") + " | " +
+         md_text(s.metric) + " |\n|---|---|\n";
+    for (const auto& [label, v] : s.points)
+      t += "| " + md_code(label) + " | " + format_short(v, 4) + " |\n";
+    t += "\n";
+  }
+  if (const ojson* disp = member(d.doc.extra, "disparities"); disp && disp->is_object()) {
+    t += "| disparity | value |\n|---|---|\n";
+    for (auto it = disp->begin(); it != disp->end(); ++it)
+      t += "| " + md_text(it.key()) + " | " +
+           (it.value().is_number() ? format_short(it.value().get<double>(), 4) : "—") + " |\n";
+    t += "\n";
+  }
+  if (t.empty()) return t;
+  std::string summary = std::string(icon(d.doc.status())) + " " + md_html(doc_label(d)) + ": " +
+                        std::to_string(passing.size()) + " passed";
+  if (auto columns = number_in(d.doc.extra, "drift", "columns"); columns && *columns > 0)
+    summary += ", " + format_short(number_in(d.doc.extra, "drift", "drifted").value_or(0), 10) +
+               " of " + format_short(*columns, 10) + " columns drifted";
+  return "<details><summary>" + summary + "</summary>\n\n" + t + "</details>\n\n";
+}
+
+}  // namespace
+
+// The comment answers "may this merge?" in one screen: the verdict; the checks that decided it
+// (failed, errored, warned, inconclusive), each once; candidate vs production on the headline
+// metrics; everything that passed folded per document. Under the budget, passing detail goes
+// first, then decided rows; what is left out is counted and linked.
 std::string markdown_report(const std::vector<LoadedDoc>& docs, const MarkdownOptions& o) {
   const Status st = combined_status(docs);
-  const Counts n = count(docs);
+  const std::vector<Ref> checks = unique_checks(docs);
+  Counts n;
+  for (const auto& r : checks) n.add(r.check->status);
   const std::string marker = "<!-- " + o.marker + " -->";
-  std::string head;
-  head += "## " + std::string(icon(st)) + " mlgate: **" + status_name(st) + "**\n\n";
-  head += "**" + std::to_string(n.checks) + " checks**: " + std::to_string(n.passed) + " passed, " +
+  std::string head = "## " + std::string(icon(st)) + " mlgate: **" + status_name(st) + "** — " +
+                     verdict_line(st) + "\n\n";
+  head += std::to_string(n.checks) + " checks: " + std::to_string(n.passed) + " passed, " +
           std::to_string(n.failed) + " failed, " + std::to_string(n.warned) + " warned, " +
-          std::to_string(n.errors) + " errors in " + std::to_string(docs.size()) + " document" +
+          std::to_string(n.errors) + " errors, from " + std::to_string(docs.size()) + " document" +
           (docs.size() == 1 ? "" : "s") + "\n\n";
-  for (const auto& d : docs) {
-    head += "- " + std::string(icon(d.doc.status())) + " " + md_text(doc_label(d)) + ": " +
-            status_name(d.doc.status());
-    if (auto columns = number_in(d.doc.extra, "drift", "columns"); columns && *columns > 0)
-      head += " (" + format_short(number_in(d.doc.extra, "drift", "drifted").value_or(0), 10) +
-              " of " + format_short(*columns, 10) + " columns drifted)";
-    head += "\n";
-  }
-  head +=
-      "\n| | Check | Value | Baseline | Δ | Interval | Verdict | Message "
-      "|\n|---|---|---|---|---|---|---|---|\n";
-  std::vector<std::string> rows_fail, rows_pass;
-  for (const auto& r : ordered_checks(docs)) {
+  std::vector<std::string> decided;
+  std::vector<std::string> why;
+  for (const auto& r : checks) {
     const Check& c = *r.check;
-    std::string row = "| " + std::string(icon(c.status)) + " | " + md_code(c.id) + "<br>" +
-                      md_text(r.doc->doc.tool) + " | " + num(c.value) + " | " + num(c.baseline) +
-                      " | " + num(c.delta) + " | " + interval(c) + " | " +
-                      (c.verdict.empty() ? "—" : md_text(c.verdict)) + " | " + md_text(c.message) +
-                      " |\n";
-    (c.status == Status::kPass ? rows_pass : rows_fail).push_back(std::move(row));
+    if (c.status == Status::kPass) continue;
+    decided.push_back("| " + std::string(icon(c.status)) + " | " + check_cell(r) + " | " +
+                      num(c.value) + " | " + num(c.baseline) + " | " + num(c.delta) + " | " +
+                      interval(c) + " | " + bound_text(c) + " | " +
+                      (c.verdict.empty() ? status_name(c.status) : md_text(c.verdict)) + " |\n");
+    why.push_back("- " + md_code(c.id) + ": " + md_text(c.message) + "\n");
   }
-  // Details per document: slices, groups, drift; each a <details> block with a chart and table.
+  const std::string table_head =
+      "| | Check | Candidate | Production | Change | Interval | Bound | Verdict |\n"
+      "|---|---|---|---|---|---|---|---|\n";
+  const std::string headline = headline_table(docs);
   std::vector<std::pair<bool, std::string>> details;  // (document passed, text)
   for (const auto& d : docs) {
-    std::string t;
-    for (const auto& s : chart_series(d.doc)) {
-      t += "<details><summary>" + md_html(s.title) + " — " + md_html(doc_label(d)) +
-           "</summary>\n\n";
-      t += "```mermaid\nxychart-beta\n  title " + mermaid_label(s.title) + "\n  x-axis [";
-      for (std::size_t i = 0; i < s.points.size() && i < 30; ++i)
-        t += (i ? ", " : "") + mermaid_label(s.points[i].first);
-      t += "]\n  y-axis " + mermaid_label(s.metric) + " 0 --> 1\n  bar [";
-      for (std::size_t i = 0; i < s.points.size() && i < 30; ++i)
-        t += (i ? ", " : "") + format_short(s.points[i].second, 4);
-      t += "]\n```\n\n| " + md_text(s.metric == "selection_rate" ? "group" : "slice") + " | " +
-           md_text(s.metric) + " |\n|---|---|\n";
-      for (const auto& [label, v] : s.points)
-        t += "| " + md_code(label) + " | " + format_short(v, 4) + " |\n";
-      t += "\n</details>\n\n";
-    }
-    if (d.doc.extra.contains("disparities") && d.doc.extra["disparities"].is_object()) {
-      t += "<details><summary>disparities — " + md_html(doc_label(d)) +
-           "</summary>\n\n| disparity | value |\n|---|---|\n";
-      for (auto it = d.doc.extra["disparities"].begin(); it != d.doc.extra["disparities"].end();
-           ++it)
-        t += "| " + md_text(it.key()) + " | " +
-             (it.value().is_number() ? format_short(it.value().get<double>(), 4) : "—") + " |\n";
-      t += "\n</details>\n\n";
-    }
+    std::vector<Ref> passing;
+    for (const auto& r : checks)
+      if (r.doc == &d && r.check->status == Status::kPass) passing.push_back(r);
+    std::string t = document_details(d, passing);
     if (!t.empty()) details.emplace_back(d.doc.status() == Status::kPass, std::move(t));
   }
-  // Fit the budget by priority (failing rows, failing details, passing rows, passing details),
-  // then render in reading order; what is left out is counted and linked.
+
+  // Fit the budget by priority: decided rows, their reasons, the headline table, failing
+  // documents' details, passing ones'.
   const std::string tail_marker = "\n" + marker + "\n";
-  const std::size_t budget =
-      o.max_chars - tail_marker.size() - 400;  // room for the truncation note
-  std::size_t used = head.size() + 1;
+  const std::size_t budget = o.max_chars - tail_marker.size() - 400;  // room for the note
+  std::size_t used = head.size() + table_head.size() + 64;
   std::size_t cut_rows = 0, cut_details = 0;
   auto take = [&](const std::string& piece) {
     if (used + piece.size() > budget) return false;
     used += piece.size();
     return true;
   };
-  std::vector<bool> fail_in(rows_fail.size()), pass_in(rows_pass.size()), detail_in(details.size());
-  for (std::size_t i = 0; i < rows_fail.size(); ++i) cut_rows += !(fail_in[i] = take(rows_fail[i]));
-  for (std::size_t i = 0; i < details.size(); ++i)
-    if (!details[i].first) cut_details += !(detail_in[i] = take(details[i].second));
-  for (std::size_t i = 0; i < rows_pass.size(); ++i) cut_rows += !(pass_in[i] = take(rows_pass[i]));
-  for (std::size_t i = 0; i < details.size(); ++i)
-    if (details[i].first) cut_details += !(detail_in[i] = take(details[i].second));
+  std::vector<bool> row_in(decided.size()), why_in(why.size()), detail_in(details.size());
+  for (std::size_t i = 0; i < decided.size(); ++i) cut_rows += !(row_in[i] = take(decided[i]));
+  for (std::size_t i = 0; i < why.size(); ++i) why_in[i] = row_in[i] && take(why[i]);
+  const bool headline_in = take(headline);
+  for (int pass = 0; pass < 2; ++pass)
+    for (std::size_t i = 0; i < details.size(); ++i)
+      if (details[i].first == (pass == 1)) cut_details += !(detail_in[i] = take(details[i].second));
+
   std::string body = head;
-  for (std::size_t i = 0; i < rows_fail.size(); ++i)
-    if (fail_in[i]) body += rows_fail[i];
-  for (std::size_t i = 0; i < rows_pass.size(); ++i)
-    if (pass_in[i]) body += rows_pass[i];
-  body += "\n";
+  if (!decided.empty()) {
+    body += "**What decided it**\n\n" + table_head;
+    for (std::size_t i = 0; i < decided.size(); ++i)
+      if (row_in[i]) body += decided[i];
+    body += "\n";
+    for (std::size_t i = 0; i < why.size(); ++i)
+      if (why_in[i]) body += why[i];
+    body += "\n";
+  }
+  if (headline_in) body += headline;
   for (std::size_t i = 0; i < details.size(); ++i)
     if (detail_in[i]) body += details[i].second;
   if (cut_rows || cut_details) {
     body += "\n> **Report truncated** to fit " + std::to_string(o.max_chars) +
-            " characters: " + std::to_string(cut_rows) + " check rows and " +
-            std::to_string(cut_details) + " detail sections left out (passing ones first).";
+            " characters: " + std::to_string(cut_rows) + " decided checks and " +
+            std::to_string(cut_details) + " document sections left out (passing ones first).";
     if (!o.details_url.empty()) body += " [Full report](" + o.details_url + ").";
     body += "\n";
   }
