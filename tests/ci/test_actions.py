@@ -142,7 +142,7 @@ class Actions(unittest.TestCase):
             self.assertEqual(p.returncode, 1, p.stderr[-3000:])  # ...and so does the job, at the gate
             self.assertEqual(self.outputs()["status"], "fail")
             report = open(os.path.join(self.d, "mlgate-report/report.md")).read()
-            self.assertIn("mlgate\\-eval", report)  # the eval document is in the report
+            self.assertIn("mlgate-eval on examples/data/holdout.csv", report)  # the eval document is in the report
             self.assertIn("mlgate: **fail**", open(self.summary).read())
             self.assertEqual(sum("<!-- mlgate-report -->" in c["body"] for c in forge.comments), 1)
             self.assertTrue(os.path.exists(os.path.join(self.d, "mlgate-report/junit.xml")))

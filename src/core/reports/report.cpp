@@ -413,9 +413,19 @@ std::vector<Ref> unique_checks(const std::vector<LoadedDoc>& docs) {
   return out;
 }
 
+// A data test's share of rows that meet it ("mostly" its bound) reads as a percentage.
+bool is_share(const Check& c) {
+  return member(c.extra, "unexpected_count") && c.value && !c.p_value;
+}
+
+std::string value_text(const Check& c) {
+  return is_share(c) ? format_short(*c.value * 100, 4) + "% of rows" : num(c.value);
+}
+
 // The bound a check is held to, as a reader would say it.
 std::string bound_text(const Check& c) {
   if (!c.threshold) return "—";
+  if (is_share(c)) return "≥ " + format_short(*c.threshold * 100, 4) + "%";
   const std::string t = format_short(*c.threshold, 4);
   auto has = [&](const char* suffix) {
     const std::size_t at = c.id.find(suffix);
@@ -508,7 +518,7 @@ std::string document_details(const LoadedDoc& d, const std::vector<Ref>& passing
     t += "| | Check | Value | Bound | Message |\n|---|---|---|---|---|\n";
     for (const auto& r : passing)
       t += "| " + std::string(icon(r.check->status)) + " | " + md_code(r.check->id) + " | " +
-           num(r.check->value) + " | " + bound_text(*r.check) + " | " + md_text(r.check->message) +
+           value_text(*r.check) + " | " + bound_text(*r.check) + " | " + md_text(r.check->message) +
            " |\n";
     t += "\n";
   }
@@ -560,7 +570,7 @@ std::string markdown_report(const std::vector<LoadedDoc>& docs, const MarkdownOp
     const Check& c = *r.check;
     if (c.status == Status::kPass) continue;
     decided.push_back("| " + std::string(icon(c.status)) + " | " + check_cell(r) + " | " +
-                      num(c.value) + " | " + num(c.baseline) + " | " + num(c.delta) + " | " +
+                      value_text(c) + " | " + num(c.baseline) + " | " + num(c.delta) + " | " +
                       interval(c) + " | " + bound_text(c) + " | " +
                       (c.verdict.empty() ? status_name(c.status) : md_text(c.verdict)) + " |\n");
     why.push_back("- " + md_code(c.id) + ": " + md_text(c.message) + "\n");
