@@ -844,6 +844,61 @@ bool chi2_drift(const Expectation& x, const CategoryCounts& rcat, const Category
   return true;
 }
 
+// The histograms a report draws for a drift check, kept small (at most 30 bins): numbers over
+// the reference's deciles, categories as the 29 most frequent plus "other"; shares of each
+// sample's non-null rows.
+void record_bins(Check& c, bool numeric, const ColumnData& ref, const ColumnData& cur,
+                 const CategoryCounts& ref_cat, const CategoryCounts& cur_cat) {
+  ojson labels = ojson::array(), rs = ojson::array(), cs = ojson::array();
+  auto shares = [](const std::vector<double>& counts) {
+    double total = 0;
+    for (double v : counts) total += v;
+    ojson out = ojson::array();
+    for (double v : counts) out.push_back(total > 0 ? v / total : 0.0);
+    return out;
+  };
+  if (numeric) {
+    const std::vector<double> edges = decile_edges(ref.sorted);
+    for (std::size_t i = 0; i <= edges.size(); ++i)
+      labels.push_back(i == 0              ? "<= " + format_short(edges.empty() ? 0 : edges[0], 4)
+                       : i == edges.size() ? "> " + format_short(edges[i - 1], 4)
+                                           : format_short(edges[i - 1], 4) + " to " +
+                                                 format_short(edges[i], 4));
+    if (edges.empty()) labels = ojson::array({"all"});
+    rs = shares(bin_counts(ref.sorted, edges));
+    cs = shares(bin_counts(cur.sorted, edges));
+  } else {
+    std::vector<std::pair<double, std::string>> by_total;
+    std::map<std::string, double> total;
+    for (const auto& [k, n] : ref_cat) total[k] += n;
+    for (const auto& [k, n] : cur_cat) total[k] += n;
+    for (const auto& [k, n] : total) by_total.emplace_back(-n, k);
+    std::sort(by_total.begin(), by_total.end());
+    const std::size_t keep = by_total.size() <= 30 ? by_total.size() : 29;
+    std::vector<double> rc, cc;
+    for (std::size_t i = 0; i < keep; ++i) {
+      const std::string& k = by_total[i].second;
+      labels.push_back(k.size() > 40 ? k.substr(0, 40) : k);
+      rc.push_back(ref_cat.count(k) ? ref_cat.at(k) : 0.0);
+      cc.push_back(cur_cat.count(k) ? cur_cat.at(k) : 0.0);
+    }
+    if (keep < by_total.size()) {
+      double ro = 0, co = 0;
+      for (std::size_t i = keep; i < by_total.size(); ++i) {
+        const std::string& k = by_total[i].second;
+        ro += ref_cat.count(k) ? ref_cat.at(k) : 0.0;
+        co += cur_cat.count(k) ? cur_cat.at(k) : 0.0;
+      }
+      labels.push_back("other");
+      rc.push_back(ro);
+      cc.push_back(co);
+    }
+    rs = shares(rc);
+    cs = shares(cc);
+  }
+  c.extra["bins"] = {{"labels", labels}, {"reference", rs}, {"current", cs}};
+}
+
 DriftOutcome check_drift(const Expectation& x, const std::string& name, Context& ctx, Check& c,
                          std::vector<Check>& extra_checks) {
   DriftOutcome out;
@@ -892,6 +947,7 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
   }
   if (!numeric || method == DriftMethod::kChi2)
     check_unseen(x, name, c, ref_cat, cur_cat, n_cur, extra_checks);
+  record_bins(c, numeric && method != DriftMethod::kChi2, *ref, *cur, ref_cat, cur_cat);
   if (method == DriftMethod::kKs) {
     KsResult r = ks_2samp(ref->sorted, cur->sorted);
     stat = r.statistic;
