@@ -872,6 +872,7 @@ void record_bins(Check& c, bool numeric, const ColumnData& ref, const ColumnData
     std::map<std::string, double> total;
     for (const auto& [k, n] : ref_cat) total[k] += n;
     for (const auto& [k, n] : cur_cat) total[k] += n;
+    by_total.reserve(total.size());
     for (const auto& [k, n] : total) by_total.emplace_back(-n, k);
     std::sort(by_total.begin(), by_total.end());
     const std::size_t keep = by_total.size() <= 30 ? by_total.size() : 29;

@@ -73,13 +73,13 @@ std::string md_text(const std::string& in) {
       o += "@" + kZwsp;  // no @mention
     } else if (c == ':' && s.compare(i, 3, "://") == 0) {
       o += ":" + kZwsp;  // no bare-URL autolink
-    } else if (c == '_' && i > 0 && word(i - 1) && word(i + 1)) {
-      o += c;  // inside a word an underscore is never emphasis
     } else if (c == '<') {
       o += "&lt;";  // no HTML tag, in every renderer (a lone > starts nothing mid-line)
     } else if (c == '&') {
       o += "&amp;";  // no entity
-    } else if (std::string_view("\\`*_[]|~$").find(c) != std::string_view::npos) {
+    } else if (std::string_view("\\`*_[]|~$").find(c) != std::string_view::npos &&
+               !(c == '_' && i > 0 && word(i - 1) && word(i + 1))) {
+      // (inside a word an underscore is never emphasis: it stays as it is)
       o += '\\';
       o += c;
     } else {

@@ -186,7 +186,7 @@ std::string value_text(const Check& c) {
 std::string bound_text(const Check& c) {
   if (!c.threshold) return "—";
   if (is_share(c)) return "≥ " + format_short(*c.threshold * 100, 4) + "%";
-  const std::string t = format_short(*c.threshold, 4);
+  std::string t = format_short(*c.threshold, 4);
   auto has = [&](const char* suffix) {
     const std::size_t at = c.id.find(suffix);
     const std::size_t end = at + std::strlen(suffix);
