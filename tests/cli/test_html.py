@@ -68,10 +68,15 @@ class Html(unittest.TestCase):
         write(f"{d}/reg.csv", "\n".join(rows) + "\n")
         subprocess.run([tool("mlgate-eval"), "--data", f"{d}/reg.csv", "--task", "regression", "--slice-col", "segment",
                         "-o", f"{d}/reg.json"], check=True, capture_output=True)
+        rows = ["label,pred"] + [f"{'abc'[i % 3]},{'abc'[(i * 7) % 5 % 3]}" for i in range(300)]
+        write(f"{d}/mc.csv", "\n".join(rows) + "\n")
+        subprocess.run([tool("mlgate-eval"), "--data", f"{d}/mc.csv", "--task", "multiclass", "--pred-col", "pred",
+                        "-o", f"{d}/mc.json"], check=True, capture_output=True)
         cls.pages = {}
         cases = {
             "demo": [f"{d}/demo/{n}.json" for n in ("candidate.eval", "compare", "fairness", "datatest")],
             "regression": [f"{d}/reg.json"],
+            "multiclass": [f"{d}/mc.json"],
             "hostile": [os.path.join(DATA, "report_hostile.json"), os.path.join(DATA, "report_fairness.json")],
         }
         for name, docs in cases.items():
@@ -100,7 +105,7 @@ class Html(unittest.TestCase):
     def test_every_chart_has_axes_with_ticks_and_titles(self):
         for name, p in self.pages.items():
             charts = svgs(p["dom"])
-            self.assertTrue(charts, name)
+            self.assertTrue(charts or name == "multiclass", name)  # (a multiclass page: its matrix)
             for svg in charts:
                 label = svg.get("aria-label")
                 y = svg.find(f"{SVG}g[@class='y-axis']")
@@ -172,6 +177,12 @@ class Html(unittest.TestCase):
         self.assertIn("no_drift.monthly_charges", html)  # a drift histogram
         self.assertIn('class="provenance"', html)
         self.assertRegex(html, r"<code>[0-9a-f]{12}</code>")  # input hashes in the footer
+
+    def test_multiclass_confusion_matrix(self):
+        html = self.pages["multiclass"]["html"]
+        table = re.search(r'<table class="confusion">(.*?)</table>', html, re.S).group(1)
+        self.assertEqual(len(re.findall(r"<tr><th>", table.split("<tbody>")[1])), 3)  # a row per actual class
+        self.assertEqual(sum(int(v) for v in re.findall(r'<td class="num cm\d">(\d+)</td>', table)), 300)
 
     def test_no_script_no_inline_style_nothing_external(self):
         for name, p in self.pages.items():

@@ -182,6 +182,8 @@ class MulticlassParity(ParityCase):
         self.assertEqual(doc["metrics"]["classes"], classes)
         for k, v in ref.items():
             self.assertClose(doc["metrics"]["overall"][k], v, k)
+        # The confusion matrix (ties in the rounded rows go to the first class, as numpy's argmax).
+        self.assertEqual(doc["metrics"]["confusion"], M.confusion_matrix(yt, yp, labels=classes).tolist())
 
     def test_predicted_classes_only_with_unpredicted_class(self):
         rng = np.random.default_rng(6)
@@ -200,6 +202,7 @@ class MulticlassParity(ParityCase):
         self.assertClose(o["cohen_kappa"], M.cohen_kappa_score(y, pred), "cohen_kappa")
         self.assertClose(o["mcc"], M.matthews_corrcoef(y, pred), "mcc")
         self.assertClose(o["balanced_accuracy"], M.balanced_accuracy_score(y, pred), "balanced_accuracy")
+        self.assertEqual(doc["metrics"]["confusion"], M.confusion_matrix(y, pred, labels=[0, 1, 2]).tolist())
 
 
 class RegressionParity(ParityCase):

@@ -76,6 +76,29 @@ ojson eval_metrics_json(const EvalResult& r, const Predictions& p) {
     m["threshold"] = p.pred.empty() ? ojson(p.threshold) : ojson(nullptr);
   if (r.task == Task::kMulticlass) m["classes"] = p.classes;
   m["overall"] = metric_set_json(r.overall.metrics);
+  if (r.task == Task::kMulticlass && p.classes.size() <= 20) {
+    // The confusion matrix (rows: the actual class, columns: the predicted one, in the order of
+    // "classes"), for up to 20 classes; the prediction is the given one, else the first class
+    // with the highest probability (numpy's argmax).
+    const std::size_t k = p.classes.size();
+    std::vector<std::int64_t> cm(k * k, 0);
+    for (std::size_t i = 0; i < p.class_label.size(); ++i) {
+      std::uint32_t pred = 0;
+      if (!p.class_pred.empty()) {
+        pred = p.class_pred[i];
+      } else {
+        for (std::size_t c = 1; c < p.proba.size(); ++c)
+          if (p.proba[c][i] > p.proba[pred][i]) pred = static_cast<std::uint32_t>(c);
+      }
+      ++cm[p.class_label[i] * k + pred];
+    }
+    ojson rows = ojson::array();
+    for (std::size_t a = 0; a < k; ++a)
+      rows.push_back(
+          std::vector<std::int64_t>(cm.begin() + static_cast<std::ptrdiff_t>(a * k),
+                                    cm.begin() + static_cast<std::ptrdiff_t>((a + 1) * k)));
+    m["confusion"] = std::move(rows);
+  }
   ojson slices = ojson::array();
   for (const auto& s : r.slices) {
     ojson o;

@@ -396,10 +396,40 @@ std::string curves_section(const ResultDoc& d) {
   return h + "</div>\n";
 }
 
+// A multiclass document's confusion matrix (metrics.confusion, up to 20 classes).
+std::string multiclass_confusion(const ojson& m) {
+  const ojson* cm = member(m, "confusion");
+  const ojson* classes = member(m, "classes");
+  if (!cm || !classes || !cm->is_array() || !classes->is_array() || cm->size() != classes->size())
+    return {};
+  double top = 0;
+  for (const auto& row : *cm)
+    for (const auto& v : row)
+      if (v.is_number()) top = std::max(top, v.get<double>());
+  std::string h =
+      "<h3>Confusion matrix</h3><table class=\"confusion\"><thead><tr><th>actual \\ "
+      "predicted</th>";
+  for (const auto& c : *classes)
+    h += "<th>" + html_escape(c.is_string() ? c.get<std::string>() : c.dump()) + "</th>";
+  h += "</tr></thead><tbody>";
+  for (std::size_t a = 0; a < cm->size(); ++a) {
+    const ojson& c = (*classes)[a];
+    h += "<tr><th>" + html_escape(c.is_string() ? c.get<std::string>() : c.dump()) + "</th>";
+    for (const auto& v : (*cm)[a]) {
+      const double x = v.is_number() ? v.get<double>() : 0;
+      const int shade = top > 0 ? std::clamp(static_cast<int>(4.999 * x / top), 0, 4) : 0;
+      h += "<td class=\"num cm" + std::to_string(shade) + "\">" + f(x, 12) + "</td>";
+    }
+    h += "</tr>";
+  }
+  return h + "</tbody></table>\n";
+}
+
 // The confusion matrix at the threshold, from the counts the rates were computed from.
 std::string confusion_section(const ResultDoc& d) {
   const ojson* m = eval_metrics(d);
   if (!m) return {};
+  if (std::string mc = multiclass_confusion(*m); !mc.empty()) return mc;
   const ojson* nn = member(*m, "n");
   auto prev = metric_of(m, "prevalence"), pos = metric_of(m, "positive_rate"),
        rec = metric_of(m, "recall");
