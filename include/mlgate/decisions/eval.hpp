@@ -44,6 +44,7 @@ ojson input_json(const Predictions& p);
 struct EvalOptions {
   DocumentStamp stamp;  // --model-version, MLGATE_SIGNING_KEY
   std::string data, features, model_cmd, policy, output;
+  std::string predictions_out;  // --predictions-out: the scored rows as CSV, for compare/fairness
   bool model_shell = false;
   double model_timeout = 600;
   bool no_curves = false;

@@ -201,6 +201,59 @@ void print_summary(const ResultDoc& doc, const EvalResult& r) {
 
 }  // namespace
 
+namespace {
+
+// The rows as scored, in their order, as a predictions table mlgate-compare and mlgate-fairness
+// read: the label (0/1, the class, or the target), the score (binary: the positive class's,
+// and pred when hard predictions were given; multiclass: p_CLASS per class, or pred;
+// regression: the estimate), and the slice columns. Numbers are written so they read back to
+// the same doubles.
+std::string predictions_csv(const Predictions& p) {
+  std::vector<std::string> head = {"label"};
+  if (p.task == Task::kMulticlass) {
+    if (!p.proba.empty())
+      for (const auto& c : p.classes) head.push_back("p_" + c);
+    if (!p.class_pred.empty()) head.push_back("pred");
+  } else {
+    head.push_back("score");
+    if (!p.pred.empty()) head.push_back("pred");
+  }
+  for (const auto& s : p.slices) head.push_back(s.column);
+  std::string out;
+  auto row = [&](const std::vector<std::string>& fields) {
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i) out += ',';
+      append_csv_field(out, fields[i], ',');
+    }
+    out += '\n';
+  };
+  row(head);
+  std::vector<std::string> f;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    f.clear();
+    if (p.task == Task::kBinary) {
+      f.push_back(p.label[i] ? "1" : "0");
+      f.push_back(format_number(p.score[i]));
+      if (!p.pred.empty()) f.push_back(p.pred[i] ? "1" : "0");
+    } else if (p.task == Task::kMulticlass) {
+      f.push_back(p.classes[p.class_label[i]]);
+      for (const auto& col : p.proba) f.push_back(format_number(col[i]));
+      if (!p.class_pred.empty()) f.push_back(p.classes[p.class_pred[i]]);
+    } else {
+      f.push_back(format_number(p.target[i]));
+      f.push_back(format_number(p.estimate[i]));
+    }
+    for (const auto& s : p.slices) {
+      const auto& v = s.values[s.codes[i]];
+      f.push_back(v ? *v : std::string());
+    }
+    row(f);
+  }
+  return out;
+}
+
+}  // namespace
+
 int run_eval(const EvalOptions& o) {
   ColumnOptions cols = o.columns;
   Policy policy;
@@ -236,6 +289,7 @@ int run_eval(const EvalOptions& o) {
                static_cast<long long>(p.dropped));
   if (p.size() == 0)
     throw Error("no rows to evaluate", p.path, "the table is empty after dropping missing values");
+  if (!o.predictions_out.empty()) write_file_atomic(o.predictions_out, predictions_csv(p));
 
   EvalResult r = evaluate(p, !o.no_curves, has_policy ? policy.slice_min_size : 0);
   ResultDoc doc;

@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
   app.add_flag("--model-shell", o.model_shell, "Run --model-cmd through /bin/sh");
   app.add_option("--model-timeout", o.model_timeout, "Seconds before the model command is killed")
       ->capture_default_str();
+  app.add_option("--predictions-out", o.predictions_out,
+                 "Write the scored rows (label, score or probabilities, slice columns) as CSV, so "
+                 "one scoring run feeds mlgate-compare and mlgate-fairness");
   app.add_option("--policy", o.policy, "Policy file (YAML or JSON) with min/max bounds");
   mlgate::add_stamp_flags(app, o.stamp);
   app.add_option("-o,--output", o.output, "Result document (JSON); default standard output");
