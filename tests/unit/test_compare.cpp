@@ -72,8 +72,9 @@ TEST(Compare, MissingAndMetricsOnlyBaselines) {
   o.candidate = t.path("cand.csv");
   o.output = t.path("c.json");
   o.baseline = t.path("absent.csv");
-  o.policy = t.write("p.yaml", "version: 1\nmissing_baseline: warn\n"
-                               "metrics: {roc_auc: {max_regression: 0.01}}\n");
+  o.policy = t.write("p.yaml",
+                     "version: 1\nmissing_baseline: warn\n"
+                     "metrics: {roc_auc: {max_regression: 0.01}}\n");
   EXPECT_EQ(run_compare(o), 0);
   EXPECT_EQ(check(t.json("c.json"), "roc_auc.regression")["status"], "warn");
   o.policy = t.write("p.yaml", "version: 1\nmetrics: {roc_auc: {max_regression: 0.01}}\n");

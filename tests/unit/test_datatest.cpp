@@ -38,20 +38,20 @@ std::map<std::string, Check> run(const std::string& suite_yaml, const std::strin
 }  // namespace
 
 TEST(Datatest, ExpectationsOnOneTable) {
-  auto c = run(
-      "expectations:\n"
-      "  - {expect: row_count_between, min: 5, max: 5}\n"
-      "  - {expect: columns_exist, columns: [id, x, zip]}\n"
-      "  - {expect: not_null, column: city}\n"
-      "  - {expect: not_null, column: city, mostly: 0.8}\n"
-      "  - {expect: unique, column: id}\n"
-      "  - {expect: in_set, column: city, values: [Oslo, Rome, Paris]}\n"
-      "  - {expect: between, column: x, min: 1, max: 3}\n"
-      "  - {expect: match_regex, column: email, regex: '^[^@]+@[^@]+$'}\n"
-      "  - {expect: mean_between, column: x, min: 2.7, max: 2.8}\n"
-      "  - {expect: stdev_between, column: x, min: 0.9, max: 1.0}\n"
-      "  - {expect: quantile_between, column: x, quantile: 0.9, min: 3.7, max: 3.7}\n"
-      "  - {expect: column_type, column: x, type: number}\n");
+  auto c =
+      run("expectations:\n"
+          "  - {expect: row_count_between, min: 5, max: 5}\n"
+          "  - {expect: columns_exist, columns: [id, x, zip]}\n"
+          "  - {expect: not_null, column: city}\n"
+          "  - {expect: not_null, column: city, mostly: 0.8}\n"
+          "  - {expect: unique, column: id}\n"
+          "  - {expect: in_set, column: city, values: [Oslo, Rome, Paris]}\n"
+          "  - {expect: between, column: x, min: 1, max: 3}\n"
+          "  - {expect: match_regex, column: email, regex: '^[^@]+@[^@]+$'}\n"
+          "  - {expect: mean_between, column: x, min: 2.7, max: 2.8}\n"
+          "  - {expect: stdev_between, column: x, min: 0.9, max: 1.0}\n"
+          "  - {expect: quantile_between, column: x, quantile: 0.9, min: 3.7, max: 3.7}\n"
+          "  - {expect: column_type, column: x, type: number}\n");
   ASSERT_GE(c.size(), 12u);
   EXPECT_EQ(c["row_count_between"].status, Status::kPass);
   EXPECT_EQ(c["columns_exist"].status, Status::kFail);  // zip
@@ -61,9 +61,9 @@ TEST(Datatest, ExpectationsOnOneTable) {
   EXPECT_EQ(c["in_set.city"].status, Status::kPass);  // missing values are not judged
   EXPECT_EQ(c["between.x"].status, Status::kFail);    // 4.0 and 3.25
   EXPECT_EQ(c["match_regex.email"].status, Status::kFail);
-  EXPECT_DOUBLE_EQ(*c["mean_between.x"].value, 2.75);                       // numpy mean
-  EXPECT_NEAR(*c["stdev_between.x"].value, 0.9354143466934853, 1e-15);     // std(ddof=1)
-  EXPECT_NEAR(*c["quantile_between.x"].value, 3.7, 1e-15);                  // quantile linear
+  EXPECT_DOUBLE_EQ(*c["mean_between.x"].value, 2.75);                   // numpy mean
+  EXPECT_NEAR(*c["stdev_between.x"].value, 0.9354143466934853, 1e-15);  // std(ddof=1)
+  EXPECT_NEAR(*c["quantile_between.x"].value, 3.7, 1e-15);              // quantile linear
   EXPECT_EQ(c["mean_between.x"].status, Status::kPass);
   EXPECT_EQ(c["column_type.x"].status, Status::kPass);
 }
@@ -73,8 +73,8 @@ TEST(Datatest, DriftAgainstAReference) {
   for (int i = 0; i < 200; ++i) {
     ref += std::to_string(i) + "," + std::to_string(i % 50) + "," + (i % 2 ? "Oslo" : "Rome") +
            ",a@b\n";
-    cur += std::to_string(i) + "," + std::to_string(20 + i % 50) + "," +
-           (i % 3 ? "Oslo" : "Lima") + ",a@b\n";
+    cur += std::to_string(i) + "," + std::to_string(20 + i % 50) + "," + (i % 3 ? "Oslo" : "Lima") +
+           ",a@b\n";
   }
   auto c = run("expectations:\n  - {expect: no_drift, columns: [x, city]}\n", cur, &ref);
   EXPECT_EQ(c["no_drift.x"].method, "ks");  // a small reference of numbers: a test
@@ -100,12 +100,10 @@ TEST(Datatest, SuitesAreParsedStrictly) {
   };
   EXPECT_NE(err("expectations:\n  - {expect: not_nul, column: a}\n").find("s.yaml:2"),
             std::string::npos);
-  EXPECT_NE(err("expectations:\n  - {expect: between, column: a, min: 1, mn: 2}\n"),
-            "no error");
+  EXPECT_NE(err("expectations:\n  - {expect: between, column: a, min: 1, mn: 2}\n"), "no error");
   EXPECT_NE(err("expectations:\n  - {expect: match_regex, column: a, regex: '(a)\\1'}\n"),
             "no error");  // RE2 has no backreferences
-  EXPECT_NE(err("expectations:\n  - {expect: no_drift, column: a, method: magic}\n"),
-            "no error");
+  EXPECT_NE(err("expectations:\n  - {expect: no_drift, column: a, method: magic}\n"), "no error");
   Suite s = parse_suite("expectations:\n  - {expect: no_drift, column: a, method: wasserstein}\n",
                         "s.yaml");
   EXPECT_EQ(s.expectations[0].method, DriftMethod::kWasserstein);

@@ -80,12 +80,16 @@ TEST(Decision, VerdictsAndSeverity) {
   EXPECT_EQ(d[2].status, Status::kFail);
   EXPECT_EQ(d[3].verdict, "inferior");
   EXPECT_EQ(d[3].status, Status::kWarn);  // severity: warn holds with a confidence too
-  auto w = decide_changes({bootstrap(straddle, 0.01, false)}, MultipleTesting::kNone, OnInconclusive::kWarn);
+  auto w = decide_changes({bootstrap(straddle, 0.01, false)}, MultipleTesting::kNone,
+                          OnInconclusive::kWarn);
   EXPECT_EQ(w[0].status, Status::kWarn);
   // Lower is better: the same draws negated are the same decisions.
   std::vector<double> neg;
   for (double x : worse) neg.push_back(-x);
-  EXPECT_EQ(decide_changes({bootstrap(neg, 0.01, true)}, MultipleTesting::kNone, OnInconclusive::kFail)[0].verdict, "inferior");
+  EXPECT_EQ(
+      decide_changes({bootstrap(neg, 0.01, true)}, MultipleTesting::kNone, OnInconclusive::kFail)[0]
+          .verdict,
+      "inferior");
 }
 
 TEST(Decision, HolmStepDown) {
@@ -96,7 +100,8 @@ TEST(Decision, HolmStepDown) {
     strong.push_back(0.05 + (i - 500) * 1e-5);
     weak.push_back((i - 500) * 2.4e-5);
   }
-  auto alone = decide_changes({bootstrap(weak, 0.01, false)}, MultipleTesting::kHolm, OnInconclusive::kFail);
+  auto alone =
+      decide_changes({bootstrap(weak, 0.01, false)}, MultipleTesting::kHolm, OnInconclusive::kFail);
   EXPECT_EQ(alone[0].verdict, "non_inferior");
   // With a strong test beside it, Holm rejects the strong one at 0.1/2 and the weak one at 0.1/1.
   auto mixed = decide_changes({bootstrap(strong, 0.01, false), bootstrap(weak, 0.01, false)},
@@ -105,8 +110,8 @@ TEST(Decision, HolmStepDown) {
   EXPECT_EQ(mixed[1].verdict, "non_inferior");
   EXPECT_TRUE(mixed[1].holm_adjusted);
   // Two weak tests: the smaller p (~0.084) is above 0.1/2, so Holm rejects neither.
-  auto both =
-      decide_changes({bootstrap(weak, 0.01, false), bootstrap(weak, 0.01, false)}, MultipleTesting::kHolm, OnInconclusive::kFail);
+  auto both = decide_changes({bootstrap(weak, 0.01, false), bootstrap(weak, 0.01, false)},
+                             MultipleTesting::kHolm, OnInconclusive::kFail);
   for (const auto& d : both) {
     EXPECT_EQ(d.verdict, "inconclusive");
     EXPECT_EQ(d.status, Status::kFail);
@@ -115,7 +120,7 @@ TEST(Decision, HolmStepDown) {
   EXPECT_NEAR(both[0].level, 0.95, 1e-12);
   EXPECT_NEAR(both[1].level, 0.90, 1e-12);
   // Without multiple testing each passes on its own.
-  for (const auto& d :
-       decide_changes({bootstrap(weak, 0.01, false), bootstrap(weak, 0.01, false)}, MultipleTesting::kNone, OnInconclusive::kFail))
+  for (const auto& d : decide_changes({bootstrap(weak, 0.01, false), bootstrap(weak, 0.01, false)},
+                                      MultipleTesting::kNone, OnInconclusive::kFail))
     EXPECT_EQ(d.verdict, "non_inferior");
 }

@@ -20,7 +20,7 @@ const std::vector<double> kB = {0.3, 0.45, 0.5, 0.7, 0.95, 1.1, 1.5};
 }  // namespace
 
 TEST(Drift, KolmogorovDistributions) {
-  expect_rel(kolmogorov_sf(10, 0.3), 0.27053557479999946);   // kstwo.sf(0.3, 10)
+  expect_rel(kolmogorov_sf(10, 0.3), 0.27053557479999946);    // kstwo.sf(0.3, 10)
   expect_rel(kolmogorov_sf(500, 0.05), 0.15866260223815365);  // kstwo.sf(0.05, 500)
   expect_rel(smirnov_sf(20, 0.2), 0.1771853932104659);        // special.smirnov(20, 0.2)
   expect_rel(chi2_sf(4, 7.5), 0.11170929281604328);           // chi2.sf(7.5, 4)

@@ -47,9 +47,9 @@ TEST(Fairness, GroupRatesAndDisparities) {
   auto d = [&](const char* name) {
     return disparity(name, r, overall, gated, -1, FairnessMethod::kBetweenGroups, g);
   };
-  EXPECT_DOUBLE_EQ(*d("demographic_parity_difference").value, 0.25);  // fairlearn: max - min
+  EXPECT_DOUBLE_EQ(*d("demographic_parity_difference").value, 0.25);   // fairlearn: max - min
   EXPECT_DOUBLE_EQ(*d("demographic_parity_ratio").value, 0.5 / 0.75);  // min / max
-  EXPECT_DOUBLE_EQ(*d("equalized_odds_difference").value, 0.5);  // max(TPR gap, FPR gap)
+  EXPECT_DOUBLE_EQ(*d("equalized_odds_difference").value, 0.5);        // max(TPR gap, FPR gap)
   EXPECT_DOUBLE_EQ(*d("equal_opportunity_difference").value, 0.5);
   EXPECT_TRUE(disparity_lower_is_better("demographic_parity_difference"));
   EXPECT_FALSE(disparity_lower_is_better("demographic_parity_ratio"));

@@ -22,12 +22,12 @@ std::string where_of(const std::function<void()>& f) {
 TEST(Predictions, BinaryLabelsAndPositiveLabel) {
   TempDir t;
   ColumnOptions o;
-  Predictions p = load_predictions(t.write("p.csv", "label,score\nyes,0.9\nno,0.2\nyes,0.6\n"),
-                                   [&] {
-                                     ColumnOptions c = o;
-                                     c.positive_label = "yes";
-                                     return c;
-                                   }());
+  Predictions p =
+      load_predictions(t.write("p.csv", "label,score\nyes,0.9\nno,0.2\nyes,0.6\n"), [&] {
+        ColumnOptions c = o;
+        c.positive_label = "yes";
+        return c;
+      }());
   EXPECT_EQ(p.label, (std::vector<std::uint8_t>{1, 0, 1}));
   EXPECT_EQ(p.score, (std::vector<double>{0.9, 0.2, 0.6}));
   EXPECT_EQ(p.score_places, 1);
@@ -59,8 +59,7 @@ TEST(Predictions, MulticlassClassesInNumericOrder) {
   ColumnOptions o;
   o.task = Task::kMulticlass;
   o.pred_col = "pred";
-  Predictions p =
-      load_predictions(t.write("c.csv", "label,pred\n10,2\n2,2\n1.0,10\n2,1\n"), o);
+  Predictions p = load_predictions(t.write("c.csv", "label,pred\n10,2\n2,2\n1.0,10\n2,1\n"), o);
   EXPECT_EQ(p.classes, (std::vector<std::string>{"1", "2", "10"}));  // by value; "1.0" is "1"
   EXPECT_EQ(p.class_label, (std::vector<std::uint32_t>{2, 1, 0, 1}));
   EXPECT_EQ(p.class_pred, (std::vector<std::uint32_t>{1, 1, 2, 0}));
@@ -72,11 +71,14 @@ TEST(Predictions, PairingByIdAndByOrder) {
   TempDir t;
   ColumnOptions o;
   o.id_col = "id";
-  Predictions c = load_predictions(t.write("c.csv", "id,label,score\na,1,0.9\nb,0,0.2\nc,1,0.7\n"), o);
-  Predictions b = load_predictions(t.write("b.csv", "id,label,score\nc,1,0.5\na,1,0.6\nb,0,0.1\n"), o);
+  Predictions c =
+      load_predictions(t.write("c.csv", "id,label,score\na,1,0.9\nb,0,0.2\nc,1,0.7\n"), o);
+  Predictions b =
+      load_predictions(t.write("b.csv", "id,label,score\nc,1,0.5\na,1,0.6\nb,0,0.1\n"), o);
   EXPECT_EQ(pair_rows(c, b), "id");
   EXPECT_EQ(b.score, (std::vector<double>{0.6, 0.1, 0.5}));  // in the candidate's order
-  Predictions bad = load_predictions(t.write("x.csv", "id,label,score\nc,1,0.5\na,0,0.6\nb,0,0.1\n"), o);
+  Predictions bad =
+      load_predictions(t.write("x.csv", "id,label,score\nc,1,0.5\na,0,0.6\nb,0,0.1\n"), o);
   EXPECT_NE(where_of([&] { pair_rows(c, bad); }), "no error");  // a label differs
   ColumnOptions plain;
   Predictions c2 = load_predictions(t.write("c2.csv", "label,score\n1,0.9\n0,0.2\n"), plain);

@@ -121,8 +121,7 @@ TEST(Format, AskedThenNameThenSniffed) {
   EXPECT_EQ(detect_format("dir.csv/A.TAB.GZ", "a,b\n", TableFormat::kAuto).format,
             TableFormat::kTsv);
   EXPECT_EQ(detect_format("x.NDJSON", "a,b\n", TableFormat::kAuto).format, TableFormat::kJsonl);
-  EXPECT_EQ(detect_format("x", "  \n{\"a\": 1}\n", TableFormat::kAuto).format,
-            TableFormat::kJsonl);
+  EXPECT_EQ(detect_format("x", "  \n{\"a\": 1}\n", TableFormat::kAuto).format, TableFormat::kJsonl);
   EXPECT_EQ(detect_format("x", "a\tb\n1\t2\n", TableFormat::kAuto).format, TableFormat::kTsv);
   EXPECT_EQ(detect_format("x", "a\tb,c\n", TableFormat::kAuto).format, TableFormat::kCsv);
   EXPECT_EQ(detect_format("x", "", TableFormat::kAuto).format, TableFormat::kCsv);

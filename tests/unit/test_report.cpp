@@ -61,7 +61,8 @@ TEST(Report, TheSameCheckOnTheSameInputAppearsOnce) {
 
 TEST(Report, RawMarkdownReadsCleanly) {
   // Paths and snake_case names need no escapes; emphasis, code and tables still cannot start.
-  EXPECT_EQ(md_text("data/candidate.csv roc_auc 0.5 >= 0.4"), "data/candidate.csv roc_auc 0.5 >= 0.4");
+  EXPECT_EQ(md_text("data/candidate.csv roc_auc 0.5 >= 0.4"),
+            "data/candidate.csv roc_auc 0.5 >= 0.4");
   EXPECT_EQ(md_text("_x_ *y* `z` a|b"), "\\_x\\_ \\*y\\* \\`z\\` a\\|b");
 }
 

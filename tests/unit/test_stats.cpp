@@ -16,13 +16,14 @@ void expect_rel(double got, double want, double rel = 1e-9) {
 }  // namespace
 
 TEST(Stats, DistributionsMatchScipy) {
-  expect_rel(normal_cdf(1.3), 0.9031995154143897);            // norm.cdf
-  expect_rel(normal_quantile(0.975), 1.959963984540054);      // norm.ppf
-  expect_rel(normal_quantile(1e-10), -6.361340902404056);     // far tail
-  expect_rel(chi2_sf_1df(3.2), 0.07363827012030258);          // chi2.sf(3.2, 1)
-  expect_rel(binom_cdf(3, 10, 0.5), 0.171875);                // binom.cdf
+  expect_rel(normal_cdf(1.3), 0.9031995154143897);         // norm.cdf
+  expect_rel(normal_quantile(0.975), 1.959963984540054);   // norm.ppf
+  expect_rel(normal_quantile(1e-10), -6.361340902404056);  // far tail
+  expect_rel(chi2_sf_1df(3.2), 0.07363827012030258);       // chi2.sf(3.2, 1)
+  expect_rel(binom_cdf(3, 10, 0.5), 0.171875);             // binom.cdf
   EXPECT_EQ(normal_cdf(0), 0.5);
-  for (double p : {1e-12, 0.01, 0.3, 0.5, 0.77, 0.999}) expect_rel(normal_cdf(normal_quantile(p)), p, 1e-12);
+  for (double p : {1e-12, 0.01, 0.3, 0.5, 0.77, 0.999})
+    expect_rel(normal_cdf(normal_quantile(p)), p, 1e-12);
 }
 
 TEST(Stats, DelongMatchesProc) {

@@ -73,7 +73,7 @@ inline __attribute__((always_inline)) void store_plain_number(const Layout& L, C
 
 // kAuto: a number where the text is one (unless it came quoted from JSON), text otherwise.
 inline void store_auto(const Layout& L, ChunkResult& r, std::size_t s, std::string_view v,
-                std::int64_t line, bool text) {
+                       std::int64_t line, bool text) {
   auto& nums = r.numbers[s];
   auto& codes = r.codes[s];
   const auto row = static_cast<std::size_t>(r.rows);
@@ -117,7 +117,7 @@ inline void store_auto(const Layout& L, ChunkResult& r, std::size_t s, std::stri
 }
 
 inline void store_value(const Layout& L, ChunkResult& r, std::size_t s, std::string_view v,
-                 std::int64_t line) {
+                        std::int64_t line) {
   const ColumnSpec& spec = L.specs[s];
   if (spec.type == ColumnType::kAuto) {
     store_auto(L, r, s, v, line, false);

@@ -129,9 +129,9 @@ void Merger::merge(ChunkResult& r) {
     held += c.numbers.capacity() * sizeof(double) + c.codes.capacity() * 4;
   if (held > limit_)
     throw Error(
-        "the table needs more memory than this machine has available: " +
-            std::to_string(t_.rows) + " rows already take " + std::to_string(held >> 20) +
-            " MiB of the " + std::to_string(limit_ >> 20) + " MiB limit",
+        "the table needs more memory than this machine has available: " + std::to_string(t_.rows) +
+            " rows already take " + std::to_string(held >> 20) + " MiB of the " +
+            std::to_string(limit_ >> 20) + " MiB limit",
         L_.file,
         "read fewer columns, split the file, or raise MLGATE_MEMORY_LIMIT on a bigger machine");
 }

@@ -67,9 +67,9 @@ void TextSource::read_header(Table& t) {
   for (std::size_t i = 0; i < t.header.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
       if (t.header[i] == t.header[j])
-        throw Error("duplicate column name " + quote(t.header[i]), location(name, 1),
-                    "columns " + std::to_string(j + 1) + " and " + std::to_string(i + 1) +
-                        " share a name");
+        throw Error(
+            "duplicate column name " + quote(t.header[i]), location(name, 1),
+            "columns " + std::to_string(j + 1) + " and " + std::to_string(i + 1) + " share a name");
   L_.field_to_spec.assign(L_.n_fields, -1);
   for (std::size_t s = 0; s < L_.specs.size(); ++s) {
     for (std::size_t f = 0; f < t.header.size(); ++f)
@@ -92,8 +92,8 @@ std::unique_ptr<Chunk> TextSource::next() {
     cut = last_record_end(pending_.data(), pending_.size(), L_.format);
     // No record end in this many bytes (or as many left at the end): one record is too long.
     if (pending_.size() - cut >= kMaxRecordBytes)
-      throw Error("a record longer than " + std::to_string(kMaxRecordBytes >> 20) + " MiB",
-                  L_.file, "is this a table? check the line endings and for an unclosed quote");
+      throw Error("a record longer than " + std::to_string(kMaxRecordBytes >> 20) + " MiB", L_.file,
+                  "is this a table? check the line endings and for an unclosed quote");
     if (eof_) cut = pending_.size();
     if (cut > 0) break;
     fill(pending_.size() * 2);  // one record longer than a chunk
@@ -130,8 +130,8 @@ void TextSource::release(Chunk& c) {
 std::size_t TextSource::estimate_rows(const Chunk& first, const ChunkResult& r) const {
   const auto& tc = static_cast<const TextChunk&>(first);
   if (size_hint_ == 0 || tc.size == 0 || eof_) return 0;
-  const double est = static_cast<double>(r.rows) * static_cast<double>(size_hint_) /
-                     static_cast<double>(tc.size);
+  const double est =
+      static_cast<double>(r.rows) * static_cast<double>(size_hint_) / static_cast<double>(tc.size);
   return static_cast<std::size_t>(est * 1.02) + 16;
 }
 

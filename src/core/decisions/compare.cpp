@@ -252,9 +252,9 @@ bool Comparison::prepare_change(Pending& q, const Rule& rule, const Scope& s, bo
   c.metric = rule.metric;
   c.slice = s.slice;
   c.id = rule.metric + (relative ? ".relative_regression" : ".regression") + sl;
-  c.title = rule.metric + (sl.empty() ? "" : " " + sl) + " regresses by at most " +
-            (relative ? format_short(bound * 100, 4) + "% of the baseline"
-                      : format_short(bound, 6));
+  c.title =
+      rule.metric + (sl.empty() ? "" : " " + sl) + " regresses by at most " +
+      (relative ? format_short(bound * 100, 4) + "% of the baseline" : format_short(bound, 6));
   MetricValue cv = s.cand->metrics.get(rule.metric);
   c.value = cv;
   MetricValue bv;
@@ -294,9 +294,8 @@ bool Comparison::prepare_change(Pending& q, const Rule& rule, const Scope& s, bo
                  : BoundMethod::kBootstrap;
   c.method = name_of(q.method);
   if (st.method == StatMethod::kDelong && q.method != BoundMethod::kDelong)
-    warnings_.push_back(
-        "statistics.method is delong, but DeLong's test applies to roc_auc only: " + c.id +
-        " is decided on the paired bootstrap");
+    warnings_.push_back("statistics.method is delong, but DeLong's test applies to roc_auc only: " +
+                        c.id + " is decided on the paired bootstrap");
   return true;
 }
 
@@ -342,8 +341,8 @@ void Comparison::bootstrap_scope(std::size_t si) {
                                           st.bootstrap_samples, st.seed, o_.threads);
   for (auto& q : pending_) {
     if (!mine(q)) continue;
-    std::size_t j = static_cast<std::size_t>(
-        std::find(names.begin(), names.end(), q.check.metric) - names.begin());
+    std::size_t j = static_cast<std::size_t>(std::find(names.begin(), names.end(), q.check.metric) -
+                                             names.begin());
     std::size_t undefined = 0, worse = 0;
     for (int b = 0; b < st.bootstrap_samples; ++b) {
       double d = draws.first[j][b] - draws.second[j][b];
@@ -357,7 +356,8 @@ void Comparison::bootstrap_scope(std::size_t si) {
     if (undefined * 10 > static_cast<std::size_t>(st.bootstrap_samples)) {
       q.check.status = Status::kError;
       q.check.message = q.check.metric + " is undefined in " + std::to_string(undefined) + " of " +
-                        std::to_string(st.bootstrap_samples) + " bootstrap resamples; too few rows" +
+                        std::to_string(st.bootstrap_samples) +
+                        " bootstrap resamples; too few rows" +
                         (q.check.slice.is_null() ? "" : " in this slice") + " to bound it";
       q.stats = false;
       continue;
@@ -404,7 +404,9 @@ void Comparison::delong_scope(std::size_t si) {
         {"covariance", dl->cov},
         {"se_delta", q.se},
         // Identical curves (no variance, no difference): Z = 0, p = 1, as pROC reports.
-        {"z", q.se > 0 ? ojson(q.delta / q.se) : q.delta == 0 ? ojson(0.0) : ojson(nullptr)},
+        {"z", q.se > 0       ? ojson(q.delta / q.se)
+              : q.delta == 0 ? ojson(0.0)
+                             : ojson(nullptr)},
         {"p_two_sided", q.se > 0       ? ojson(2 * normal_cdf(-std::fabs(q.delta) / q.se))
                         : q.delta == 0 ? ojson(1.0)
                                        : ojson(nullptr)}};
@@ -463,9 +465,9 @@ void Comparison::explain(Pending& q, const ChangeDecision& d) const {
                       " (" + lvl + " bound of the change " + format_short(q.lower ? lo : hi, 4) +
                       (q.lower ? " > " : " < ") + bound + ")";
   } else {
-    q.check.message = "inconclusive: the " + lvl + " bounds of the change [" +
-                      format_short(lo, 4) + ", " + format_short(hi, 4) + "] straddle the bound " +
-                      bound + (d.held_back_by_holm ? " after Holm's correction" : "") +
+    q.check.message = "inconclusive: the " + lvl + " bounds of the change [" + format_short(lo, 4) +
+                      ", " + format_short(hi, 4) + "] straddle the bound " + bound +
+                      (d.held_back_by_holm ? " after Holm's correction" : "") +
                       "; more rows would decide (on_inconclusive: " +
                       name_of(policy_.statistics.on_inconclusive) + ")";
   }

@@ -860,10 +860,10 @@ void record_bins(Check& c, bool numeric, const ColumnData& ref, const ColumnData
   if (numeric) {
     const std::vector<double> edges = decile_edges(ref.sorted);
     for (std::size_t i = 0; i <= edges.size(); ++i)
-      labels.push_back(i == 0              ? "<= " + format_short(edges.empty() ? 0 : edges[0], 4)
-                       : i == edges.size() ? "> " + format_short(edges[i - 1], 4)
-                                           : format_short(edges[i - 1], 4) + " to " +
-                                                 format_short(edges[i], 4));
+      labels.push_back(i == 0 ? "<= " + format_short(edges.empty() ? 0 : edges[0], 4)
+                       : i == edges.size()
+                           ? "> " + format_short(edges[i - 1], 4)
+                           : format_short(edges[i - 1], 4) + " to " + format_short(edges[i], 4));
     if (edges.empty()) labels = ojson::array({"all"});
     rs = shares(bin_counts(ref.sorted, edges));
     cs = shares(bin_counts(cur.sorted, edges));

@@ -65,7 +65,8 @@ std::vector<ChangeDecision> decide_changes(const std::vector<ChangeTest>& tests,
       d.status = failing(t);
     } else {
       d.verdict = "inconclusive";
-      d.status = on_inconclusive == OnInconclusive::kWarn || t.warn_only ? Status::kWarn : Status::kFail;
+      d.status =
+          on_inconclusive == OnInconclusive::kWarn || t.warn_only ? Status::kWarn : Status::kFail;
       d.held_back_by_holm = L >= -t.margin && !holm_ok;
     }
   }

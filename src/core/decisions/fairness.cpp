@@ -499,8 +499,7 @@ Side measure_side(const Predictions& p, const FairnessPolicy& fp, bool with_inte
   s.n_groups = s.groups.size();
   s.ref = add_reference_group(fp, s.groups, s.g);
   s.gated.resize(s.groups.size());
-  for (std::size_t k = 0; k < s.groups.size(); ++k)
-    s.gated[k] = s.groups[k].n >= fp.min_group_size;
+  for (std::size_t k = 0; k < s.groups.size(); ++k) s.gated[k] = s.groups[k].n >= fp.min_group_size;
   for (const auto& name : fairness_metric_names())
     s.disp[name] = disparity(name, s.groups, s.overall, s.gated, s.ref, fp.method, s.g);
   return s;
@@ -655,9 +654,8 @@ void FairnessRun::describe(ResultDoc& doc) const {
   doc.metrics["sensitive"] = sensitive_;
   if (c.ref >= 0) {
     const auto r = static_cast<std::size_t>(c.ref);
-    doc.metrics["reference_group"] = {{"group", group_json(c.g, r)},
-                                      {"n", c.groups[r].n},
-                                      {"metrics", rates_json(c.groups[r])}};
+    doc.metrics["reference_group"] = {
+        {"group", group_json(c.g, r)}, {"n", c.groups[r].n}, {"metrics", rates_json(c.groups[r])}};
   }
 }
 
@@ -683,8 +681,7 @@ void FairnessRun::add_rule(const Rule& rule, ResultDoc& doc) {
   const bool lower = disparity_lower_is_better(rule.metric);
   const Disparity* bd = base_ ? &bside_.disp.at(rule.metric) : nullptr;
   if (!base_) {
-    c.status =
-        policy_.missing_baseline == MissingBaseline::kWarn ? Status::kWarn : Status::kFail;
+    c.status = policy_.missing_baseline == MissingBaseline::kWarn ? Status::kWarn : Status::kFail;
     c.message = std::string("no baseline to compare with (missing_baseline: ") +
                 name_of(policy_.missing_baseline) + ")";
   } else if (!d.value || !bd->value) {
@@ -727,8 +724,8 @@ void FairnessRun::bootstrap_regressions(ResultDoc& doc) {
   for (const auto& r : bootstrap_) names.push_back(r.name);
   FairnessGroups g1 = make_groups(p_);  // without the appended reference group
   WeightedDisparities w1(p_, g1, policy_.fairness, names), w2(*base_, g1, policy_.fairness, names);
-  BootstrapDraws draws = paired_bootstrap(w1, w2, p_.size(), names.size(), st.bootstrap_samples,
-                                          st.seed, o_.threads);
+  BootstrapDraws draws =
+      paired_bootstrap(w1, w2, p_.size(), names.size(), st.bootstrap_samples, st.seed, o_.threads);
   std::vector<ChangeTest> tests(bootstrap_.size());
   for (std::size_t j = 0; j < bootstrap_.size(); ++j) {
     const auto& r = bootstrap_[j];

@@ -162,11 +162,10 @@ Policy parse_policy_tree(const std::string& text, const std::string& path,
     R.keys(s, "statistics",
            {"method", "bootstrap_samples", "seed", "on_inconclusive", "multiple_testing"});
     if (s["method"])
-      p.statistics.method =
-          R.choice<StatMethod>(s["method"], "statistics.method",
-                              {{"auto", StatMethod::kAuto},
-                               {"bootstrap", StatMethod::kBootstrap},
-                               {"delong", StatMethod::kDelong}});
+      p.statistics.method = R.choice<StatMethod>(s["method"], "statistics.method",
+                                                 {{"auto", StatMethod::kAuto},
+                                                  {"bootstrap", StatMethod::kBootstrap},
+                                                  {"delong", StatMethod::kDelong}});
     if (s["bootstrap_samples"])
       p.statistics.bootstrap_samples = static_cast<int>(
           R.integer(s["bootstrap_samples"], "statistics.bootstrap_samples", 100, 1000000));
@@ -174,17 +173,18 @@ Policy parse_policy_tree(const std::string& text, const std::string& path,
       p.statistics.seed =
           static_cast<std::uint64_t>(R.integer(s["seed"], "statistics.seed", 0, 1LL << 53));
     if (s["on_inconclusive"])
-      p.statistics.on_inconclusive =
-          R.choice<OnInconclusive>(s["on_inconclusive"], "statistics.on_inconclusive",
-                                  {{"fail", OnInconclusive::kFail}, {"warn", OnInconclusive::kWarn}});
+      p.statistics.on_inconclusive = R.choice<OnInconclusive>(
+          s["on_inconclusive"], "statistics.on_inconclusive",
+          {{"fail", OnInconclusive::kFail}, {"warn", OnInconclusive::kWarn}});
     if (s["multiple_testing"])
-      p.statistics.multiple_testing =
-          R.choice<MultipleTesting>(s["multiple_testing"], "statistics.multiple_testing",
-                                   {{"holm", MultipleTesting::kHolm}, {"none", MultipleTesting::kNone}});
+      p.statistics.multiple_testing = R.choice<MultipleTesting>(
+          s["multiple_testing"], "statistics.multiple_testing",
+          {{"holm", MultipleTesting::kHolm}, {"none", MultipleTesting::kNone}});
   }
   if (root["missing_baseline"])
-    p.missing_baseline = R.choice<MissingBaseline>(root["missing_baseline"], "missing_baseline",
-                                 {{"fail", MissingBaseline::kFail}, {"warn", MissingBaseline::kWarn}});
+    p.missing_baseline = R.choice<MissingBaseline>(
+        root["missing_baseline"], "missing_baseline",
+        {{"fail", MissingBaseline::kFail}, {"warn", MissingBaseline::kWarn}});
   if (const auto& f = root["fairness"]) {
     p.fairness.present = true;
     R.keys(f, "fairness", {"sensitive", "min_group_size", "method", "reference_group", "metrics"});
@@ -195,8 +195,8 @@ Policy parse_policy_tree(const std::string& text, const std::string& path,
     if (f["method"])
       p.fairness.method =
           R.choice<FairnessMethod>(f["method"], "fairness.method",
-                                  {{"between_groups", FairnessMethod::kBetweenGroups},
-                                   {"to_overall", FairnessMethod::kToOverall}});
+                                   {{"between_groups", FairnessMethod::kBetweenGroups},
+                                    {"to_overall", FairnessMethod::kToOverall}});
     if (const auto& rg = f["reference_group"]) {
       if (!rg.IsMap())
         R.fail(rg, "fairness.reference_group", "expected a mapping of column to value",

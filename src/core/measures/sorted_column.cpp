@@ -136,7 +136,6 @@ SortedColumn sorted_numbers(std::span<const double> src, int places, bool may_ha
   return result;
 }
 
-
 }  // namespace
 
 SortedColumn sort_column(const Column& c, std::vector<double>* storage, SortScratch* scratch,
@@ -145,8 +144,7 @@ SortedColumn sort_column(const Column& c, std::vector<double>* storage, SortScra
   const std::size_t rows = c.numbers.size();
   const bool may_have_nan =
       c.missing > 0 ||
-      (c.type == ColumnType::kAuto &&
-       static_cast<std::size_t>(c.n_numbers + c.missing) < rows);
+      (c.type == ColumnType::kAuto && static_cast<std::size_t>(c.n_numbers + c.missing) < rows);
   return sorted_numbers(c.numbers, c.decimal_places, may_have_nan, storage, scratch, threads);
 }
 

@@ -10,7 +10,6 @@
 
 namespace mlgate::views {
 
-
 std::string num(const std::optional<double>& v, int digits) {
   return v ? format_short(*v, digits) : "—";
 }
@@ -41,14 +40,12 @@ int rank(Status s) {  // most important first
   }
 }
 
-
 Counts count(const std::vector<LoadedDoc>& docs) {
   Counts c;
   for (const auto& d : docs)
     for (const auto& k : d.doc.checks) c.add(k.status);
   return c;
 }
-
 
 // Every check, most important first (stable within a status).
 std::vector<Ref> ordered_checks(const std::vector<LoadedDoc>& docs) {
@@ -82,7 +79,6 @@ std::string input_path(const LoadedDoc& d) {
       return it.value()["path"].get<std::string>();
   return d.path;
 }
-
 
 std::string slice_text(const ojson& slice) {
   if (!slice.is_object()) return "all";
