@@ -12,6 +12,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 version=$(sed -n 's/^project(mlgate VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
 arch=$(uname -m)
 name=mlgate-$version-linux-$arch
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 publish() {  # publish BIN_DIR
   if [ -n "${GITHUB_PATH:-}" ]; then echo "$1" >>"$GITHUB_PATH"; fi
   if [ -n "${GITHUB_OUTPUT:-}" ]; then
@@ -30,9 +32,6 @@ from_release() {  # returns 1 (no error) when no usable release exists, exits 2 
     *) echo "setup: the release URL must be https: $url" >&2; exit 2 ;;
   esac
   local dest=${RUNNER_TOOL_CACHE:-$root/build}/mlgate-release
-  local tmp
-  tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' RETURN
   if ! curl -fsSL --proto "$proto" --retry 3 -o "$tmp/SHA256SUMS" "$url/SHA256SUMS" ||
      ! curl -fsSL --proto "$proto" --retry 3 -o "$tmp/$name.tar.gz" "$url/$name.tar.gz"; then
     echo "setup: no release tarball $name.tar.gz at $url" >&2

@@ -786,16 +786,29 @@ void check_unseen(const Expectation& x, const std::string& name, const Check& c,
   extra_checks.push_back(std::move(u));
 }
 
+// A numeric column's counts over the reference's deciles, computed once per drift check for
+// both psi/Jensen-Shannon and the report's histograms.
+struct Deciles {
+  std::vector<double> edges, ref, cur;
+};
+
+Deciles deciles_of(const ColumnData& ref, const ColumnData& cur) {
+  Deciles d;
+  d.edges = decile_edges(ref.sorted);
+  d.ref = bin_counts(ref.sorted, d.edges);
+  d.cur = bin_counts(cur.sorted, d.edges);
+  return d;
+}
+
 // Counts per bin (deciles of a numeric reference, or the categories of both) for psi and
 // Jensen-Shannon.
-void binned_counts(bool numeric, const ColumnData& ref, const ColumnData& cur,
-                   const CategoryCounts& ref_cat, const CategoryCounts& cur_cat,
-                   std::vector<double>& rc, std::vector<double>& cc, Check& c) {
-  if (numeric) {
-    auto edges = decile_edges(ref.sorted);
-    rc = bin_counts(ref.sorted, edges);
-    cc = bin_counts(cur.sorted, edges);
-    c.extra["bin_edges"] = edges;
+void binned_counts(const Deciles* deciles, const CategoryCounts& ref_cat,
+                   const CategoryCounts& cur_cat, std::vector<double>& rc, std::vector<double>& cc,
+                   Check& c) {
+  if (deciles) {
+    rc = deciles->ref;
+    cc = deciles->cur;
+    c.extra["bin_edges"] = deciles->edges;
     return;
   }
   std::set<std::string> u;
@@ -847,8 +860,8 @@ bool chi2_drift(const Expectation& x, const CategoryCounts& rcat, const Category
 // The histograms a report draws for a drift check, kept small (at most 30 bins): numbers over
 // the reference's deciles, categories as the 29 most frequent plus "other"; shares of each
 // sample's non-null rows.
-void record_bins(Check& c, bool numeric, const ColumnData& ref, const ColumnData& cur,
-                 const CategoryCounts& ref_cat, const CategoryCounts& cur_cat) {
+void record_bins(Check& c, const Deciles* deciles, const CategoryCounts& ref_cat,
+                 const CategoryCounts& cur_cat) {
   ojson labels = ojson::array(), rs = ojson::array(), cs = ojson::array();
   auto shares = [](const std::vector<double>& counts) {
     double total = 0;
@@ -857,16 +870,15 @@ void record_bins(Check& c, bool numeric, const ColumnData& ref, const ColumnData
     for (double v : counts) out.push_back(total > 0 ? v / total : 0.0);
     return out;
   };
-  if (numeric) {
-    const std::vector<double> edges = decile_edges(ref.sorted);
-    for (std::size_t i = 0; i <= edges.size(); ++i)
-      labels.push_back(i == 0 ? "<= " + format_short(edges.empty() ? 0 : edges[0], 4)
-                       : i == edges.size()
-                           ? "> " + format_short(edges[i - 1], 4)
-                           : format_short(edges[i - 1], 4) + " to " + format_short(edges[i], 4));
-    if (edges.empty()) labels = ojson::array({"all"});
-    rs = shares(bin_counts(ref.sorted, edges));
-    cs = shares(bin_counts(cur.sorted, edges));
+  if (deciles) {
+    const std::vector<double>& e = deciles->edges;
+    if (e.empty()) labels.push_back("all");
+    for (std::size_t i = 0; i < e.size(); ++i)
+      labels.push_back(i == 0 ? "<= " + format_short(e[0], 4)
+                              : format_short(e[i - 1], 4) + " to " + format_short(e[i], 4));
+    if (!e.empty()) labels.push_back("> " + format_short(e.back(), 4));
+    rs = shares(deciles->ref);
+    cs = shares(deciles->cur);
   } else {
     std::vector<std::pair<double, std::string>> by_total;
     std::map<std::string, double> total;
@@ -948,7 +960,9 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
   }
   if (!numeric || method == DriftMethod::kChi2)
     check_unseen(x, name, c, ref_cat, cur_cat, n_cur, extra_checks);
-  record_bins(c, numeric && method != DriftMethod::kChi2, *ref, *cur, ref_cat, cur_cat);
+  std::optional<Deciles> deciles;
+  if (numeric && method != DriftMethod::kChi2) deciles = deciles_of(*ref, *cur);
+  record_bins(c, deciles ? &*deciles : nullptr, ref_cat, cur_cat);
   if (method == DriftMethod::kKs) {
     KsResult r = ks_2samp(ref->sorted, cur->sorted);
     stat = r.statistic;
@@ -960,7 +974,7 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
     stat = wasserstein(ref->sorted, cur->sorted) / std::max(sd, 0.001);
   } else if (method == DriftMethod::kPsi || method == DriftMethod::kJensenShannon) {
     std::vector<double> rc, cc;
-    binned_counts(numeric, *ref, *cur, ref_cat, cur_cat, rc, cc, c);
+    binned_counts(deciles ? &*deciles : nullptr, ref_cat, cur_cat, rc, cc, c);
     stat = method == DriftMethod::kPsi ? psi(rc, cc) : jensenshannon(rc, cc);
   } else if (!chi2_drift(x, ref_cat, cur_cat, n_ref, c, out, stat, p)) {
     return out;

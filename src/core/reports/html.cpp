@@ -352,10 +352,10 @@ std::string curves_section(const ResultDoc& d) {
   const ojson* base = member(d.metrics, "baseline");
   if (base && !member(*base, "overall")) base = nullptr;
   if (!curves_of(cand, "roc") && !curves_of(cand, "pr")) return {};
-  const double thr = number_in(*cand, "overall", "threshold")
-                         .value_or(member(*cand, "threshold") && (*cand)["threshold"].is_number()
-                                       ? (*cand)["threshold"].get<double>()
-                                       : 0.5);
+  // The operating point: score >= threshold, or the hard predictions the data gave (null).
+  const ojson* thr = member(*cand, "threshold");
+  const std::string at = thr && thr->is_number() ? "at threshold " + f(thr->get<double>(), 4)
+                                                 : "of the given hard predictions";
   auto named = [&](const char* who, const ojson* m, const char* metric, const char* abbrev) {
     std::string s = who;
     if (auto v = metric_of(m, metric)) s += std::string(" (") + abbrev + " " + f(*v, 3) + ")";
@@ -369,7 +369,7 @@ std::string curves_section(const ResultDoc& d) {
       cs.push_back(
           {named("production", base, "roc_auc", "AUC"), curves_of(base, "roc"), roc_point(base)});
     h += figure(curve_chart("ROC curve", "false positive rate", "true positive rate", cs, true),
-                "ROC; the dots are the operating points at threshold " + f(thr, 4));
+                "ROC; the dots are the operating points " + at);
   }
   if (curves_of(cand, "pr")) {
     std::vector<Curve> cs = {{named(base ? "candidate" : "model", cand, "average_precision", "AP"),
@@ -621,8 +621,7 @@ void write_html_report(const std::vector<LoadedDoc>& docs, const std::string& di
                 "check that its parent exists and is writable");
   const Status status = combined_status(docs);
   const std::vector<Ref> checks = unique_checks(docs);
-  Counts n;
-  for (const auto& r : checks) n.add(r.check->status);
+  const Counts n = count(checks);
   std::string h =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>mlgate report: " +
       std::string(status_name(status)) +

@@ -348,8 +348,7 @@ std::string document_details(const LoadedDoc& d, const std::vector<Ref>& passing
 std::string markdown_report(const std::vector<LoadedDoc>& docs, const MarkdownOptions& o) {
   const Status st = combined_status(docs);
   const std::vector<Ref> checks = unique_checks(docs);
-  Counts n;
-  for (const auto& r : checks) n.add(r.check->status);
+  const Counts n = count(checks);
   const std::string marker = "<!-- " + o.marker + " -->";
   std::string head = "## " + std::string(icon(st)) + " mlgate: **" + status_name(st) + "** — " +
                      verdict_line(st) + "\n\n";

@@ -47,6 +47,12 @@ Counts count(const std::vector<LoadedDoc>& docs) {
   return c;
 }
 
+Counts count(const std::vector<Ref>& checks) {
+  Counts c;
+  for (const auto& r : checks) c.add(r.check->status);
+  return c;
+}
+
 // Every check, most important first (stable within a status).
 std::vector<Ref> ordered_checks(const std::vector<LoadedDoc>& docs) {
   std::vector<Ref> r;

@@ -39,6 +39,7 @@ std::string num(const std::optional<double>& v, int digits = 4);  // "—" when 
 const char* icon(Status s);
 int rank(Status s);  // most important first
 Counts count(const std::vector<LoadedDoc>& docs);
+Counts count(const std::vector<Ref>& checks);  // of the checks given (e.g. unique_checks)
 // Every check, most important first (stable within a status).
 std::vector<Ref> ordered_checks(const std::vector<LoadedDoc>& docs);
 // Every check once: the same id about the same input (eval and compare with one policy) keeps
