@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mlgate/data/model_command.hpp"
+#include "mlgate/data/served_model.hpp"
 #include "mlgate/data/table.hpp"
 #include "mlgate/data/task.hpp"
 
@@ -63,6 +64,13 @@ Predictions load_predictions(const std::string& path, const ColumnOptions& o);
 // Runs the model on the features (label column withheld) and joins its output to the labels.
 Predictions predictions_from_model(const std::string& features, const ModelCommand& cmd,
                                    const ColumnOptions& o);
+
+// Sends the features (label column withheld) to a served model and joins its answers to the
+// labels: one number per row is the score (binary, regression) or the predicted class
+// (multiclass); k numbers are class probabilities (binary: the second is the positive class's).
+// stats, if given, receives the timings.
+Predictions predictions_from_service(const std::string& features, const ServedModel& model,
+                                     const ColumnOptions& o, ServingStats* stats);
 
 // A class name as compared: numbers by value ("1.0" is "1"), other text as it is.
 std::string canonical_class(const std::string& v);

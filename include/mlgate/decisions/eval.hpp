@@ -31,8 +31,16 @@ ojson eval_metrics_json(const EvalResult& r, const Predictions& p);
 // Every warning of a result, each prefixed with its slice.
 std::vector<std::string> eval_warnings(const EvalResult& r);
 
-// The absolute (min/max) checks of a policy on one model's metrics.
-std::vector<Check> absolute_checks(const EvalResult& r, const Policy& policy);
+// The absolute (min/max) checks of a policy on one model's metrics; serving (latency) bounds
+// read serving, an eval document's metrics with serving_json in them (null: not served).
+std::vector<Check> absolute_checks(const EvalResult& r, const Policy& policy,
+                                   const ojson& serving = nullptr);
+
+// A served model's timing as the document's metrics hold it: latency_ms {p50, p90, p95, p99,
+// max, mean}, rows_per_second, requests, retries, batch_size, concurrency, warmup.
+ojson serving_json(const ServingStats& s);
+// A serving metric (policy name, e.g. latency_p95_ms) out of metrics holding serving_json.
+MetricValue serving_metric(const ojson& metrics, const std::string& name);
 
 // A check of value against [min, max]; an undefined value is an error.
 Check bound_check(const std::string& metric, const ojson& slice, const MetricValue& value,
@@ -45,6 +53,7 @@ struct EvalOptions {
   DocumentStamp stamp;  // --model-version, MLGATE_SIGNING_KEY
   std::string data, features, model_cmd, policy, output;
   std::string predictions_out;  // --predictions-out: the scored rows as CSV, for compare/fairness
+  ServedModel served;           // served.url set: --model-url
   bool model_shell = false;
   double model_timeout = 600;
   bool no_curves = false;

@@ -64,6 +64,12 @@ struct Policy {
   FairnessPolicy fairness;
 };
 
+// What a served model's timing gives (mlgate-eval --model-url): latency_p50_ms, latency_p90_ms,
+// latency_p95_ms, latency_p99_ms, latency_max_ms, latency_mean_ms (lower is better) and
+// rows_per_second (higher is better). A policy's top-level metrics may bound them, for any task.
+const std::vector<std::string>& serving_metric_names();
+bool is_serving_metric(const std::string& name);
+
 // The fairness disparities a policy may name.
 const std::vector<std::string>& fairness_metric_names();
 

@@ -4,11 +4,13 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "mlgate/base/result.hpp"
 #include "mlgate/data/predictions.hpp"
+#include "mlgate/data/served_model.hpp"
 
 namespace mlgate {
 
@@ -26,6 +28,17 @@ void finish_table_flags(ColumnOptions& o, const std::string& format, const std::
 // --model-version on the gate tools; read_stamp_env adds MLGATE_SIGNING_KEY (read here, once).
 void add_stamp_flags(CLI::App& app, DocumentStamp& stamp);
 void read_stamp_env(DocumentStamp& stamp);
+// The served-model flags (--model-url, --model-protocol, ... --warmup), bound to f; finish
+// turns them into f.model after parsing. timeout: --model-timeout when given, else 60 s a
+// request.
+struct ServedFlags {
+  ServedModel model;
+  std::string protocol = "mlflow", v2_input = "columns";
+  std::vector<std::string> headers;
+};
+void add_served_flags(CLI::App& app, ServedFlags& f);
+void finish_served_flags(ServedFlags& f, std::optional<double> timeout);
+
 // The long names of the options given on the command line, e.g. "--label-col".
 std::vector<std::string> given_flags(const CLI::App& app);
 

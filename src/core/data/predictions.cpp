@@ -142,6 +142,26 @@ void check_two_values(const Column& c, const std::string& file) {
                 "a binary task has two classes; use --task multiclass for more");
 }
 
+// Distinct classes in order: by value when every one is a number, else as text (numpy.unique's
+// order, which is scikit-learn's classes_).
+std::vector<std::string> sorted_classes(const std::vector<std::string>& values) {
+  std::vector<std::string> all;
+  for (const auto& v : values) all.push_back(canonical_class(v));
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  bool numeric = true;
+  double x;
+  for (const auto& v : all) numeric = numeric && parse_number(v, &x);
+  if (numeric)
+    std::sort(all.begin(), all.end(), [](const std::string& a, const std::string& b) {
+      double xa = 0, xb = 0;
+      parse_number(a, &xa);
+      parse_number(b, &xb);
+      return xa < xb;
+    });
+  return all;
+}
+
 // A multiclass task's classes, in order: the probability columns' (--proba-cols), else the
 // distinct labels and predictions, by value when every one is a number, else as text. Returns
 // each class's index by its canonical name.
@@ -157,23 +177,9 @@ std::map<std::string, std::uint32_t> class_index(const Roles& r,
       classes.push_back(c);
     }
   } else {
-    std::vector<std::string> all;
-    for (const auto& v : r.label->dictionary) all.push_back(canonical_class(v));
-    if (r.pred)
-      for (const auto& v : r.pred->dictionary) all.push_back(canonical_class(v));
-    std::sort(all.begin(), all.end());
-    all.erase(std::unique(all.begin(), all.end()), all.end());
-    bool numeric = true;
-    double x;
-    for (const auto& v : all) numeric = numeric && parse_number(v, &x);
-    if (numeric)
-      std::sort(all.begin(), all.end(), [](const std::string& a, const std::string& b) {
-        double xa = 0, xb = 0;
-        parse_number(a, &xa);
-        parse_number(b, &xb);
-        return xa < xb;
-      });
-    for (const auto& v : all) {
+    std::vector<std::string> all = r.label->dictionary;
+    if (r.pred) all.insert(all.end(), r.pred->dictionary.begin(), r.pred->dictionary.end());
+    for (const auto& v : sorted_classes(all)) {
       index.emplace(v, static_cast<std::uint32_t>(classes.size()));
       classes.push_back(v);
     }
@@ -478,6 +484,123 @@ Predictions predictions_from_model(const std::string& features, const ModelComma
   Roles r;
   fill_roles(r, labels, scores, so, task, proba, score_name);
   Predictions p = build(r, o, task);
+  p.path = features;
+  p.sha256 = labels.sha256;
+  p.rows_read = labels.rows;
+  return p;
+}
+
+namespace {
+
+Column number_column(std::string name, std::vector<double> values) {
+  Column c;
+  c.name = std::move(name);
+  c.type = ColumnType::kNumber;
+  c.present = true;
+  c.decimal_places = -1;
+  c.numbers = std::move(values);
+  return c;
+}
+
+// The model's answers as the score side of a table: a score, class probabilities, or predicted
+// classes, named the way the roles expect them.
+Table served_scores(const ServedOutput& out, const Table& labels, ColumnOptions& so, Task task,
+                    std::vector<ProbaColumn>& proba, const std::string& url) {
+  Table t;
+  t.path = "model answers";
+  t.rows = labels.rows;
+  const std::size_t n = static_cast<std::size_t>(labels.rows), w = out.width;
+  auto column_of = [&](std::size_t k) {
+    std::vector<double> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = out.values[i * w + k];
+    return v;
+  };
+  auto shape_error = [&](const std::string& what, const std::string& hint) {
+    return Error(what, redact_url(url), hint);
+  };
+  if (task == Task::kBinary) {
+    // [n] a score; [n, 2] scikit-learn's predict_proba, the second column the positive class.
+    if (w != 1 && w != 2)
+      throw shape_error("a binary model answered " + std::to_string(w) + " values per row",
+                        "answer one score per row, or two class probabilities");
+    t.columns.push_back(number_column("score", column_of(w - 1)));
+    so.score_col = "score";
+    so.pred_col.clear();
+  } else if (task == Task::kRegression) {
+    if (w != 1)
+      throw shape_error("a regression model answered " + std::to_string(w) + " values per row",
+                        "answer one number per row");
+    t.columns.push_back(number_column("score", column_of(0)));
+    so.score_col = "score";
+    so.pred_col.clear();
+  } else if (w == 1) {
+    // Predicted classes.
+    Column c;
+    c.name = "pred";
+    c.type = ColumnType::kCategory;
+    c.present = true;
+    std::map<std::string, std::uint32_t> codes;
+    c.codes.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string v = format_number(out.values[i]);
+      auto [it, fresh] = codes.emplace(v, static_cast<std::uint32_t>(c.dictionary.size()));
+      if (fresh) {
+        c.dictionary.push_back(v);
+        c.first_line.push_back(static_cast<std::int64_t>(i) + 1);
+      }
+      c.codes[i] = it->second;
+    }
+    t.columns.push_back(std::move(c));
+    so.pred_col = "pred";
+    so.proba_cols.clear();
+  } else {
+    // Class probabilities: named by --proba-cols (a list in the model's order), else the
+    // label's classes in scikit-learn's order (classes_ is sorted).
+    std::string prefix = "p_";
+    if (!so.proba_cols.empty() && !ends_with(so.proba_cols, "*")) {
+      proba = resolve_proba(so.proba_cols, {}, "--proba-cols");
+    } else {
+      if (!so.proba_cols.empty()) prefix = so.proba_cols.substr(0, so.proba_cols.size() - 1);
+      const Column& label = labels.columns[0];
+      for (const auto& cls : sorted_classes(label.dictionary)) proba.push_back({prefix + cls, cls});
+    }
+    if (proba.size() != w)
+      throw shape_error("the model answered " + std::to_string(w) +
+                            " probabilities per row for " + std::to_string(proba.size()) +
+                            " classes",
+                        "name the model's classes in its order with --proba-cols a,b,c");
+    for (std::size_t k = 0; k < w; ++k) t.columns.push_back(number_column(proba[k].column, column_of(k)));
+    so.pred_col.clear();
+  }
+  return t;
+}
+
+}  // namespace
+
+Predictions predictions_from_service(const std::string& features, const ServedModel& model,
+                                     const ColumnOptions& o, ServingStats* stats) {
+  Task task = task_of(o);
+  ReadOptions ro;
+  ro.format = o.format;
+  Table labels = read_table(features, label_specs(o, task), ro);
+  ReadOptions ho = ro;
+  ho.header_only = true;
+  std::vector<ColumnSpec> specs;
+  for (const auto& h : read_table(features, {}, ho).header)
+    if (h != o.label_col) specs.push_back({h, ColumnType::kAuto, true});
+  Table ft = read_table(features, specs, ro);
+  if (ft.rows != labels.rows)
+    throw Error("the features file changed while it was read", features, "read a stable file");
+  ServedOutput out = score_served(model, ft, {});
+  ft = Table{};
+  if (stats) *stats = out.stats;
+  ColumnOptions so = o;
+  std::vector<ProbaColumn> proba;
+  Table scores = served_scores(out, labels, so, task, proba, model.url);
+  std::vector<double>().swap(out.values);
+  Roles r;
+  fill_roles(r, labels, scores, so, task, proba, "score");
+  Predictions p = build(r, so, task);
   p.path = features;
   p.sha256 = labels.sha256;
   p.rows_read = labels.rows;

@@ -153,11 +153,51 @@ Check bound_check(const std::string& metric, const ojson& slice, const MetricVal
   return c;
 }
 
-std::vector<Check> absolute_checks(const EvalResult& r, const Policy& policy) {
+ojson serving_json(const ServingStats& s) {
+  ojson o;
+  ojson lat;
+  for (const char* k : {"p50", "p90", "p95", "p99", "max", "mean"}) {
+    double v = s.latency(k);
+    lat[k] = std::isfinite(v) ? ojson(v) : ojson(nullptr);
+  }
+  o["latency_ms"] = std::move(lat);
+  o["rows_per_second"] = s.rows_per_second() > 0 ? ojson(s.rows_per_second()) : ojson(nullptr);
+  o["requests"] = s.requests;
+  o["retries"] = s.retries;
+  o["batch_size"] = s.batch_size;
+  o["concurrency"] = s.concurrency;
+  o["warmup"] = s.warmup;
+  return o;
+}
+
+MetricValue serving_metric(const ojson& metrics, const std::string& name) {
+  if (!metrics.is_object()) return std::nullopt;
+  const ojson* v = nullptr;
+  if (name == "rows_per_second") {
+    if (metrics.contains("rows_per_second")) v = &metrics["rows_per_second"];
+  } else if (starts_with(name, "latency_") && ends_with(name, "_ms") &&
+             metrics.contains("latency_ms") && metrics["latency_ms"].is_object()) {
+    std::string key = name.substr(8, name.size() - 11);  // latency_p95_ms -> p95
+    if (metrics["latency_ms"].contains(key)) v = &metrics["latency_ms"][key];
+  }
+  if (!v || !v->is_number()) return std::nullopt;
+  return v->get<double>();
+}
+
+std::vector<Check> absolute_checks(const EvalResult& r, const Policy& policy,
+                                   const ojson& serving) {
   std::vector<Check> out;
   auto add = [&](const Rule& rule, const GroupMetrics& g, const ojson& slice) {
-    MetricValue v = g.metrics.get(rule.metric);
-    std::string why = why_undefined(g, rule.metric);
+    MetricValue v;
+    std::string why;
+    if (is_serving_metric(rule.metric)) {
+      v = serving_metric(serving, rule.metric);
+      why = serving.is_null() ? "it is measured on a served model (--model-url)"
+                              : "no timed request answered";
+    } else {
+      v = g.metrics.get(rule.metric);
+      why = why_undefined(g, rule.metric);
+    }
     if (rule.min)
       out.push_back(
           bound_check(rule.metric, slice, v, rule.min, std::nullopt, rule.warn_only, why));
@@ -266,17 +306,24 @@ int run_eval(const EvalOptions& o) {
     apply_policy_columns(cols, policy, o.given);
   }
   cols.id_col.clear();  // ids pair rows in mlgate-compare; eval has nothing to pair
+  const bool served = !o.served.url.empty();
   if (o.data.empty() == o.features.empty())
-    throw Error("give either --data (predictions) or --features with --model-cmd", "flags",
-                "see --help");
-  if (!o.features.empty() && o.model_cmd.empty())
-    throw Error("--features needs --model-cmd", "flags");
-  if (!o.model_cmd.empty() && o.features.empty())
-    throw Error("--model-cmd needs --features", "flags");
+    throw Error("give either --data (predictions) or --features with --model-cmd or --model-url",
+                "flags", "see --help");
+  if (!o.model_cmd.empty() && served)
+    throw Error("give --model-cmd or --model-url, not both", "flags");
+  if (!o.features.empty() && o.model_cmd.empty() && !served)
+    throw Error("--features needs --model-cmd or --model-url", "flags");
+  if ((!o.model_cmd.empty() || served) && o.features.empty())
+    throw Error(std::string(served ? "--model-url" : "--model-cmd") + " needs --features",
+                "flags");
 
   Predictions p;
+  ServingStats stats;
   if (!o.data.empty()) {
     p = load_predictions(o.data, cols);
+  } else if (served) {
+    p = predictions_from_service(o.features, o.served, cols, &stats);
   } else {
     ModelCommand cmd;
     cmd.command = o.model_cmd;
@@ -295,8 +342,10 @@ int run_eval(const EvalOptions& o) {
   ResultDoc doc;
   doc.tool = "mlgate-eval";
   doc.version = MLGATE_VERSION;
+  doc.metrics = eval_metrics_json(r, p);
+  if (served) doc.metrics.update(serving_json(stats));
   if (has_policy) {
-    doc.checks = absolute_checks(r, policy);
+    doc.checks = absolute_checks(r, policy, served ? doc.metrics : ojson(nullptr));
     std::size_t deferred = 0;
     for (const auto& rule : policy.metrics) deferred += rule.needs_baseline();
     for (const auto& rule : policy.slice_metrics) deferred += rule.needs_baseline();
@@ -304,14 +353,29 @@ int run_eval(const EvalOptions& o) {
       log_printf("mlgate-eval: %zu bound(s) against a baseline are left to mlgate-compare\n",
                  deferred);
   }
-  doc.metrics = eval_metrics_json(r, p);
   doc.warnings = eval_warnings(r);
   ojson in;
   in["data"] = input_json(p);
   if (!o.model_cmd.empty()) in["data"]["model_cmd"] = o.model_cmd;
+  if (served) {
+    ojson m;
+    m["url"] = redact_url(o.served.url);
+    m["protocol"] = serve_protocol_name(o.served.protocol);
+    if (!o.served.name.empty()) m["name"] = o.served.name;
+    if (!o.served.version_path.empty()) m["version"] = o.served.version_path;
+    if (!o.served.output.empty()) m["output"] = o.served.output;
+    in["data"]["model_url"] = std::move(m);
+  }
   doc.inputs = in;
   doc.provenance = make_provenance(has_policy ? policy.sha256 : std::string());
   print_summary(doc, r);
+  if (served)
+    log_printf("mlgate-eval: served model: %lld requests, %lld retries, latency p50 %s ms, p95 %s "
+               "ms, %s rows/s\n",
+               static_cast<long long>(stats.requests), static_cast<long long>(stats.retries),
+               format_short(stats.latency("p50"), 4).c_str(),
+               format_short(stats.latency("p95"), 4).c_str(),
+               format_short(stats.rows_per_second(), 4).c_str());
   return finish_document(doc, o.output, o.stamp);
 }
 

@@ -39,6 +39,18 @@ const std::vector<std::string>& fairness_metric_names() {
   return names;
 }
 
+const std::vector<std::string>& serving_metric_names() {
+  static const std::vector<std::string> names = {
+      "latency_p50_ms", "latency_p90_ms",  "latency_p95_ms", "latency_p99_ms",
+      "latency_max_ms", "latency_mean_ms", "rows_per_second"};
+  return names;
+}
+
+bool is_serving_metric(const std::string& name) {
+  const auto& n = serving_metric_names();
+  return std::find(n.begin(), n.end(), name) != n.end();
+}
+
 namespace {
 
 std::vector<Rule> rules(const YamlReader& R, const YAML::Node& n, const std::string& path,
@@ -150,7 +162,10 @@ Policy parse_policy_tree(const std::string& text, const std::string& path,
   if (root["threshold"]) p.threshold = R.number(root["threshold"], "threshold");
   if (root["positive_label"]) p.positive_label = R.string(root["positive_label"], "positive_label");
   auto names = metric_names(task);
-  if (root["metrics"]) p.metrics = rules(R, root["metrics"], "metrics", names, "metric", true);
+  auto top_names = names;
+  top_names.insert(top_names.end(), serving_metric_names().begin(), serving_metric_names().end());
+  if (root["metrics"])
+    p.metrics = rules(R, root["metrics"], "metrics", top_names, "metric", true);
   if (const auto& s = root["slices"]) {
     R.keys(s, "slices", {"columns", "min_size", "metrics"});
     if (s["columns"]) p.slice_columns = R.strings(s["columns"], "slices.columns");

@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <new>
 
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/io.hpp"
 #include "mlgate/base/log.hpp"
 #include "mlgate/base/runtime.hpp"
+#include "mlgate/data/served_model.hpp"
+#include "http.hpp"
 
 namespace mlgate {
 
@@ -37,6 +40,7 @@ int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
   install_interrupt_cleanup(tool.c_str());
   try {
     set_runtime(runtime_from_env());  // once, here: the library only reads it
+    install_http_channel_factory(make_curl_channel);
     return body();
   } catch (const Error& e) {
     log_printf("%s: error: %s\n", tool.c_str(), e.message().c_str());
@@ -98,6 +102,70 @@ void add_stamp_flags(CLI::App& app, DocumentStamp& stamp) {
 
 void read_stamp_env(DocumentStamp& stamp) {
   if (const char* k = std::getenv("MLGATE_SIGNING_KEY")) stamp.signing_key = k;
+}
+
+void add_served_flags(CLI::App& app, ServedFlags& f) {
+  ServedModel& m = f.model;
+  app.add_option("--model-url", m.url,
+                 "A served model's base URL (http://127.0.0.1:8080, https://...): the features "
+                 "are sent to it in batches");
+  app.add_option("--model-protocol", f.protocol,
+                 "How the server speaks: mlflow (POST /invocations), v2 (Open Inference "
+                 "Protocol: KServe, Seldon, Triton) or tfserving (POST /v1/models/NAME:predict)")
+      ->check(CLI::IsMember({"mlflow", "v2", "tfserving"}))
+      ->capture_default_str();
+  app.add_option("--model-name", m.name, "The model's name on the server (v2, tfserving)");
+  app.add_option("--model-version-path", m.version_path,
+                 "A model version on the server: .../versions/V (v2, tfserving)");
+  app.add_option("--model-output", m.output,
+                 "The output to gate: a v2 output tensor's name, or the field of predictions "
+                 "that are objects (default: the first output)");
+  app.add_option("--v2-input", f.v2_input,
+                 "v2 inputs: one tensor per feature column, or one [batch, features] FP32 tensor")
+      ->check(CLI::IsMember({"columns", "tensor"}))
+      ->capture_default_str();
+  app.add_option("--v2-input-name", m.v2_input_name, "The tensor's name with --v2-input tensor")
+      ->capture_default_str();
+  app.add_option("--batch-size", m.batch_size, "Rows per request")->capture_default_str();
+  app.add_option("--model-concurrency", m.concurrency,
+                 "Requests in flight (answers are put back in row order)")
+      ->capture_default_str();
+  app.add_option("--model-ready-timeout", m.ready_timeout_s,
+                 "Seconds to wait for the server's health endpoint to say ready (0: do not ask)")
+      ->capture_default_str();
+  app.add_option("--model-retries", m.retries,
+                 "Retries of a request on connection errors, 429 and 5xx (with backoff; "
+                 "Retry-After honoured)")
+      ->capture_default_str();
+  app.add_option("--model-header", f.headers,
+                 "An HTTP header for the server, 'Name: value' (repeatable); a value env:VAR is "
+                 "read from the environment. Values are never printed");
+  app.add_option("--cacert", m.cacert, "CA certificates (PEM) to verify the server with");
+  app.add_option("--cert", m.cert, "Client certificate (PEM) for mutual TLS");
+  app.add_option("--key", m.key, "Client certificate's private key (PEM)");
+  app.add_option("--warmup", m.warmup, "Untimed requests before the timed run")
+      ->capture_default_str();
+}
+
+void finish_served_flags(ServedFlags& f, std::optional<double> timeout) {
+  ServedModel& m = f.model;
+  m.protocol = parse_serve_protocol(f.protocol);
+  m.v2_tensor = f.v2_input == "tensor";
+  m.timeout_s = timeout ? *timeout : 60;
+  m.headers.clear();
+  for (const auto& h : f.headers) m.headers.push_back(parse_model_header(h));
+  for (const std::string* file : {&m.cacert, &m.cert, &m.key})
+    if (!file->empty() && !std::ifstream(*file))
+      throw Error("cannot read " + quote(*file), file == &m.cacert ? "--cacert"
+                                                 : file == &m.cert  ? "--cert"
+                                                                    : "--key",
+                  "give a PEM file's path");
+  if (m.url.empty()) {
+    for (const auto& flag : {std::pair<bool, const char*>{!f.headers.empty(), "--model-header"},
+                             {!m.name.empty(), "--model-name"},
+                             {!m.cacert.empty(), "--cacert"}})
+      if (flag.first) throw Error(std::string(flag.second) + " needs --model-url", "flags");
+  }
 }
 
 std::vector<std::string> given_flags(const CLI::App& app) {

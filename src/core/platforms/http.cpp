@@ -119,6 +119,147 @@ HttpResponse http_send(const HttpRequest& r, double timeout_s) {
   return resp;
 }
 
+namespace {
+
+struct BoundedBody {
+  std::string* out;
+  std::size_t max;
+  bool over = false;
+};
+
+std::size_t on_bounded_body(char* p, std::size_t size, std::size_t n, void* user) {
+  auto* b = static_cast<BoundedBody*>(user);
+  if (b->out->size() + size * n > b->max) {
+    b->over = true;
+    return 0;  // libcurl stops with CURLE_WRITE_ERROR
+  }
+  b->out->append(p, size * n);
+  return size * n;
+}
+
+std::size_t on_retry_after(char* p, std::size_t size, std::size_t n, void* user) {
+  std::string_view line(p, size * n);
+  constexpr std::string_view kName = "retry-after:";
+  if (line.size() > kName.size()) {
+    std::string head(line.substr(0, kName.size()));
+    std::transform(head.begin(), head.end(), head.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (head == kName) {
+      std::string v(trim(line.substr(kName.size())));
+      while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+      *static_cast<std::string*>(user) = v;
+    }
+  }
+  return size * n;
+}
+
+class CurlChannel : public HttpChannel {
+ public:
+  explicit CurlChannel(const ChannelOptions& o) : o_(o) {
+    global_init();
+    c_ = curl_easy_init();
+    if (!c_) throw Error("cannot initialise libcurl", "--model-url");
+  }
+  ~CurlChannel() override {
+    if (hdrs_) curl_slist_free_all(hdrs_);
+    curl_easy_cleanup(c_);
+  }
+  CurlChannel(const CurlChannel&) = delete;
+  CurlChannel& operator=(const CurlChannel&) = delete;
+
+  HttpAnswer send(const HttpCall& call) override {
+    HttpAnswer a;
+    // The same handle each time (so the connection is reused); options set afresh.
+    curl_easy_reset(c_);
+    if (hdrs_) curl_slist_free_all(hdrs_);
+    hdrs_ = nullptr;
+    if (call.headers)
+      for (const auto& [k, v] : *call.headers)
+        hdrs_ = curl_slist_append(hdrs_, (k + ": " + v).c_str());
+    // No "Expect: 100-continue" round trip before each body.
+    hdrs_ = curl_slist_append(hdrs_, "Expect:");
+    BoundedBody body{&a.body, call.max_body};
+    curl_easy_setopt(c_, CURLOPT_URL, call.url.c_str());
+    if (call.method == "POST") {
+      curl_easy_setopt(c_, CURLOPT_POST, 1L);
+      curl_easy_setopt(c_, CURLOPT_POSTFIELDS, call.body.c_str());
+      curl_easy_setopt(c_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(call.body.size()));
+    } else {
+      curl_easy_setopt(c_, CURLOPT_HTTPGET, 1L);
+    }
+    curl_easy_setopt(c_, CURLOPT_HTTPHEADER, hdrs_);
+    curl_easy_setopt(c_, CURLOPT_WRITEFUNCTION, on_bounded_body);
+    curl_easy_setopt(c_, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(c_, CURLOPT_HEADERFUNCTION, on_retry_after);
+    curl_easy_setopt(c_, CURLOPT_HEADERDATA, &a.retry_after);
+    curl_easy_setopt(c_, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c_, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!o_.cacert.empty()) curl_easy_setopt(c_, CURLOPT_CAINFO, o_.cacert.c_str());
+    if (!o_.cert.empty()) curl_easy_setopt(c_, CURLOPT_SSLCERT, o_.cert.c_str());
+    if (!o_.key.empty()) curl_easy_setopt(c_, CURLOPT_SSLKEY, o_.key.c_str());
+    curl_easy_setopt(c_, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c_, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(std::max(1.0, call.timeout_s * 1000)));
+    curl_easy_setopt(c_, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::max(1.0, std::min(call.timeout_s, 30.0) * 1000)));
+    curl_easy_setopt(c_, CURLOPT_USERAGENT, "mlgate/" MLGATE_VERSION);
+    curl_easy_setopt(c_, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c_, CURLOPT_TCP_NODELAY, 1L);
+    const char* protocols = o_.allow_http ? "https,http" : "https";
+    curl_easy_setopt(c_, CURLOPT_PROTOCOLS_STR, protocols);
+    curl_easy_setopt(c_, CURLOPT_REDIR_PROTOCOLS_STR, protocols);
+    CURLcode rc = curl_easy_perform(c_);
+    curl_easy_getinfo(c_, CURLINFO_RESPONSE_CODE, &a.status);
+    if (rc == CURLE_OK) return a;
+    a.failure_text = curl_easy_strerror(rc);
+    switch (rc) {
+      case CURLE_OPERATION_TIMEDOUT:
+        a.failure = HttpAnswer::Failure::kTimeout;
+        break;
+      case CURLE_COULDNT_CONNECT:
+      case CURLE_GOT_NOTHING:
+      case CURLE_RECV_ERROR:
+      case CURLE_SEND_ERROR:
+      case CURLE_PARTIAL_FILE:
+        a.failure = HttpAnswer::Failure::kConnection;
+        break;
+      case CURLE_PEER_FAILED_VERIFICATION:
+      case CURLE_SSL_CONNECT_ERROR:
+      case CURLE_SSL_CERTPROBLEM:
+      case CURLE_SSL_CACERT_BADFILE:
+      case CURLE_SSL_CIPHER:
+      case CURLE_SSL_ENGINE_NOTFOUND:
+      case CURLE_SSL_ISSUER_ERROR:
+      case CURLE_SSL_CRL_BADFILE:
+        a.failure = HttpAnswer::Failure::kTls;
+        break;
+      case CURLE_WRITE_ERROR:
+        if (body.over) {
+          a.failure = HttpAnswer::Failure::kTooLarge;
+          a.failure_text = "the answer is longer than " + std::to_string(call.max_body) + " bytes";
+          break;
+        }
+        a.failure = HttpAnswer::Failure::kOther;
+        break;
+      default:
+        a.failure = HttpAnswer::Failure::kOther;
+    }
+    a.status = 0;
+    return a;
+  }
+
+ private:
+  ChannelOptions o_;
+  CURL* c_ = nullptr;
+  curl_slist* hdrs_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<HttpChannel> make_curl_channel(const ChannelOptions& options) {
+  return std::make_unique<CurlChannel>(options);
+}
+
 std::string link_next(const std::string& h) {
   // <https://api.example/x?page=2>; rel="next", <...>; rel="last"
   std::size_t pos = 0;

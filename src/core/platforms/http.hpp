@@ -3,9 +3,12 @@
 // no_proxy), as libcurl reads them.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "mlgate/data/served_model.hpp"
 
 namespace mlgate {
 
@@ -31,6 +34,10 @@ HttpResponse http_send(const HttpRequest& r, double timeout_s);
 // "scheme://host:port" of an absolute http(s) URL, lower-cased with the scheme's default port
 // made explicit; throws Error for anything else (other schemes, no host, unparsable).
 std::string url_origin(const std::string& url);
+
+// The HttpChannel of the data wing's served models, over one reused libcurl handle (the
+// connection is kept alive between calls). run_main installs it.
+std::unique_ptr<HttpChannel> make_curl_channel(const ChannelOptions& options);
 
 // The URL of rel="next" in an RFC 8288 Link header, or "".
 std::string link_next(const std::string& link_header);

@@ -11,12 +11,15 @@ int main(int argc, char** argv) {
   app.add_option("--data", o.data,
                  "Predictions table: labels with scores, probabilities or predictions");
   app.add_option("--features", o.features,
-                 "Features table to run --model-cmd on (with the label column)");
+                 "Features table to run --model-cmd or --model-url on (with the label column)");
   app.add_option("--model-cmd", o.model_cmd,
                  "Model command: reads feature rows on stdin, prints one prediction per row");
   app.add_flag("--model-shell", o.model_shell, "Run --model-cmd through /bin/sh");
-  app.add_option("--model-timeout", o.model_timeout, "Seconds before the model command is killed")
-      ->capture_default_str();
+  app.add_option("--model-timeout", o.model_timeout,
+                 "Seconds before the model command is killed (default 600), or a request to "
+                 "--model-url fails (default 60)");
+  mlgate::ServedFlags served;
+  mlgate::add_served_flags(app, served);
   app.add_option("--predictions-out", o.predictions_out,
                  "Write the scored rows (label, score or probabilities, slice columns) as CSV, so "
                  "one scoring run feeds mlgate-compare and mlgate-fairness");
@@ -30,6 +33,10 @@ int main(int argc, char** argv) {
     mlgate::read_stamp_env(o.stamp);
     mlgate::finish_table_flags(o.columns, format, task);
     o.given = mlgate::given_flags(app);
+    const bool timeout_given = app.count("--model-timeout") > 0;
+    mlgate::finish_served_flags(served, timeout_given ? std::optional<double>(o.model_timeout)
+                                                      : std::nullopt);
+    o.served = served.model;
     return mlgate::run_eval(o);
   });
 }

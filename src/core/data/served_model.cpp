@@ -1,0 +1,935 @@
+// A model behind a service: requests per protocol, answers checked, batches in flight on a few
+// connections, retries, readiness, timing. The HTTP itself is an HttpChannel (platforms wing).
+#include "mlgate/data/served_model.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <ctime>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "mlgate/base/error.hpp"
+#include "mlgate/base/json.hpp"
+#include "mlgate/base/text.hpp"
+
+namespace mlgate {
+
+namespace {
+
+std::mutex& factory_mutex() {
+  static std::mutex m;
+  return m;
+}
+HttpChannelFactory& factory() {
+  static HttpChannelFactory f;
+  return f;
+}
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+void sleep_for_seconds(double s) {
+  if (s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(s));
+}
+
+}  // namespace
+
+void install_http_channel_factory(HttpChannelFactory f) {
+  std::lock_guard lk(factory_mutex());
+  factory() = std::move(f);
+}
+
+ServeProtocol parse_serve_protocol(const std::string& name) {
+  if (name == "mlflow") return ServeProtocol::kMlflow;
+  if (name == "v2") return ServeProtocol::kV2;
+  if (name == "tfserving") return ServeProtocol::kTfServing;
+  std::string best = closest_name(name, {"mlflow", "v2", "tfserving"});
+  throw Error("unknown model protocol " + quote(name), "--model-protocol",
+              (best.empty() ? "" : "did you mean " + quote(best) + "? ") +
+                  "one of mlflow, v2, tfserving");
+}
+
+const char* serve_protocol_name(ServeProtocol p) {
+  switch (p) {
+    case ServeProtocol::kMlflow:
+      return "mlflow";
+    case ServeProtocol::kV2:
+      return "v2";
+    default:
+      return "tfserving";
+  }
+}
+
+double ServingStats::latency(const std::string& which) const {
+  if (latency_ms.empty()) return std::nan("");
+  std::vector<double> x = latency_ms;
+  std::sort(x.begin(), x.end());
+  if (which == "max") return x.back();
+  if (which == "mean") {
+    double s = 0;
+    for (double v : x) s += v;
+    return s / static_cast<double>(x.size());
+  }
+  double q = which == "p50" ? 0.50 : which == "p90" ? 0.90 : which == "p95" ? 0.95 : 0.99;
+  // numpy.percentile's default ("linear"): the point at q * (n - 1), interpolated.
+  double pos = q * static_cast<double>(x.size() - 1);
+  auto lo = static_cast<std::size_t>(std::floor(pos));
+  std::size_t hi = std::min(lo + 1, x.size() - 1);
+  double frac = pos - static_cast<double>(lo);
+  return x[lo] + (x[hi] - x[lo]) * frac;
+}
+
+std::string redact_url(const std::string& url) {
+  std::string out = url;
+  auto scheme = out.find("://");
+  std::size_t host_start = scheme == std::string::npos ? 0 : scheme + 3;
+  std::size_t path_start = out.find_first_of("/?#", host_start);
+  std::size_t at = out.rfind('@', path_start == std::string::npos ? out.size() : path_start);
+  if (at != std::string::npos && at >= host_start) out.replace(host_start, at + 1 - host_start, "");
+  auto q = out.find('?');  // query strings carry API keys as often as not
+  if (q != std::string::npos) out = out.substr(0, q) + "?...";
+  return out;
+}
+
+std::pair<std::string, std::string> parse_model_header(const std::string& flag) {
+  auto colon = flag.find(':');
+  std::string name(trim(flag.substr(0, colon == std::string::npos ? 0 : colon)));
+  bool token_ok = !name.empty();
+  for (char c : name)
+    token_ok = token_ok && (std::isalnum(static_cast<unsigned char>(c)) ||
+                            std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos);
+  if (colon == std::string::npos || !token_ok)
+    throw Error("a model header must look like 'Name: value'", "--model-header",
+                "e.g. --model-header 'Authorization: env:MODEL_TOKEN'");
+  std::string value(trim(flag.substr(colon + 1)));
+  if (starts_with(value, "env:")) {
+    std::string var = value.substr(4);
+    const char* v = var.empty() ? nullptr : std::getenv(var.c_str());
+    if (!v)
+      throw Error("the environment variable " + quote(var) + " named by header " + quote(name) +
+                      " is not set",
+                  "--model-header", "export it before running, or give the value itself");
+    value = v;
+  }
+  for (char c : value)
+    if (c == '\r' || c == '\n' || c == '\0')
+      throw Error("the value of header " + quote(name) + " holds a line break", "--model-header",
+                  "a header value is one line");
+  return {name, value};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+namespace {
+
+void json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
+void json_double(std::string& out, double v) {
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+enum class Kind { kInt64, kFp64, kBool, kBytes };
+
+const char* kind_datatype(Kind k) {
+  switch (k) {
+    case Kind::kInt64:
+      return "INT64";
+    case Kind::kFp64:
+      return "FP64";
+    case Kind::kBool:
+      return "BOOL";
+    default:
+      return "BYTES";
+  }
+}
+
+bool is_bool_word(const std::string& s, bool* value) {
+  std::string l;
+  for (char c : s) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (l == "true") *value = true;
+  if (l == "false") *value = false;
+  return l == "true" || l == "false";
+}
+
+// The features as they are sent: each column's kind decided once from all its values.
+struct Feature {
+  const Column* col = nullptr;
+  Kind kind = Kind::kFp64;
+  std::vector<std::int8_t> bools;  // kBool: per dictionary code, 1/0
+  std::string key;                 // "\"name\":" for objects
+};
+
+std::vector<Feature> features_of(const Table& t, const std::vector<std::string>& drop) {
+  std::vector<Feature> out;
+  for (const Column& c : t.columns) {
+    if (std::find(drop.begin(), drop.end(), c.name) != drop.end()) continue;
+    Feature f;
+    f.col = &c;
+    json_string(f.key, c.name);
+    f.key += ':';
+    bool has_text = !c.dictionary.empty();
+    if (has_text) {
+      bool all_bool = c.n_numbers == 0;
+      for (const auto& v : c.dictionary) {
+        bool b = false;
+        all_bool = all_bool && is_bool_word(v, &b);
+        f.bools.push_back(b ? 1 : 0);
+      }
+      f.kind = all_bool ? Kind::kBool : Kind::kBytes;
+    } else {
+      bool ints = c.integers_only;
+      for (double x : c.numbers)
+        ints = ints && (std::isnan(x) || std::fabs(x) <= 9007199254740992.0);
+      f.kind = ints ? Kind::kInt64 : Kind::kFp64;
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// One value as JSON; missing as null. A number that JSON cannot hold is an error.
+void json_value(std::string& out, const Feature& f, std::size_t row) {
+  const Column& c = *f.col;
+  if (c.is_text(row)) {
+    std::uint32_t code = c.codes[row];
+    if (f.kind == Kind::kBool)
+      out += f.bools[code] ? "true" : "false";
+    else
+      json_string(out, c.dictionary[code]);
+    return;
+  }
+  double x = c.numbers.empty() ? std::nan("") : c.numbers[row];
+  if (std::isnan(x)) {
+    out += "null";
+    return;
+  }
+  if (std::isinf(x))
+    throw Error("an infinite value cannot be sent as JSON",
+                location(c.name, 0) + " row " + std::to_string(row + 1),
+                "fix the features file");
+  if (f.kind == Kind::kBytes) {
+    json_string(out, format_number(x));
+  } else if (f.kind == Kind::kInt64 || (x == std::trunc(x) && std::fabs(x) < 1e15)) {
+    char buf[32];
+    auto r = std::to_chars(buf, buf + sizeof buf, static_cast<long long>(x));
+    out.append(buf, r.ptr);
+  } else {
+    json_double(out, x);
+  }
+}
+
+struct Batch {
+  std::size_t index = 0, begin = 0, end = 0;
+  std::string id() const { return "mlgate-" + std::to_string(index); }
+  std::string rows() const {
+    return "rows " + std::to_string(begin + 1) + "-" + std::to_string(end) + " (batch " +
+           std::to_string(index + 1) + ")";
+  }
+};
+
+class RequestWriter {
+ public:
+  RequestWriter(const ServedModel& m, const Table& t, const std::vector<std::string>& drop)
+      : m_(m), features_(features_of(t, drop)) {
+    if (m.protocol == ServeProtocol::kV2 && m.v2_tensor)
+      for (const auto& f : features_)
+        if (f.kind == Kind::kBytes)
+          throw Error("column " + quote(f.col->name) + " holds text, which a FP32 tensor cannot",
+                      "--v2-input tensor", "send one tensor per column (--v2-input columns)");
+    if (features_.empty())
+      throw Error("the features file has no columns besides the label", t.path,
+                  "a model needs features");
+  }
+
+  std::string body(const Batch& b) const {
+    std::string out;
+    out.reserve((b.end - b.begin) * features_.size() * 12 + 256);
+    switch (m_.protocol) {
+      case ServeProtocol::kMlflow:
+        mlflow(out, b);
+        break;
+      case ServeProtocol::kTfServing:
+        tfserving(out, b);
+        break;
+      default:
+        if (m_.v2_tensor)
+          v2_tensor(out, b);
+        else
+          v2_columns(out, b);
+    }
+    return out;
+  }
+
+ private:
+  void mlflow(std::string& out, const Batch& b) const {
+    out += "{\"dataframe_split\":{\"columns\":[";
+    for (std::size_t k = 0; k < features_.size(); ++k) {
+      if (k) out += ',';
+      json_string(out, features_[k].col->name);
+    }
+    out += "],\"data\":[";
+    for (std::size_t r = b.begin; r < b.end; ++r) {
+      out += r == b.begin ? "[" : ",[";
+      for (std::size_t k = 0; k < features_.size(); ++k) {
+        if (k) out += ',';
+        json_value(out, features_[k], r);
+      }
+      out += ']';
+    }
+    out += "]}}";
+  }
+
+  void tfserving(std::string& out, const Batch& b) const {
+    out += "{\"instances\":[";
+    for (std::size_t r = b.begin; r < b.end; ++r) {
+      out += r == b.begin ? "{" : ",{";
+      for (std::size_t k = 0; k < features_.size(); ++k) {
+        if (k) out += ',';
+        out += features_[k].key;
+        json_value(out, features_[k], r);
+      }
+      out += '}';
+    }
+    out += "]}";
+  }
+
+  void v2_columns(std::string& out, const Batch& b) const {
+    out += "{\"id\":";
+    json_string(out, b.id());
+    out += ",\"inputs\":[";
+    const std::string n = std::to_string(b.end - b.begin);
+    for (std::size_t k = 0; k < features_.size(); ++k) {
+      const Feature& f = features_[k];
+      out += k ? ",{\"name\":" : "{\"name\":";
+      json_string(out, f.col->name);
+      out += ",\"shape\":[" + n + "],\"datatype\":\"";
+      out += kind_datatype(f.kind);
+      out += "\",\"data\":[";
+      for (std::size_t r = b.begin; r < b.end; ++r) {
+        if (r != b.begin) out += ',';
+        json_value(out, f, r);
+      }
+      out += "]}";
+    }
+    out += "]}";
+  }
+
+  void v2_tensor(std::string& out, const Batch& b) const {
+    out += "{\"id\":";
+    json_string(out, b.id());
+    out += ",\"inputs\":[{\"name\":";
+    json_string(out, m_.v2_input_name);
+    out += ",\"shape\":[" + std::to_string(b.end - b.begin) + "," +
+           std::to_string(features_.size()) + "],\"datatype\":\"FP32\",\"data\":[";
+    for (std::size_t r = b.begin; r < b.end; ++r) {
+      for (std::size_t k = 0; k < features_.size(); ++k) {
+        if (r != b.begin || k) out += ',';
+        const Feature& f = features_[k];
+        const Column& c = *f.col;
+        if (c.is_text(r)) {
+          out += f.bools[c.codes[r]] ? "1" : "0";
+          continue;
+        }
+        double x = c.numbers.empty() ? std::nan("") : c.numbers[r];
+        if (!std::isfinite(x))
+          throw Error("a missing or infinite value cannot go into a FP32 tensor",
+                      "column " + quote(c.name) + " row " + std::to_string(r + 1),
+                      "fill missing features, or send one tensor per column (--v2-input "
+                      "columns), where a missing value is null");
+        char buf[32];
+        auto res = std::to_chars(buf, buf + sizeof buf, static_cast<float>(x));
+        out.append(buf, res.ptr);
+      }
+    }
+    out += "]}]}";
+  }
+
+  const ServedModel& m_;
+  std::vector<Feature> features_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Answers
+
+struct AnswerError {
+  std::string what;
+};
+
+// Python's json module (MLflow, TF Serving) writes NaN, Infinity and -Infinity, which JSON does
+// not have: outside strings they become null, which the checks below refuse as a prediction.
+std::string nonfinite_as_null(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  bool str = false;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (str) {
+      out += c;
+      if (c == '\\' && i + 1 < in.size())
+        out += in[++i];
+      else if (c == '"')
+        str = false;
+      continue;
+    }
+    if (c == '"') str = true;
+    std::string_view rest = in.substr(i);
+    if (starts_with(rest, "NaN")) {
+      out += "null";
+      i += 2;
+    } else if (starts_with(rest, "Infinity")) {
+      out += "null";
+      i += 7;
+    } else if (starts_with(rest, "-Infinity")) {
+      out += "null";
+      i += 8;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+double number_at(const nlohmann::json& v, std::size_t row_in_batch, const Batch& b) {
+  const std::size_t row = b.begin + row_in_batch + 1;
+  if (v.is_number()) {
+    double x = v.get<double>();
+    if (std::isfinite(x)) return x;
+  } else if (v.is_boolean()) {
+    return v.get<bool>() ? 1 : 0;
+  }
+  if (v.is_null() || v.is_number())
+    throw AnswerError{"the prediction for row " + std::to_string(row) +
+                      " is not a finite number (NaN, Infinity or null)"};
+  throw AnswerError{"the prediction for row " + std::to_string(row) + " is not numeric: " +
+                    quote(v.dump(), 40)};
+}
+
+std::string field_names(const nlohmann::json& o) {
+  std::string s;
+  int n = 0;
+  for (auto it = o.begin(); it != o.end() && n < 8; ++it, ++n)
+    s += (s.empty() ? "" : ", ") + quote(it.key(), 40);
+  return s;
+}
+
+// A list of predictions, one per row: numbers, lists of numbers, or objects.
+void read_rows(const nlohmann::json& preds, const Batch& b, const std::string& output,
+               std::vector<double>& values, std::size_t& width) {
+  const std::size_t n = b.end - b.begin;
+  if (!preds.is_array())
+    throw AnswerError{"\"predictions\" is not a list"};
+  if (preds.size() != n)
+    throw AnswerError{"the answer has " + std::to_string(preds.size()) + " predictions for " +
+                      std::to_string(n) + " rows"};
+  values.clear();
+  width = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const nlohmann::json* v = &preds[i];
+    if (v->is_object()) {
+      if (output.empty())
+        throw AnswerError{"the predictions are objects (fields " + field_names(*v) +
+                          "); name the one to gate with --model-output"};
+      auto it = v->find(output);
+      if (it == v->end())
+        throw AnswerError{"the prediction for row " + std::to_string(b.begin + i + 1) +
+                          " has no field " + quote(output) + " (fields " + field_names(*v) + ")"};
+      v = &*it;
+    }
+    std::size_t w = v->is_array() ? v->size() : 1;
+    if (w == 0) throw AnswerError{"the prediction for row " + std::to_string(b.begin + i + 1) +
+                                  " is an empty list"};
+    if (width == 0) width = w;
+    if (w != width)
+      throw AnswerError{"the prediction for row " + std::to_string(b.begin + i + 1) + " has " +
+                        std::to_string(w) + " values, the first row " + std::to_string(width)};
+    if (v->is_array())
+      for (const auto& x : *v) values.push_back(number_at(x, i, b));
+    else
+      values.push_back(number_at(*v, i, b));
+  }
+}
+
+void flatten(const nlohmann::json& v, std::vector<const nlohmann::json*>& out, int depth) {
+  if (depth > 8) throw AnswerError{"the output's data is nested too deeply"};
+  if (v.is_array())
+    for (const auto& x : v) flatten(x, out, depth + 1);
+  else
+    out.push_back(&v);
+}
+
+void read_v2(const nlohmann::json& doc, const Batch& b, const std::string& output,
+             std::vector<double>& values, std::size_t& width) {
+  if (auto id = doc.find("id"); id != doc.end() && !(id->is_string() && *id == b.id()))
+    throw AnswerError{"the answer's id " + quote(id->dump(), 40) + " is not the request's " +
+                      quote(b.id())};
+  auto outs = doc.find("outputs");
+  if (outs == doc.end() || !outs->is_array() || outs->empty())
+    throw AnswerError{"the answer has no \"outputs\""};
+  const nlohmann::json* o = &(*outs)[0];
+  if (!output.empty()) {
+    o = nullptr;
+    std::string names;
+    for (const auto& x : *outs) {
+      auto nm = x.find("name");
+      if (nm != x.end() && nm->is_string()) {
+        if (*nm == output) o = &x;
+        names += (names.empty() ? "" : ", ") + quote(nm->get<std::string>(), 40);
+      }
+    }
+    if (!o) throw AnswerError{"no output named " + quote(output) + " (outputs: " + names + ")"};
+  }
+  if (!o->is_object()) throw AnswerError{"an output is not an object"};
+  auto dt = o->find("datatype");
+  if (dt != o->end() && *dt == "BYTES")
+    throw AnswerError{"the output's datatype is BYTES, not numbers"};
+  auto shape = o->find("shape");
+  auto data = o->find("data");
+  if (shape == o->end() || !shape->is_array() || data == o->end())
+    throw AnswerError{"the output has no \"shape\" or \"data\""};
+  std::vector<std::int64_t> dims;
+  for (const auto& d : *shape) {
+    if (!d.is_number_integer() || d.get<std::int64_t>() < 0)
+      throw AnswerError{"the output's shape " + quote(shape->dump(), 40) + " is not a shape"};
+    dims.push_back(d.get<std::int64_t>());
+  }
+  const auto n = static_cast<std::int64_t>(b.end - b.begin);
+  bool ok = (dims.size() == 1 && dims[0] == n) ||
+            (dims.size() == 2 && dims[0] == n && dims[1] >= 1);
+  if (!ok)
+    throw AnswerError{"the output's shape is " + shape->dump() + " for " + std::to_string(n) +
+                      " rows; expected [" + std::to_string(n) + "] or [" + std::to_string(n) +
+                      ", k]"};
+  width = dims.size() == 2 ? static_cast<std::size_t>(dims[1]) : 1;
+  std::vector<const nlohmann::json*> flat;
+  flatten(*data, flat, 0);
+  if (flat.size() != static_cast<std::size_t>(n) * width)
+    throw AnswerError{"the output has " + std::to_string(flat.size()) + " values for shape " +
+                      shape->dump()};
+  values.clear();
+  for (std::size_t i = 0; i < flat.size(); ++i) values.push_back(number_at(*flat[i], i / width, b));
+}
+
+void read_answer(ServeProtocol protocol, std::string_view body, const Batch& b,
+                 const std::string& output, std::vector<double>& values, std::size_t& width) {
+  nlohmann::json doc;
+  try {
+    JsonLimits lim;
+    lim.max_depth = 32;
+    lim.reject_duplicate_keys = false;
+    doc = parse_json(nonfinite_as_null(body), "answer", lim);
+  } catch (const Error& e) {
+    throw AnswerError{"the answer is not JSON: " + e.what_text()};
+  }
+  if (doc.is_object()) {
+    for (const char* k : {"error", "error_code"})
+      if (auto e = doc.find(k); e != doc.end() && !e->is_null())
+        throw AnswerError{"the server answered with an error: " +
+                          quote(e->is_string() ? e->get<std::string>() : e->dump(), 160)};
+  }
+  if (protocol == ServeProtocol::kV2) {
+    if (!doc.is_object()) throw AnswerError{"the answer is not a JSON object"};
+    read_v2(doc, b, output, values, width);
+    return;
+  }
+  // MLflow 2 and TF Serving: {"predictions": [...]}; MLflow 1 answered with the bare list.
+  if (doc.is_object()) {
+    auto p = doc.find("predictions");
+    if (p == doc.end())
+      throw AnswerError{"the answer has no \"predictions\" (fields " + field_names(doc) + ")"};
+    read_rows(*p, b, output, values, width);
+  } else if (doc.is_array() && protocol == ServeProtocol::kMlflow) {
+    read_rows(doc, b, output, values, width);
+  } else {
+    throw AnswerError{"the answer is not a JSON object"};
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sending, with retries
+
+// Seconds from a Retry-After value (delay-seconds or an HTTP date); negative when absent or not
+// understood.
+double retry_after_seconds(const std::string& v) {
+  std::string_view t = trim(v);
+  if (t.empty()) return -1;
+  double s = 0;
+  auto r = std::from_chars(t.data(), t.data() + t.size(), s);
+  if (r.ec == std::errc() && r.ptr == t.data() + t.size()) return s >= 0 ? s : -1;
+  std::tm tm{};
+  std::string text(t);
+  const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end) return -1;
+  double at = static_cast<double>(timegm(&tm));
+  return std::max(0.0, at - static_cast<double>(std::time(nullptr)));
+}
+
+class Client {
+ public:
+  Client(const ServedModel& m, std::string url) : m_(m), url_(std::move(url)) {
+    headers_ = m.headers;
+    headers_.emplace_back("Content-Type", "application/json");
+    headers_.emplace_back("Accept", "application/json");
+  }
+
+  // Masks every header value in text, then cuts it: what is printed never carries a secret.
+  std::string shown(std::string_view body) const {
+    std::string s(body);
+    for (const auto& [k, v] : m_.headers) {
+      if (v.size() < 4) continue;
+      for (std::size_t p = s.find(v); p != std::string::npos; p = s.find(v, p + 3))
+        s.replace(p, v.size(), "***");
+    }
+    if (s.size() > 200) s = s.substr(0, 200) + "...";
+    return s;
+  }
+
+  [[noreturn]] void fail(const Batch& b, const std::string& what, const HttpAnswer* a,
+                         const std::string& hint) const {
+    std::string msg = what;
+    if (a && a->status) {
+      msg = "HTTP " + std::to_string(a->status) + ": " + msg;
+      msg += "; the answer began: " + quote(shown(a->body), 220);
+    }
+    throw Error(msg, "POST " + redact_url(url_) + " " + b.rows(), hint);
+  }
+
+  // Sends the batch until it is answered 2xx, retrying what is worth retrying; returns the
+  // answer and the seconds the successful attempt took.
+  HttpAnswer send(HttpChannel& ch, const std::string& body, const Batch& b, double* took,
+                  std::atomic<std::int64_t>& retries, std::atomic<std::int64_t>& budget,
+                  const std::atomic<bool>& stop) const {
+    HttpCall call;
+    call.method = "POST";
+    call.url = url_;
+    call.body = body;
+    call.headers = &headers_;
+    call.timeout_s = m_.timeout_s;
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    for (int attempt = 0;; ++attempt) {
+      auto t0 = Clock::now();
+      HttpAnswer a = ch.send(call);
+      *took = seconds_since(t0);
+      const bool http_ok = a.failure == HttpAnswer::Failure::kNone;
+      if (http_ok && a.status >= 200 && a.status < 300) return a;
+      const bool retryable = a.failure == HttpAnswer::Failure::kConnection ||
+                             (http_ok && (a.status == 429 || a.status >= 500));
+      if (!retryable || attempt >= m_.retries || budget.fetch_sub(1) <= 0 || stop) {
+        if (!http_ok) {
+          std::string why = a.failure == HttpAnswer::Failure::kTimeout
+                                ? "no answer within the request timeout of " +
+                                      format_short(m_.timeout_s, 6) + " s"
+                                : a.failure_text;
+          fail(b, why + (attempt ? " (after " + std::to_string(attempt) + " retries)" : ""),
+               nullptr,
+               a.failure == HttpAnswer::Failure::kTimeout
+                   ? "raise --model-timeout, or lower --batch-size"
+                   : "check that the server is up and --model-url points at it");
+        }
+        fail(b,
+             "the server refused the batch" +
+                 (attempt ? " (after " + std::to_string(attempt) + " retries)" : std::string()),
+             &a,
+             a.status == 404 ? "check --model-url, --model-protocol, --model-name and "
+                               "--model-version-path"
+                             : "see the server's log");
+      }
+      ++retries;
+      // Exponential backoff with jitter (half fixed, half random), or what the server asked.
+      double wait = std::min(10.0, 0.1 * std::pow(2.0, attempt));
+      wait = wait / 2 + std::uniform_real_distribution<double>(0, wait / 2)(rng);
+      double asked = retry_after_seconds(a.retry_after);
+      if (asked >= 0) {
+        if (asked > 120)
+          fail(b, "the server asks to retry after " + format_short(asked, 6) + " s", &a,
+               "try again later");
+        wait = asked;
+      }
+      sleep_for_seconds(wait);
+    }
+  }
+
+  const std::string& url() const { return url_; }
+
+ private:
+  const ServedModel& m_;
+  std::string url_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+};
+
+std::string base_url(const ServedModel& m) {
+  std::string u = m.url;
+  while (!u.empty() && u.back() == '/') u.pop_back();
+  return u;
+}
+
+std::string model_path(const ServedModel& m, const char* prefix) {
+  std::string p = std::string(prefix) + m.name;
+  if (!m.version_path.empty()) p += "/versions/" + m.version_path;
+  return p;
+}
+
+std::string infer_url(const ServedModel& m) {
+  std::string u = base_url(m);
+  switch (m.protocol) {
+    case ServeProtocol::kMlflow:
+      return ends_with(u, "/invocations") ? u : u + "/invocations";
+    case ServeProtocol::kV2:
+      return u + model_path(m, "/v2/models/") + "/infer";
+    default:
+      return u + model_path(m, "/v1/models/") + ":predict";
+  }
+}
+
+// The health endpoints to poll, in order; all must answer 200 (and, where they say so, ready).
+std::vector<std::string> health_urls(const ServedModel& m) {
+  std::string u = base_url(m);
+  switch (m.protocol) {
+    case ServeProtocol::kMlflow:
+      if (ends_with(u, "/invocations")) u.resize(u.size() - std::string("/invocations").size());
+      return {u + "/ping"};
+    case ServeProtocol::kV2:
+      return {u + "/v2/health/ready", u + model_path(m, "/v2/models/") + "/ready"};
+    default:
+      return {u + model_path(m, "/v1/models/")};
+  }
+}
+
+// Whether a 200 answer from a health endpoint says ready.
+bool says_ready(ServeProtocol p, const std::string& body) {
+  nlohmann::json doc;
+  try {
+    JsonLimits lim;
+    lim.max_depth = 16;
+    lim.reject_duplicate_keys = false;
+    doc = parse_json(body, "health", lim);
+  } catch (const Error&) {
+    return p != ServeProtocol::kTfServing;  // /ping and v2's ready may answer with no body
+  }
+  if (p == ServeProtocol::kTfServing) {
+    auto st = doc.find("model_version_status");
+    if (st == doc.end() || !st->is_array()) return false;
+    for (const auto& v : *st)
+      if (v.is_object() && v.value("state", "") == "AVAILABLE") return true;
+    return false;
+  }
+  if (doc.is_object())
+    if (auto r = doc.find("ready"); r != doc.end() && r->is_boolean()) return r->get<bool>();
+  return true;
+}
+
+void wait_ready(const ServedModel& m, HttpChannel& ch) {
+  if (m.ready_timeout_s <= 0) return;
+  const auto t0 = Clock::now();
+  std::vector<std::pair<std::string, std::string>> headers = m.headers;
+  std::string last;
+  double pause = 0.1;
+  for (;;) {
+    bool ready = true;
+    for (const auto& url : health_urls(m)) {
+      HttpCall call;
+      call.url = url;
+      call.headers = &headers;
+      call.timeout_s = std::min(m.timeout_s, std::max(1.0, m.ready_timeout_s));
+      call.max_body = 1 << 20;
+      HttpAnswer a = ch.send(call);
+      if (a.failure == HttpAnswer::Failure::kTls)
+        throw Error("TLS failure: " + a.failure_text, "GET " + redact_url(url),
+                    "give the server's CA with --cacert (and --cert/--key for mutual TLS)");
+      if (a.failure != HttpAnswer::Failure::kNone) {
+        last = a.failure_text;
+      } else if (a.status != 200) {
+        last = "HTTP " + std::to_string(a.status);
+      } else if (!says_ready(m.protocol, a.body)) {
+        last = "HTTP 200, not ready yet";
+      } else {
+        continue;
+      }
+      last = "GET " + redact_url(url) + ": " + last;
+      ready = false;
+      break;
+    }
+    if (ready) return;
+    double left = m.ready_timeout_s - seconds_since(t0);
+    if (left <= 0)
+      throw Error("the model server was not ready within " + format_short(m.ready_timeout_s, 6) +
+                      " s (last: " + last + ")",
+                  "--model-url",
+                  "raise --model-ready-timeout if it loads slowly; check the URL, protocol and "
+                  "model name");
+    sleep_for_seconds(std::min(pause, left));
+    pause = std::min(1.0, pause * 1.5);
+  }
+}
+
+}  // namespace
+
+ServedOutput score_served(const ServedModel& m, const Table& features,
+                          const std::vector<std::string>& drop) {
+  if (m.batch_size < 1 || m.batch_size > 1000000)
+    throw Error("--batch-size must be 1 to 1000000", "--batch-size");
+  if (m.concurrency < 1 || m.concurrency > 256)
+    throw Error("--model-concurrency must be 1 to 256", "--model-concurrency");
+  if (!(m.timeout_s > 0 && m.timeout_s <= 86400))
+    throw Error("--model-timeout must be more than 0 and at most a day (86400 s)",
+                "--model-timeout");
+  if (!(m.ready_timeout_s >= 0 && m.ready_timeout_s <= 86400))
+    throw Error("--model-ready-timeout must be 0 to 86400 seconds", "--model-ready-timeout");
+  if (m.warmup < 0 || m.warmup > 1000) throw Error("--warmup must be 0 to 1000", "--warmup");
+  if (m.protocol != ServeProtocol::kMlflow && m.name.empty())
+    throw Error("the " + std::string(serve_protocol_name(m.protocol)) +
+                    " protocol needs the model's name",
+                "--model-name", "give --model-name NAME as the server knows it");
+  ChannelOptions co;
+  const std::string origin = m.url.substr(0, m.url.find("://") + 3);
+  if (origin != "https://" && origin != "http://")
+    throw Error("not an http(s) URL: " + quote(redact_url(m.url), 120), "--model-url",
+                "e.g. http://127.0.0.1:8080 or https://models.example.com");
+  co.allow_http = origin == "http://";
+  co.cacert = m.cacert;
+  co.cert = m.cert;
+  co.key = m.key;
+  HttpChannelFactory make;
+  {
+    std::lock_guard lk(factory_mutex());
+    make = factory();
+  }
+  if (!make) throw Error("no HTTP client is installed (internal)", "--model-url");
+
+  RequestWriter writer(m, features, drop);
+  Client client(m, infer_url(m));
+
+  const auto n = static_cast<std::size_t>(features.rows);
+  const auto bs = static_cast<std::size_t>(m.batch_size);
+  std::vector<Batch> batches;
+  for (std::size_t b = 0; b * bs < n; ++b) batches.push_back({b, b * bs, std::min(n, (b + 1) * bs)});
+  ServedOutput out;
+  out.stats.batch_size = m.batch_size;
+  out.stats.warmup = m.warmup;
+  out.stats.rows = static_cast<std::int64_t>(n);
+  if (batches.empty()) return out;
+
+  const int workers = static_cast<int>(std::min<std::size_t>(m.concurrency, batches.size()));
+  out.stats.concurrency = workers;
+  std::vector<std::unique_ptr<HttpChannel>> channels;
+  for (int w = 0; w < workers; ++w) channels.push_back(make(co));
+
+  wait_ready(m, *channels[0]);
+
+  std::atomic<std::int64_t> retries{0};
+  // A bounded total: a server failing everywhere ends the run instead of being retried batch
+  // after batch.
+  std::atomic<std::int64_t> budget{std::max<std::int64_t>(
+      4LL * m.retries, static_cast<std::int64_t>(batches.size() / 10) + m.retries)};
+  std::atomic<bool> stop{false};
+  // Warm-up: the first batch, untimed, its answers checked like any.
+  {
+    std::string body = writer.body(batches[0]);
+    for (int w = 0; w < m.warmup; ++w) {
+      double took = 0;
+      HttpAnswer a = client.send(*channels[0], body, batches[0], &took, retries, budget, stop);
+      std::vector<double> v;
+      std::size_t width = 0;
+      try {
+        read_answer(m.protocol, a.body, batches[0], m.output, v, width);
+      } catch (const AnswerError& e) {
+        client.fail(batches[0], e.what, &a, "see the server's answer");
+      }
+    }
+  }
+
+  struct Slot {
+    std::vector<double> values;
+    std::size_t width = 0;
+  };
+  std::vector<Slot> slots(batches.size());
+  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(workers));
+  std::atomic<std::size_t> next{0};
+  std::mutex err_m;
+  std::size_t err_batch = batches.size();
+  std::exception_ptr err;
+  auto work = [&](int w) {
+    for (;;) {
+      std::size_t i = next.fetch_add(1);
+      if (i >= batches.size() || stop) return;
+      const Batch& b = batches[i];
+      try {
+        double took = 0;
+        std::string body = writer.body(b);
+        HttpAnswer a = client.send(*channels[static_cast<std::size_t>(w)], body, b, &took,
+                                   retries, budget, stop);
+        latencies[static_cast<std::size_t>(w)].push_back(took * 1000);
+        try {
+          read_answer(m.protocol, a.body, b, m.output, slots[i].values, slots[i].width);
+        } catch (const AnswerError& e) {
+          client.fail(b, e.what, &a, "see the server's answer");
+        }
+      } catch (...) {
+        stop = true;
+        std::lock_guard lk(err_m);
+        if (i < err_batch) {  // the earliest failing batch is the one reported
+          err_batch = i;
+          err = std::current_exception();
+        }
+        return;
+      }
+    }
+  };
+  const auto t0 = Clock::now();
+  {
+    std::vector<std::thread> pool;
+    for (int w = 1; w < workers; ++w) pool.emplace_back(work, w);
+    work(0);
+    for (auto& th : pool) th.join();
+  }
+  out.stats.seconds = seconds_since(t0);
+  if (err) std::rethrow_exception(err);
+
+  out.width = slots[0].width;
+  out.values.reserve(n * out.width);
+  for (std::size_t i = 0; i < slots.size(); ++i) {
+    if (slots[i].width != out.width)
+      throw Error("the model answered " + std::to_string(slots[i].width) +
+                      " values per row here but " + std::to_string(out.width) +
+                      " for the first batch",
+                  "POST " + redact_url(client.url()) + " " + batches[i].rows(),
+                  "a model must answer with the same shape for every batch");
+    out.values.insert(out.values.end(), slots[i].values.begin(), slots[i].values.end());
+    std::vector<double>().swap(slots[i].values);
+  }
+  for (auto& l : latencies) {
+    out.stats.latency_ms.insert(out.stats.latency_ms.end(), l.begin(), l.end());
+    out.stats.requests += static_cast<std::int64_t>(l.size());
+  }
+  out.stats.retries = retries;
+  return out;
+}
+
+}  // namespace mlgate
