@@ -140,8 +140,8 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self.send(400, {"error": "request is not JSON"})
         rows, rid, v2_in = self.rows(req)
-        log({"method": "POST", "path": self.path, "rows": len(rows), "n": nth, "id": rid,
-             "inputs": v2_in, "content_type": self.headers.get("Content-Type"),
+        log({"method": "POST", "path": self.path, "rows": None if rows is None else len(rows), "n": nth,
+             "id": rid, "inputs": v2_in, "content_type": self.headers.get("Content-Type"),
              "auth": self.headers.get("Authorization") is not None})
         if rows is None:
             return self.send(404, {"error": f"no route {self.path}"})

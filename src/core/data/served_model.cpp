@@ -782,8 +782,11 @@ void wait_ready(const ServedModel& m, HttpChannel& ch) {
       throw Error("the model server was not ready within " + format_short(m.ready_timeout_s, 6) +
                       " s (last: " + last + ")",
                   "--model-url",
-                  "raise --model-ready-timeout if it loads slowly; check the URL, protocol and "
-                  "model name");
+                  std::string("raise --model-ready-timeout if it loads slowly; check the URL, "
+                              "protocol and model name") +
+                      (starts_with(m.url, "https://") && m.cert.empty()
+                           ? "; a server asking for a client certificate needs --cert and --key"
+                           : ""));
     sleep_for_seconds(std::min(pause, left));
     pause = std::min(1.0, pause * 1.5);
   }
