@@ -395,6 +395,50 @@ class Served(unittest.TestCase):
         self.assertIn("error latency_p99_ms.max: cannot check latency_p99_ms: it is measured on a served "
                       "model (--model-url)", p.stderr)
 
+    def test_compare_gates_latency_against_the_baseline_document(self):
+        s = self.server("mlflow")
+        scored = os.path.join(self.d, "cand.csv")
+        cand, _ = self.run_ok("--features", HOLDOUT, "--label-col", "churned", "--model-url", s.url(),
+                              "--predictions-out", scored)
+        cand_path = os.path.join(self.d, "cand_eval.json")
+        with open(cand_path, "w") as f:
+            json.dump(cand, f)
+        p95 = cand["metrics"]["latency_ms"]["p95"]
+        pol = os.path.join(self.d, "p.yaml")
+        with open(pol, "w") as f:
+            f.write("version: 1\nmetrics:\n  roc_auc: {max_regression: 0.01}\n"
+                    "  latency_p95_ms: {max_relative_regression: 0.10}\n")
+
+        def compare(base_p95, *extra):
+            base = json.loads(json.dumps(cand))
+            base["metrics"]["latency_ms"]["p95"] = base_p95
+            path = os.path.join(self.d, f"base.{time.monotonic_ns()}.json")
+            with open(path, "w") as f:
+                json.dump(base, f)
+            out = os.path.join(self.d, "c.json")
+            p = subprocess.run([os.path.join(bin_dir(), "mlgate-compare"), "--candidate", scored,
+                                "--baseline", scored, "--policy", pol, "--candidate-eval", cand_path,
+                                "--baseline-eval", path, "-o", out, *extra], capture_output=True, text=True)
+            with open(out) as f:
+                return p, {c["id"]: c for c in json.load(f)["checks"]}
+
+        p, checks = compare(p95 * 2)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        c = checks["latency_p95_ms.relative_regression"]
+        self.assertEqual((c["status"], c["value"], c["baseline"]), ("pass", p95, p95 * 2))
+        self.assertEqual(c["delta"], p95 - p95 * 2)
+        p, checks = compare(p95 / 2)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        c = checks["latency_p95_ms.relative_regression"]
+        self.assertEqual(c["status"], "fail")
+        self.assertAlmostEqual(c["threshold"], 0.10 * p95 / 2)
+        # Without the documents the bound cannot be checked: an error, not a pass.
+        out = os.path.join(self.d, "c2.json")
+        p = subprocess.run([os.path.join(bin_dir(), "mlgate-compare"), "--candidate", scored, "--baseline",
+                            scored, "--policy", pol, "-o", out], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("give the candidate's mlgate-eval document with --candidate-eval", p.stderr)
+
     def test_flag_errors(self):
         base = ["--features", HOLDOUT, "--label-col", "churned"]
         self.run_error(r"--model-protocol: .*mlflow", *base, "--model-url", "http://127.0.0.1:9",

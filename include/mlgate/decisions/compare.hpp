@@ -14,6 +14,10 @@ namespace mlgate {
 struct CompareOptions {
   DocumentStamp stamp;  // --model-version, MLGATE_SIGNING_KEY
   std::string candidate, baseline, policy, output;
+  // mlgate-eval documents of the served candidate and baseline (--candidate-eval,
+  // --baseline-eval): where latency and throughput bounds read their values. A baseline given
+  // as a document serves as its own.
+  std::string candidate_eval, baseline_eval;
   ColumnOptions columns;
   std::vector<std::string> given;
   unsigned threads = 0;

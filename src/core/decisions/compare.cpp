@@ -158,6 +158,8 @@ class Comparison {
   std::vector<std::uint32_t> all_rows_;
   std::vector<Check> checks_;
   std::vector<Pending> pending_;
+  // The served models' timing (an eval document's metrics), null when not given.
+  ojson cand_serving_, base_serving_;
 };
 
 void Comparison::load_inputs() {
@@ -188,6 +190,18 @@ void Comparison::load_inputs() {
   }
   ce_ = evaluate(cand_, true, policy_.slice_min_size);
   if (kind_ == Baseline::kPredictions) be_ = evaluate(base_, true, policy_.slice_min_size);
+  auto eval_doc = [](const std::string& path, const char* flag) {
+    std::optional<ResultDoc> d = try_result_doc(path);
+    if (!d || d->tool != "mlgate-eval")
+      throw Error("not an mlgate-eval result document", path,
+                  std::string(flag) + " takes the document mlgate-eval wrote for a served model");
+    return d->metrics;
+  };
+  if (!o_.candidate_eval.empty()) cand_serving_ = eval_doc(o_.candidate_eval, "--candidate-eval");
+  if (!o_.baseline_eval.empty())
+    base_serving_ = eval_doc(o_.baseline_eval, "--baseline-eval");
+  else if (kind_ == Baseline::kDocument)
+    base_serving_ = base_doc_->metrics;
 }
 
 // Scopes: overall, then every gated slice.
@@ -217,10 +231,17 @@ void Comparison::build_scopes() {
 void Comparison::add_rules(const std::vector<Rule>& rules, std::size_t si) {
   const Scope& s = scopes_[si];
   for (const Rule& rule : rules) {
-    MetricValue cv = s.cand->metrics.get(rule.metric);
+    const bool serving = is_serving_metric(rule.metric);
+    MetricValue cv =
+        serving ? serving_metric(cand_serving_, rule.metric) : s.cand->metrics.get(rule.metric);
     std::string why = rule.metric + " is undefined on the candidate's rows";
+    if (serving)
+      why = cand_serving_.is_null()
+                ? "it is measured on a served model: give the candidate's mlgate-eval document "
+                  "with --candidate-eval"
+                : "the candidate's document has no " + rule.metric;
     for (const auto& w : s.cand->warnings)
-      if (w.find(rule.metric) != std::string::npos) why = w;
+      if (!serving && w.find(rule.metric) != std::string::npos) why = w;
     if (rule.min)
       checks_.push_back(
           bound_check(rule.metric, s.slice, cv, rule.min, std::nullopt, rule.warn_only, why));
@@ -243,8 +264,9 @@ void Comparison::add_rules(const std::vector<Rule>& rules, std::size_t si) {
 bool Comparison::prepare_change(Pending& q, const Rule& rule, const Scope& s, bool relative,
                                 double bound, const std::string& why) {
   const Statistics& st = policy_.statistics;
-  const MetricInfo* info = find_metric(rule.metric, cand_.task);
-  q.lower = info->lower_is_better;
+  const bool serving = is_serving_metric(rule.metric);
+  q.lower = serving ? rule.metric != "rows_per_second"
+                    : find_metric(rule.metric, cand_.task)->lower_is_better;
   q.warn_only = rule.warn_only;
   Check& c = q.check;
   c.status = Status::kPass;  // until a statistic or the comparison says otherwise
@@ -255,13 +277,25 @@ bool Comparison::prepare_change(Pending& q, const Rule& rule, const Scope& s, bo
   c.title =
       rule.metric + (sl.empty() ? "" : " " + sl) + " regresses by at most " +
       (relative ? format_short(bound * 100, 4) + "% of the baseline" : format_short(bound, 6));
-  MetricValue cv = s.cand->metrics.get(rule.metric);
+  MetricValue cv =
+      serving ? serving_metric(cand_serving_, rule.metric) : s.cand->metrics.get(rule.metric);
   c.value = cv;
   MetricValue bv;
-  if (kind_ == Baseline::kPredictions) bv = s.base->metrics.get(rule.metric);
-  if (kind_ == Baseline::kDocument) bv = doc_metric(s.base_doc_metrics, rule.metric);
+  if (serving)
+    bv = serving_metric(base_serving_, rule.metric);
+  else if (kind_ == Baseline::kPredictions)
+    bv = s.base->metrics.get(rule.metric);
+  else if (kind_ == Baseline::kDocument)
+    bv = doc_metric(s.base_doc_metrics, rule.metric);
   c.baseline = bv;
-  if (kind_ == Baseline::kAbsent) {
+  if (serving && cv && !bv && base_serving_.is_null() && kind_ != Baseline::kAbsent) {
+    c.status = Status::kError;
+    c.message = "cannot compare " + rule.metric +
+                ": the baseline's serving metrics are unknown (give its mlgate-eval document "
+                "with --baseline-eval)";
+    return false;
+  }
+  if (kind_ == Baseline::kAbsent && !(serving && !base_serving_.is_null())) {
     c.status = policy_.missing_baseline == MissingBaseline::kWarn ? Status::kWarn : Status::kFail;
     c.message = std::string("no baseline to compare with (missing_baseline: ") +
                 name_of(policy_.missing_baseline) + ")";
@@ -278,6 +312,14 @@ bool Comparison::prepare_change(Pending& q, const Rule& rule, const Scope& s, bo
   c.delta = q.delta;
   c.threshold = q.lower ? q.margin : -q.margin;
   if (!rule.confidence) return true;
+  if (serving) {
+    c.status = Status::kError;
+    c.confidence = rule.confidence;
+    c.message = rule.metric +
+                " is compared as a point check (the documents hold summaries, not every "
+                "request); drop its confidence";
+    return false;
+  }
   if (kind_ == Baseline::kDocument) {
     c.status = Status::kError;
     c.confidence = rule.confidence;
@@ -541,6 +583,12 @@ ResultDoc Comparison::document(ojson tests) {
   } else {
     doc.inputs["baseline"] = nullptr;
   }
+  if (!o_.candidate_eval.empty())
+    doc.inputs["candidate_eval"] = {{"path", o_.candidate_eval},
+                                    {"sha256", sha256_file(o_.candidate_eval)}};
+  if (!o_.baseline_eval.empty())
+    doc.inputs["baseline_eval"] = {{"path", o_.baseline_eval},
+                                   {"sha256", sha256_file(o_.baseline_eval)}};
   doc.provenance = make_provenance(policy_.sha256);
   return doc;
 }

@@ -23,6 +23,12 @@ int main(int argc, char** argv) {
                  "Baseline predictions, or an mlgate result document (point checks only); absent: "
                  "see missing_baseline");
   app.add_option("--policy", o.policy, "Policy file (YAML or JSON)")->required();
+  app.add_option("--candidate-eval", o.candidate_eval,
+                 "The candidate's mlgate-eval document from its served model (--model-url): "
+                 "latency and throughput bounds read it");
+  app.add_option("--baseline-eval", o.baseline_eval,
+                 "The baseline's mlgate-eval document from its served model (a --baseline that is "
+                 "a document serves as its own)");
   mlgate::add_stamp_flags(app, o.stamp);
   app.add_option("-o,--output", o.output, "Result document (JSON); default standard output");
   app.add_option("--threads", o.threads,
