@@ -40,8 +40,8 @@ class PredictionsOut(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         with open(scored) as f:
             head = f.readline().strip()
-        self.assertEqual(head, "label,score,plan")
-        p = eval_("--data", scored, "--slice-col", "plan", "-o", f"{self.d}/again.json")
+        self.assertEqual(head, "churned,score,plan")  # under the run's column names
+        p = eval_("--data", scored, "--label-col", "churned", "--slice-col", "plan", "-o", f"{self.d}/again.json")
         self.assertEqual(p.returncode, 0, p.stderr)
         a, b = self.metrics(out), self.metrics(f"{self.d}/again.json")
         self.assertEqual(a["overall"], b["overall"])
@@ -50,10 +50,45 @@ class PredictionsOut(unittest.TestCase):
         # The same file is a candidate for mlgate-compare as it is (paired by row order).
         write(f"{self.d}/p.yaml", "version: 1\nmetrics: {roc_auc: {max_regression: 0.01}}\n")
         c = subprocess.run([os.path.join(os.environ.get("MLGATE_BIN_DIR", BIN), "mlgate-compare"), "--candidate", scored,
-                            "--baseline", scored, "--policy", f"{self.d}/p.yaml",
+                            "--baseline", scored, "--policy", f"{self.d}/p.yaml", "--label-col", "churned",
                             "-o", f"{self.d}/c.json"],
                            capture_output=True, text=True)
         self.assertEqual(c.returncode, 0, c.stderr)
+
+    def test_the_policys_columns_and_ids_pair_with_the_production_baseline(self):
+        # The demo's policy names the label churned and the id customer_id: the scored rows
+        # carry both, so mlgate-compare pairs them with production's predictions by id, and a
+        # positive label other than 1 is written as itself.
+        scored = f"{self.d}/scored.csv"
+        p = eval_("--features", os.path.join(EX, "data/holdout.csv"), "--model-cmd",
+                  f"/usr/bin/python3 {os.path.join(EX, 'model/churn_model.py')}", "--policy",
+                  os.path.join(EX, "policy.yaml"), "--predictions-out", scored, "-o", f"{self.d}/e.json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(scored) as f:
+            self.assertEqual(f.readline().strip(), "customer_id,churned,score,region,sex")  # slices, sensitive
+            self.assertTrue(f.readline().startswith("C200000,0,"))
+        c = subprocess.run([os.path.join(os.environ.get("MLGATE_BIN_DIR", BIN), "mlgate-compare"), "--candidate",
+                            scored, "--baseline", os.path.join(EX, "data/baseline.csv"), "--policy",
+                            os.path.join(EX, "policy.yaml"), "-o", f"{self.d}/c.json"], capture_output=True, text=True)
+        self.assertIn(c.returncode, (0, 1), c.stderr)
+        with open(f"{self.d}/c.json") as f:
+            self.assertEqual(json.load(f)["metrics"]["pairing"], {"by": "id", "rows": 4000})
+        # ...and mlgate-fairness finds the policy's sensitive column in it.
+        fa = subprocess.run([os.path.join(os.environ.get("MLGATE_BIN_DIR", BIN), "mlgate-fairness"), "--data",
+                             scored, "--policy", os.path.join(EX, "policy.yaml"), "-o", f"{self.d}/f.json"],
+                            capture_output=True, text=True)
+        self.assertIn(fa.returncode, (0, 1), fa.stderr)
+        with open(f"{self.d}/f.json") as f:
+            groups = json.load(f)["groups"]
+        self.assertEqual(sorted(g["group"]["sex"] for g in groups), ["F", "M"])
+        write(f"{self.d}/yn.csv", "label,score\nyes,0.9\nno,0.2\nyes,0.4\nno,0.7\n")
+        p = eval_("--data", f"{self.d}/yn.csv", "--positive-label", "yes", "--predictions-out", f"{self.d}/yn_out.csv",
+                  "-o", f"{self.d}/yn.json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(f"{self.d}/yn_out.csv") as f:
+            self.assertEqual(f.read(), "label,score\nyes,0.9\n0,0.2\nyes,0.4\n0,0.7\n")
+        p = eval_("--data", f"{self.d}/yn_out.csv", "--positive-label", "yes", "-o", f"{self.d}/yn2.json")
+        self.assertEqual(self.metrics(f"{self.d}/yn.json")["overall"], self.metrics(f"{self.d}/yn2.json")["overall"])
 
     def test_multiclass_and_regression_round_trip(self):
         write(f"{self.d}/mc.csv", "label,p_a,p_b,p_c\na,0.7,0.2,0.1\nb,0.1,0.6,0.3\nc,0.3,0.3,0.4\na,0.2,0.5,0.3\n"

@@ -21,6 +21,9 @@ struct ColumnOptions {
   std::string proba_cols;  // "a,b,c" or a prefix pattern "p_*"
   std::string id_col;
   std::vector<std::string> slice_cols;
+  // Columns read and kept as they are, not sliced by (mlgate-eval --predictions-out writes
+  // them: the sensitive columns mlgate-fairness reads from the same file).
+  std::vector<std::string> carry_cols;
   std::string positive_label;
   double threshold = 0.5;
   bool drop_missing = false;
@@ -50,6 +53,7 @@ struct Predictions {
   // regression
   std::vector<double> target, estimate;
   std::vector<SliceColumn> slices;
+  std::vector<SliceColumn> carried;  // ColumnOptions::carry_cols, in their order
   std::vector<std::string> ids;  // with an id column
   std::vector<std::string> warnings;
 

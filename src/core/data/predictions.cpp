@@ -102,6 +102,7 @@ struct Roles {
   std::vector<std::string> proba_classes;
   Column* id = nullptr;
   std::vector<Column*> slices;
+  std::vector<Column*> carried;
 
   // How many roles read c: a column serving several (a label that is also a slice) is copied,
   // never moved out or freed while another role still needs it.
@@ -109,6 +110,7 @@ struct Roles {
     int n = (label == c) + (score == c) + (pred == c) + (id == c);
     for (const Column* x : proba) n += x == c;
     for (const Column* x : slices) n += x == c;
+    for (const Column* x : carried) n += x == c;
     return n;
   }
 };
@@ -295,7 +297,7 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
       }
   }
 
-  for (Column* c : r.slices) {
+  auto as_slice = [&](Column* c) {
     SliceColumn s;
     s.column = c->name;
     for (const auto& v : c->dictionary) s.values.emplace_back(v);
@@ -308,8 +310,10 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
       for (std::size_t i = 0; i < n; ++i)
         if (kept(i)) s.codes.push_back(c->codes[i] == kMissingCode ? missing_code : c->codes[i]);
     }
-    p.slices.push_back(std::move(s));
-  }
+    return s;
+  };
+  for (Column* c : r.slices) p.slices.push_back(as_slice(c));
+  for (Column* c : r.carried) p.carried.push_back(as_slice(c));
   if (r.id) {
     if (r.id->missing > 0)
       throw Error("missing id", location(lfile, r.id->first_missing_line, r.id->name),
@@ -332,6 +336,10 @@ std::vector<ColumnSpec> label_specs(const ColumnOptions& o, Task task) {
       {o.label_col, task == Task::kRegression ? ColumnType::kNumber : ColumnType::kCategory, true});
   if (!o.id_col.empty()) specs.push_back({o.id_col, ColumnType::kCategory, true});
   for (const auto& s : o.slice_cols) specs.push_back({s, ColumnType::kCategory, true});
+  for (const auto& s : o.carry_cols)
+    if (std::find(o.slice_cols.begin(), o.slice_cols.end(), s) == o.slice_cols.end() &&
+        s != o.label_col && s != o.id_col)
+      specs.push_back({s, ColumnType::kCategory, true});
   return specs;
 }
 
@@ -362,6 +370,10 @@ void fill_roles(Roles& r, Table& lt, Table& st, const ColumnOptions& o, Task tas
   r.label = find_col(lt, o.label_col);
   r.id = find_col(lt, o.id_col);
   for (const auto& s : o.slice_cols) r.slices.push_back(find_col(lt, s));
+  for (const auto& s : o.carry_cols)
+    if (std::find(o.slice_cols.begin(), o.slice_cols.end(), s) == o.slice_cols.end() &&
+        s != o.label_col && s != o.id_col)
+      r.carried.push_back(find_col(lt, s));
   if (task == Task::kBinary) {
     r.score = find_col(st, score_name);
     r.pred = find_col(st, o.pred_col);

@@ -244,21 +244,36 @@ void print_summary(const ResultDoc& doc, const EvalResult& r) {
 namespace {
 
 // The rows as scored, in their order, as a predictions table mlgate-compare and mlgate-fairness
-// read: the label (0/1, the class, or the target), the score (binary: the positive class's,
-// and pred when hard predictions were given; multiclass: p_CLASS per class, or pred;
+// read with the same flags and policy: the id and label under the run's column names, the score
+// (binary: the positive class's, and pred when hard predictions were given; multiclass: one
+// probability column per class named by the --proba-cols prefix, p_ by default, or pred;
 // regression: the estimate), and the slice columns. Numbers are written so they read back to
 // the same doubles.
-std::string predictions_csv(const Predictions& p) {
-  std::vector<std::string> head = {"label"};
+std::string predictions_csv(const Predictions& p, const ColumnOptions& cols) {
+  const bool ids = !cols.id_col.empty() && p.ids.size() == p.size();
+  std::vector<std::string> head;
+  if (ids) head.push_back(cols.id_col);
+  head.push_back(cols.label_col);
+  const std::string pred_name = cols.pred_col.empty() ? "pred" : cols.pred_col;
   if (p.task == Task::kMulticlass) {
+    std::string prefix = ends_with(cols.proba_cols, "*")
+                             ? cols.proba_cols.substr(0, cols.proba_cols.size() - 1)
+                             : std::string("p_");
     if (!p.proba.empty())
-      for (const auto& c : p.classes) head.push_back("p_" + c);
-    if (!p.class_pred.empty()) head.push_back("pred");
+      for (const auto& c : p.classes) head.push_back(prefix + c);
+    if (!p.class_pred.empty()) head.push_back(pred_name);
   } else {
-    head.push_back("score");
-    if (!p.pred.empty()) head.push_back("pred");
+    head.push_back(cols.score_col);
+    if (!p.pred.empty()) head.push_back(pred_name);
   }
   for (const auto& s : p.slices) head.push_back(s.column);
+  for (const auto& s : p.carried) head.push_back(s.column);
+  // Binary labels as 0/1, or, with --positive-label, that label and another value.
+  std::string pos = "1", neg = "0";
+  if (!cols.positive_label.empty()) {
+    pos = cols.positive_label;
+    neg = canonical_class(pos) == "0" ? "1" : "0";
+  }
   std::string out;
   auto row = [&](const std::vector<std::string>& fields) {
     for (std::size_t i = 0; i < fields.size(); ++i) {
@@ -271,10 +286,11 @@ std::string predictions_csv(const Predictions& p) {
   std::vector<std::string> f;
   for (std::size_t i = 0; i < p.size(); ++i) {
     f.clear();
+    if (ids) f.push_back(p.ids[i]);
     if (p.task == Task::kBinary) {
-      f.push_back(p.label[i] ? "1" : "0");
+      f.push_back(p.label[i] ? pos : neg);
       f.push_back(format_number(p.score[i]));
-      if (!p.pred.empty()) f.push_back(p.pred[i] ? "1" : "0");
+      if (!p.pred.empty()) f.push_back(p.pred[i] ? pos : neg);
     } else if (p.task == Task::kMulticlass) {
       f.push_back(p.classes[p.class_label[i]]);
       for (const auto& col : p.proba) f.push_back(format_number(col[i]));
@@ -283,10 +299,11 @@ std::string predictions_csv(const Predictions& p) {
       f.push_back(format_number(p.target[i]));
       f.push_back(format_number(p.estimate[i]));
     }
-    for (const auto& s : p.slices) {
-      const auto& v = s.values[s.codes[i]];
-      f.push_back(v ? *v : std::string());
-    }
+    for (const auto* group : {&p.slices, &p.carried})
+      for (const auto& s : *group) {
+        const auto& v = s.values[s.codes[i]];
+        f.push_back(v ? *v : std::string());
+      }
     row(f);
   }
   return out;
@@ -305,7 +322,10 @@ int run_eval(const EvalOptions& o) {
                                                        : std::optional<Task>(Task::kMulticlass)));
     apply_policy_columns(cols, policy, o.given);
   }
-  cols.id_col.clear();  // ids pair rows in mlgate-compare; eval has nothing to pair
+  // Ids pair rows in mlgate-compare; eval reads them only to write them with the scored rows,
+  // and with them the policy's sensitive columns, which mlgate-fairness reads from the file.
+  if (o.predictions_out.empty()) cols.id_col.clear();
+  if (!o.predictions_out.empty() && has_policy) cols.carry_cols = policy.fairness.sensitive;
   const bool served = !o.served.url.empty();
   if (o.data.empty() == o.features.empty())
     throw Error("give either --data (predictions) or --features with --model-cmd or --model-url",
@@ -336,7 +356,7 @@ int run_eval(const EvalOptions& o) {
                static_cast<long long>(p.dropped));
   if (p.size() == 0)
     throw Error("no rows to evaluate", p.path, "the table is empty after dropping missing values");
-  if (!o.predictions_out.empty()) write_file_atomic(o.predictions_out, predictions_csv(p));
+  if (!o.predictions_out.empty()) write_file_atomic(o.predictions_out, predictions_csv(p, cols));
 
   EvalResult r = evaluate(p, !o.no_curves, has_policy ? policy.slice_min_size : 0);
   ResultDoc doc;
