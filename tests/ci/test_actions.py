@@ -112,6 +112,50 @@ class Actions(unittest.TestCase):
         self.assertFalse(os.path.exists(marker))
         self.assertIn("exit-code=2", open(self.output).read())
 
+    def test_eval_action_scores_a_served_model(self):
+        """The eval action's model-url input, as the served-model template uses it: a model server
+        on 127.0.0.1 (a job's service container in CI), a secret header from the environment."""
+        import time
+        port_file = os.path.join(self.d, "port")
+        server = subprocess.Popen(["/usr/bin/python3", os.path.join(ROOT, "tests/cli/model_server.py"),
+                                   "--protocol", "v2", "--port-file", port_file,
+                                   "--require-header", "Authorization: Bearer tok-123456"])
+        try:
+            for _ in range(100):
+                if os.path.exists(port_file):
+                    break
+                time.sleep(0.05)
+            url = "http://127.0.0.1:" + open(port_file).read()
+            with Forge(TOKEN) as forge:
+                env = self.env(forge, features=os.path.join(EX, "data/holdout.csv"), model_url=url,
+                               model_protocol="v2", model_name="churn", predictions_out="scored.csv",
+                               output="eval.json",
+                               args="--label-col\nchurned\n--model-output\nprobability\n--model-header\n"
+                                    "Authorization: env:MODEL_TOKEN")
+                env["MODEL_TOKEN"] = "Bearer tok-123456"
+                p = subprocess.run([os.path.join(ROOT, "actions/eval/run.sh")], cwd=self.d, capture_output=True,
+                                   text=True, env=env)
+        finally:
+            server.kill()
+            server.wait()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn("tok-123456", p.stderr)
+        self.assertIn("exit-code=0", open(self.output).read())
+        doc = json.load(open(os.path.join(self.d, "eval.json")))
+        self.assertEqual(doc["inputs"]["data"]["model_url"]["protocol"], "v2")
+        self.assertIn("latency_ms", doc["metrics"])
+        self.assertEqual(open(os.path.join(self.d, "scored.csv")).readline().strip(), "churned,score")
+        # The served template calls the action with exactly these inputs.
+        import yaml
+        wf = yaml.safe_load(open(os.path.join(ROOT, "ci-templates/github/mlgate-served.yml")))
+        job = wf["jobs"]["gate"]
+        self.assertIn("model", job["services"])
+        ev = next(st for st in job["steps"] if st.get("id") == "eval")
+        self.assertEqual(ev["uses"], "./actions/eval")
+        self.assertTrue({"features", "model-url", "model-protocol", "predictions-out"} <= set(ev["with"]))
+        action = yaml.safe_load(open(os.path.join(ROOT, "actions/eval/action.yml")))
+        self.assertTrue(set(ev["with"]) <= set(action["inputs"]))
+
     def test_pr_template_keeps_its_report_when_the_eval_fails(self):
         """The PR template's steps in order, as the runner would take them: the eval step fails
         (a stricter policy), is allowed to continue, and its document joins the gate's report; the

@@ -12,8 +12,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0
 
-run_case() {  # run_case NAME CANDIDATE JOB EXPECT_RC
-  local name=$1 candidate=$2 job=$3 want=$4 dir=$work/$1
+run_case() {  # run_case NAME CANDIDATE JOB EXPECT_RC [MORE_VARIABLES]
+  local name=$1 candidate=$2 job=$3 want=$4 more=${5:-} dir=$work/$1
   mkdir -p "$dir/ci-templates/gitlab"
   cp -r "$root/examples" "$dir/"
   rm -rf "$dir/examples/out"
@@ -34,6 +34,7 @@ variables:
   MLGATE_DATA: examples/data/current.csv
   MLGATE_REFERENCE: examples/data/reference.csv
   MLGATE_SUITE: examples/suite.yaml
+$more
 mlgate-gate-soft:
   extends: .mlgate-gate-warn-only
 YML
@@ -53,6 +54,22 @@ YML
 }
 
 run_case passing candidate.csv mlgate-gate 0
+# The served-model pattern: the candidate scored through a model server (the job's service in
+# GitLab; here a real one on 127.0.0.1), then gated on those predictions.
+/usr/bin/python3 "$root/tests/cli/model_server.py" --protocol tfserving --port-file "$work/port" &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
+run_case served candidate.csv mlgate-gate 0 "  MLGATE_FEATURES: examples/data/holdout.csv
+  MLGATE_MODEL_URL: http://127.0.0.1:$(cat "$work/port")
+  MLGATE_MODEL_PROTOCOL: tfserving
+  MLGATE_MODEL_NAME: churn"
+if [ -s "$work/served/.gitlab-ci-local/artifacts/mlgate-gate/mlgate-report/eval.json" ] &&
+  grep -q '"latency_ms"' "$work/served/.gitlab-ci-local/artifacts/mlgate-gate/mlgate-report/eval.json"; then
+  echo "ok   served: eval.json with latency"
+else
+  echo "case served: no eval document with latency"; failed=$((failed + 1))
+fi
 run_case degraded degraded.csv mlgate-gate 1
 run_case warn_only degraded.csv mlgate-gate-soft 0
 echo "$passed passed, $failed failed"
