@@ -7,6 +7,9 @@
 #        bench/run.sh fairness [ROWS] 12 intersectional groups vs pandas groupby + scikit-learn
 #                                    (the per-group metrics, ROC AUC included; 10M rows)
 #        bench/run.sh large [ROWS]    peak memory of eval and datatest on 50M rows (no peer)
+#        bench/run.sh served [ROWS]   mlgate-eval --model-url against a server that answers at once
+#                                    (node, MLflow protocol), batch 256: rows per second vs a Python
+#                                    urllib loop and vs the server's ceiling measured by wrk (1M)
 # Data is generated once into bench/data/ (git-ignored). Needs scripts/deps.sh test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,6 +94,40 @@ f'(measured {p:.3f} s per resample over 10) | {peer / t:.0f}x faster')" "$t_read
       read -r _ t m <<<"$(measure x ${run#*:})"
       /usr/bin/python3 -c "import sys; t, m, n = map(float, sys.argv[1:]); print(f'${run%%:*} on {int(n):,} rows: {t:.1f} s, peak {m / 1024:.0f} MiB ({m * 1024 / n:.1f} bytes per row)')" "$t" "$m" "$n" | tee -a bench/results/large.txt
     done
+    ;;
+  served)
+    n=${2:-1000000}
+    data=bench/data/features_$n.csv body=bench/data/body_256.json
+    [ -f "$data" ] || /usr/bin/python3 bench/gen_features.py "$data" "$n" "$body" 256
+    port_file=$(mktemp -u)
+    node bench/serve_fast.js "$port_file" &
+    server=$!
+    trap 'kill $server 2>/dev/null || true' EXIT
+    for _ in $(seq 100); do [ -s "$port_file" ] && break; sleep 0.1; done
+    url=http://127.0.0.1:$(cat "$port_file")
+    # The ceiling: wrk posting one 256-row batch over 4 connections (mlgate's default
+    # concurrency), before and after mlgate's runs; the higher of the two counts.
+    lua=$(mktemp --suffix .lua)
+    printf 'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nlocal f = io.open("%s")\nwrk.body = f:read("*a")\nf:close()\n' "$PWD/$body" >"$lua"
+    ceiling() { wrk -t1 -c4 -d5s -s "$lua" "$url/invocations" | awk '/Requests\/sec/ {print $2}'; }
+    wrk -t1 -c4 -d3s -s "$lua" "$url/invocations" >/dev/null 2>&1  # the server's JIT warmed up
+    rps1=$(ceiling)
+    runs=""
+    for _ in 1 2 3; do
+      $bin/mlgate-eval --features "$data" --model-url "$url" --batch-size 256 -o /tmp/mlgate-bench.json 2>/dev/null
+      runs="$runs $(/usr/bin/python3 -c "import json; print(json.load(open('/tmp/mlgate-bench.json'))['metrics']['rows_per_second'])")"
+    done
+    rps2=$(ceiling)
+    rm -f "$lua"
+    peer=$(/usr/bin/python3 bench/peer_served.py "$data" "$url" 256)
+    /usr/bin/python3 - "$n" "$peer" "$rps1" "$rps2" $runs <<'PY' | tee bench/results/served.txt
+import statistics, sys
+n, peer, r1, r2, *runs = map(float, sys.argv[1:])
+ours, ceiling = statistics.median(runs), max(r1, r2) * 256
+print(f"served model, {int(n):,} rows, batch 256: mlgate {ours:,.0f} rows/s (median of 3) | Python urllib loop "
+      f"{peer:,.0f} rows/s | {ours / peer:.1f}x faster | server ceiling (wrk, 4 connections) {ceiling:,.0f} rows/s, "
+      f"mlgate at {100 * ours / ceiling:.0f}%")
+PY
     ;;
   *) echo "unknown benchmark: $what" >&2; exit 2 ;;
 esac

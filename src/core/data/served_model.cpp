@@ -2,6 +2,8 @@
 // connections, retries, readiness, timing. The HTTP itself is an HttpChannel (platforms wing).
 #include "mlgate/data/served_model.hpp"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -185,7 +187,33 @@ struct Feature {
   Kind kind = Kind::kFp64;
   std::vector<std::int8_t> bools;  // kBool: per dictionary code, 1/0
   std::string key;                 // "\"name\":" for objects
+  // kFp64 written as plain decimals with at most this many places (the reader's
+  // decimal_places): printed from the integer k = x * 10^places, exactly the text that was read
+  // up to trailing zeros, so it parses back to the same double; -1: the shortest form.
+  int places = -1;
 };
+
+constexpr double kPow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+
+void json_fixed(std::string& out, double x, int places) {
+  auto k = static_cast<long long>(std::llround(x * kPow10[places]));
+  if (k < 0) {
+    out += '-';
+    k = -k;
+  }
+  const auto scale = static_cast<long long>(kPow10[places]);
+  char buf[32];
+  auto r = std::to_chars(buf, buf + sizeof buf, k / scale);
+  out.append(buf, r.ptr);
+  long long frac = k % scale;
+  if (frac == 0) return;
+  char digits[16];
+  for (int d = places - 1; d >= 0; --d, frac /= 10) digits[d] = static_cast<char>('0' + frac % 10);
+  int n = places;
+  while (n > 1 && digits[n - 1] == '0') --n;
+  out += '.';
+  out.append(digits, static_cast<std::size_t>(n));
+}
 
 std::vector<Feature> features_of(const Table& t, const std::vector<std::string>& drop) {
   std::vector<Feature> out;
@@ -209,6 +237,12 @@ std::vector<Feature> features_of(const Table& t, const std::vector<std::string>&
       for (double x : c.numbers)
         ints = ints && (std::isnan(x) || std::fabs(x) <= 9007199254740992.0);
       f.kind = ints ? Kind::kInt64 : Kind::kFp64;
+      if (!ints && c.decimal_places >= 1 && c.decimal_places <= 9) {
+        const double limit = 4503599627370496.0 / kPow10[c.decimal_places];  // 2^52 / 10^p
+        bool fits = true;
+        for (double x : c.numbers) fits = fits && (std::isnan(x) || std::fabs(x) < limit);
+        if (fits) f.places = c.decimal_places;
+      }
     }
     out.push_back(std::move(f));
   }
@@ -235,7 +269,9 @@ void json_value(std::string& out, const Feature& f, std::size_t row) {
     throw Error("an infinite value cannot be sent as JSON",
                 location(c.name, 0) + " row " + std::to_string(row + 1),
                 "fix the features file");
-  if (f.kind == Kind::kBytes) {
+  if (f.places > 0) {
+    json_fixed(out, x, f.places);
+  } else if (f.kind == Kind::kBytes) {
     json_string(out, format_number(x));
   } else if (f.kind == Kind::kInt64 || (x == std::trunc(x) && std::fabs(x) < 1e15)) {
     char buf[32];
@@ -417,154 +453,204 @@ std::string nonfinite_as_null(std::string_view in) {
   return out;
 }
 
-double number_at(const nlohmann::json& v, std::size_t row_in_batch, const Batch& b) {
-  const std::size_t row = b.begin + row_in_batch + 1;
-  if (v.is_number()) {
-    double x = v.get<double>();
-    if (std::isfinite(x)) return x;
-  } else if (v.is_boolean()) {
-    return v.get<bool>() ? 1 : 0;
-  }
-  if (v.is_null() || v.is_number())
-    throw AnswerError{"the prediction for row " + std::to_string(row) +
-                      " is not a finite number (NaN, Infinity or null)"};
-  throw AnswerError{"the prediction for row " + std::to_string(row) + " is not numeric: " +
-                    quote(v.dump(), 40)};
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+
+std::string json_text(const element& v, std::size_t max = 40) {
+  return quote(simdjson::to_string(v), max);
 }
 
-std::string field_names(const nlohmann::json& o) {
+double number_at(const element& v, std::size_t row_in_batch, const Batch& b) {
+  const std::size_t row = b.begin + row_in_batch + 1;
+  switch (v.type()) {
+    case element_type::DOUBLE: {
+      double x = v.get_double().value_unsafe();
+      if (std::isfinite(x)) return x;
+      break;
+    }
+    case element_type::INT64:
+      return static_cast<double>(v.get_int64().value_unsafe());
+    case element_type::UINT64:
+      return static_cast<double>(v.get_uint64().value_unsafe());
+    case element_type::BOOL:
+      return v.get_bool().value_unsafe() ? 1 : 0;
+    case element_type::NULL_VALUE:
+      break;
+    default:
+      throw AnswerError{"the prediction for row " + std::to_string(row) +
+                        " is not numeric: " + json_text(v)};
+  }
+  throw AnswerError{"the prediction for row " + std::to_string(row) +
+                    " is not a finite number (NaN, Infinity or null)"};
+}
+
+std::string field_names(const simdjson::dom::object& o) {
   std::string s;
   int n = 0;
-  for (auto it = o.begin(); it != o.end() && n < 8; ++it, ++n)
-    s += (s.empty() ? "" : ", ") + quote(it.key(), 40);
+  for (auto field : o) {
+    if (n++ == 8) break;
+    s += (s.empty() ? "" : ", ") + quote(std::string(field.key), 40);
+  }
   return s;
 }
 
 // A list of predictions, one per row: numbers, lists of numbers, or objects.
-void read_rows(const nlohmann::json& preds, const Batch& b, const std::string& output,
+void read_rows(const element& preds, const Batch& b, const std::string& output,
                std::vector<double>& values, std::size_t& width) {
   const std::size_t n = b.end - b.begin;
-  if (!preds.is_array())
-    throw AnswerError{"\"predictions\" is not a list"};
-  if (preds.size() != n)
-    throw AnswerError{"the answer has " + std::to_string(preds.size()) + " predictions for " +
+  if (!preds.is_array()) throw AnswerError{"\"predictions\" is not a list"};
+  simdjson::dom::array list = preds.get_array().value_unsafe();
+  if (list.size() != n)
+    throw AnswerError{"the answer has " + std::to_string(list.size()) + " predictions for " +
                       std::to_string(n) + " rows"};
   values.clear();
+  values.reserve(n);
   width = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const nlohmann::json* v = &preds[i];
-    if (v->is_object()) {
+  std::size_t i = 0;
+  for (element v : list) {
+    if (v.is_object()) {
+      simdjson::dom::object o = v.get_object().value_unsafe();
       if (output.empty())
-        throw AnswerError{"the predictions are objects (fields " + field_names(*v) +
+        throw AnswerError{"the predictions are objects (fields " + field_names(o) +
                           "); name the one to gate with --model-output"};
-      auto it = v->find(output);
-      if (it == v->end())
+      auto field = o.at_key(output);
+      if (field.error())
         throw AnswerError{"the prediction for row " + std::to_string(b.begin + i + 1) +
-                          " has no field " + quote(output) + " (fields " + field_names(*v) + ")"};
-      v = &*it;
+                          " has no field " + quote(output) + " (fields " + field_names(o) + ")"};
+      v = field.value_unsafe();
     }
-    std::size_t w = v->is_array() ? v->size() : 1;
-    if (w == 0) throw AnswerError{"the prediction for row " + std::to_string(b.begin + i + 1) +
-                                  " is an empty list"};
+    std::size_t w = v.is_array() ? v.get_array().value_unsafe().size() : 1;
+    if (w == 0)
+      throw AnswerError{"the prediction for row " + std::to_string(b.begin + i + 1) +
+                        " is an empty list"};
     if (width == 0) width = w;
     if (w != width)
       throw AnswerError{"the prediction for row " + std::to_string(b.begin + i + 1) + " has " +
                         std::to_string(w) + " values, the first row " + std::to_string(width)};
-    if (v->is_array())
-      for (const auto& x : *v) values.push_back(number_at(x, i, b));
-    else
-      values.push_back(number_at(*v, i, b));
+    if (v.is_array()) {
+      simdjson::dom::array row = v.get_array().value_unsafe();
+      for (element x : row) values.push_back(number_at(x, i, b));
+    } else {
+      values.push_back(number_at(v, i, b));
+    }
+    ++i;
   }
 }
 
-void flatten(const nlohmann::json& v, std::vector<const nlohmann::json*>& out, int depth) {
+void flatten(const element& v, std::vector<element>& out, int depth) {
   if (depth > 8) throw AnswerError{"the output's data is nested too deeply"};
-  if (v.is_array())
-    for (const auto& x : v) flatten(x, out, depth + 1);
-  else
-    out.push_back(&v);
+  if (v.is_array()) {
+    simdjson::dom::array list = v.get_array().value_unsafe();
+    for (element x : list) flatten(x, out, depth + 1);
+  } else {
+    out.push_back(v);
+  }
 }
 
-void read_v2(const nlohmann::json& doc, const Batch& b, const std::string& output,
+void read_v2(const simdjson::dom::object& doc, const Batch& b, const std::string& output,
              std::vector<double>& values, std::size_t& width) {
-  if (auto id = doc.find("id"); id != doc.end() && !(id->is_string() && *id == b.id()))
-    throw AnswerError{"the answer's id " + quote(id->dump(), 40) + " is not the request's " +
-                      quote(b.id())};
-  auto outs = doc.find("outputs");
-  if (outs == doc.end() || !outs->is_array() || outs->empty())
+  if (auto id = doc.at_key("id"); !id.error()) {
+    std::string_view got;
+    if (id.value_unsafe().get_string().get(got) || got != b.id())
+      throw AnswerError{"the answer's id " + json_text(id.value_unsafe()) +
+                        " is not the request's " + quote(b.id())};
+  }
+  simdjson::dom::array outs;
+  if (doc.at_key("outputs").get_array().get(outs) || outs.size() == 0)
     throw AnswerError{"the answer has no \"outputs\""};
-  const nlohmann::json* o = &(*outs)[0];
+  element o = outs.at(0).value_unsafe();
   if (!output.empty()) {
-    o = nullptr;
+    bool found = false;
     std::string names;
-    for (const auto& x : *outs) {
-      auto nm = x.find("name");
-      if (nm != x.end() && nm->is_string()) {
-        if (*nm == output) o = &x;
-        names += (names.empty() ? "" : ", ") + quote(nm->get<std::string>(), 40);
+    for (element x : outs) {
+      std::string_view nm;
+      if (!x.at_key("name").get_string().get(nm)) {
+        if (nm == output && !found) {
+          o = x;
+          found = true;
+        }
+        names += (names.empty() ? "" : ", ") + quote(std::string(nm), 40);
       }
     }
-    if (!o) throw AnswerError{"no output named " + quote(output) + " (outputs: " + names + ")"};
+    if (!found)
+      throw AnswerError{"no output named " + quote(output) + " (outputs: " + names + ")"};
   }
-  if (!o->is_object()) throw AnswerError{"an output is not an object"};
-  auto dt = o->find("datatype");
-  if (dt != o->end() && *dt == "BYTES")
+  if (!o.is_object()) throw AnswerError{"an output is not an object"};
+  std::string_view dt;
+  if (!o.at_key("datatype").get_string().get(dt) && dt == "BYTES")
     throw AnswerError{"the output's datatype is BYTES, not numbers"};
-  auto shape = o->find("shape");
-  auto data = o->find("data");
-  if (shape == o->end() || !shape->is_array() || data == o->end())
+  element shape_el;
+  simdjson::dom::array shape;
+  auto data = o.at_key("data");
+  if (o.at_key("shape").get(shape_el) || shape_el.get_array().get(shape) || data.error())
     throw AnswerError{"the output has no \"shape\" or \"data\""};
+  const std::string shape_text = simdjson::to_string(shape_el);
   std::vector<std::int64_t> dims;
-  for (const auto& d : *shape) {
-    if (!d.is_number_integer() || d.get<std::int64_t>() < 0)
-      throw AnswerError{"the output's shape " + quote(shape->dump(), 40) + " is not a shape"};
-    dims.push_back(d.get<std::int64_t>());
+  for (element d : shape) {
+    std::int64_t k = 0;
+    if (d.get_int64().get(k) || k < 0)
+      throw AnswerError{"the output's shape " + quote(shape_text, 40) + " is not a shape"};
+    dims.push_back(k);
   }
   const auto n = static_cast<std::int64_t>(b.end - b.begin);
   bool ok = (dims.size() == 1 && dims[0] == n) ||
             (dims.size() == 2 && dims[0] == n && dims[1] >= 1);
   if (!ok)
-    throw AnswerError{"the output's shape is " + shape->dump() + " for " + std::to_string(n) +
+    throw AnswerError{"the output's shape is " + shape_text + " for " + std::to_string(n) +
                       " rows; expected [" + std::to_string(n) + "] or [" + std::to_string(n) +
                       ", k]"};
   width = dims.size() == 2 ? static_cast<std::size_t>(dims[1]) : 1;
-  std::vector<const nlohmann::json*> flat;
-  flatten(*data, flat, 0);
+  std::vector<element> flat;
+  flat.reserve(static_cast<std::size_t>(n) * width);
+  flatten(data.value_unsafe(), flat, 0);
   if (flat.size() != static_cast<std::size_t>(n) * width)
     throw AnswerError{"the output has " + std::to_string(flat.size()) + " values for shape " +
-                      shape->dump()};
+                      shape_text};
   values.clear();
-  for (std::size_t i = 0; i < flat.size(); ++i) values.push_back(number_at(*flat[i], i / width, b));
+  values.reserve(flat.size());
+  for (std::size_t i = 0; i < flat.size(); ++i) values.push_back(number_at(flat[i], i / width, b));
 }
 
 void read_answer(ServeProtocol protocol, std::string_view body, const Batch& b,
                  const std::string& output, std::vector<double>& values, std::size_t& width) {
-  nlohmann::json doc;
-  try {
-    JsonLimits lim;
-    lim.max_depth = 32;
-    lim.reject_duplicate_keys = false;
-    doc = parse_json(nonfinite_as_null(body), "answer", lim);
-  } catch (const Error& e) {
-    throw AnswerError{"the answer is not JSON: " + e.what_text()};
-  }
+  // One parser per thread, its depth bounded: an answer is a few levels deep.
+  thread_local simdjson::dom::parser parser = [] {
+    simdjson::dom::parser p;
+    simdjson::error_code err = p.allocate(1 << 16, 32);
+    (void)err;  // parse() allocates again (at this depth) if this failed
+    return p;
+  }();
+  std::string text;
+  const bool nonfinite = body.find_first_of("NI") != std::string_view::npos;
+  if (nonfinite) text = nonfinite_as_null(body);
+  std::string_view json = nonfinite ? std::string_view(text) : body;
+  element doc;
+  if (auto err = parser.parse(json.data(), json.size(), true).get(doc))
+    throw AnswerError{std::string("the answer is not JSON: ") + simdjson::error_message(err)};
   if (doc.is_object()) {
-    for (const char* k : {"error", "error_code"})
-      if (auto e = doc.find(k); e != doc.end() && !e->is_null())
-        throw AnswerError{"the server answered with an error: " +
-                          quote(e->is_string() ? e->get<std::string>() : e->dump(), 160)};
+    for (const char* k : {"error", "error_code"}) {
+      auto e = doc.at_key(k);
+      if (!e.error() && !e.value_unsafe().is_null()) {
+        std::string_view msg;
+        std::string shown = e.value_unsafe().get_string().get(msg)
+                                ? simdjson::to_string(e.value_unsafe())
+                                : std::string(msg);
+        throw AnswerError{"the server answered with an error: " + quote(shown, 160)};
+      }
+    }
   }
   if (protocol == ServeProtocol::kV2) {
     if (!doc.is_object()) throw AnswerError{"the answer is not a JSON object"};
-    read_v2(doc, b, output, values, width);
+    read_v2(doc.get_object().value_unsafe(), b, output, values, width);
     return;
   }
   // MLflow 2 and TF Serving: {"predictions": [...]}; MLflow 1 answered with the bare list.
   if (doc.is_object()) {
-    auto p = doc.find("predictions");
-    if (p == doc.end())
-      throw AnswerError{"the answer has no \"predictions\" (fields " + field_names(doc) + ")"};
-    read_rows(*p, b, output, values, width);
+    auto p = doc.at_key("predictions");
+    if (p.error())
+      throw AnswerError{"the answer has no \"predictions\" (fields " +
+                        field_names(doc.get_object().value_unsafe()) + ")"};
+    read_rows(p.value_unsafe(), b, output, values, width);
   } else if (doc.is_array() && protocol == ServeProtocol::kMlflow) {
     read_rows(doc, b, output, values, width);
   } else {
