@@ -137,7 +137,7 @@ class Served(unittest.TestCase):
         self.assertEqual(doc["inputs"]["data"]["model_url"], {"url": s.url(), "protocol": "mlflow"})
         self.assertIn("served model: 40 requests, 0 retries", err)
         # The scored rows read back to the same metrics.
-        again, _ = self.run_ok("--data", out, "--slice-col", "plan")
+        again, _ = self.run_ok("--data", out, "--label-col", "churned", "--slice-col", "plan")
         self.assert_same_metrics(again["metrics"], m)
 
     def test_mlflow_answer_shapes(self):
@@ -418,7 +418,8 @@ class Served(unittest.TestCase):
             out = os.path.join(self.d, "c.json")
             p = subprocess.run([os.path.join(bin_dir(), "mlgate-compare"), "--candidate", scored,
                                 "--baseline", scored, "--policy", pol, "--candidate-eval", cand_path,
-                                "--baseline-eval", path, "-o", out, *extra], capture_output=True, text=True)
+                                "--baseline-eval", path, "--label-col", "churned", "-o", out, *extra],
+                               capture_output=True, text=True)
             with open(out) as f:
                 return p, {c["id"]: c for c in json.load(f)["checks"]}
 
@@ -435,7 +436,8 @@ class Served(unittest.TestCase):
         # Without the documents the bound cannot be checked: an error, not a pass.
         out = os.path.join(self.d, "c2.json")
         p = subprocess.run([os.path.join(bin_dir(), "mlgate-compare"), "--candidate", scored, "--baseline",
-                            scored, "--policy", pol, "-o", out], capture_output=True, text=True)
+                            scored, "--policy", pol, "--label-col", "churned", "-o", out], capture_output=True,
+                           text=True)
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("give the candidate's mlgate-eval document with --candidate-eval", p.stderr)
 
