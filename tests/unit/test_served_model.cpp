@@ -62,11 +62,12 @@ class FakeChannel : public HttpChannel {
     } else {
       const auto& in = req["inputs"][0];
       for (const auto& v : in["data"]) preds.push_back(v.get<double>() / 100);
-      a.body = nlohmann::json{
-          {"id", req["id"]},
-          {"outputs", {{{"name", "p"}, {"shape", {preds.size()}}, {"datatype", "FP64"},
-                        {"data", preds}}}}}
-                   .dump();
+      a.body =
+          nlohmann::json{
+              {"id", req["id"]},
+              {"outputs",
+               {{{"name", "p"}, {"shape", {preds.size()}}, {"datatype", "FP64"}, {"data", preds}}}}}
+              .dump();
     }
     // Answers come back out of order: some take longer.
     if (std::hash<std::string>{}(c.body) % 3 == 0)
@@ -164,16 +165,18 @@ TEST_F(ServedTest, RequestBodiesPerProtocol) {
   u.columns[1].codes = {0, 1};
   score_served(m, u, {});
   EXPECT_EQ(fake->urls.back(), "POST http://models.test:8080/v2/models/churn/infer");
-  EXPECT_EQ(fake->bodies.back(),
-            R"({"id":"mlgate-0","inputs":[{"name":"x","shape":[2],"datatype":"INT64","data":[0,1]},)"
-            R"({"name":"s","shape":[2],"datatype":"BOOL","data":[true,false]}]})");
+  EXPECT_EQ(
+      fake->bodies.back(),
+      R"({"id":"mlgate-0","inputs":[{"name":"x","shape":[2],"datatype":"INT64","data":[0,1]},)"
+      R"({"name":"s","shape":[2],"datatype":"BOOL","data":[true,false]}]})");
   u.columns[0].numbers = {0.5, 2};
   u.columns[0].integers_only = false;
   m.v2_tensor = true;
   m.v2_input_name = "dense";
   score_served(m, u, {"s"});
-  EXPECT_EQ(fake->bodies.back(),
-            R"({"id":"mlgate-0","inputs":[{"name":"dense","shape":[2,1],"datatype":"FP32","data":[0.5,2]}]})");
+  EXPECT_EQ(
+      fake->bodies.back(),
+      R"({"id":"mlgate-0","inputs":[{"name":"dense","shape":[2,1],"datatype":"FP32","data":[0.5,2]}]})");
 }
 
 TEST_F(ServedTest, WrongAnswersAreErrorsNamingTheBatch) {
@@ -237,9 +240,10 @@ TEST_F(ServedTest, V2IdShapeAndOutputChecked) {
   EXPECT_NE(answer(R"({"outputs":[{"name":"p","shape":[3],"data":[1,2]}]})")
                 .find("the output has 2 values for shape [3]"),
             std::string::npos);
-  EXPECT_NE(answer(R"({"outputs":[{"name":"p","shape":[3],"datatype":"BYTES","data":["a","b","c"]}]})")
-                .find("BYTES"),
-            std::string::npos);
+  EXPECT_NE(
+      answer(R"({"outputs":[{"name":"p","shape":[3],"datatype":"BYTES","data":["a","b","c"]}]})")
+          .find("BYTES"),
+      std::string::npos);
   m.output = "q";
   EXPECT_NE(answer(R"({"outputs":[{"name":"p","shape":[3],"data":[1,2,3]}]})")
                 .find("no output named \"q\" (outputs: \"p\")"),

@@ -54,7 +54,7 @@ struct Predictions {
   std::vector<double> target, estimate;
   std::vector<SliceColumn> slices;
   std::vector<SliceColumn> carried;  // ColumnOptions::carry_cols, in their order
-  std::vector<std::string> ids;  // with an id column
+  std::vector<std::string> ids;      // with an id column
   std::vector<std::string> warnings;
 
   std::size_t size() const;

@@ -148,6 +148,7 @@ void check_two_values(const Column& c, const std::string& file) {
 // order, which is scikit-learn's classes_).
 std::vector<std::string> sorted_classes(const std::vector<std::string>& values) {
   std::vector<std::string> all;
+  all.reserve(values.size());
   for (const auto& v : values) all.push_back(canonical_class(v));
   std::sort(all.begin(), all.end());
   all.erase(std::unique(all.begin(), all.end()), all.end());
@@ -577,11 +578,11 @@ Table served_scores(const ServedOutput& out, const Table& labels, ColumnOptions&
       for (const auto& cls : sorted_classes(label.dictionary)) proba.push_back({prefix + cls, cls});
     }
     if (proba.size() != w)
-      throw shape_error("the model answered " + std::to_string(w) +
-                            " probabilities per row for " + std::to_string(proba.size()) +
-                            " classes",
+      throw shape_error("the model answered " + std::to_string(w) + " probabilities per row for " +
+                            std::to_string(proba.size()) + " classes",
                         "name the model's classes in its order with --proba-cols a,b,c");
-    for (std::size_t k = 0; k < w; ++k) t.columns.push_back(number_column(proba[k].column, column_of(k)));
+    for (std::size_t k = 0; k < w; ++k)
+      t.columns.push_back(number_column(proba[k].column, column_of(k)));
     so.pred_col.clear();
   }
   return t;

@@ -54,9 +54,9 @@ ServeProtocol parse_serve_protocol(const std::string& name) {
   if (name == "v2") return ServeProtocol::kV2;
   if (name == "tfserving") return ServeProtocol::kTfServing;
   std::string best = closest_name(name, {"mlflow", "v2", "tfserving"});
-  throw Error("unknown model protocol " + quote(name), "--model-protocol",
-              (best.empty() ? "" : "did you mean " + quote(best) + "? ") +
-                  "one of mlflow, v2, tfserving");
+  throw Error(
+      "unknown model protocol " + quote(name), "--model-protocol",
+      (best.empty() ? "" : "did you mean " + quote(best) + "? ") + "one of mlflow, v2, tfserving");
 }
 
 const char* serve_protocol_name(ServeProtocol p) {
@@ -267,8 +267,7 @@ void json_value(std::string& out, const Feature& f, std::size_t row) {
   }
   if (std::isinf(x))
     throw Error("an infinite value cannot be sent as JSON",
-                location(c.name, 0) + " row " + std::to_string(row + 1),
-                "fix the features file");
+                location(c.name, 0) + " row " + std::to_string(row + 1), "fix the features file");
   if (f.places > 0) {
     json_fixed(out, x, f.places);
   } else if (f.kind == Kind::kBytes) {
@@ -572,8 +571,7 @@ void read_v2(const simdjson::dom::object& doc, const Batch& b, const std::string
         names += (names.empty() ? "" : ", ") + quote(std::string(nm), 40);
       }
     }
-    if (!found)
-      throw AnswerError{"no output named " + quote(output) + " (outputs: " + names + ")"};
+    if (!found) throw AnswerError{"no output named " + quote(output) + " (outputs: " + names + ")"};
   }
   if (!o.is_object()) throw AnswerError{"an output is not an object"};
   std::string_view dt;
@@ -593,8 +591,8 @@ void read_v2(const simdjson::dom::object& doc, const Batch& b, const std::string
     dims.push_back(k);
   }
   const auto n = static_cast<std::int64_t>(b.end - b.begin);
-  bool ok = (dims.size() == 1 && dims[0] == n) ||
-            (dims.size() == 2 && dims[0] == n && dims[1] >= 1);
+  bool ok =
+      (dims.size() == 1 && dims[0] == n) || (dims.size() == 2 && dims[0] == n && dims[1] >= 1);
   if (!ok)
     throw AnswerError{"the output's shape is " + shape_text + " for " + std::to_string(n) +
                       " rows; expected [" + std::to_string(n) + "] or [" + std::to_string(n) +
@@ -893,9 +891,9 @@ ServedOutput score_served(const ServedModel& m, const Table& features,
     throw Error("--model-ready-timeout must be 0 to 86400 seconds", "--model-ready-timeout");
   if (m.warmup < 0 || m.warmup > 1000) throw Error("--warmup must be 0 to 1000", "--warmup");
   if (m.protocol != ServeProtocol::kMlflow && m.name.empty())
-    throw Error("the " + std::string(serve_protocol_name(m.protocol)) +
-                    " protocol needs the model's name",
-                "--model-name", "give --model-name NAME as the server knows it");
+    throw Error(
+        "the " + std::string(serve_protocol_name(m.protocol)) + " protocol needs the model's name",
+        "--model-name", "give --model-name NAME as the server knows it");
   ChannelOptions co;
   const std::string origin = m.url.substr(0, m.url.find("://") + 3);
   if (origin != "https://" && origin != "http://")
@@ -918,7 +916,8 @@ ServedOutput score_served(const ServedModel& m, const Table& features,
   const auto n = static_cast<std::size_t>(features.rows);
   const auto bs = static_cast<std::size_t>(m.batch_size);
   std::vector<Batch> batches;
-  for (std::size_t b = 0; b * bs < n; ++b) batches.push_back({b, b * bs, std::min(n, (b + 1) * bs)});
+  for (std::size_t b = 0; b * bs < n; ++b)
+    batches.push_back({b, b * bs, std::min(n, (b + 1) * bs)});
   ServedOutput out;
   out.stats.batch_size = m.batch_size;
   out.stats.warmup = m.warmup;
@@ -928,6 +927,7 @@ ServedOutput score_served(const ServedModel& m, const Table& features,
   const int workers = static_cast<int>(std::min<std::size_t>(m.concurrency, batches.size()));
   out.stats.concurrency = workers;
   std::vector<std::unique_ptr<HttpChannel>> channels;
+  channels.reserve(static_cast<std::size_t>(workers));
   for (int w = 0; w < workers; ++w) channels.push_back(make(co));
 
   wait_ready(m, *channels[0]);
@@ -972,8 +972,8 @@ ServedOutput score_served(const ServedModel& m, const Table& features,
       try {
         double took = 0;
         std::string body = writer.body(b);
-        HttpAnswer a = client.send(*channels[static_cast<std::size_t>(w)], body, b, &took,
-                                   retries, budget, stop);
+        HttpAnswer a = client.send(*channels[static_cast<std::size_t>(w)], body, b, &took, retries,
+                                   budget, stop);
         latencies[static_cast<std::size_t>(w)].push_back(took * 1000);
         try {
           read_answer(m.protocol, a.body, b, m.output, slots[i].values, slots[i].width);

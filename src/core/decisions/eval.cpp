@@ -335,8 +335,7 @@ int run_eval(const EvalOptions& o) {
   if (!o.features.empty() && o.model_cmd.empty() && !served)
     throw Error("--features needs --model-cmd or --model-url", "flags");
   if ((!o.model_cmd.empty() || served) && o.features.empty())
-    throw Error(std::string(served ? "--model-url" : "--model-cmd") + " needs --features",
-                "flags");
+    throw Error(std::string(served ? "--model-url" : "--model-cmd") + " needs --features", "flags");
 
   Predictions p;
   ServingStats stats;
@@ -390,12 +389,13 @@ int run_eval(const EvalOptions& o) {
   doc.provenance = make_provenance(has_policy ? policy.sha256 : std::string());
   print_summary(doc, r);
   if (served)
-    log_printf("mlgate-eval: served model: %lld requests, %lld retries, latency p50 %s ms, p95 %s "
-               "ms, %s rows/s\n",
-               static_cast<long long>(stats.requests), static_cast<long long>(stats.retries),
-               format_short(stats.latency("p50"), 4).c_str(),
-               format_short(stats.latency("p95"), 4).c_str(),
-               format_short(stats.rows_per_second(), 4).c_str());
+    log_printf(
+        "mlgate-eval: served model: %lld requests, %lld retries, latency p50 %s ms, p95 %s "
+        "ms, %s rows/s\n",
+        static_cast<long long>(stats.requests), static_cast<long long>(stats.retries),
+        format_short(stats.latency("p50"), 4).c_str(),
+        format_short(stats.latency("p95"), 4).c_str(),
+        format_short(stats.rows_per_second(), 4).c_str());
   return finish_document(doc, o.output, o.stamp);
 }
 

@@ -164,8 +164,7 @@ Policy parse_policy_tree(const std::string& text, const std::string& path,
   auto names = metric_names(task);
   auto top_names = names;
   top_names.insert(top_names.end(), serving_metric_names().begin(), serving_metric_names().end());
-  if (root["metrics"])
-    p.metrics = rules(R, root["metrics"], "metrics", top_names, "metric", true);
+  if (root["metrics"]) p.metrics = rules(R, root["metrics"], "metrics", top_names, "metric", true);
   if (const auto& s = root["slices"]) {
     R.keys(s, "slices", {"columns", "min_size", "metrics"});
     if (s["columns"]) p.slice_columns = R.strings(s["columns"], "slices.columns");

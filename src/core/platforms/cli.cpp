@@ -6,12 +6,12 @@
 #include <fstream>
 #include <new>
 
+#include "http.hpp"
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/io.hpp"
 #include "mlgate/base/log.hpp"
 #include "mlgate/base/runtime.hpp"
 #include "mlgate/data/served_model.hpp"
-#include "http.hpp"
 
 namespace mlgate {
 
@@ -156,9 +156,10 @@ void finish_served_flags(ServedFlags& f, std::optional<double> timeout) {
   for (const auto& h : f.headers) m.headers.push_back(parse_model_header(h));
   for (const std::string* file : {&m.cacert, &m.cert, &m.key})
     if (!file->empty() && !std::ifstream(*file))
-      throw Error("cannot read " + quote(*file), file == &m.cacert ? "--cacert"
-                                                 : file == &m.cert  ? "--cert"
-                                                                    : "--key",
+      throw Error("cannot read " + quote(*file),
+                  file == &m.cacert ? "--cacert"
+                  : file == &m.cert ? "--cert"
+                                    : "--key",
                   "give a PEM file's path");
   if (m.url.empty()) {
     for (const auto& flag : {std::pair<bool, const char*>{!f.headers.empty(), "--model-header"},

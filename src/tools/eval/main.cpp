@@ -34,8 +34,8 @@ int main(int argc, char** argv) {
     mlgate::finish_table_flags(o.columns, format, task);
     o.given = mlgate::given_flags(app);
     const bool timeout_given = app.count("--model-timeout") > 0;
-    mlgate::finish_served_flags(served, timeout_given ? std::optional<double>(o.model_timeout)
-                                                      : std::nullopt);
+    mlgate::finish_served_flags(
+        served, timeout_given ? std::optional<double>(o.model_timeout) : std::nullopt);
     o.served = served.model;
     return mlgate::run_eval(o);
   });
