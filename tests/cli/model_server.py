@@ -84,6 +84,7 @@ def score(rows):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+    disable_nagle_algorithm = True  # headers and body leave at once, no delayed-ACK stalls
 
     def log_message(self, *a):
         pass

@@ -441,6 +441,52 @@ class Served(unittest.TestCase):
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("give the candidate's mlgate-eval document with --candidate-eval", p.stderr)
 
+    def test_compare_scores_two_endpoints_interleaved(self):
+        """--candidate-url and --baseline-url: both models scored on the same batches, side by
+        side; quality checks are paired as usual, and the p95 latency change is decided on a
+        bootstrap of the batches. The candidate here sleeps 50 ms on every third request."""
+        slow = self.server("mlflow", "--fault", "slow-some")
+        fast = self.server("mlflow")
+        pol = os.path.join(self.d, "p.yaml")
+        with open(pol, "w") as f:
+            f.write("version: 1\nstatistics: {seed: 7, bootstrap_samples: 500}\nmetrics:\n"
+                    "  roc_auc: {max_regression: 0.01, confidence: 0.95}\n"
+                    "  latency_p95_ms: {max_relative_regression: 0.10, confidence: 0.95}\n"
+                    "  rows_per_second: {max_relative_regression: 0.5}\n")
+        out = os.path.join(self.d, "c.json")
+        base = [os.path.join(bin_dir(), "mlgate-compare"), "--features", HOLDOUT, "--label-col", "churned",
+                "--policy", pol, "--batch-size", 100, "--warmup", 0, "-o", out]
+        p = subprocess.run([*map(str, base), "--candidate-url", slow.url(), "--baseline-url", fast.url()],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        with open(out) as f:
+            doc = json.load(f)
+        checks = {c["id"]: c for c in doc["checks"]}
+        auc = checks["roc_auc.regression"]
+        self.assertEqual((auc["status"], auc["delta"], auc["method"]), ("pass", 0, "delong"))
+        lat = checks["latency_p95_ms.relative_regression"]
+        self.assertEqual((lat["status"], lat["verdict"], lat["method"]), ("fail", "inferior", "bootstrap"))
+        self.assertEqual(lat["value"], doc["metrics"]["serving"]["candidate"]["latency_ms"]["p95"])
+        self.assertEqual(lat["baseline"], doc["metrics"]["serving"]["baseline"]["latency_ms"]["p95"])
+        self.assertGreater(lat["ci"][0], 0)  # the whole interval says slower
+        self.assertEqual(doc["metrics"]["pairing"], {"by": "row_order", "rows": 4000})
+        # Each server saw the same 40 batches of 100 rows.
+        for s in (slow, fast):
+            self.assertEqual([r["rows"] for r in s.requests() if r["method"] == "POST"], [100] * 40)
+        self.assertEqual(doc["inputs"]["candidate"]["model_url"]["url"], slow.url())
+        self.assertEqual(doc["inputs"]["baseline"]["model_url"]["url"], fast.url())
+        # A model against itself: no latency regression beyond a generous bound.
+        with open(pol, "w") as f:
+            f.write("version: 1\nmetrics:\n  latency_p95_ms: {max_relative_regression: 100, confidence: 0.95}\n")
+        p = subprocess.run([*map(str, base), "--candidate-url", fast.url(), "--baseline-url", fast.url()],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # Flags that must come together.
+        p = subprocess.run([os.path.join(bin_dir(), "mlgate-compare"), "--policy", pol, "--candidate-url",
+                            fast.url(), "--baseline-url", fast.url()], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--candidate-url, --baseline-url and --features go together", p.stderr)
+
     def test_flag_errors(self):
         base = ["--features", HOLDOUT, "--label-col", "churned"]
         self.run_error(r"--model-protocol: .*mlflow", *base, "--model-url", "http://127.0.0.1:9",

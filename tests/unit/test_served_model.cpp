@@ -355,3 +355,22 @@ TEST(ServedFlags, HeadersProtocolAndLatency) {
   EXPECT_EQ(s.latency("mean"), 3);
   EXPECT_TRUE(std::isnan(ServingStats{}.latency("p95")));
 }
+
+TEST_F(ServedTest, PairsAreInterleavedOnTheSameBatches) {
+  Table t = features(5);
+  m.batch_size = 2;
+  m.concurrency = 1;
+  ServedModel other = m;
+  other.url = "http://other.test";
+  auto [a, b] = score_served_pair(m, other, t, {});
+  EXPECT_EQ(fake->urls,
+            (std::vector<std::string>{
+                "POST http://models.test:8080/invocations", "POST http://other.test/invocations",
+                "POST http://other.test/invocations", "POST http://models.test:8080/invocations",
+                "POST http://models.test:8080/invocations", "POST http://other.test/invocations"}));
+  EXPECT_EQ(fake->bodies[0], fake->bodies[1]);  // the same batch, side by side
+  EXPECT_EQ(a.values, b.values);
+  EXPECT_EQ(a.stats.latency_ms.size(), 3u);
+  EXPECT_EQ(b.stats.latency_ms.size(), 3u);
+  EXPECT_EQ(a.stats.requests, 3);
+}

@@ -76,6 +76,12 @@ Predictions predictions_from_model(const std::string& features, const ModelComma
 Predictions predictions_from_service(const std::string& features, const ServedModel& model,
                                      const ColumnOptions& o, ServingStats* stats);
 
+// Two served models scored interleaved on the same batches (score_served_pair): the candidate's
+// and the baseline's predictions of the same rows, already paired by order.
+std::pair<Predictions, Predictions> predictions_from_services(
+    const std::string& features, const ServedModel& candidate, const ServedModel& baseline,
+    const ColumnOptions& o, ServingStats* candidate_stats, ServingStats* baseline_stats);
+
 // A class name as compared: numbers by value ("1.0" is "1"), other text as it is.
 std::string canonical_class(const std::string& v);
 

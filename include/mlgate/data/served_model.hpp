@@ -91,8 +91,10 @@ struct ServingStats {
   std::int64_t retries = 0;   // attempts repeated, warm-up included
   std::int64_t batch_size = 0, warmup = 0;
   int concurrency = 0;
-  std::vector<double> latency_ms;  // one per timed request, in completion order
-  double seconds = 0;              // the timed run, first request out to last answer in
+  std::vector<double> latency_ms;  // one per timed request, in batch order
+  // The timed run, first request out to last answer in; in an interleaved run (two models),
+  // each model's own request time over the requests in flight.
+  double seconds = 0;
   std::int64_t rows = 0;
   // p50, p90, p95, p99 (numpy's linear interpolation), max and mean of latency_ms.
   double latency(const std::string& which) const;
@@ -111,6 +113,14 @@ struct ServedOutput {
 // naming the batch's rows, the HTTP status and the start of the answer for every failure.
 ServedOutput score_served(const ServedModel& model, const Table& features,
                           const std::vector<std::string>& drop);
+
+// Two models on the same batches, interleaved: each batch goes to both, the order alternating
+// from batch to batch (the candidate first on even batches), on the candidate's batch size and
+// concurrency; latency_ms of both are aligned by batch, for paired comparisons.
+std::pair<ServedOutput, ServedOutput> score_served_pair(const ServedModel& candidate,
+                                                        const ServedModel& baseline,
+                                                        const Table& features,
+                                                        const std::vector<std::string>& drop);
 
 // "https://host/path" with any user:password@ removed, for messages and documents.
 std::string redact_url(const std::string& url);

@@ -18,6 +18,11 @@ struct CompareOptions {
   // --baseline-eval): where latency and throughput bounds read their values. A baseline given
   // as a document serves as its own.
   std::string candidate_eval, baseline_eval;
+  // --features with --candidate-url and --baseline-url: both served models scored interleaved
+  // on the same batches; latency bounds with a confidence are decided on a paired bootstrap of
+  // the batches.
+  std::string features;
+  ServedModel candidate_model, baseline_model;
   ColumnOptions columns;
   std::vector<std::string> given;
   unsigned threads = 0;

@@ -36,7 +36,8 @@ struct ServedFlags {
   std::string protocol = "mlflow", v2_input = "columns";
   std::vector<std::string> headers;
 };
-void add_served_flags(CLI::App& app, ServedFlags& f);
+// with_url: --model-url too (mlgate-compare has --candidate-url and --baseline-url instead).
+void add_served_flags(CLI::App& app, ServedFlags& f, bool with_url = true);
 void finish_served_flags(ServedFlags& f, std::optional<double> timeout);
 
 // The long names of the options given on the command line, e.g. "--label-col".

@@ -590,9 +590,11 @@ Table served_scores(const ServedOutput& out, const Table& labels, ColumnOptions&
 
 }  // namespace
 
-Predictions predictions_from_service(const std::string& features, const ServedModel& model,
-                                     const ColumnOptions& o, ServingStats* stats) {
-  Task task = task_of(o);
+namespace {
+
+// The features file as a served model gets it (every column but the label), and its labels.
+std::pair<Table, Table> served_inputs(const std::string& features, const ColumnOptions& o,
+                                      Task task) {
   ReadOptions ro;
   ro.format = o.format;
   Table labels = read_table(features, label_specs(o, task), ro);
@@ -604,12 +606,14 @@ Predictions predictions_from_service(const std::string& features, const ServedMo
   Table ft = read_table(features, specs, ro);
   if (ft.rows != labels.rows)
     throw Error("the features file changed while it was read", features, "read a stable file");
-  ServedOutput out = score_served(model, ft, {});
-  ft = Table{};
-  if (stats) *stats = out.stats;
+  return {std::move(labels), std::move(ft)};
+}
+
+Predictions served_predictions(ServedOutput& out, Table& labels, const std::string& features,
+                               const ColumnOptions& o, Task task, const std::string& url) {
   ColumnOptions so = o;
   std::vector<ProbaColumn> proba;
-  Table scores = served_scores(out, labels, so, task, proba, model.url);
+  Table scores = served_scores(out, labels, so, task, proba, url);
   std::vector<double>().swap(out.values);
   Roles r;
   fill_roles(r, labels, scores, so, task, proba, "score");
@@ -618,6 +622,33 @@ Predictions predictions_from_service(const std::string& features, const ServedMo
   p.sha256 = labels.sha256;
   p.rows_read = labels.rows;
   return p;
+}
+
+}  // namespace
+
+Predictions predictions_from_service(const std::string& features, const ServedModel& model,
+                                     const ColumnOptions& o, ServingStats* stats) {
+  Task task = task_of(o);
+  auto [labels, ft] = served_inputs(features, o, task);
+  ServedOutput out = score_served(model, ft, {});
+  ft = Table{};
+  if (stats) *stats = out.stats;
+  return served_predictions(out, labels, features, o, task, model.url);
+}
+
+std::pair<Predictions, Predictions> predictions_from_services(
+    const std::string& features, const ServedModel& candidate, const ServedModel& baseline,
+    const ColumnOptions& o, ServingStats* candidate_stats, ServingStats* baseline_stats) {
+  Task task = task_of(o);
+  auto [labels, ft] = served_inputs(features, o, task);
+  auto [c, b] = score_served_pair(candidate, baseline, ft, {});
+  ft = Table{};
+  if (candidate_stats) *candidate_stats = c.stats;
+  if (baseline_stats) *baseline_stats = b.stats;
+  Table labels2 = labels;  // the roles consume the label table's columns
+  Predictions pc = served_predictions(c, labels, features, o, task, candidate.url);
+  Predictions pb = served_predictions(b, labels2, features, o, task, baseline.url);
+  return {std::move(pc), std::move(pb)};
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -878,8 +878,9 @@ void wait_ready(const ServedModel& m, HttpChannel& ch) {
 
 }  // namespace
 
-ServedOutput score_served(const ServedModel& m, const Table& features,
-                          const std::vector<std::string>& drop) {
+namespace {
+
+void validate(const ServedModel& m) {
   if (m.batch_size < 1 || m.batch_size > 1000000)
     throw Error("--batch-size must be 1 to 1000000", "--batch-size");
   if (m.concurrency < 1 || m.concurrency > 256)
@@ -894,63 +895,96 @@ ServedOutput score_served(const ServedModel& m, const Table& features,
     throw Error(
         "the " + std::string(serve_protocol_name(m.protocol)) + " protocol needs the model's name",
         "--model-name", "give --model-name NAME as the server knows it");
-  ChannelOptions co;
   const std::string origin = m.url.substr(0, m.url.find("://") + 3);
   if (origin != "https://" && origin != "http://")
     throw Error("not an http(s) URL: " + quote(redact_url(m.url), 120), "--model-url",
                 "e.g. http://127.0.0.1:8080 or https://models.example.com");
-  co.allow_http = origin == "http://";
-  co.cacert = m.cacert;
-  co.cert = m.cert;
-  co.key = m.key;
-  HttpChannelFactory make;
-  {
-    std::lock_guard lk(factory_mutex());
-    make = factory();
+}
+
+// One served model in a run: its request writer, client, connections, answers and timings.
+class Endpoint {
+ public:
+  Endpoint(const ServedModel& m, const Table& features, const std::vector<std::string>& drop,
+           std::size_t batches, int workers)
+      : m_(m),
+        writer_(m, features, drop),
+        client_(m, infer_url(m)),
+        slots_(batches),
+        latency_ms_(batches, std::nan("")),
+        budget_(std::max<std::int64_t>(4LL * m.retries,
+                                       static_cast<std::int64_t>(batches / 10) + m.retries)) {
+    ChannelOptions co;
+    co.allow_http = starts_with(m.url, "http://");
+    co.cacert = m.cacert;
+    co.cert = m.cert;
+    co.key = m.key;
+    HttpChannelFactory make;
+    {
+      std::lock_guard lk(factory_mutex());
+      make = factory();
+    }
+    if (!make) throw Error("no HTTP client is installed (internal)", "--model-url");
+    channels_.reserve(static_cast<std::size_t>(workers));
+    for (int w = 0; w < workers; ++w) channels_.push_back(make(co));
   }
-  if (!make) throw Error("no HTTP client is installed (internal)", "--model-url");
 
-  RequestWriter writer(m, features, drop);
-  Client client(m, infer_url(m));
-
-  const auto n = static_cast<std::size_t>(features.rows);
-  const auto bs = static_cast<std::size_t>(m.batch_size);
-  std::vector<Batch> batches;
-  for (std::size_t b = 0; b * bs < n; ++b)
-    batches.push_back({b, b * bs, std::min(n, (b + 1) * bs)});
-  ServedOutput out;
-  out.stats.batch_size = m.batch_size;
-  out.stats.warmup = m.warmup;
-  out.stats.rows = static_cast<std::int64_t>(n);
-  if (batches.empty()) return out;
-
-  const int workers = static_cast<int>(std::min<std::size_t>(m.concurrency, batches.size()));
-  out.stats.concurrency = workers;
-  std::vector<std::unique_ptr<HttpChannel>> channels;
-  channels.reserve(static_cast<std::size_t>(workers));
-  for (int w = 0; w < workers; ++w) channels.push_back(make(co));
-
-  wait_ready(m, *channels[0]);
-
-  std::atomic<std::int64_t> retries{0};
-  // A bounded total: a server failing everywhere ends the run instead of being retried batch
-  // after batch.
-  std::atomic<std::int64_t> budget{std::max<std::int64_t>(
-      4LL * m.retries, static_cast<std::int64_t>(batches.size() / 10) + m.retries)};
-  std::atomic<bool> stop{false};
-  // Warm-up: the first batch, untimed, its answers checked like any.
-  {
-    std::string body = writer.body(batches[0]);
-    for (int w = 0; w < m.warmup; ++w) {
+  // Readiness, then the warm-up: the first batch, untimed, its answers checked like any.
+  void prepare(const Batch& first) {
+    wait_ready(m_, *channels_[0]);
+    std::string body = writer_.body(first);
+    std::vector<double> v;
+    std::size_t width = 0;
+    for (int w = 0; w < m_.warmup; ++w) {
       double took = 0;
-      HttpAnswer a = client.send(*channels[0], body, batches[0], &took, retries, budget, stop);
-      std::vector<double> v;
-      std::size_t width = 0;
-      try {
-        read_answer(m.protocol, a.body, batches[0], m.output, v, width);
-      } catch (const AnswerError& e) {
-        client.fail(batches[0], e.what, &a, "see the server's answer");
-      }
+      HttpAnswer a = client_.send(*channels_[0], body, first, &took, retries_, budget_, stop_);
+      read(a, first, v, width);
+    }
+  }
+
+  // Scores one batch on connection w, timed.
+  void score(const Batch& b, int w, const std::atomic<bool>& stop) {
+    double took = 0;
+    std::string body = writer_.body(b);
+    HttpAnswer a = client_.send(*channels_[static_cast<std::size_t>(w)], body, b, &took, retries_,
+                                budget_, stop);
+    latency_ms_[b.index] = took * 1000;
+    read(a, b, slots_[b.index].values, slots_[b.index].width);
+  }
+
+  // The answers in row order, and the timings of the batches that were sent.
+  ServedOutput finish(const std::vector<Batch>& batches, std::int64_t rows, int workers,
+                      double seconds) {
+    ServedOutput out;
+    out.stats.batch_size = m_.batch_size;
+    out.stats.warmup = m_.warmup;
+    out.stats.rows = rows;
+    out.stats.concurrency = workers;
+    out.stats.seconds = seconds;
+    out.stats.retries = retries_;
+    if (batches.empty()) return out;
+    out.width = slots_[0].width;
+    out.values.reserve(static_cast<std::size_t>(rows) * out.width);
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+      if (slots_[i].width != out.width)
+        throw Error("the model answered " + std::to_string(slots_[i].width) +
+                        " values per row here but " + std::to_string(out.width) +
+                        " for the first batch",
+                    "POST " + redact_url(client_.url()) + " " + batches[i].rows(),
+                    "a model must answer with the same shape for every batch");
+      out.values.insert(out.values.end(), slots_[i].values.begin(), slots_[i].values.end());
+      std::vector<double>().swap(slots_[i].values);
+    }
+    out.stats.latency_ms = latency_ms_;
+    out.stats.requests = static_cast<std::int64_t>(latency_ms_.size());
+    return out;
+  }
+
+ private:
+  void read(const HttpAnswer& a, const Batch& b, std::vector<double>& v, std::size_t& width) {
+    try {
+      read_answer(m_.protocol, a.body, b, m_.output, v, width);
+    } catch (const AnswerError& e) {
+      client_.fail(b, e.what, &a, "see the server's answer");
     }
   }
 
@@ -958,9 +992,44 @@ ServedOutput score_served(const ServedModel& m, const Table& features,
     std::vector<double> values;
     std::size_t width = 0;
   };
-  std::vector<Slot> slots(batches.size());
-  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(workers));
+  const ServedModel& m_;
+  RequestWriter writer_;
+  Client client_;
+  std::vector<std::unique_ptr<HttpChannel>> channels_;
+  std::vector<Slot> slots_;
+  std::vector<double> latency_ms_;  // by batch
+  std::atomic<std::int64_t> retries_{0};
+  // A bounded total: a server failing everywhere ends the run instead of being retried batch
+  // after batch.
+  std::atomic<std::int64_t> budget_;
+  std::atomic<bool> stop_{false};
+};
+
+// Scores every batch on every endpoint: workers take batches in order; each batch goes to the
+// endpoints one after the other, the order alternating from batch to batch, so two models
+// compared see the same load, the same data and the same moments. Throws the earliest failing
+// batch's error.
+std::vector<ServedOutput> run_endpoints(const std::vector<const ServedModel*>& models,
+                                        const Table& features,
+                                        const std::vector<std::string>& drop) {
+  for (const auto* m : models) validate(*m);
+  const ServedModel& lead = *models[0];
+  const auto n = static_cast<std::size_t>(features.rows);
+  const auto bs = static_cast<std::size_t>(lead.batch_size);
+  std::vector<Batch> batches;
+  for (std::size_t b = 0; b * bs < n; ++b)
+    batches.push_back({b, b * bs, std::min(n, (b + 1) * bs)});
+  const int workers = static_cast<int>(
+      std::max<std::size_t>(1, std::min<std::size_t>(lead.concurrency, batches.size())));
+  std::vector<std::unique_ptr<Endpoint>> eps;
+  eps.reserve(models.size());
+  for (const auto* m : models)
+    eps.push_back(std::make_unique<Endpoint>(*m, features, drop, batches.size(), workers));
+  if (!batches.empty())
+    for (auto& e : eps) e->prepare(batches[0]);
+
   std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
   std::mutex err_m;
   std::size_t err_batch = batches.size();
   std::exception_ptr err;
@@ -968,18 +1037,9 @@ ServedOutput score_served(const ServedModel& m, const Table& features,
     for (;;) {
       std::size_t i = next.fetch_add(1);
       if (i >= batches.size() || stop) return;
-      const Batch& b = batches[i];
       try {
-        double took = 0;
-        std::string body = writer.body(b);
-        HttpAnswer a = client.send(*channels[static_cast<std::size_t>(w)], body, b, &took, retries,
-                                   budget, stop);
-        latencies[static_cast<std::size_t>(w)].push_back(took * 1000);
-        try {
-          read_answer(m.protocol, a.body, b, m.output, slots[i].values, slots[i].width);
-        } catch (const AnswerError& e) {
-          client.fail(b, e.what, &a, "see the server's answer");
-        }
+        for (std::size_t k = 0; k < eps.size(); ++k)
+          eps[(i % 2 == 0) ? k : eps.size() - 1 - k]->score(batches[i], w, stop);
       } catch (...) {
         stop = true;
         std::lock_guard lk(err_m);
@@ -998,27 +1058,36 @@ ServedOutput score_served(const ServedModel& m, const Table& features,
     work(0);
     for (auto& th : pool) th.join();
   }
-  out.stats.seconds = seconds_since(t0);
+  const double seconds = seconds_since(t0);
   if (err) std::rethrow_exception(err);
-
-  out.width = slots[0].width;
-  out.values.reserve(n * out.width);
-  for (std::size_t i = 0; i < slots.size(); ++i) {
-    if (slots[i].width != out.width)
-      throw Error("the model answered " + std::to_string(slots[i].width) +
-                      " values per row here but " + std::to_string(out.width) +
-                      " for the first batch",
-                  "POST " + redact_url(client.url()) + " " + batches[i].rows(),
-                  "a model must answer with the same shape for every batch");
-    out.values.insert(out.values.end(), slots[i].values.begin(), slots[i].values.end());
-    std::vector<double>().swap(slots[i].values);
-  }
-  for (auto& l : latencies) {
-    out.stats.latency_ms.insert(out.stats.latency_ms.end(), l.begin(), l.end());
-    out.stats.requests += static_cast<std::int64_t>(l.size());
-  }
-  out.stats.retries = retries;
+  std::vector<ServedOutput> out;
+  out.reserve(eps.size());
+  for (auto& e : eps)
+    out.push_back(e->finish(batches, static_cast<std::int64_t>(n), workers, seconds));
+  if (eps.size() > 1)
+    // Interleaved, each endpoint's share of the run is its own request time spread over the
+    // requests in flight.
+    for (auto& o : out) {
+      double busy = 0;
+      for (double l : o.stats.latency_ms) busy += l / 1000;
+      o.stats.seconds = busy / workers;
+    }
   return out;
+}
+
+}  // namespace
+
+ServedOutput score_served(const ServedModel& m, const Table& features,
+                          const std::vector<std::string>& drop) {
+  return std::move(run_endpoints({&m}, features, drop)[0]);
+}
+
+std::pair<ServedOutput, ServedOutput> score_served_pair(const ServedModel& candidate,
+                                                        const ServedModel& baseline,
+                                                        const Table& features,
+                                                        const std::vector<std::string>& drop) {
+  auto out = run_endpoints({&candidate, &baseline}, features, drop);
+  return {std::move(out[0]), std::move(out[1])};
 }
 
 }  // namespace mlgate

@@ -2,10 +2,12 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <map>
+#include <random>
 #include <unordered_map>
 
 #include "mlgate/base/error.hpp"
@@ -119,6 +121,7 @@ class Comparison {
       bootstrap_scope(si);
       delong_scope(si);
     }
+    latency_bootstrap();
     decide();
     for (auto& q : pending_) checks_.push_back(std::move(q.check));
     ResultDoc doc = document(mcnemar_tests());
@@ -160,6 +163,9 @@ class Comparison {
   std::vector<Pending> pending_;
   // The served models' timing (an eval document's metrics), null when not given.
   ojson cand_serving_, base_serving_;
+  // Interleaved served models: each batch's request time, aligned by batch.
+  std::vector<double> cand_latency_, base_latency_;
+  void latency_bootstrap();
 };
 
 void Comparison::load_inputs() {
@@ -169,9 +175,38 @@ void Comparison::load_inputs() {
                            : (cols.proba_cols.empty() ? std::nullopt
                                                       : std::optional<Task>(Task::kMulticlass)));
   apply_policy_columns(cols, policy_, o_.given);
-  cand_ = load_predictions(o_.candidate, cols);
-  if (cand_.size() == 0) throw Error("no rows to compare", o_.candidate);
-  if (!o_.baseline.empty() && file_exists(o_.baseline)) {
+  const bool served = !o_.candidate_model.url.empty() || !o_.baseline_model.url.empty();
+  if (served) {
+    if (o_.candidate_model.url.empty() || o_.baseline_model.url.empty() || o_.features.empty())
+      throw Error("--candidate-url, --baseline-url and --features go together", "flags",
+                  "both served models are scored on the same features");
+    if (!o_.candidate.empty() || !o_.baseline.empty())
+      throw Error("give --candidate/--baseline files or --candidate-url/--baseline-url, not both",
+                  "flags");
+  } else if (o_.candidate.empty()) {
+    throw Error("--candidate is required", "--candidate",
+                "a predictions file, or --candidate-url with --baseline-url and --features");
+  } else if (!o_.features.empty()) {
+    throw Error("--features needs --candidate-url and --baseline-url", "--features");
+  }
+  if (served) {
+    ServingStats cs, bs;
+    auto [c, b] = predictions_from_services(o_.features, o_.candidate_model, o_.baseline_model,
+                                            cols, &cs, &bs);
+    cand_ = std::move(c);
+    base_ = std::move(b);
+    pairing_ = "row_order";
+    kind_ = Baseline::kPredictions;
+    cand_serving_ = serving_json(cs);
+    base_serving_ = serving_json(bs);
+    cand_latency_ = std::move(cs.latency_ms);
+    base_latency_ = std::move(bs.latency_ms);
+    if (cand_.size() == 0) throw Error("no rows to compare", o_.features);
+  } else {
+    cand_ = load_predictions(o_.candidate, cols);
+    if (cand_.size() == 0) throw Error("no rows to compare", o_.candidate);
+  }
+  if (!served && !o_.baseline.empty() && file_exists(o_.baseline)) {
     base_doc_ = try_result_doc(o_.baseline);
     if (base_doc_) {
       kind_ = Baseline::kDocument;
@@ -183,7 +218,7 @@ void Comparison::load_inputs() {
       base_.slices = cand_.slices;
       kind_ = Baseline::kPredictions;
     }
-  } else {
+  } else if (!served) {
     warnings_.push_back(o_.baseline.empty()
                             ? "no baseline was given"
                             : "the baseline " + quote(o_.baseline) + " does not exist");
@@ -313,12 +348,23 @@ bool Comparison::prepare_change(Pending& q, const Rule& rule, const Scope& s, bo
   c.threshold = q.lower ? q.margin : -q.margin;
   if (!rule.confidence) return true;
   if (serving) {
-    c.status = Status::kError;
-    c.confidence = rule.confidence;
-    c.message = rule.metric +
-                " is compared as a point check (the documents hold summaries, not every "
-                "request); drop its confidence";
-    return false;
+    if (cand_latency_.empty() || cand_latency_.size() != base_latency_.size() ||
+        rule.metric == "rows_per_second") {
+      c.status = Status::kError;
+      c.confidence = rule.confidence;
+      c.message = rule.metric == "rows_per_second"
+                      ? "rows_per_second is compared as a point check; drop its confidence"
+                      : rule.metric +
+                            " with a confidence needs both models scored on the same batches "
+                            "(--candidate-url, --baseline-url); documents hold summaries only";
+      return false;
+    }
+    q.stats = true;
+    q.confidence = *rule.confidence;
+    c.confidence = q.confidence;
+    q.method = BoundMethod::kBootstrap;
+    c.method = "bootstrap";
+    return true;
   }
   if (kind_ == Baseline::kDocument) {
     c.status = Status::kError;
@@ -355,7 +401,8 @@ const std::vector<std::uint32_t>& Comparison::scope_rows(std::size_t si) {
 void Comparison::bootstrap_scope(std::size_t si) {
   const Statistics& st = policy_.statistics;
   auto mine = [&](const Pending& q) {
-    return q.scope == si && q.stats && q.method == BoundMethod::kBootstrap;
+    return q.scope == si && q.stats && q.method == BoundMethod::kBootstrap &&
+           !is_serving_metric(q.check.metric);
   };
   std::vector<std::string> names;
   for (auto& q : pending_)
@@ -406,6 +453,37 @@ void Comparison::bootstrap_scope(std::size_t si) {
     }
     // The usual bootstrap p-value, never exactly zero: (k + 1) / (B + 1).
     q.p = (static_cast<double>(worse) + 1) / (static_cast<double>(q.draws.size()) + 1);
+  }
+}
+
+// Latency changes between two served models scored interleaved: batches resampled with
+// replacement, the same batches for both models (their requests were sent side by side), the
+// statistic (p50 ... max, mean) of each resample's latencies differenced; seeded like the
+// metrics' bootstrap.
+void Comparison::latency_bootstrap() {
+  const Statistics& st = policy_.statistics;
+  const std::size_t m = cand_latency_.size();
+  for (auto& q : pending_) {
+    if (!(q.stats && is_serving_metric(q.check.metric))) continue;
+    const std::string which = q.check.metric.substr(8, q.check.metric.size() - 11);
+    std::mt19937_64 rng(st.seed);
+    std::uniform_int_distribution<std::size_t> pick(0, m - 1);
+    ServingStats a, b;
+    a.latency_ms.resize(m);
+    b.latency_ms.resize(m);
+    std::size_t worse = 0;
+    for (int r = 0; r < st.bootstrap_samples; ++r) {
+      for (std::size_t k = 0; k < m; ++k) {
+        std::size_t i = pick(rng);
+        a.latency_ms[k] = cand_latency_[i];
+        b.latency_ms[k] = base_latency_[i];
+      }
+      double d = a.latency(which) - b.latency(which);
+      q.draws.push_back(d);
+      worse += improvement(q, d) < -q.margin;
+    }
+    q.p = (static_cast<double>(worse) + 1) / (static_cast<double>(q.draws.size()) + 1);
+    q.check.extra["batches"] = m;
   }
 }
 
@@ -575,8 +653,19 @@ ResultDoc Comparison::document(ojson tests) {
   if (be_)
     for (const auto& w : eval_warnings(*be_)) doc.warnings.push_back("baseline: " + w);
   doc.inputs["candidate"] = input_json(cand_);
+  if (!o_.candidate_model.url.empty()) {
+    doc.inputs["candidate"]["model_url"] = {
+        {"url", redact_url(o_.candidate_model.url)},
+        {"protocol", serve_protocol_name(o_.candidate_model.protocol)}};
+    doc.metrics["serving"] = {
+        {"candidate", cand_serving_}, {"baseline", base_serving_}, {"interleaved", true}};
+  }
   if (kind_ == Baseline::kPredictions) {
     doc.inputs["baseline"] = input_json(base_);
+    if (!o_.baseline_model.url.empty())
+      doc.inputs["baseline"]["model_url"] = {
+          {"url", redact_url(o_.baseline_model.url)},
+          {"protocol", serve_protocol_name(o_.baseline_model.protocol)}};
   } else if (kind_ == Baseline::kDocument) {
     doc.inputs["baseline"] = {
         {"path", o_.baseline}, {"sha256", sha256_file(o_.baseline)}, {"document", true}};

@@ -104,11 +104,12 @@ void read_stamp_env(DocumentStamp& stamp) {
   if (const char* k = std::getenv("MLGATE_SIGNING_KEY")) stamp.signing_key = k;
 }
 
-void add_served_flags(CLI::App& app, ServedFlags& f) {
+void add_served_flags(CLI::App& app, ServedFlags& f, bool with_url) {
   ServedModel& m = f.model;
-  app.add_option("--model-url", m.url,
-                 "A served model's base URL (http://127.0.0.1:8080, https://...): the features "
-                 "are sent to it in batches");
+  if (with_url)
+    app.add_option("--model-url", m.url,
+                   "A served model's base URL (http://127.0.0.1:8080, https://...): the features "
+                   "are sent to it in batches");
   app.add_option("--model-protocol", f.protocol,
                  "How the server speaks: mlflow (POST /invocations), v2 (Open Inference "
                  "Protocol: KServe, Seldon, Triton) or tfserving (POST /v1/models/NAME:predict)")

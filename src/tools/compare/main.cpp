@@ -18,7 +18,8 @@ int main(int argc, char** argv) {
       "decided on confidence bounds of the paired difference (DeLong, paired bootstrap)."};
   mlgate::CompareOptions o;
   std::string format, task;
-  app.add_option("--candidate", o.candidate, "Candidate predictions")->required();
+  app.add_option("--candidate", o.candidate,
+                 "Candidate predictions (or --candidate-url, --baseline-url and --features)");
   app.add_option("--baseline", o.baseline,
                  "Baseline predictions, or an mlgate result document (point checks only); absent: "
                  "see missing_baseline");
@@ -29,6 +30,18 @@ int main(int argc, char** argv) {
   app.add_option("--baseline-eval", o.baseline_eval,
                  "The baseline's mlgate-eval document from its served model (a --baseline that is "
                  "a document serves as its own)");
+  std::string candidate_url, baseline_url;
+  app.add_option("--features", o.features,
+                 "Features (with the label column) to score both served models on");
+  app.add_option("--candidate-url", candidate_url,
+                 "The candidate's served model: scored with the baseline's on the same batches, "
+                 "interleaved, so latency changes are decided on a paired bootstrap");
+  app.add_option("--baseline-url", baseline_url, "The baseline's served model");
+  mlgate::ServedFlags served;
+  app.add_option("--model-timeout", served.model.timeout_s,
+                 "Seconds before a request to a served model fails")
+      ->capture_default_str();
+  mlgate::add_served_flags(app, served, false);
   mlgate::add_stamp_flags(app, o.stamp);
   app.add_option("-o,--output", o.output, "Result document (JSON); default standard output");
   app.add_option("--threads", o.threads,
@@ -38,6 +51,12 @@ int main(int argc, char** argv) {
     mlgate::read_stamp_env(o.stamp);
     mlgate::finish_table_flags(o.columns, format, task);
     o.given = mlgate::given_flags(app);
+    served.model.url = candidate_url.empty() ? baseline_url : candidate_url;
+    mlgate::finish_served_flags(served, served.model.timeout_s);
+    o.candidate_model = served.model;
+    o.candidate_model.url = candidate_url;
+    o.baseline_model = served.model;
+    o.baseline_model.url = baseline_url;
     return mlgate::run_compare(o);
   });
 }
