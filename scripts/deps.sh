@@ -7,7 +7,7 @@ what=${1:-build}
 
 build_pkgs=(cmake ninja-build g++ pkg-config git ca-certificates help2man
   libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libboost-dev libboost-filesystem-dev
-  libyaml-cpp-dev libsimdjson-dev libre2-dev zlib1g-dev)
+  libyaml-cpp-dev libsimdjson-dev libre2-dev zlib1g-dev libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev)
 test_pkgs=(libgtest-dev libgmock-dev clang clang-tidy libclang-rt-14-dev python3 python3-sklearn python3-scipy
   python3-pandas python3-statsmodels python3-numpy r-cran-proc r-base-core libxml2-utils rsync time nodejs git
   dpkg-dev patchelf debootstrap buildah binutils python3-yaml curl chromium openssl wrk)

@@ -7,14 +7,15 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mlgate/base/number.hpp"
 
 namespace mlgate {
 
-enum class TableFormat { kAuto, kCsv, kTsv, kJsonl };
-// "csv", "tsv", "jsonl" (or "ndjson"); throws Error otherwise.
+enum class TableFormat { kAuto, kCsv, kTsv, kJsonl, kParquet };
+// "csv", "tsv", "jsonl" (or "ndjson"), "parquet"; throws Error otherwise.
 TableFormat parse_table_format(const std::string& name);
 const char* format_name(TableFormat f);
 
@@ -65,6 +66,9 @@ struct Table {
   std::vector<std::string> header;  // CSV/TSV header; for JSONL the keys seen, in order
   std::vector<Column> columns;      // one per ColumnSpec, in the same order
   std::string sha256;               // of the bytes as stored (compressed, if they are)
+  // Parquet: what the numbers of date, time and timestamp columns count ("days",
+  // "microseconds", ...), by column name, for the columns read.
+  std::vector<std::pair<std::string, std::string>> units;
   std::uint64_t bytes = 0;
 
   const Column& column(std::string_view name) const;  // throws Error if not read

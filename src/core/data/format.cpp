@@ -11,7 +11,8 @@ TableFormat parse_table_format(const std::string& name) {
   if (name == "csv") return TableFormat::kCsv;
   if (name == "tsv") return TableFormat::kTsv;
   if (name == "jsonl" || name == "ndjson") return TableFormat::kJsonl;
-  throw Error("unknown table format " + quote(name), "--format", "use csv, tsv or jsonl");
+  if (name == "parquet") return TableFormat::kParquet;
+  throw Error("unknown table format " + quote(name), "--format", "use csv, tsv, jsonl or parquet");
 }
 
 const char* format_name(TableFormat f) {
@@ -22,6 +23,8 @@ const char* format_name(TableFormat f) {
       return "tsv";
     case TableFormat::kJsonl:
       return "jsonl";
+    case TableFormat::kParquet:
+      return "parquet";
     default:
       return "auto";
   }
@@ -56,6 +59,12 @@ TableFormat sniff_format(std::string_view head) {
 
 }  // namespace
 
+bool is_parquet_name(const std::string& path) {
+  std::string b;
+  for (char ch : path) b += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return ends_with(b, ".parquet") || ends_with(b, ".pq");
+}
+
 // What a file that is not text looks like, from its first bytes ("" for text): binary input is
 // refused with a name instead of being read as a CSV with a header of garbage.
 std::string binary_kind(std::string_view head) {
@@ -87,7 +96,7 @@ TextStart detect_format(const std::string& name, std::string_view head, TableFor
   std::string kind = binary_kind(head);
   if (!kind.empty())
     throw Error("this looks like " + kind + ", not a table", name,
-                "mlgate reads CSV, TSV and JSON lines, optionally gzipped");
+                "mlgate reads CSV, TSV and JSON lines (optionally gzipped), and Parquet");
   s.format = asked;
   if (s.format == TableFormat::kAuto) s.format = format_from_name(name);
   if (s.format == TableFormat::kAuto) s.format = sniff_format(head);

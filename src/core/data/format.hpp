@@ -17,6 +17,9 @@ struct TextStart {
 // head: the first bytes of the content (64 KiB or all of it). Throws Error for binary input.
 TextStart detect_format(const std::string& name, std::string_view head, TableFormat asked);
 
+// Whether a file name says Parquet (.parquet, .pq).
+bool is_parquet_name(const std::string& path);
+
 // What a file that is not text looks like, from its first bytes ("" for text).
 std::string binary_kind(std::string_view head);
 

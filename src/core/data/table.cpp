@@ -5,12 +5,23 @@
 #include <algorithm>
 #include <memory>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <thread>
+
 #include "byte_source.hpp"
+#include "format.hpp"
 #include "merger.hpp"
+#include "mlgate/base/io.hpp"
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/ordered_stage.hpp"
 #include "mlgate/base/parallel.hpp"
 #include "mlgate/base/text.hpp"
+#include "parquet.hpp"
 #include "reader.hpp"
 #include "text_source.hpp"
 
@@ -150,6 +161,99 @@ Table read_from(const std::string& name, InputStream in, const std::vector<Colum
   return t;
 }
 
+// A Parquet file's bytes: mapped where it is a regular file, else read whole (standard input).
+class WholeFile {
+ public:
+  WholeFile(const std::string& path) : path_(path) {
+    if (path == "-") {
+      char buf[1 << 16];
+      for (;;) {
+        ssize_t n = ::read(0, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw Error(std::string("cannot read: ") + std::strerror(errno), "standard input");
+        if (n == 0) break;
+        owned_.append(buf, static_cast<std::size_t>(n));
+      }
+      bytes_ = owned_;
+      return;
+    }
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(std::string("cannot open: ") + std::strerror(errno), path);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd);
+      throw Error("not a regular file", path, "give a Parquet file's path");
+    }
+    size_ = static_cast<std::size_t>(st.st_size);
+    if (size_ > 0) {
+      void* m = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (m == MAP_FAILED) {
+        ::close(fd);
+        throw Error(std::string("cannot map: ") + std::strerror(errno), path);
+      }
+      ::madvise(m, size_, MADV_WILLNEED);
+      map_ = m;
+      bytes_ = std::string_view(static_cast<const char*>(m), size_);
+    }
+    ::close(fd);
+  }
+  ~WholeFile() {
+    if (map_) ::munmap(map_, size_);
+  }
+  WholeFile(const WholeFile&) = delete;
+  WholeFile& operator=(const WholeFile&) = delete;
+  std::string_view bytes() const { return bytes_; }
+
+ private:
+  std::string path_, owned_;
+  void* map_ = nullptr;
+  std::size_t size_ = 0;
+  std::string_view bytes_;
+};
+
+// Whether path is to be read as Parquet: asked for, named so, or starting with its magic.
+bool parquet_input(const std::string& path, TableFormat asked) {
+  if (asked == TableFormat::kParquet) return true;
+  if (asked != TableFormat::kAuto || path == "-") return false;
+  if (is_parquet_name(path)) return true;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;  // the text path reports the error
+  char magic[4] = {};
+  ssize_t n = ::read(fd, magic, 4);
+  ::close(fd);
+  return n == 4 && std::memcmp(magic, "PAR1", 4) == 0;
+}
+
+Table read_parquet(const std::string& path, const std::vector<ColumnSpec>& specs,
+                   const ReadOptions& opt) {
+  WholeFile f(path);
+  const std::string name = path == "-" ? "standard input" : path;
+  Table t;
+  t.path = path;
+  t.columns.resize(specs.size());
+  Layout L;
+  L.specs = specs;
+  L.file = name;
+  L.format = TableFormat::kParquet;
+  auto src = parquet::open_source(name, f.bytes(), L, t);
+  // The bytes are hashed on a thread of their own while the row groups are decoded.
+  std::string digest;
+  std::thread hasher([&] { digest = sha256_hex(f.bytes()); });
+  try {
+    Merger merger(L, t);
+    const unsigned threads = opt.threads ? opt.threads : std::min(4u, default_threads());
+    if (!opt.header_only) read_chunks(*src, merger, threads, false);
+    merger.finish();
+  } catch (...) {
+    hasher.join();
+    throw;
+  }
+  hasher.join();
+  t.sha256 = digest;
+  t.bytes = f.bytes().size();
+  return t;
+}
+
 // One column may serve several roles (a label that is also a slice, an id that is also a sensitive
 // attribute): it is read once. Two roles that would read it differently are an error.
 std::vector<ColumnSpec> merge_specs(const std::vector<ColumnSpec>& specs, const std::string& name) {
@@ -179,6 +283,7 @@ std::vector<ColumnSpec> merge_specs(const std::vector<ColumnSpec>& specs, const 
 Table read_table(const std::string& path, const std::vector<ColumnSpec>& specs,
                  const ReadOptions& opt) {
   std::vector<ColumnSpec> merged = reader::merge_specs(specs, path);
+  if (reader::parquet_input(path, opt.format)) return reader::read_parquet(path, merged, opt);
   std::uint64_t size = 0;
   reader::InputStream in = reader::InputStream::open(path, &size);
   return reader::read_from(path, std::move(in), merged, opt, size);
