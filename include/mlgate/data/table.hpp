@@ -66,8 +66,8 @@ struct Table {
   std::vector<std::string> header;  // CSV/TSV header; for JSONL the keys seen, in order
   std::vector<Column> columns;      // one per ColumnSpec, in the same order
   std::string sha256;               // of the bytes as stored (compressed, if they are)
-  // Parquet: what the numbers of date, time and timestamp columns count ("days",
-  // "microseconds", ...), by column name, for the columns read.
+  // Parquet: what the numbers of date, time and timestamp columns count ("days since
+  // 1970-01-01", "microseconds since 1970-01-01 UTC", ...), by column name, for the columns read.
   std::vector<std::pair<std::string, std::string>> units;
   std::uint64_t bytes = 0;
 

@@ -219,7 +219,7 @@ void logical_type(Compact& c, LeafColumn& leaf) {
         break;
       case 6:  // DATE
         leaf.meaning = Meaning::kDate;
-        leaf.unit = "days";
+        leaf.unit = "days since 1970-01-01";
         c.skip(type);
         break;
       case 7:  // TIME
@@ -231,6 +231,7 @@ void logical_type(Compact& c, LeafColumn& leaf) {
           else
             c.skip(ft);
         });
+        leaf.unit += id == 7 ? " since midnight" : " since 1970-01-01 UTC";
         break;
       case 10:  // INTEGER
         leaf.meaning = Meaning::kInteger;
@@ -313,17 +314,18 @@ void converted_meaning(const SchemaElement& e, LeafColumn& leaf) {
       break;
     case 6:
       leaf.meaning = Meaning::kDate;
-      leaf.unit = "days";
+      leaf.unit = "days since 1970-01-01";
       break;
     case 7:
     case 8:
       leaf.meaning = Meaning::kTime;
-      leaf.unit = e.converted == 7 ? "milliseconds" : "microseconds";
+      leaf.unit = e.converted == 7 ? "milliseconds since midnight" : "microseconds since midnight";
       break;
     case 9:
     case 10:
       leaf.meaning = Meaning::kTimestamp;
-      leaf.unit = e.converted == 9 ? "milliseconds" : "microseconds";
+      leaf.unit = e.converted == 9 ? "milliseconds since 1970-01-01 UTC"
+                                   : "microseconds since 1970-01-01 UTC";
       break;
     case 11:
     case 12:

@@ -224,10 +224,21 @@ bool parquet_input(const std::string& path, TableFormat asked) {
   return n == 4 && std::memcmp(magic, "PAR1", 4) == 0;
 }
 
+Table read_parquet_bytes(const std::string& path, const std::string& name, std::string_view bytes,
+                         const std::vector<ColumnSpec>& specs, const ReadOptions& opt);
+
 Table read_parquet(const std::string& path, const std::vector<ColumnSpec>& specs,
                    const ReadOptions& opt) {
   WholeFile f(path);
-  const std::string name = path == "-" ? "standard input" : path;
+  return read_parquet_bytes(path, path == "-" ? "standard input" : path, f.bytes(), specs, opt);
+}
+
+Table read_parquet_bytes(const std::string& path, const std::string& name, std::string_view bytes,
+                         const std::vector<ColumnSpec>& specs, const ReadOptions& opt) {
+  struct View {
+    std::string_view b;
+    std::string_view bytes() const { return b; }
+  } f{bytes};
   Table t;
   t.path = path;
   t.columns.resize(specs.size());
@@ -293,6 +304,8 @@ Table read_table_buffer(const std::string& name, std::string_view data, TableFor
                         const std::vector<ColumnSpec>& specs, const ReadOptions& opt) {
   ReadOptions o = opt;
   o.format = format;
+  if (format == TableFormat::kParquet)
+    return reader::read_parquet_bytes(name, name, data, reader::merge_specs(specs, name), o);
   return reader::read_from(name, reader::InputStream(name, reader::memory_source(data)),
                            reader::merge_specs(specs, name), o, data.size());
 }

@@ -1394,10 +1394,20 @@ int run_datatest(const DatatestOptions& o) {
     ref = read_all_columns(o.reference, o.format, needed ? &*needed : nullptr);
   lap("read reference");
   ResultDoc doc = run_suite(suite, data, ref ? &*ref : nullptr);
-  doc.inputs["data"] = {{"path", o.data}, {"sha256", data.sha256}, {"rows", data.rows}};
-  doc.inputs["reference"] =
-      ref ? ojson({{"path", o.reference}, {"sha256", ref->sha256}, {"rows", ref->rows}})
-          : ojson(nullptr);
+  // A table's description: where from, its digest and rows, its format, and what the numbers
+  // of date and time columns count (Parquet).
+  auto describe = [](const std::string& path, const Table& t) {
+    ojson d = {{"path", path}, {"sha256", t.sha256}, {"rows", t.rows}};
+    d["format"] = format_name(t.format);
+    if (!t.units.empty()) {
+      ojson u = ojson::object();
+      for (const auto& [col, unit] : t.units) u[col] = unit;
+      d["units"] = std::move(u);
+    }
+    return d;
+  };
+  doc.inputs["data"] = describe(o.data, data);
+  doc.inputs["reference"] = ref ? describe(o.reference, *ref) : ojson(nullptr);
   doc.inputs["suite"] = {{"path", o.suite}, {"sha256", suite.sha256}};
   doc.provenance = make_provenance(suite.sha256);
   for (const auto& c : doc.checks)
