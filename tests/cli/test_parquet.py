@@ -201,6 +201,52 @@ class Parquet(unittest.TestCase):
                 self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
                 self.assertIn(path, p.stderr)
 
+    def test_data_sets_as_folders_and_globs(self):
+        """A folder of part files (Spark's layout: part-*.parquet, _SUCCESS, hidden files) or a
+        glob pattern reads as one table, for every tool and every input flag."""
+        ds = f"{self.d}/ds"
+        os.makedirs(ds, exist_ok=True)
+        duckdb(f"CREATE TABLE t AS {TABLE}",
+               f"COPY (SELECT * FROM t WHERE id < 10000) TO '{ds}/part-00000.parquet' (FORMAT parquet, COMPRESSION zstd)",
+               f"COPY (SELECT * FROM t WHERE id >= 10000 AND id < 25000) TO '{ds}/part-00001.parquet' (FORMAT parquet)",
+               f"COPY (SELECT * FROM t WHERE id >= 25000) TO '{ds}/part-00002.parquet' (FORMAT parquet, PARQUET_VERSION V2)",
+               f"COPY (SELECT * FROM t WHERE id < 12000) TO '{ds}/../csvparts_a.csv' (HEADER)",
+               f"COPY (SELECT * FROM t WHERE id >= 12000) TO '{ds}/../csvparts_b.csv' (HEADER)")
+        for junk in ("_SUCCESS", ".part-00000.parquet.crc", "_committed_123"):
+            with open(f"{ds}/{junk}", "w") as f:
+                f.write("not a table")
+        args = ["--slice-col", "region"]
+        want = self.comparable(self.doc("mlgate-eval", "--data", f"{self.d}/t.csv", *args))
+        folder = self.doc("mlgate-eval", "--data", ds, *args)
+        self.assertEqual(self.comparable(folder), want)
+        self.assertEqual(self.comparable(self.doc("mlgate-eval", "--data", f"{ds}/part-*.parquet", *args)), want)
+        self.assertEqual(self.comparable(self.doc("mlgate-eval", "--data", f"{self.d}/csvparts_*.csv", *args)), want)
+        # The digest covers every part, in order.
+        sums = ""
+        for name in ("part-00000.parquet", "part-00001.parquet", "part-00002.parquet"):
+            sums += subprocess.run(["sha256sum", f"{ds}/{name}"], capture_output=True, text=True).stdout.split()[0]
+            sums += f"  {name}\n"
+        import hashlib
+        self.assertEqual(folder["inputs"]["data"]["sha256"], hashlib.sha256(sums.encode()).hexdigest())
+        # --reference and --baseline take data sets too.
+        pol = f"{self.d}/p2.yaml"
+        with open(pol, "w") as f:
+            f.write("version: 1\ncolumns: {id: id}\nmetrics: {roc_auc: {max_regression: 0.01}}\n")
+        c = self.doc("mlgate-compare", "--candidate", f"{self.d}/t.csv", "--baseline", ds, "--policy", pol)
+        self.assertEqual(c["metrics"]["pairing"], {"by": "id", "rows": 30000})
+        suite = f"{self.d}/s_ds.yaml"
+        p = tool("mlgate-datatest", "--reference", ds, "--infer-suite", suite)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("(30000 rows)", p.stderr)
+        # A part with other columns is an error naming it and the first difference.
+        duckdb(f"COPY (SELECT id, label, score FROM '{ds}/part-00000.parquet') TO '{ds}/part-00003.parquet' (FORMAT parquet)")
+        p = tool("mlgate-eval", "--data", ds)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn(f"{ds}/part-00003.parquet: this part's columns differ from the first part's: column 4 is missing", p.stderr)
+        p = tool("mlgate-eval", "--data", f"{self.d}/nothing-*.parquet")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("no file matches the pattern", p.stderr)
+
     def test_nested_columns_are_named_when_asked_for(self):
         f = f"{self.d}/nested.parquet"
         duckdb(f"COPY (SELECT i % 2 AS label, i / 10.0 AS score, {{'a': i, 'b': 'x'}} AS s, [i, i] AS l "

@@ -100,6 +100,8 @@ struct PageHeader {
   std::int32_t num_nulls = 0, num_rows = 0;
   std::int32_t def_bytes = 0, rep_bytes = 0;
   bool v2_compressed = true;
+  bool has_crc = false;
+  std::uint32_t crc = 0;  // CRC-32 of the page's bytes as stored, when the writer gave one
 };
 
 // Parses the footer (FileMetaData) of a whole file's bytes; throws Error naming `file`.

@@ -524,6 +524,10 @@ PageHeader read_page_header(std::string_view data, std::size_t* used, const std:
       case 3:
         h.compressed_size = c.i32();
         break;
+      case 4:
+        h.has_crc = true;
+        h.crc = static_cast<std::uint32_t>(c.i32());
+        break;
       case 5:  // DataPageHeader
         have_kind = true;
         each_field(c, [&](int fid, int ft) {

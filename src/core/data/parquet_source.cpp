@@ -9,6 +9,8 @@
 #include <cstring>
 #include <limits>
 
+#include <zlib.h>
+
 #include "column_store.hpp"
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/text.hpp"
@@ -599,6 +601,10 @@ class Source : public ChunkSource {
       if (h.compressed_size > end - pos) corrupt(w, "the page runs past its column chunk");
       std::string_view body = bytes_.substr(static_cast<std::size_t>(pos), static_cast<std::size_t>(h.compressed_size));
       pos += h.compressed_size;
+      if (h.has_crc &&
+          static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(body.data()),
+                                           static_cast<uInt>(body.size()))) != h.crc)
+        corrupt(w, "the page's CRC-32 does not match its bytes");
       if (h.type == PageType::kIndex) continue;
       if (h.uncompressed_size > (1 << 30)) corrupt(w, "a page of more than 1 GiB");
       if (h.type == PageType::kDictionary) {

@@ -10,8 +10,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <glob.h>
+
 #include <cstring>
+#include <filesystem>
+#include <limits>
 #include <thread>
+#include <unordered_map>
 
 #include "byte_source.hpp"
 #include "format.hpp"
@@ -291,13 +296,168 @@ std::vector<ColumnSpec> merge_specs(const std::vector<ColumnSpec>& specs, const 
 
 }  // namespace reader
 
+namespace reader {
+namespace {
+
+Table read_one(const std::string& path, const std::vector<ColumnSpec>& merged,
+               const ReadOptions& opt) {
+  if (parquet_input(path, opt.format)) return read_parquet(path, merged, opt);
+  std::uint64_t size = 0;
+  InputStream in = InputStream::open(path, &size);
+  return read_from(path, std::move(in), merged, opt, size);
+}
+
+bool table_part_name(const std::string& name) {
+  if (name.empty() || name[0] == '.' || name[0] == '_') return false;  // hidden, _SUCCESS, ...
+  std::string b;
+  for (char ch : name) b += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (ends_with(b, ".gz")) b.resize(b.size() - 3);
+  for (const char* ext : {".parquet", ".pq", ".csv", ".tsv", ".tab", ".jsonl", ".ndjson"})
+    if (ends_with(b, ext)) return true;
+  return false;
+}
+
+// Appends part's rows to t, column by column; text columns' codes are mapped onto t's
+// dictionary. Lines and first-appearance lines continue from the parts before.
+void append_part(Table& t, Table&& part, std::int64_t line_base) {
+  for (std::size_t s = 0; s < t.columns.size(); ++s) {
+    Column& c = t.columns[s];
+    Column& pc = part.columns[s];
+    if (!pc.present) continue;
+    const auto rows_before = static_cast<std::size_t>(t.rows);
+    const bool had = c.present;
+    c.present = true;
+    c.field_index = pc.field_index;
+    // kAuto pads a vector not in use: make both sides agree before appending.
+    auto pad = [&](std::vector<double>& v, std::size_t n) {
+      if (v.size() < n) v.resize(n, std::numeric_limits<double>::quiet_NaN());
+    };
+    auto pad_codes = [&](std::vector<std::uint32_t>& v, std::size_t n) {
+      if (v.size() < n) v.resize(n, kMissingCode);
+    };
+    const bool numbers = c.type != ColumnType::kCategory &&
+                         (c.type == ColumnType::kNumber || !c.numbers.empty() || !pc.numbers.empty());
+    const bool codes = c.type != ColumnType::kNumber &&
+                       (c.type == ColumnType::kCategory || !c.codes.empty() || !pc.codes.empty());
+    const auto part_rows = static_cast<std::size_t>(part.rows);
+    if (numbers) {
+      pad(c.numbers, rows_before);
+      pad(pc.numbers, part_rows);
+      c.numbers.insert(c.numbers.end(), pc.numbers.begin(), pc.numbers.end());
+    }
+    if (codes) {
+      pad_codes(c.codes, rows_before);
+      std::vector<std::uint32_t> remap(pc.dictionary.size());
+      std::unordered_map<std::string, std::uint32_t> index;
+      index.reserve(c.dictionary.size() + pc.dictionary.size());
+      for (std::size_t k = 0; k < c.dictionary.size(); ++k)
+        index.emplace(c.dictionary[k], static_cast<std::uint32_t>(k));
+      for (std::size_t k = 0; k < pc.dictionary.size(); ++k) {
+        auto [it, fresh] =
+            index.emplace(pc.dictionary[k], static_cast<std::uint32_t>(c.dictionary.size()));
+        if (fresh) {
+          c.dictionary.push_back(pc.dictionary[k]);
+          c.first_line.push_back(line_base + pc.first_line[k]);
+        }
+        remap[k] = it->second;
+      }
+      pad_codes(pc.codes, part_rows);
+      for (auto code : pc.codes) c.codes.push_back(code == kMissingCode ? code : remap[code]);
+    }
+    if (c.missing == 0 && pc.missing > 0) c.first_missing_line = line_base + pc.first_missing_line;
+    c.missing += pc.missing;
+    c.n_numbers += pc.n_numbers;
+    c.integers_only = (had ? c.integers_only : true) && pc.integers_only;
+    if (!had)
+      c.decimal_places = pc.decimal_places;
+    else if (c.decimal_places < 0 || pc.decimal_places < 0)
+      c.decimal_places = -1;
+    else
+      c.decimal_places = std::max(c.decimal_places, pc.decimal_places);
+    pc = Column{};
+  }
+  t.rows += part.rows;
+  t.bytes += part.bytes;
+  for (auto& u : part.units)
+    if (std::find(t.units.begin(), t.units.end(), u) == t.units.end()) t.units.push_back(u);
+}
+
+}  // namespace
+
+// The parts of a data set: a folder's table files (sorted by name; hidden and _-prefixed files
+// skipped) or a glob pattern's matches; empty when path is one file.
+std::vector<std::string> dataset_parts(const std::string& path) {
+  struct stat st {};
+  std::vector<std::string> parts;
+  if (path != "-" && ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(path, ec))
+      if (e.is_regular_file() && table_part_name(e.path().filename().string()))
+        parts.push_back(e.path().string());
+    if (ec) throw Error("cannot list the folder: " + ec.message(), path);
+    if (parts.empty())
+      throw Error("the folder holds no table files", path,
+                  "expected part files such as part-0.parquet or part-0.csv");
+  } else if (path.find_first_of("*?[") != std::string::npos && ::stat(path.c_str(), &st) != 0) {
+    glob_t g{};
+    int rc = ::glob(path.c_str(), GLOB_ERR, nullptr, &g);
+    for (std::size_t i = 0; rc == 0 && i < g.gl_pathc; ++i) {
+      std::string p = g.gl_pathv[i];
+      std::string base = p.substr(p.find_last_of('/') + 1);
+      if (!base.empty() && base[0] != '.' && base[0] != '_') parts.push_back(p);
+    }
+    globfree(&g);
+    if (parts.empty())
+      throw Error("no file matches the pattern", path, "check the pattern and the folder");
+  }
+  std::sort(parts.begin(), parts.end());
+  return parts;
+}
+
+}  // namespace reader
+
 Table read_table(const std::string& path, const std::vector<ColumnSpec>& specs,
                  const ReadOptions& opt) {
   std::vector<ColumnSpec> merged = reader::merge_specs(specs, path);
-  if (reader::parquet_input(path, opt.format)) return reader::read_parquet(path, merged, opt);
-  std::uint64_t size = 0;
-  reader::InputStream in = reader::InputStream::open(path, &size);
-  return reader::read_from(path, std::move(in), merged, opt, size);
+  std::vector<std::string> parts = reader::dataset_parts(path);
+  if (parts.empty()) return reader::read_one(path, merged, opt);
+  // A data set: each part read as a table of its own, appended in name order; every part has
+  // the first one's columns. The digest covers every part in order: the SHA-256 of the lines
+  // "<part's sha256>  <part's name>" (a SHA256SUMS file of the parts).
+  Table t;
+  std::string sums;
+  std::int64_t line_base = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    Table part = reader::read_one(parts[i], merged, opt);
+    if (i == 0) {
+      t.path = path;
+      t.format = part.format;
+      t.header = part.header;
+      t.columns.resize(part.columns.size());
+      for (std::size_t s = 0; s < part.columns.size(); ++s) {
+        t.columns[s].name = part.columns[s].name;
+        t.columns[s].type = part.columns[s].type;
+      }
+    } else if (part.format != TableFormat::kJsonl && part.header != t.header) {
+      std::string diff;
+      for (std::size_t k = 0; k < std::max(part.header.size(), t.header.size()); ++k)
+        if (k >= part.header.size() || k >= t.header.size() || part.header[k] != t.header[k]) {
+          diff = "column " + std::to_string(k + 1) + " is " +
+                 (k < part.header.size() ? quote(part.header[k]) : std::string("missing")) +
+                 ", in " + parts[0] + " " +
+                 (k < t.header.size() ? quote(t.header[k]) : std::string("missing"));
+          break;
+        }
+      throw Error("this part's columns differ from the first part's: " + diff, parts[i],
+                  "every part of a data set has the same columns");
+    }
+    sums += part.sha256 + "  " + parts[i].substr(parts[i].find_last_of('/') + 1) + "\n";
+    const std::int64_t lines = part.rows;
+    reader::append_part(t, std::move(part), line_base);
+    line_base += lines;
+  }
+  t.sha256 = sha256_hex(sums);
+  return t;
 }
 
 Table read_table_buffer(const std::string& name, std::string_view data, TableFormat format,
