@@ -7,6 +7,9 @@
 #        bench/run.sh fairness [ROWS] 12 intersectional groups vs pandas groupby + scikit-learn
 #                                    (the per-group metrics, ROC AUC included; 10M rows)
 #        bench/run.sh large [ROWS]    peak memory of eval and datatest on 50M rows (no peer)
+#        bench/run.sh parquet [ROWS]  mlgate-eval on Parquet (DuckDB-written, zstd) vs DuckDB's bare scan of
+#                                    the same columns and DuckDB computing the metrics in SQL, and vs
+#                                    mlgate-eval on the same data as CSV (10M rows)
 #        bench/run.sh served [ROWS]   mlgate-eval --model-url against a server that answers at once
 #                                    (node, MLflow protocol), batch 256: rows per second vs a Python
 #                                    urllib loop and vs the server's ceiling measured by wrk (1M)
@@ -94,6 +97,33 @@ f'(measured {p:.3f} s per resample over 10) | {peer / t:.0f}x faster')" "$t_read
       read -r _ t m <<<"$(measure x ${run#*:})"
       /usr/bin/python3 -c "import sys; t, m, n = map(float, sys.argv[1:]); print(f'${run%%:*} on {int(n):,} rows: {t:.1f} s, peak {m / 1024:.0f} MiB ({m * 1024 / n:.1f} bytes per row)')" "$t" "$m" "$n" | tee -a bench/results/large.txt
     done
+    ;;
+  parquet)
+    n=${2:-10000000}
+    csv=bench/data/binary_$n.csv pq=bench/data/binary_$n.parquet
+    [ -f "$csv" ] || /usr/bin/python3 bench/gen_binary.py "$csv" "$n"
+    [ -f "$pq" ] || node tools/duckdb/write.mjs \
+      "COPY (SELECT * FROM read_csv('$csv')) TO '$pq' (FORMAT parquet, COMPRESSION zstd)" >/dev/null
+    cat "$csv" "$pq" >/dev/null  # everything from the page cache
+    ours=$(measure mlgate $bin/mlgate-eval --data "$pq" --slice-col group -o /tmp/mlgate-bench.json)
+    ours_csv=$(measure csv $bin/mlgate-eval --data "$csv" --slice-col group -o /tmp/mlgate-bench-csv.json)
+    scan=$(measure scan node tools/duckdb/bench_parquet.mjs "$pq" scan)
+    sql=$(measure sql node tools/duckdb/bench_parquet.mjs "$pq" metrics)
+    scan_q=$(node tools/duckdb/bench_parquet.mjs "$pq" scan)
+    sql_q=$(node tools/duckdb/bench_parquet.mjs "$pq" metrics)
+    /usr/bin/python3 - "$n" "$ours" "$ours_csv" "$scan" "$sql" "$scan_q" "$sql_q" <<'PY' | tee bench/results/parquet.txt
+import sys
+n = int(sys.argv[1])
+(_, t, m), (_, tc, mc), (_, ts, ms), (_, tq, mq) = (a.split() for a in sys.argv[2:6])
+t, m, tc, mc, ts, ms, tq, mq = map(float, (t, m, tc, mc, ts, ms, tq, mq))
+scan_q, sql_q = map(float, sys.argv[6:8])
+print(f"parquet, {n:,} rows (zstd), eval with 12 slices: mlgate {t:.2f} s, {m / 1024:.0f} MiB | "
+      f"DuckDB bare scan {ts:.2f} s ({scan_q:.2f} s in the query), {ms / 1024:.0f} MiB | "
+      f"DuckDB metrics in SQL {tq:.2f} s ({sql_q:.2f} s in the query), {mq / 1024:.0f} MiB | "
+      f"mlgate on the CSV {tc:.2f} s, {mc / 1024:.0f} MiB")
+print(f"  mlgate's full evaluation at {t / ts:.2f}x DuckDB's bare scan (process to process), "
+      f"{tq / t:.1f}x faster than DuckDB's SQL metrics, {tc / t:.1f}x faster than mlgate on CSV")
+PY
     ;;
   served)
     n=${2:-1000000}

@@ -11,6 +11,7 @@
 
 #include <zlib.h>
 
+#include "byte_source.hpp"
 #include "column_store.hpp"
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/text.hpp"
@@ -176,9 +177,10 @@ std::vector<std::int64_t> delta_binary(const std::uint8_t*& p, const std::uint8_
 // ---- values -------------------------------------------------------------------------------
 
 // A page's (or a dictionary's) non-null values, in one of these forms by physical type.
+// (Growing these does not zero what decoding is about to overwrite.)
 struct Values {
-  std::vector<std::int64_t> ints;       // BOOLEAN (0/1), INT32, INT64
-  std::vector<double> reals;            // FLOAT (as its shortest decimal), DOUBLE
+  std::vector<std::int64_t, UninitAllocator<std::int64_t>> ints;  // BOOLEAN (0/1), INT32, INT64
+  std::vector<double, UninitAllocator<double>> reals;  // FLOAT (as its shortest decimal), DOUBLE
   std::vector<std::string_view> bytes;  // BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY
   std::string arena;                    // DELTA_BYTE_ARRAY's rebuilt values
   std::size_t size() const { return ints.size() + reals.size() + bytes.size(); }
@@ -358,6 +360,58 @@ class ColumnWriter {
   }
 
   void null_row(std::int64_t line) { store_missing(L_, r_, s_, line); }
+
+  // A page's values (no nulls) appended at once to a number column: doubles as they are (NaN is
+  // missing, infinity an error, as the rows path says), integers converted. False when the
+  // column or the values need the row-by-row path.
+  bool append_numbers(const Values& v, std::int64_t first_row) {
+    if (type_ == ColumnType::kCategory || leaf_.meaning == Meaning::kDecimal ||
+        leaf_.type == Physical::kBoolean || !(leaf_.meaning == Meaning::kPlain ||
+                                              leaf_.meaning == Meaning::kInteger))
+      return false;
+    auto& out = r_.numbers[s_];
+    const std::size_t n = v.reals.empty() ? v.ints.size() : v.reals.size();
+    if (type_ == ColumnType::kAuto) {
+      if (!v.reals.empty())
+        for (double x : v.reals)
+          if (!std::isfinite(x)) return false;
+      if (leaf_.type == Physical::kInt64 && !leaf_.is_signed) return false;
+      // The vectors in use hold a value per row so far; numbers come into use here.
+      out.resize(static_cast<std::size_t>(first_row), std::numeric_limits<double>::quiet_NaN());
+      if (!r_.codes[s_].empty()) r_.codes[s_].resize(static_cast<std::size_t>(first_row) + n, kMissingCode);
+      r_.n_numbers[s_] += static_cast<std::int64_t>(n);
+      if (!v.reals.empty()) r_.integers_only[s_] = 0;
+    }
+    if (!v.reals.empty()) {
+      int places = std::max(r_.places[s_], 0);
+      bool all_finite = true;
+      for (double x : v.reals) all_finite = all_finite && std::isfinite(x);
+      if (!all_finite) return false;
+      out.insert(out.end(), v.reals.begin(), v.reals.end());
+      if (r_.places[s_] >= 0)
+        for (double x : v.reals) {
+          if (x == std::nearbyint(x * kPow10[places]) / kPow10[places]) continue;
+          places = double_places(x, places);
+          if (places < 0) break;
+        }
+      note_places(r_, s_, r_.places[s_] < 0 ? -1 : places);
+      (void)first_row;
+      return true;
+    }
+    if (!v.ints.empty()) {
+      if (leaf_.type == Physical::kInt64 && !leaf_.is_signed) return false;
+      const std::size_t at = out.size();
+      out.resize(at + v.ints.size());
+      bool exact = true;
+      for (std::size_t i = 0; i < v.ints.size(); ++i) {
+        out[at + i] = static_cast<double>(v.ints[i]);
+        exact = exact && v.ints[i] < (std::int64_t{1} << 53) && v.ints[i] > -(std::int64_t{1} << 53);
+      }
+      if (!exact) note_places(r_, s_, -1);
+      return true;
+    }
+    return false;
+  }
 
   // Value k of `v` for the row on `line`; `dict` marks a dictionary's value (codes cached per
   // entry, so a shared dictionary is looked up once per distinct value, not once per row).
@@ -585,10 +639,17 @@ class Source : public ChunkSource {
       corrupt(w, "the column chunk lies outside the file");
     const std::int64_t end = start + cm.total_compressed_size;
     ColumnWriter out(L_, r, s, leaf);
-    Values dict;
-    std::string dict_buf;
+    // Buffers kept by the thread from row group to row group: the same pages of memory are
+    // written again instead of fresh ones being faulted in for every page.
+    thread_local Values dict;
+    thread_local std::string dict_buf;
     std::vector<std::uint32_t> dict_cache;
-    std::string page_buf;
+    thread_local std::string page_buf;
+    thread_local Values vals;
+    dict.ints.clear();
+    dict.reals.clear();
+    dict.bytes.clear();
+    dict.arena.clear();
     std::vector<std::uint32_t> defs, idx;
     std::int64_t done = 0, pos = start;
     for (int page = 0; done < rows; ++page) {
@@ -610,7 +671,10 @@ class Source : public ChunkSource {
       if (h.type == PageType::kDictionary) {
         if (h.encoding != Encoding::kPlain && h.encoding != Encoding::kPlainDictionary)
           corrupt(w, "a dictionary page encoded " + std::to_string(static_cast<int>(h.encoding)));
-        dict = Values{};
+        dict.ints.clear();
+        dict.reals.clear();
+        dict.bytes.clear();
+        dict.arena.clear();
         dict_buf.resize(static_cast<std::size_t>(h.uncompressed_size));
         decompress(cm.codec, body, dict_buf.data(), dict_buf.size(), w.str());
         const auto* p = reinterpret_cast<const std::uint8_t*>(dict_buf.data());
@@ -693,7 +757,10 @@ class Source : public ChunkSource {
           corrupt(w, "the page's null count does not match its levels");
       }
       // Values.
-      Values vals;
+      vals.ints.clear();
+      vals.reals.clear();
+      vals.bytes.clear();
+      vals.arena.clear();
       const Values* src = &vals;
       std::vector<std::uint32_t>* cache = nullptr;
       const bool dictionary = h.encoding == Encoding::kRleDictionary || h.encoding == Encoding::kPlainDictionary;
@@ -731,7 +798,10 @@ class Source : public ChunkSource {
             if (leaf.type != Physical::kInt32 && leaf.type != Physical::kInt64)
               corrupt(w, "DELTA_BINARY_PACKED in a column that is not an integer");
             const std::uint8_t* q = p;
-            vals.ints = delta_binary(q, pend, w, present);
+            {
+              auto d = delta_binary(q, pend, w, present);
+              vals.ints.assign(d.begin(), d.end());
+            }
             if (leaf.type == Physical::kInt32)
               for (auto& x : vals.ints)
                 x = leaf.is_signed ? static_cast<std::int32_t>(x) : static_cast<std::int64_t>(static_cast<std::uint32_t>(x));
@@ -754,6 +824,11 @@ class Source : public ChunkSource {
         }
         if (vals.size() != present)
           corrupt(w, "the page decodes to " + std::to_string(vals.size()) + " values, its levels say " + std::to_string(present));
+      }
+      // The common case at full speed: a number column of a page without nulls, stored as is.
+      if (!dictionary && present == n && out.append_numbers(vals, done)) {
+        done += static_cast<std::int64_t>(n);
+        continue;
       }
       // Rows, in order: nulls where the levels say so.
       std::size_t k = 0;
