@@ -8,12 +8,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   expect_only_mlgate_errors([&] {
     mlgate::ReadOptions o;
     o.threads = 1;
-    auto t = mlgate::read_table_buffer(
-        "fuzz.parquet", bytes, mlgate::TableFormat::kParquet,
-        {{"a", mlgate::ColumnType::kNumber, false},
-         {"b", mlgate::ColumnType::kCategory, false},
-         {"c", mlgate::ColumnType::kAuto, false}},
-        o);
+    auto t = mlgate::read_table_buffer("fuzz.parquet", bytes, mlgate::TableFormat::kParquet,
+                                       {{"a", mlgate::ColumnType::kNumber, false},
+                                        {"b", mlgate::ColumnType::kCategory, false},
+                                        {"c", mlgate::ColumnType::kAuto, false}},
+                                       o);
     for (const auto& c : t.columns)
       if (c.present && static_cast<std::int64_t>(c.size()) != t.rows) std::abort();
   });

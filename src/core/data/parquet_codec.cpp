@@ -102,8 +102,8 @@ void decompress(Codec codec, std::string_view src, char* dst, std::size_t size,
     }
     case Codec::kBrotli: {
       std::size_t n = size;
-      if (BrotliDecoderDecompress(src.size(), reinterpret_cast<const std::uint8_t*>(src.data()),
-                                  &n, reinterpret_cast<std::uint8_t*>(dst)) !=
+      if (BrotliDecoderDecompress(src.size(), reinterpret_cast<const std::uint8_t*>(src.data()), &n,
+                                  reinterpret_cast<std::uint8_t*>(dst)) !=
               BROTLI_DECODER_RESULT_SUCCESS ||
           n != size)
         failed(codec, where, "a damaged stream");

@@ -29,7 +29,11 @@ enum : int {
 
 class Compact {
  public:
-  Compact(std::string_view data, std::string where) : p_(data.data()), end_(data.data() + data.size()), begin_(data.data()), where_(std::move(where)) {}
+  Compact(std::string_view data, std::string where)
+      : p_(data.data()),
+        end_(data.data() + data.size()),
+        begin_(data.data()),
+        where_(std::move(where)) {}
 
   std::size_t used() const { return static_cast<std::size_t>(p_ - begin_); }
 
@@ -199,8 +203,8 @@ void logical_type(Compact& c, LeafColumn& leaf) {
       return;
     }
     switch (id) {
-      case 1:  // STRING
-      case 4:  // ENUM
+      case 1:   // STRING
+      case 4:   // ENUM
       case 12:  // JSON
       case 14:  // UUID (as bytes)
         leaf.meaning = id == 14 ? Meaning::kOther : Meaning::kString;
@@ -302,8 +306,8 @@ SchemaElement schema_element(Compact& c) {
 // The legacy converted types, where no logicalType says more.
 void converted_meaning(const SchemaElement& e, LeafColumn& leaf) {
   switch (e.converted) {
-    case 0:  // UTF8
-    case 4:  // ENUM
+    case 0:   // UTF8
+    case 4:   // ENUM
     case 19:  // JSON
       leaf.meaning = Meaning::kString;
       break;
@@ -424,8 +428,8 @@ FileMeta read_footer(std::string_view bytes, const std::string& file) {
   std::uint32_t len = 0;
   std::memcpy(&len, bytes.data() + bytes.size() - 8, 4);
   if (len == 0 || len > bytes.size() - 12)
-    throw Error("the footer's length " + std::to_string(len) + " runs past the file's start",
-                file, "the file is damaged");
+    throw Error("the footer's length " + std::to_string(len) + " runs past the file's start", file,
+                "the file is damaged");
   Compact c(bytes.substr(bytes.size() - 8 - len, len), file + ": footer");
   FileMeta m;
   std::vector<SchemaElement> schema;

@@ -122,8 +122,7 @@ void rle_hybrid(const std::uint8_t* p, const std::uint8_t* end, int bw, std::uin
 // DELTA_BINARY_PACKED: n values (n is read from the header); *p advances past the block data.
 std::vector<std::int64_t> delta_binary(const std::uint8_t*& p, const std::uint8_t* end,
                                        const Where& w, std::size_t limit) {
-  std::uint64_t block = uvarint(p, end, w), minis = uvarint(p, end, w),
-                total = uvarint(p, end, w);
+  std::uint64_t block = uvarint(p, end, w), minis = uvarint(p, end, w), total = uvarint(p, end, w);
   std::uint64_t zz = uvarint(p, end, w);
   auto first = static_cast<std::int64_t>((zz >> 1) ^ (~(zz & 1) + 1));
   if (block == 0 || minis == 0 || block % 128 != 0 || block % minis != 0 ||
@@ -141,13 +140,15 @@ std::vector<std::int64_t> delta_binary(const std::uint8_t*& p, const std::uint8_
   while (out.size() < total) {
     std::uint64_t zd = uvarint(p, end, w);
     auto min_delta = static_cast<std::uint64_t>((zd >> 1) ^ (~(zd & 1) + 1));
-    if (static_cast<std::uint64_t>(end - p) < minis) corrupt(w, "miniblock widths run past the page");
+    if (static_cast<std::uint64_t>(end - p) < minis)
+      corrupt(w, "miniblock widths run past the page");
     const std::uint8_t* widths = p;
     p += minis;
     for (std::uint64_t m = 0; m < minis && out.size() < total; ++m) {
       int bw = widths[m];
       if (bw > 64) corrupt(w, "a miniblock bit width of " + std::to_string(bw));
-      std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(per_mini, total - out.size()));
+      std::size_t take =
+          static_cast<std::size_t>(std::min<std::uint64_t>(per_mini, total - out.size()));
       const std::uint64_t bytes = per_mini * static_cast<std::uint64_t>(bw) / 8;
       if (bw <= 32) {
         unpack(p, end, bw, tmp.data(), take, w);
@@ -181,8 +182,8 @@ std::vector<std::int64_t> delta_binary(const std::uint8_t*& p, const std::uint8_
 struct Values {
   std::vector<std::int64_t, UninitAllocator<std::int64_t>> ints;  // BOOLEAN (0/1), INT32, INT64
   std::vector<double, UninitAllocator<double>> reals;  // FLOAT (as its shortest decimal), DOUBLE
-  std::vector<std::string_view> bytes;  // BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY
-  std::string arena;                    // DELTA_BYTE_ARRAY's rebuilt values
+  std::vector<std::string_view> bytes;                 // BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY
+  std::string arena;                                   // DELTA_BYTE_ARRAY's rebuilt values
   std::size_t size() const { return ints.size() + reals.size() + bytes.size(); }
 };
 
@@ -264,9 +265,9 @@ void plain(const LeafColumn& leaf, const std::uint8_t* p, const std::uint8_t* en
 
 void byte_stream_split(const LeafColumn& leaf, const std::uint8_t* p, const std::uint8_t* end,
                        std::size_t n, Values& v, const Where& w) {
-  std::size_t k = leaf.type == Physical::kFloat || leaf.type == Physical::kInt32   ? 4
+  std::size_t k = leaf.type == Physical::kFloat || leaf.type == Physical::kInt32    ? 4
                   : leaf.type == Physical::kDouble || leaf.type == Physical::kInt64 ? 8
-                                                                                   : 0;
+                                                                                    : 0;
   if (k == 0) corrupt(w, "BYTE_STREAM_SPLIT on a column of this type");
   if (n * k > static_cast<std::size_t>(end - p))
     corrupt(w, "the page holds fewer values than its header says");
@@ -280,7 +281,9 @@ void byte_stream_split(const LeafColumn& leaf, const std::uint8_t* p, const std:
 void delta_length(const std::uint8_t* p, const std::uint8_t* end, std::size_t n, Values& v,
                   const Where& w) {
   auto lens = delta_binary(p, end, w, n);
-  if (lens.size() != n) corrupt(w, "DELTA_LENGTH_BYTE_ARRAY has " + std::to_string(lens.size()) + " lengths for " + std::to_string(n) + " values");
+  if (lens.size() != n)
+    corrupt(w, "DELTA_LENGTH_BYTE_ARRAY has " + std::to_string(lens.size()) + " lengths for " +
+                   std::to_string(n) + " values");
   v.bytes.reserve(n);
   for (auto len : lens) {
     if (len < 0 || static_cast<std::uint64_t>(len) > static_cast<std::uint64_t>(end - p))
@@ -354,7 +357,8 @@ class ColumnWriter {
   ColumnWriter(const Layout& L, ChunkResult& r, std::size_t s, const LeafColumn& leaf)
       : L_(L), r_(r), s_(s), leaf_(leaf), type_(L.specs[s].type) {
     if (leaf.meaning == Meaning::kDecimal) {
-      if (leaf.scale < 0 || leaf.scale > 38) throw Error("a DECIMAL scale of " + std::to_string(leaf.scale), leaf.name);
+      if (leaf.scale < 0 || leaf.scale > 38)
+        throw Error("a DECIMAL scale of " + std::to_string(leaf.scale), leaf.name);
       scale_div_ = leaf.scale <= 22 ? kPow10[leaf.scale] : std::pow(10.0, leaf.scale);
     }
   }
@@ -366,8 +370,8 @@ class ColumnWriter {
   // column or the values need the row-by-row path.
   bool append_numbers(const Values& v, std::int64_t first_row) {
     if (type_ == ColumnType::kCategory || leaf_.meaning == Meaning::kDecimal ||
-        leaf_.type == Physical::kBoolean || !(leaf_.meaning == Meaning::kPlain ||
-                                              leaf_.meaning == Meaning::kInteger))
+        leaf_.type == Physical::kBoolean ||
+        !(leaf_.meaning == Meaning::kPlain || leaf_.meaning == Meaning::kInteger))
       return false;
     auto& out = r_.numbers[s_];
     const std::size_t n = v.reals.empty() ? v.ints.size() : v.reals.size();
@@ -378,7 +382,8 @@ class ColumnWriter {
       if (leaf_.type == Physical::kInt64 && !leaf_.is_signed) return false;
       // The vectors in use hold a value per row so far; numbers come into use here.
       out.resize(static_cast<std::size_t>(first_row), std::numeric_limits<double>::quiet_NaN());
-      if (!r_.codes[s_].empty()) r_.codes[s_].resize(static_cast<std::size_t>(first_row) + n, kMissingCode);
+      if (!r_.codes[s_].empty())
+        r_.codes[s_].resize(static_cast<std::size_t>(first_row) + n, kMissingCode);
       r_.n_numbers[s_] += static_cast<std::int64_t>(n);
       if (!v.reals.empty()) r_.integers_only[s_] = 0;
     }
@@ -405,7 +410,8 @@ class ColumnWriter {
       bool exact = true;
       for (std::size_t i = 0; i < v.ints.size(); ++i) {
         out[at + i] = static_cast<double>(v.ints[i]);
-        exact = exact && v.ints[i] < (std::int64_t{1} << 53) && v.ints[i] > -(std::int64_t{1} << 53);
+        exact =
+            exact && v.ints[i] < (std::int64_t{1} << 53) && v.ints[i] > -(std::int64_t{1} << 53);
       }
       if (!exact) note_places(r_, s_, -1);
       return true;
@@ -419,10 +425,12 @@ class ColumnWriter {
     if (!v.ints.empty()) {
       std::int64_t x = v.ints[k];
       if (leaf_.meaning == Meaning::kDecimal)
-        real(static_cast<double>(x) / scale_div_, leaf_.scale <= 9 ? leaf_.scale : -1, line, cache, k);
+        real(static_cast<double>(x) / scale_div_, leaf_.scale <= 9 ? leaf_.scale : -1, line, cache,
+             k);
       else if (leaf_.type == Physical::kBoolean)
         boolean(x != 0, line);
-      else if (leaf_.type == Physical::kInt64 && leaf_.meaning == Meaning::kInteger && !leaf_.is_signed && x < 0)
+      else if (leaf_.type == Physical::kInt64 && leaf_.meaning == Meaning::kInteger &&
+               !leaf_.is_signed && x < 0)
         real(static_cast<double>(static_cast<std::uint64_t>(x)), -1, line, cache, k);
       else
         integer(x, line, cache, k);
@@ -433,7 +441,8 @@ class ColumnWriter {
       if (leaf_.meaning == Meaning::kDecimal) {
         double x;
         if (!decimal_bytes(b, leaf_.scale, &x)) {
-          fail_value(line, "a DECIMAL of " + std::to_string(b.size()) + " bytes", "decimals of up to 38 digits are read");
+          fail_value(line, "a DECIMAL of " + std::to_string(b.size()) + " bytes",
+                     "decimals of up to 38 digits are read");
           return;
         }
         real(x, leaf_.scale <= 9 ? leaf_.scale : -1, line, cache, k);
@@ -445,14 +454,18 @@ class ColumnWriter {
 
  private:
   void fail_value(std::int64_t line, const std::string& what, const std::string& hint) {
-    if (type_ == ColumnType::kNumber) r_.numbers[s_].push_back(0);
-    else if (type_ == ColumnType::kCategory) r_.codes[s_].push_back(kMissingCode);
-    else auto_push(r_.numbers[s_], r_.codes[s_], static_cast<std::size_t>(r_.rows), nullptr, nullptr);
+    if (type_ == ColumnType::kNumber)
+      r_.numbers[s_].push_back(0);
+    else if (type_ == ColumnType::kCategory)
+      r_.codes[s_].push_back(kMissingCode);
+    else
+      auto_push(r_.numbers[s_], r_.codes[s_], static_cast<std::size_t>(r_.rows), nullptr, nullptr);
     if (!r_.error) r_.error = PendingError{line, L_.specs[s_].name, what, hint};
   }
 
   // A text code through the per-entry cache when there is one.
-  std::uint32_t cached_code(std::string_view text, std::int64_t line, std::vector<std::uint32_t>* cache, std::size_t k) {
+  std::uint32_t cached_code(std::string_view text, std::int64_t line,
+                            std::vector<std::uint32_t>* cache, std::size_t k) {
     if (cache) {
       std::uint32_t& c = (*cache)[k];
       if (c == kUnset) c = r_.dicts[s_].code(text, line);
@@ -461,17 +474,21 @@ class ColumnWriter {
     return r_.dicts[s_].code(text, line);
   }
 
-  void integer(std::int64_t x, std::int64_t line, std::vector<std::uint32_t>* cache, std::size_t k) {
+  void integer(std::int64_t x, std::int64_t line, std::vector<std::uint32_t>* cache,
+               std::size_t k) {
     if (type_ == ColumnType::kCategory) {
       std::uint32_t code;
       if (cache && (*cache)[k] != kUnset) {
         code = (*cache)[k];
-      } else if (!cache && x >= -512 && x < 512 && small_[static_cast<std::size_t>(x + 512)] != kUnset) {
+      } else if (!cache && x >= -512 && x < 512 &&
+                 small_[static_cast<std::size_t>(x + 512)] != kUnset) {
         code = small_[static_cast<std::size_t>(x + 512)];
       } else {
         code = r_.dicts[s_].code(int_text(x), line);
-        if (cache) (*cache)[k] = code;
-        else if (x >= -512 && x < 512) small_[static_cast<std::size_t>(x + 512)] = code;
+        if (cache)
+          (*cache)[k] = code;
+        else if (x >= -512 && x < 512)
+          small_[static_cast<std::size_t>(x + 512)] = code;
       }
       r_.codes[s_].push_back(code);
       return;
@@ -487,14 +504,16 @@ class ColumnWriter {
   }
 
   // places: the value's decimal places when known (-1: not a short decimal), -2: to be found.
-  void real(double x, int places, std::int64_t line, std::vector<std::uint32_t>* cache, std::size_t k) {
+  void real(double x, int places, std::int64_t line, std::vector<std::uint32_t>* cache,
+            std::size_t k) {
     if (std::isnan(x)) {  // CSV writers print NaN, which reads back as missing
       store_missing(L_, r_, s_, line);
       return;
     }
     if (std::isinf(x)) {
       if (type_ == ColumnType::kNumber) {
-        fail_value(line, std::string("\"") + (x > 0 ? "inf" : "-inf") + "\" is not a finite number", "scores and values must be finite");
+        fail_value(line, std::string("\"") + (x > 0 ? "inf" : "-inf") + "\" is not a finite number",
+                   "scores and values must be finite");
         return;
       }
     }
@@ -522,7 +541,8 @@ class ColumnWriter {
     store_value(L_, r_, s_, b ? "true" : "false", line);
   }
 
-  void text(std::string_view b, std::int64_t line, std::vector<std::uint32_t>* cache, std::size_t k) {
+  void text(std::string_view b, std::int64_t line, std::vector<std::uint32_t>* cache,
+            std::size_t k) {
     if (type_ == ColumnType::kCategory && cache) {
       std::uint32_t& c = (*cache)[k];
       if (c == kUnset) c = is_missing_marker(b) ? kMissingCode : r_.dicts[s_].code(b, line);
@@ -608,7 +628,9 @@ class Source : public ChunkSource {
     const auto& g = static_cast<GroupChunk&>(c);
     const RowGroupMeta& rg = meta_.row_groups[g.group];
     if (rg.num_rows < 0 || rg.num_rows > (std::int64_t{1} << 40))
-      throw Error("row group " + std::to_string(g.group) + " claims " + std::to_string(rg.num_rows) + " rows", file_, "the file is damaged");
+      throw Error("row group " + std::to_string(g.group) + " claims " +
+                      std::to_string(rg.num_rows) + " rows",
+                  file_, "the file is damaged");
     for (std::size_t s = 0; s < L_.specs.size(); ++s) {
       if (leaf_of_[s] < 0) continue;
       r.seen[s] = 1;
@@ -655,12 +677,16 @@ class Source : public ChunkSource {
     for (int page = 0; done < rows; ++page) {
       w.page = page;
       if (pos >= end)
-        corrupt(w, "the column chunk ends after " + std::to_string(done) + " of " + std::to_string(rows) + " rows");
+        corrupt(w, "the column chunk ends after " + std::to_string(done) + " of " +
+                       std::to_string(rows) + " rows");
       std::size_t used = 0;
-      PageHeader h = read_page_header(bytes_.substr(static_cast<std::size_t>(pos), static_cast<std::size_t>(end - pos)), &used, w.str());
+      PageHeader h = read_page_header(
+          bytes_.substr(static_cast<std::size_t>(pos), static_cast<std::size_t>(end - pos)), &used,
+          w.str());
       pos += static_cast<std::int64_t>(used);
       if (h.compressed_size > end - pos) corrupt(w, "the page runs past its column chunk");
-      std::string_view body = bytes_.substr(static_cast<std::size_t>(pos), static_cast<std::size_t>(h.compressed_size));
+      std::string_view body =
+          bytes_.substr(static_cast<std::size_t>(pos), static_cast<std::size_t>(h.compressed_size));
       pos += h.compressed_size;
       if (h.has_crc &&
           static_cast<std::uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(body.data()),
@@ -686,7 +712,8 @@ class Source : public ChunkSource {
         corrupt(w, "an unknown page type " + std::to_string(static_cast<int>(h.type)));
       const auto n = static_cast<std::size_t>(h.num_values);
       if (static_cast<std::int64_t>(n) > rows - done)
-        corrupt(w, "the page has " + std::to_string(n) + " values, more than the rows left (" + std::to_string(rows - done) + ")");
+        corrupt(w, "the page has " + std::to_string(n) + " values, more than the rows left (" +
+                       std::to_string(rows - done) + ")");
       // Levels and values, decompressed.
       const std::uint8_t* p;
       const std::uint8_t* pend;
@@ -712,7 +739,8 @@ class Source : public ChunkSource {
         }
       } else {
         if (cm.codec == Codec::kUncompressed) {
-          if (h.uncompressed_size != h.compressed_size) corrupt(w, "an uncompressed page of two sizes");
+          if (h.uncompressed_size != h.compressed_size)
+            corrupt(w, "an uncompressed page of two sizes");
           p = reinterpret_cast<const std::uint8_t*>(body.data());
         } else {
           page_buf.resize(static_cast<std::size_t>(h.uncompressed_size));
@@ -726,19 +754,22 @@ class Source : public ChunkSource {
             std::uint32_t len;
             std::memcpy(&len, p, 4);
             p += 4;
-            if (len > static_cast<std::uint64_t>(pend - p)) corrupt(w, "the definition levels run past the page");
+            if (len > static_cast<std::uint64_t>(pend - p))
+              corrupt(w, "the definition levels run past the page");
             def_p = p;
             def_end = p + len;
             p += len;
           } else if (h.def_encoding == Encoding::kBitPacked) {
             // Deprecated BIT_PACKED levels: one bit each (max level 1), most significant first.
             const std::size_t len = (n + 7) / 8;
-            if (len > static_cast<std::size_t>(pend - p)) corrupt(w, "the definition levels run past the page");
+            if (len > static_cast<std::size_t>(pend - p))
+              corrupt(w, "the definition levels run past the page");
             defs.resize(n);
             for (std::size_t i = 0; i < n; ++i) defs[i] = (p[i >> 3] >> (7 - (i & 7))) & 1;
             p += len;
           } else {
-            corrupt(w, "definition levels encoded " + std::to_string(static_cast<int>(h.def_encoding)));
+            corrupt(
+                w, "definition levels encoded " + std::to_string(static_cast<int>(h.def_encoding)));
           }
         }
       }
@@ -763,9 +794,11 @@ class Source : public ChunkSource {
       vals.arena.clear();
       const Values* src = &vals;
       std::vector<std::uint32_t>* cache = nullptr;
-      const bool dictionary = h.encoding == Encoding::kRleDictionary || h.encoding == Encoding::kPlainDictionary;
+      const bool dictionary =
+          h.encoding == Encoding::kRleDictionary || h.encoding == Encoding::kPlainDictionary;
       if (dictionary) {
-        if (dict_cache.empty() && present > 0) corrupt(w, "dictionary indices without a dictionary page");
+        if (dict_cache.empty() && present > 0)
+          corrupt(w, "dictionary indices without a dictionary page");
         idx.resize(present);
         if (present > 0) {
           if (p >= pend) corrupt(w, "the dictionary indices are missing");
@@ -782,13 +815,15 @@ class Source : public ChunkSource {
             plain(leaf, p, pend, present, vals, w);
             break;
           case Encoding::kRle:
-            if (leaf.type != Physical::kBoolean) corrupt(w, "RLE values in a column that is not boolean");
+            if (leaf.type != Physical::kBoolean)
+              corrupt(w, "RLE values in a column that is not boolean");
             {
               if (pend - p < 4) corrupt(w, "the RLE values' length runs past the page");
               std::uint32_t len;
               std::memcpy(&len, p, 4);
               p += 4;
-              if (len > static_cast<std::uint64_t>(pend - p)) corrupt(w, "the RLE values run past the page");
+              if (len > static_cast<std::uint64_t>(pend - p))
+                corrupt(w, "the RLE values run past the page");
               idx.resize(present);
               rle_hybrid(p, p + len, 1, idx.data(), present, w);
               vals.ints.assign(idx.begin(), idx.end());
@@ -804,11 +839,13 @@ class Source : public ChunkSource {
             }
             if (leaf.type == Physical::kInt32)
               for (auto& x : vals.ints)
-                x = leaf.is_signed ? static_cast<std::int32_t>(x) : static_cast<std::int64_t>(static_cast<std::uint32_t>(x));
+                x = leaf.is_signed ? static_cast<std::int32_t>(x)
+                                   : static_cast<std::int64_t>(static_cast<std::uint32_t>(x));
             break;
           }
           case Encoding::kDeltaLengthByteArray:
-            if (leaf.type != Physical::kByteArray) corrupt(w, "DELTA_LENGTH_BYTE_ARRAY in a column that is not BYTE_ARRAY");
+            if (leaf.type != Physical::kByteArray)
+              corrupt(w, "DELTA_LENGTH_BYTE_ARRAY in a column that is not BYTE_ARRAY");
             delta_length(p, pend, present, vals, w);
             break;
           case Encoding::kDeltaByteArray:
@@ -820,10 +857,12 @@ class Source : public ChunkSource {
             byte_stream_split(leaf, p, pend, present, vals, w);
             break;
           default:
-            corrupt(w, "values encoded " + std::to_string(static_cast<int>(h.encoding)) + ", which mlgate does not read");
+            corrupt(w, "values encoded " + std::to_string(static_cast<int>(h.encoding)) +
+                           ", which mlgate does not read");
         }
         if (vals.size() != present)
-          corrupt(w, "the page decodes to " + std::to_string(vals.size()) + " values, its levels say " + std::to_string(present));
+          corrupt(w, "the page decodes to " + std::to_string(vals.size()) +
+                         " values, its levels say " + std::to_string(present));
       }
       // The common case at full speed: a number column of a page without nulls, stored as is.
       if (!dictionary && present == n && out.append_numbers(vals, done)) {

@@ -21,8 +21,8 @@
 #include "byte_source.hpp"
 #include "format.hpp"
 #include "merger.hpp"
-#include "mlgate/base/io.hpp"
 #include "mlgate/base/error.hpp"
+#include "mlgate/base/io.hpp"
 #include "mlgate/base/ordered_stage.hpp"
 #include "mlgate/base/parallel.hpp"
 #include "mlgate/base/text.hpp"
@@ -175,7 +175,8 @@ class WholeFile {
       for (;;) {
         ssize_t n = ::read(0, buf, sizeof buf);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw Error(std::string("cannot read: ") + std::strerror(errno), "standard input");
+        if (n < 0)
+          throw Error(std::string("cannot read: ") + std::strerror(errno), "standard input");
         if (n == 0) break;
         owned_.append(buf, static_cast<std::size_t>(n));
       }
@@ -335,8 +336,9 @@ void append_part(Table& t, Table&& part, std::int64_t line_base) {
     auto pad_codes = [&](std::vector<std::uint32_t>& v, std::size_t n) {
       if (v.size() < n) v.resize(n, kMissingCode);
     };
-    const bool numbers = c.type != ColumnType::kCategory &&
-                         (c.type == ColumnType::kNumber || !c.numbers.empty() || !pc.numbers.empty());
+    const bool numbers =
+        c.type != ColumnType::kCategory &&
+        (c.type == ColumnType::kNumber || !c.numbers.empty() || !pc.numbers.empty());
     const bool codes = c.type != ColumnType::kNumber &&
                        (c.type == ColumnType::kCategory || !c.codes.empty() || !pc.codes.empty());
     const auto part_rows = static_cast<std::size_t>(part.rows);
