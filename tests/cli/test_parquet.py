@@ -169,6 +169,10 @@ class Parquet(unittest.TestCase):
             p = subprocess.run([os.path.join(os.environ.get("MLGATE_BIN_DIR", BIN), "mlgate-eval"), "--data", "-",
                                 "--format", "parquet"], stdin=f, capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
+        # A model command is fed text: Parquet features are refused with what to do instead.
+        p = tool("mlgate-eval", "--features", src, "--model-cmd", "cat")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("a model command is fed CSV, TSV or JSON lines, and this is a Parquet file", p.stderr)
         z = f"{self.d}/x.zip"
         with open(z, "wb") as f:
             f.write(b"PK\x03\x04" + b"\x00" * 100)

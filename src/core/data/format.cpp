@@ -94,6 +94,10 @@ TextStart detect_format(const std::string& name, std::string_view head, TableFor
     head.remove_prefix(3);
   }
   std::string kind = binary_kind(head);
+  // Parquet reaches this text path only where rows go out as text: a model command's stdin.
+  if (kind == "a Parquet file")
+    throw Error("a model command is fed CSV, TSV or JSON lines, and this is a Parquet file", name,
+                "convert the features to CSV, or serve the model and use --model-url");
   if (!kind.empty())
     throw Error("this looks like " + kind + ", not a table", name,
                 "mlgate reads CSV, TSV and JSON lines (optionally gzipped), and Parquet");
