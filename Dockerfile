@@ -11,7 +11,8 @@ RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       cmake ninja-build g++ pkg-config help2man ca-certificates \
       libcli11-dev nlohmann-json3-dev libcurl4-openssl-dev libssl-dev libboost-dev \
-      libboost-filesystem-dev libyaml-cpp-dev libsimdjson-dev libre2-dev zlib1g-dev >/dev/null \
+      libboost-filesystem-dev libyaml-cpp-dev libsimdjson-dev libre2-dev zlib1g-dev \
+      libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev >/dev/null \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -29,6 +30,7 @@ LABEL org.opencontainers.image.title="mlgate" \
 RUN apt-get update -qq \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       libboost-filesystem1.74.0 libcurl4 libre2-9 libsimdjson14 libssl3 libyaml-cpp0.7 zlib1g \
+      libsnappy1v5 libzstd1 liblz4-1 libbrotli1 \
       ca-certificates git >/dev/null \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 --shell /bin/bash mlgate \
