@@ -72,7 +72,6 @@ struct ChunkMeta {  // one column of one row group
   std::int64_t data_page_offset = 0;
   std::int64_t dictionary_page_offset = -1;
   std::int64_t total_compressed_size = 0;
-  std::vector<std::string> path;
 };
 
 struct RowGroupMeta {
@@ -85,7 +84,6 @@ struct FileMeta {
   std::vector<LeafColumn> leaves;
   std::vector<std::string> header;  // top-level field names, in order
   std::vector<RowGroupMeta> row_groups;
-  std::string created_by;
 };
 
 enum class PageType : int { kData = 0, kIndex = 1, kDictionary = 2, kDataV2 = 3 };
@@ -97,7 +95,7 @@ struct PageHeader {
   Encoding encoding = Encoding::kPlain;
   Encoding def_encoding = Encoding::kRle;
   // v2
-  std::int32_t num_nulls = 0, num_rows = 0;
+  std::int32_t num_nulls = 0;
   std::int32_t def_bytes = 0, rep_bytes = 0;
   bool v2_compressed = true;
   bool has_crc = false;

@@ -356,9 +356,6 @@ ChunkMeta column_meta(Compact& c) {
       case 1:
         m.type = static_cast<Physical>(c.i32());
         break;
-      case 3:
-        each_element(c, type, kBinary, [&] { m.path.emplace_back(c.binary()); });
-        break;
       case 4:
         m.codec = static_cast<Codec>(c.i32());
         break;
@@ -403,7 +400,7 @@ RowGroupMeta row_group(Compact& c) {
           }
         });
         if (!have) c.fail("a column chunk has no metadata");
-        g.columns.push_back(std::move(m));
+        g.columns.push_back(m);
       });
     } else if (id == 3) {
       g.num_rows = c.zigzag();
@@ -444,9 +441,6 @@ FileMeta read_footer(std::string_view bytes, const std::string& file) {
           break;
         case 4:
           each_element(c, type, kStruct, [&] { m.row_groups.push_back(row_group(c)); });
-          break;
-        case 6:
-          m.created_by = std::string(c.binary());
           break;
         default:
           c.skip(type);
@@ -532,26 +526,16 @@ PageHeader read_page_header(std::string_view data, std::size_t* used, const std:
         h.has_crc = true;
         h.crc = static_cast<std::uint32_t>(c.i32());
         break;
-      case 5:  // DataPageHeader
+      case 5:  // DataPageHeader: num_values, encoding, definition_level_encoding
+      case 7:  // DictionaryPageHeader: num_values, encoding
         have_kind = true;
         each_field(c, [&](int fid, int ft) {
           if (fid == 1)
             h.num_values = c.i32();
           else if (fid == 2)
             h.encoding = static_cast<Encoding>(c.i32());
-          else if (fid == 3)
+          else if (fid == 3 && id == 5)
             h.def_encoding = static_cast<Encoding>(c.i32());
-          else
-            c.skip(ft);
-        });
-        break;
-      case 7:  // DictionaryPageHeader
-        have_kind = true;
-        each_field(c, [&](int fid, int ft) {
-          if (fid == 1)
-            h.num_values = c.i32();
-          else if (fid == 2)
-            h.encoding = static_cast<Encoding>(c.i32());
           else
             c.skip(ft);
         });
@@ -565,9 +549,6 @@ PageHeader read_page_header(std::string_view data, std::size_t* used, const std:
               break;
             case 2:
               h.num_nulls = c.i32();
-              break;
-            case 3:
-              h.num_rows = c.i32();
               break;
             case 4:
               h.encoding = static_cast<Encoding>(c.i32());

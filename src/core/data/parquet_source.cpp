@@ -400,7 +400,6 @@ class ColumnWriter {
           if (places < 0) break;
         }
       note_places(r_, s_, r_.places[s_] < 0 ? -1 : places);
-      (void)first_row;
       return true;
     }
     if (!v.ints.empty()) {

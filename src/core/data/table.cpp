@@ -231,20 +231,7 @@ bool parquet_input(const std::string& path, TableFormat asked) {
 }
 
 Table read_parquet_bytes(const std::string& path, const std::string& name, std::string_view bytes,
-                         const std::vector<ColumnSpec>& specs, const ReadOptions& opt);
-
-Table read_parquet(const std::string& path, const std::vector<ColumnSpec>& specs,
-                   const ReadOptions& opt) {
-  WholeFile f(path);
-  return read_parquet_bytes(path, path == "-" ? "standard input" : path, f.bytes(), specs, opt);
-}
-
-Table read_parquet_bytes(const std::string& path, const std::string& name, std::string_view bytes,
                          const std::vector<ColumnSpec>& specs, const ReadOptions& opt) {
-  struct View {
-    std::string_view b;
-    std::string_view bytes() const { return b; }
-  } f{bytes};
   Table t;
   t.path = path;
   t.columns.resize(specs.size());
@@ -252,10 +239,10 @@ Table read_parquet_bytes(const std::string& path, const std::string& name, std::
   L.specs = specs;
   L.file = name;
   L.format = TableFormat::kParquet;
-  auto src = parquet::open_source(name, f.bytes(), L, t);
+  auto src = parquet::open_source(name, bytes, L, t);
   // The bytes are hashed on a thread of their own while the row groups are decoded.
   std::string digest;
-  std::thread hasher([&] { digest = sha256_hex(f.bytes()); });
+  std::thread hasher([&] { digest = sha256_hex(bytes); });
   try {
     Merger merger(L, t);
     const unsigned threads = opt.threads ? opt.threads : std::min(4u, default_threads());
@@ -267,8 +254,14 @@ Table read_parquet_bytes(const std::string& path, const std::string& name, std::
   }
   hasher.join();
   t.sha256 = digest;
-  t.bytes = f.bytes().size();
+  t.bytes = bytes.size();
   return t;
+}
+
+Table read_parquet(const std::string& path, const std::vector<ColumnSpec>& specs,
+                   const ReadOptions& opt) {
+  WholeFile f(path);
+  return read_parquet_bytes(path, path == "-" ? "standard input" : path, f.bytes(), specs, opt);
 }
 
 // One column may serve several roles (a label that is also a slice, an id that is also a sensitive

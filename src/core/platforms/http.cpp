@@ -137,22 +137,6 @@ std::size_t on_bounded_body(char* p, std::size_t size, std::size_t n, void* user
   return size * n;
 }
 
-std::size_t on_retry_after(char* p, std::size_t size, std::size_t n, void* user) {
-  std::string_view line(p, size * n);
-  constexpr std::string_view kName = "retry-after:";
-  if (line.size() > kName.size()) {
-    std::string head(line.substr(0, kName.size()));
-    std::transform(head.begin(), head.end(), head.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (head == kName) {
-      std::string v(trim(line.substr(kName.size())));
-      while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
-      *static_cast<std::string*>(user) = v;
-    }
-  }
-  return size * n;
-}
-
 class CurlChannel : public HttpChannel {
  public:
   explicit CurlChannel(const ChannelOptions& o) : o_(o) {
@@ -190,8 +174,9 @@ class CurlChannel : public HttpChannel {
     curl_easy_setopt(c_, CURLOPT_HTTPHEADER, hdrs_);
     curl_easy_setopt(c_, CURLOPT_WRITEFUNCTION, on_bounded_body);
     curl_easy_setopt(c_, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(c_, CURLOPT_HEADERFUNCTION, on_retry_after);
-    curl_easy_setopt(c_, CURLOPT_HEADERDATA, &a.retry_after);
+    HttpResponse headers;  // on_header's collection; only Retry-After is kept
+    curl_easy_setopt(c_, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c_, CURLOPT_HEADERDATA, &headers);
     curl_easy_setopt(c_, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(c_, CURLOPT_SSL_VERIFYHOST, 2L);
     if (!o_.cacert.empty()) curl_easy_setopt(c_, CURLOPT_CAINFO, o_.cacert.c_str());
@@ -210,6 +195,7 @@ class CurlChannel : public HttpChannel {
     curl_easy_setopt(c_, CURLOPT_REDIR_PROTOCOLS_STR, protocols);
     CURLcode rc = curl_easy_perform(c_);
     curl_easy_getinfo(c_, CURLINFO_RESPONSE_CODE, &a.status);
+    a.retry_after = headers.header("retry-after");
     if (rc == CURLE_OK) return a;
     a.failure_text = curl_easy_strerror(rc);
     switch (rc) {
