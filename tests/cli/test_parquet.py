@@ -36,7 +36,10 @@ SELECT i AS id,
        ((i % 997) / 3.0)::FLOAT AS f32,
        i * 1000003::BIGINT AS big,
        CASE WHEN i % 19 = 0 THEN NULL ELSE i % 4 = 0 END AS flag,
-       CASE WHEN i % 7 = 0 THEN NULL ELSE 'plan-' || (i % 6) || repeat('é', i % 3) END AS plan
+       CASE WHEN i % 7 = 0 THEN NULL ELSE 'plan-' || (i % 6) || repeat('é', i % 3) END AS plan,
+       CASE WHEN i % 23 = 0 THEN 'NA' ELSE 'tier' || (i % 3) END AS tier,
+       CASE WHEN i < 7000 THEN 'k' || (i % 4)
+            ELSE ['NA', '3.5', '-7', 'x', 'n/a', 'inf', 'k1'][1 + i % 7] END AS mixed
 FROM range(30000) t(i)
 """
 
@@ -102,7 +105,7 @@ class Parquet(unittest.TestCase):
             self.assertIn(enc, seen)
 
     def test_eval_is_the_same_as_from_csv(self):
-        args = ["--slice-col", "region", "--slice-col", "plan"]
+        args = ["--slice-col", "region", "--slice-col", "plan", "--slice-col", "tier"]
         want = self.comparable(self.doc("mlgate-eval", "--data", f"{self.d}/t.csv", *args))
         for f in self.variants:
             with self.subTest(f=os.path.basename(f)):

@@ -161,7 +161,11 @@ void Merger::merge_codes(std::size_t s, ChunkResult& r) {
   if (identity) {
     col.codes.insert(col.codes.end(), codes.begin(), codes.end());
   } else {
-    for (auto code : codes) col.codes.push_back(code == kMissingCode ? code : remap[code]);
+    const std::size_t at = col.codes.size();
+    col.codes.resize(at + codes.size());
+    std::uint32_t* out = col.codes.data() + at;
+    for (std::size_t i = 0; i < codes.size(); ++i)
+      out[i] = codes[i] == kMissingCode ? kMissingCode : remap[codes[i]];
   }
   codes.clear();
 }

@@ -418,6 +418,42 @@ class ColumnWriter {
     return false;
   }
 
+  // A page of dictionary indices (no nulls) appended at once to a text column: each distinct
+  // entry is looked up once, on the row it first appears, and its code cached for the column
+  // chunk; then the page's codes are a table lookup per row. False (nothing stored) when the
+  // column or an entry the page uses needs the row-by-row path: numbers, decimals, a missing
+  // marker, or in a kAuto column an entry that reads as a number.
+  bool append_codes(const Values& dict, const std::vector<std::uint32_t>& idx,
+                    std::int64_t first_row, std::vector<std::uint32_t>& cache) {
+    if (type_ == ColumnType::kNumber || dict.bytes.empty() || leaf_.meaning == Meaning::kDecimal)
+      return false;
+    const std::size_t n = idx.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint32_t& c = cache[idx[i]];
+      if (c == kUnset) {
+        std::string_view b = dict.bytes[idx[i]];
+        if (type_ == ColumnType::kAuto ? is_missing_marker(trim(b)) || reads_as_number(b)
+                                       : is_missing_marker(b)) {
+          c = kNotCode;
+        } else {
+          c = r_.dicts[s_].code(b, first_row + static_cast<std::int64_t>(i) + 1);
+        }
+      }
+      if (c == kNotCode) return false;
+    }
+    auto& codes = r_.codes[s_];
+    if (type_ == ColumnType::kAuto) {
+      codes.resize(static_cast<std::size_t>(first_row), kMissingCode);
+      if (!r_.numbers[s_].empty())
+        r_.numbers[s_].resize(static_cast<std::size_t>(first_row) + n,
+                              std::numeric_limits<double>::quiet_NaN());
+    }
+    const std::size_t at = codes.size();
+    codes.resize(at + n);
+    for (std::size_t i = 0; i < n; ++i) codes[at + i] = cache[idx[i]];
+    return true;
+  }
+
   // Value k of `v` for the row on `line`; `dict` marks a dictionary's value (codes cached per
   // entry, so a shared dictionary is looked up once per distinct value, not once per row).
   void value(const Values& v, std::size_t k, std::int64_t line, std::vector<std::uint32_t>* cache) {
@@ -540,9 +576,17 @@ class ColumnWriter {
     store_value(L_, r_, s_, b ? "true" : "false", line);
   }
 
+  // What store_auto would take for a number or a missing marker rather than text.
+  static bool reads_as_number(std::string_view b) {
+    double x;
+    int places = 0;
+    bool inf = false;
+    return parse_plain_decimal(b, &x, &places) || parse_number_general(b, &x, &inf) || inf;
+  }
+
   void text(std::string_view b, std::int64_t line, std::vector<std::uint32_t>* cache,
             std::size_t k) {
-    if (type_ == ColumnType::kCategory && cache) {
+    if (type_ == ColumnType::kCategory && cache && (*cache)[k] != kNotCode) {
       std::uint32_t& c = (*cache)[k];
       if (c == kUnset) c = is_missing_marker(b) ? kMissingCode : r_.dicts[s_].code(b, line);
       if (c == kMissingCode) {
@@ -557,6 +601,7 @@ class ColumnWriter {
   }
 
   static constexpr std::uint32_t kUnset = kMissingCode - 1;
+  static constexpr std::uint32_t kNotCode = kMissingCode - 2;  // append_codes: not plain text
   const Layout& L_;
   ChunkResult& r_;
   std::size_t s_;
@@ -865,6 +910,10 @@ class Source : public ChunkSource {
       }
       // The common case at full speed: a number column of a page without nulls, stored as is.
       if (!dictionary && present == n && out.append_numbers(vals, done)) {
+        done += static_cast<std::int64_t>(n);
+        continue;
+      }
+      if (dictionary && present == n && out.append_codes(dict, idx, done, dict_cache)) {
         done += static_cast<std::int64_t>(n);
         continue;
       }
