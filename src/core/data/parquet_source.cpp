@@ -913,6 +913,23 @@ class Source : public ChunkSource {
         done += static_cast<std::int64_t>(n);
         continue;
       }
+      // Numbers from a dictionary: gathered into a page of values, then stored as plain pages are.
+      if (dictionary && present == n && (!dict.ints.empty() || !dict.reals.empty()) &&
+          type_of(s) != ColumnType::kCategory) {
+        if (!dict.ints.empty()) {
+          vals.ints.resize(n);
+          for (std::size_t i = 0; i < n; ++i) vals.ints[i] = dict.ints[idx[i]];
+        } else {
+          vals.reals.resize(n);
+          for (std::size_t i = 0; i < n; ++i) vals.reals[i] = dict.reals[idx[i]];
+        }
+        if (out.append_numbers(vals, done)) {
+          done += static_cast<std::int64_t>(n);
+          continue;
+        }
+        vals.ints.clear();
+        vals.reals.clear();
+      }
       if (dictionary && present == n && out.append_codes(dict, idx, done, dict_cache)) {
         done += static_cast<std::int64_t>(n);
         continue;
@@ -934,6 +951,8 @@ class Source : public ChunkSource {
       done += static_cast<std::int64_t>(n);
     }
   }
+
+  ColumnType type_of(std::size_t s) const { return L_.specs[s].type; }
 
   std::string file_;
   std::string_view bytes_;
