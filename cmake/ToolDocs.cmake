@@ -1,5 +1,7 @@
 # Run at build time (cmake -P) for one executable: its bash completion, from the options its own
-# --help lists. Usage: cmake -DTOOL=path/to/mlgate-X -DOUT=file -P ToolDocs.cmake
+# --help lists; with -DMAN=page (help2man's), the page's flag groups moved under an OPTIONS
+# section (help2man files groups other than "Options:" under DESCRIPTION).
+# Usage: cmake -DTOOL=path/to/mlgate-X -DOUT=file [-DMAN=page.1] -P ToolDocs.cmake
 execute_process(COMMAND ${TOOL} --help OUTPUT_VARIABLE help RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${TOOL} --help failed")
@@ -25,3 +27,14 @@ _${fn}() {
 }
 complete -o filenames -F _${fn} ${name}
 ")
+
+if(DEFINED MAN)
+  file(READ ${MAN} page)
+  string(FIND "${page}" "\n.SS " first)
+  string(FIND "${page}" "\n.SH OPTIONS" has)
+  if(first GREATER 0 AND has LESS 0)
+    string(SUBSTRING "${page}" 0 ${first} head)
+    string(SUBSTRING "${page}" ${first} -1 tail)
+    file(WRITE ${MAN} "${head}\n.SH OPTIONS${tail}")
+  endif()
+endif()

@@ -27,4 +27,12 @@ void log_line(std::string_view line);
 // printf-style log_line (one trailing newline in the format is dropped, then re-added).
 void log_printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
+// log_printf for what a run reports when it goes well (summaries, checks, what it wrote): nothing
+// under --quiet. Errors and warnings go through log_printf and are never silenced.
+void log_info(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// log_printf for --verbose only: what was read, chosen and sent (never a credential).
+void log_verbose(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+bool verbose();
+
 }  // namespace mlgate

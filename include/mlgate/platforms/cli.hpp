@@ -14,15 +14,34 @@
 
 namespace mlgate {
 
-// Parses argv and runs body; CLI usage errors and mlgate::Error become
-// "mlgate-NAME: error: ..." on stderr and exit 2; anything unexpected is exit 2 too.
-// version_flag: whether --version is the tool's version flag (mlgate-promote uses --version for the
-// model version; there a lone --version still prints the tool's version).
-int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
-             const std::function<int()>& body, bool version_flag = true);
+// What a tool's help says beyond its flags.
+struct ToolSpec {
+  // Whether --version is the tool's version flag (mlgate-promote takes --version VALUE as the
+  // old spelling of --model-version; there a lone --version still prints the tool's version).
+  bool version_flag = true;
+  std::vector<std::string> examples;  // command lines shown under "Examples:"
+  std::string exit_codes;             // "" : the gate tools' 0 pass, 1 gate failed, 2 error
+};
 
-// The "Tables in" flags, bound to o.
-void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::string& task);
+// Parses argv and runs body. Every tool gets --threads, -q/--quiet and -v/--verbose; its flags
+// are shown in groups (input, columns, model, gate, output, performance) with the examples, exit
+// codes and environment variables after them. Usage errors name the flag, with a did-you-mean
+// for a mistyped flag or value; CLI usage errors and mlgate::Error become
+// "mlgate-NAME: error: ..." on stderr and exit 2; anything unexpected is exit 2 too.
+int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
+             const std::function<int()>& body, const ToolSpec& spec = {});
+
+// A validator for a flag with a fixed set of values: checked at parse time, listed in the help,
+// and a mistyped value gets "did you mean ...?".
+CLI::Validator choice(std::vector<std::string> values);
+
+// --format with its values (csv, tsv, jsonl, parquet).
+void add_format_flag(CLI::App& app, std::string& format);
+
+// The "Tables in" flags, bound to o; slices: --slice-col too (not on mlgate-fairness, whose
+// groups are its sensitive columns).
+void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::string& task,
+                     bool slices = true);
 // Applies --format and --task strings to o (after parsing).
 void finish_table_flags(ColumnOptions& o, const std::string& format, const std::string& task);
 // --model-version on the gate tools; read_stamp_env adds MLGATE_SIGNING_KEY (read here, once).

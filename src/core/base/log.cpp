@@ -1,5 +1,7 @@
 #include "mlgate/base/log.hpp"
 
+#include "mlgate/base/runtime.hpp"
+
 #include <unistd.h>
 
 #include <cstdarg>
@@ -124,13 +126,12 @@ void log_line(std::string_view line) {
   }
 }
 
-void log_printf(const char* fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
+namespace {
+
+void log_vprintf(const char* fmt, va_list ap) {
   va_list ap2;
   va_copy(ap2, ap);
   int n = std::vsnprintf(nullptr, 0, fmt, ap);
-  va_end(ap);
   std::string s;
   if (n > 0) {
     s.resize(static_cast<std::size_t>(n) + 1);
@@ -140,6 +141,33 @@ void log_printf(const char* fmt, ...) {
   va_end(ap2);
   if (!s.empty() && s.back() == '\n') s.pop_back();
   log_line(s);
+}
+
+}  // namespace
+
+void log_printf(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  log_vprintf(fmt, ap);
+  va_end(ap);
+}
+
+void log_info(const char* fmt, ...) {
+  if (runtime().quiet) return;
+  va_list ap;
+  va_start(ap, fmt);
+  log_vprintf(fmt, ap);
+  va_end(ap);
+}
+
+bool verbose() { return runtime().verbose; }
+
+void log_verbose(const char* fmt, ...) {
+  if (!runtime().verbose) return;
+  va_list ap;
+  va_start(ap, fmt);
+  log_vprintf(fmt, ap);
+  va_end(ap);
 }
 
 }  // namespace mlgate

@@ -14,6 +14,7 @@ namespace mlgate {
 
 unsigned default_threads() {
   if (runtime().threads > 0) return runtime().threads;
+  if (runtime().cpus > 0) return runtime().cpus;  // the affinity mask and the cgroup's quota
   return std::max(1u, std::thread::hardware_concurrency());
 }
 

@@ -51,6 +51,14 @@ std::string closest_name(std::string_view name, const std::vector<std::string>& 
   return best_d <= limit ? best : std::string();
 }
 
+std::string did_you_mean(std::string_view value, const std::vector<std::string>& choices) {
+  std::string best = closest_name(value, choices), out;
+  if (!best.empty()) out = "did you mean \"" + best + "\"? ";
+  out += "one of ";
+  for (std::size_t i = 0; i < choices.size(); ++i) out += (i ? ", " : "") + choices[i];
+  return out;
+}
+
 std::string format_number(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";

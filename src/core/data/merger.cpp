@@ -10,18 +10,14 @@
 
 namespace mlgate {
 
-// The runtime's limit (MLGATE_MEMORY_LIMIT), else 80% of what the machine has available when the
-// read starts. Past it a read stops with an error instead of being killed by the kernel.
+// The runtime's limit (MLGATE_MEMORY_LIMIT), else 80% of what is available to us when the read
+// starts: the machine's free memory, or less where a cgroup (a container's memory limit) leaves
+// less. Past it a read stops with an error instead of being killed by the kernel.
 std::uint64_t memory_limit() {
   if (runtime().memory_limit > 0) return runtime().memory_limit;
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  std::uint64_t kb = 0;
-  while (meminfo >> key >> kb) {
-    if (key == "MemAvailable:") return kb * 1024 / 10 * 8;
-    meminfo.ignore(256, '\n');
-  }
-  return std::numeric_limits<std::uint64_t>::max();
+  const MachineLimits m = probe_machine(runtime().cgroup_root);
+  if (m.memory_available == 0) return std::numeric_limits<std::uint64_t>::max();
+  return m.memory_available / 10 * 8;
 }
 
 namespace reader {

@@ -224,7 +224,7 @@ std::string run_model_command(
   auto err_bytes = [&](const char* p, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
       if (p[i] == '\n') {
-        log_printf("%s%s", cmd.stderr_prefix.c_str(), err_line.c_str());
+        log_info("%s%s", cmd.stderr_prefix.c_str(), err_line.c_str());
         tail.add(err_line);
         err_line.clear();
       } else if (err_line.size() < 65536) {
@@ -306,7 +306,7 @@ std::string run_model_command(
   kill_orphans(self);
   set_interrupt_child_group(0);
   if (!err_line.empty()) {
-    log_printf("%s%s", cmd.stderr_prefix.c_str(), err_line.c_str());
+    log_info("%s%s", cmd.stderr_prefix.c_str(), err_line.c_str());
     tail.add(err_line);
   }
 

@@ -75,12 +75,12 @@ void print_summary(const ResultDoc& doc) {
   for (const auto& c : doc.checks) {
     std::string verdict = c.verdict.empty() ? "-" : c.verdict;
     for (auto& ch : verdict) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    log_printf("%-13s %-5s %s: %s\n", verdict.c_str(), status_name(c.status), c.id.c_str(),
+    log_info("%-13s %-5s %s: %s\n", verdict.c_str(), status_name(c.status), c.id.c_str(),
                c.message.c_str());
   }
   print_warnings(doc.warnings);
   const auto j = doc.to_json();
-  log_printf("mlgate-compare: %s (%d passed, %d failed, %d warned, %d errors)\n",
+  log_info("mlgate-compare: %s (%d passed, %d failed, %d warned, %d errors)\n",
              status_name(doc.status()), j["summary"]["passed"].get<int>(),
              j["summary"]["failed"].get<int>(), j["summary"]["warned"].get<int>(),
              j["summary"]["errors"].get<int>());

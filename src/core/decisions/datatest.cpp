@@ -1377,7 +1377,7 @@ int run_datatest(const DatatestOptions& o) {
     Table ref = read_all_columns(o.reference, o.format);
     std::string yaml = infer_suite(ref);
     write_file_atomic(o.infer_suite, yaml);
-    log_printf("mlgate-datatest: wrote a suite inferred from %s (%lld rows) to %s\n",
+    log_info("mlgate-datatest: wrote a suite inferred from %s (%lld rows) to %s\n",
                o.reference.c_str(), static_cast<long long>(ref.rows), o.infer_suite.c_str());
     return 0;
   }
@@ -1411,10 +1411,10 @@ int run_datatest(const DatatestOptions& o) {
   doc.inputs["suite"] = {{"path", o.suite}, {"sha256", suite.sha256}};
   doc.provenance = make_provenance(suite.sha256);
   for (const auto& c : doc.checks)
-    log_printf("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
+    log_info("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
   const auto& dr = doc.extra["drift"];
   if (dr["columns"].get<std::size_t>() > 0)
-    log_printf("mlgate-datatest: %zu of %zu columns drifted\n", dr["drifted"].get<std::size_t>(),
+    log_info("mlgate-datatest: %zu of %zu columns drifted\n", dr["drifted"].get<std::size_t>(),
                dr["columns"].get<std::size_t>());
   const int rc = finish_document(doc, o.output, o.stamp);
   lap("document");

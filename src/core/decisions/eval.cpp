@@ -224,18 +224,18 @@ ojson input_json(const Predictions& p) {
 namespace {
 
 void print_summary(const ResultDoc& doc, const EvalResult& r) {
-  log_printf("mlgate-eval: %s on %lld rows\n", task_name(r.task), static_cast<long long>(r.n));
+  log_info("mlgate-eval: %s on %lld rows\n", task_name(r.task), static_cast<long long>(r.n));
   std::string line;
   for (const auto& [k, v] : r.overall.metrics.values) {
     line += "  " + k + "=" + (v ? format_short(*v, 4) : std::string("n/a"));
     if (line.size() > 90) {
-      log_printf("%s\n", line.c_str());
+      log_info("%s\n", line.c_str());
       line.clear();
     }
   }
-  if (!line.empty()) log_printf("%s\n", line.c_str());
+  if (!line.empty()) log_info("%s\n", line.c_str());
   for (const auto& c : doc.checks)
-    log_printf("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
+    log_info("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
   print_warnings(doc.warnings);
 }
 
@@ -351,7 +351,7 @@ int run_eval(const EvalOptions& o) {
     p = predictions_from_model(o.features, cmd, cols);
   }
   if (p.dropped > 0)
-    log_printf("mlgate-eval: dropped %lld rows with a missing label or score (--drop-missing)\n",
+    log_info("mlgate-eval: dropped %lld rows with a missing label or score (--drop-missing)\n",
                static_cast<long long>(p.dropped));
   if (p.size() == 0)
     throw Error("no rows to evaluate", p.path, "the table is empty after dropping missing values");
@@ -369,7 +369,7 @@ int run_eval(const EvalOptions& o) {
     for (const auto& rule : policy.metrics) deferred += rule.needs_baseline();
     for (const auto& rule : policy.slice_metrics) deferred += rule.needs_baseline();
     if (deferred)
-      log_printf("mlgate-eval: %zu bound(s) against a baseline are left to mlgate-compare\n",
+      log_info("mlgate-eval: %zu bound(s) against a baseline are left to mlgate-compare\n",
                  deferred);
   }
   doc.warnings = eval_warnings(r);
@@ -389,7 +389,7 @@ int run_eval(const EvalOptions& o) {
   doc.provenance = make_provenance(has_policy ? policy.sha256 : std::string());
   print_summary(doc, r);
   if (served)
-    log_printf(
+    log_info(
         "mlgate-eval: served model: %lld requests, %lld retries, latency p50 %s ms, p95 %s "
         "ms, %s rows/s\n",
         static_cast<long long>(stats.requests), static_cast<long long>(stats.retries),

@@ -602,7 +602,7 @@ int FairnessRun::run() {
   for (const Rule& rule : fp.metrics) add_rule(rule, doc);
   if (!bootstrap_.empty()) bootstrap_regressions(doc);
   if (runtime().timing)
-    log_printf("mlgate-fairness: computed in %.3f s after reading\n",
+    log_info("mlgate-fairness: computed in %.3f s after reading\n",
                std::chrono::duration<double>(std::chrono::steady_clock::now() - t_compute).count());
   doc.inputs["data"] = input_json(p_);
   doc.inputs["baseline"] = base_ ? input_json(*base_) : ojson(nullptr);
@@ -610,10 +610,10 @@ int FairnessRun::run() {
 
   std::string over;
   for (const auto& c : sensitive_) over += (over.empty() ? "" : " x ") + c;
-  log_printf("mlgate-fairness: %zu groups over %s (%s)\n", n_groups, over.c_str(),
+  log_info("mlgate-fairness: %zu groups over %s (%s)\n", n_groups, over.c_str(),
              name_of(fp.method));
   for (const auto& c : doc.checks)
-    log_printf("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
+    log_info("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
   print_warnings(doc.warnings);
   return finish_document(doc, o_.output, o_.stamp);
 }

@@ -4,26 +4,194 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <new>
 
 #include "http.hpp"
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/io.hpp"
 #include "mlgate/base/log.hpp"
+#include "mlgate/base/parallel.hpp"
 #include "mlgate/base/runtime.hpp"
+#include "mlgate/base/text.hpp"
 #include "mlgate/data/served_model.hpp"
 
 namespace mlgate {
 
+namespace {
+
+// The help's groups, by long flag name; a flag in none is under "Options".
+const char* group_of(const std::string& name) {
+  static const std::vector<std::pair<const char*, std::vector<std::string>>> groups = {
+      {"Input",
+       {"data", "features", "candidate", "baseline", "reference", "suite", "infer-suite",
+        "candidate-eval", "baseline-eval", "format", "drop-missing", "body", "evidence"}},
+      {"Columns",
+       {"label-col", "score-col", "pred-col", "proba-cols", "id-col", "slice-col", "sensitive-col",
+        "positive-label", "threshold", "task"}},
+      {"Model",
+       {"model-cmd",
+        "model-shell",
+        "model-timeout",
+        "model-url",
+        "model-protocol",
+        "model-name",
+        "model-version-path",
+        "model-output",
+        "v2-input",
+        "v2-input-name",
+        "batch-size",
+        "model-concurrency",
+        "model-ready-timeout",
+        "model-retries",
+        "model-header",
+        "cacert",
+        "cert",
+        "key",
+        "warmup",
+        "candidate-url",
+        "baseline-url"}},
+      {"Gate",
+       {"policy", "model-version", "model", "stage", "require", "registry", "registry-path",
+        "mlflow-uri", "push", "dry-run", "audit-log", "soft-fail"}},
+      {"Output",
+       {"output", "no-curves", "predictions-out", "markdown", "html", "junit", "github",
+        "gitlab-codequality", "gitlab-metrics", "warnings-ng", "details-url", "quiet", "verbose"}},
+      {"Performance", {"threads"}},
+  };
+  for (const auto& [group, names] : groups)
+    if (std::find(names.begin(), names.end(), name) != names.end()) return group;
+  return "Options";
+}
+
+// The help's groups in the order a user reads them (CLI11 would order them by first flag).
+class GroupedFormatter : public CLI::Formatter {
+ public:
+  std::string make_help(const CLI::App* app, std::string name,
+                        CLI::AppFormatMode mode) const override {
+    if (mode == CLI::AppFormatMode::Sub) return make_expanded(app);
+    std::string out =
+        make_description(app) + make_usage(app, std::move(name)) + make_positionals(app);
+    for (const char* g :
+         {"Input", "Columns", "Model", "Gate", "Output", "Options", "Performance", "Other"}) {
+      auto opts = app->get_options(
+          [&](const CLI::Option* o) { return o->get_group() == g && o->nonpositional(); });
+      if (!opts.empty()) out += make_group(g, false, opts);
+    }
+    return out + "\n" + make_footer(app);
+  }
+};
+
+std::string footer(const std::string& tool, const ToolSpec& spec) {
+  std::string f;
+  if (!spec.examples.empty()) {
+    f += "Examples:\n";
+    for (const auto& e : spec.examples) f += "  " + e + "\n";
+    f += "\n";
+  }
+  f += "Exit codes:\n";
+  f += spec.exit_codes.empty()
+           ? "  0  the gate passed (or there was nothing to gate)\n"
+             "  1  the gate failed\n"
+             "  2  error: a bad flag, input or environment (one line on stderr says where); a "
+             "gate that errors never passes\n"
+           : spec.exit_codes;
+  f += "\nEnvironment:\n"
+       "  MLGATE_THREADS       threads when --threads is not given (1-64); default: the CPUs this "
+       "process may use (its affinity mask and its cgroup's CPU quota)\n"
+       "  MLGATE_MEMORY_LIMIT  memory a read may hold (bytes, or with K, M, G); default: 80% of "
+       "what is available (a container's cgroup limit included)\n"
+       "  MLGATE_PROGRESS      auto (default: after 2 s, an updating line on a terminal, a line "
+       "every 10 s in a CI log), always or never\n"
+       "  MLGATE_TIMING        1: each phase's time and memory on stderr\n"
+       "  MLGATE_SIGNING_KEY   key that signs the result document (HMAC-SHA256)\n"
+       "\nSee also: mlgate help, man " +
+       tool + "\n";
+  return f;
+}
+
+// "unknown flag '--dat' (did you mean '--data'?)" for each argument nothing took.
+std::string extras_message(const CLI::App& app, const std::vector<std::string>& extras) {
+  std::vector<std::string> flags;
+  for (const CLI::Option* opt : app.get_options())
+    for (const auto& n : opt->get_lnames()) flags.push_back("--" + n);
+  std::string out;
+  bool after_unknown_flag = false;
+  for (const auto& a : extras) {
+    std::string part;
+    if (a.size() > 1 && a[0] == '-') {
+      const std::string name = a.substr(0, a.find('='));
+      std::string best = closest_name(name, flags);
+      if (best.empty())
+        for (const auto& f : flags)
+          if (starts_with(f, name) && name.size() >= 3) best = f;
+      part = "unknown flag " + quote(name) +
+             (best.empty() ? "" : " (did you mean " + quote(best) + "?)");
+      after_unknown_flag = a.find('=') == std::string::npos;
+    } else {
+      if (after_unknown_flag) {  // the unknown flag's value
+        after_unknown_flag = false;
+        continue;
+      }
+      part = "unexpected argument " + quote(a);
+    }
+    out += (out.empty() ? "" : "; ") + part;
+  }
+  return out.empty() ? "unexpected arguments" : out;
+}
+
+}  // namespace
+
+CLI::Validator choice(std::vector<std::string> values) {
+  std::string desc = "{";
+  for (std::size_t i = 0; i < values.size(); ++i) desc += (i ? "," : "") + values[i];
+  desc += "}";
+  return CLI::Validator(
+      [values](std::string& v) -> std::string {
+        if (std::find(values.begin(), values.end(), v) != values.end()) return {};
+        return quote(v) + " is not allowed: " + did_you_mean(v, values);
+      },
+      desc);
+}
+
+void add_format_flag(CLI::App& app, std::string& format) {
+  app.add_option("--format", format,
+                 "Table format (default: Parquet by its magic, else from the extension)")
+      ->check(choice({"csv", "tsv", "jsonl", "parquet"}));
+}
+
 int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
-             const std::function<int()>& body, bool version_flag) {
-  if (version_flag) {
-    app.set_version_flag("--version", tool + " " + MLGATE_VERSION);
-  } else if (argc == 2 && std::string(argv[1]) == "--version") {
+             const std::function<int()>& body, const ToolSpec& spec) {
+  if (!spec.version_flag && argc == 2 && std::string(argv[1]) == "--version") {
     std::printf("%s %s\n", tool.c_str(), MLGATE_VERSION);
     return 0;
   }
   app.name(tool);  // "Usage: mlgate-eval", not the path the tool was called by
+  std::optional<unsigned> threads;
+  bool quiet = false, verbose_flag = false;
+  app.add_option("--threads", threads,
+                 "Threads to use (1-64; results do not depend on it); default: MLGATE_THREADS, "
+                 "else the CPUs this process may use")
+      ->check(CLI::Range(1, 64));
+  app.add_flag("-q,--quiet", quiet, "Nothing on stderr but warnings and errors");
+  app.add_flag("-v,--verbose", verbose_flag,
+               "What was read, chosen and sent (columns, formats, methods, requests), credentials "
+               "redacted");
+  // Help and version last, under "Other".
+  app.set_help_flag();
+  app.set_help_flag("-h,--help", "Print this help and exit");
+  if (spec.version_flag) app.set_version_flag("--version", tool + " " + MLGATE_VERSION);
+  for (CLI::Option* opt : app.get_options()) {
+    const auto& names = opt->get_lnames();
+    if (!names.empty())
+      opt->group(group_of(names.front()));
+    else if (opt->get_positional())
+      opt->group("Input");
+  }
+  if (CLI::Option* h = app.get_help_ptr()) h->group("Other");
+  if (CLI::Option* v = app.get_version_ptr()) v->group("Other");
+  app.footer(footer(tool, spec));
+  app.formatter(std::make_shared<GroupedFormatter>());
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -33,13 +201,34 @@ int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
   } catch (const CLI::CallForVersion&) {
     std::printf("%s %s\n", tool.c_str(), MLGATE_VERSION);
     return 0;
+  } catch (const CLI::ExtrasError&) {
+    log_printf("%s: error: %s (see %s --help)\n", tool.c_str(),
+               extras_message(app, app.remaining()).c_str(), tool.c_str());
+    return kError;
   } catch (const CLI::ParseError& e) {
     log_printf("%s: error: %s (see %s --help)\n", tool.c_str(), e.what(), tool.c_str());
     return kError;
   }
+  if (quiet && verbose_flag) {
+    log_printf("%s: error: --quiet and --verbose contradict each other (see %s --help)\n",
+               tool.c_str(), tool.c_str());
+    return kError;
+  }
   install_interrupt_cleanup(tool.c_str());
   try {
-    set_runtime(runtime_from_env());  // once, here: the library only reads it
+    Runtime r = runtime_from_env();
+    if (threads) r.threads = *threads;
+    r.quiet = quiet;
+    r.verbose = verbose_flag;
+    const MachineLimits m = probe_machine(r.cgroup_root);
+    r.cpus = m.cpus;
+    set_runtime(r);  // once, here: the library only reads it
+    log_verbose(
+        "%s %s: %u threads (%s%s); memory: %s", tool.c_str(), MLGATE_VERSION, default_threads(),
+        threads     ? "--threads, "
+        : r.threads ? "MLGATE_THREADS, "
+                    : "",
+        m.cpus_from.c_str(), r.memory_limit ? "MLGATE_MEMORY_LIMIT" : m.memory_from.c_str());
     install_http_channel_factory(make_curl_channel);
     return body();
   } catch (const Error& e) {
@@ -53,9 +242,9 @@ int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
   return kError;
 }
 
-void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::string& task) {
-  app.add_option("--format", format,
-                 "Table format: csv, tsv or jsonl (default: from the extension)");
+void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::string& task,
+                     bool slices) {
+  add_format_flag(app, format);
   app.add_option("--label-col", o.label_col, "Label column")->capture_default_str();
   app.add_option("--score-col", o.score_col,
                  "Score column: positive-class probability, or the predicted value")
@@ -65,15 +254,18 @@ void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::
   app.add_option("--proba-cols", o.proba_cols,
                  "Multiclass probability columns: a comma list, or a pattern like p_*");
   app.add_option("--id-col", o.id_col, "Row key column");
-  app.add_option("--slice-col", o.slice_cols, "Column to slice metrics by (repeatable)");
+  if (slices)
+    app.add_option("--slice-col", o.slice_cols,
+                   "Column to slice metrics by (repeatable, or a comma list)")
+        ->delimiter(',');
   app.add_option("--positive-label", o.positive_label,
                  "The positive class, for labels that are not 0/1 or true/false");
   app.add_option("--threshold", o.threshold, "Decision threshold on the score")
       ->capture_default_str();
   app.add_flag("--drop-missing", o.drop_missing,
                "Drop rows with a missing label or score, and report how many");
-  app.add_option("--task", task,
-                 "binary, multiclass or regression (default: the policy's, else binary)");
+  app.add_option("--task", task, "The task (default: the policy's, else binary)")
+      ->check(choice({"binary", "multiclass", "regression"}));
 }
 
 void finish_table_flags(ColumnOptions& o, const std::string& format, const std::string& task) {
@@ -113,7 +305,7 @@ void add_served_flags(CLI::App& app, ServedFlags& f, bool with_url) {
   app.add_option("--model-protocol", f.protocol,
                  "How the server speaks: mlflow (POST /invocations), v2 (Open Inference "
                  "Protocol: KServe, Seldon, Triton) or tfserving (POST /v1/models/NAME:predict)")
-      ->check(CLI::IsMember({"mlflow", "v2", "tfserving"}))
+      ->check(choice({"mlflow", "v2", "tfserving"}))
       ->capture_default_str();
   app.add_option("--model-name", m.name, "The model's name on the server (v2, tfserving)");
   app.add_option("--model-version-path", m.version_path,
@@ -123,7 +315,7 @@ void add_served_flags(CLI::App& app, ServedFlags& f, bool with_url) {
                  "that are objects (default: the first output)");
   app.add_option("--v2-input", f.v2_input,
                  "v2 inputs: one tensor per feature column, or one [batch, features] FP32 tensor")
-      ->check(CLI::IsMember({"columns", "tensor"}))
+      ->check(choice({"columns", "tensor"}))
       ->capture_default_str();
   app.add_option("--v2-input-name", m.v2_input_name, "The tensor's name with --v2-input tensor")
       ->capture_default_str();

@@ -118,7 +118,7 @@ class Api {
           if (parse_number(resp.header("x-ratelimit-reset"), &reset))
             w = std::max(0.0, reset - static_cast<double>(std::time(nullptr)));
         }
-        log_printf("mlgate-comment: %s %s answered %ld; retrying in %.3g s\n", r.method.c_str(),
+        log_info("mlgate-comment: %s %s answered %ld; retrying in %.3g s\n", r.method.c_str(),
                    redact(r.url).c_str(), resp.status, w);
         wait(w, r);
         continue;
@@ -357,7 +357,7 @@ int comment(const CommentOptions& o) {
     link = t.web_prefix + j["id"].dump();
   else
     link = found.empty() ? t.create_url : t.update_prefix + found;
-  log_printf("mlgate-comment: %s the %s comment", found.empty() ? "created" : "updated",
+  log_info("mlgate-comment: %s the %s comment", found.empty() ? "created" : "updated",
              t.provider.c_str());
   std::printf("%s\n", log_safe(link).c_str());
   return 0;

@@ -457,10 +457,10 @@ int run_promote(const PromoteOptions& o) {
     promo.status = Status::kFail;
     promo.message = "refused: not every evidence document passes";
     doc.checks.push_back(promo);
-    log_printf("mlgate-promote: refused to promote %s %s to %s: the evidence does not suffice",
+    log_info("mlgate-promote: refused to promote %s %s to %s: the evidence does not suffice",
                o.model.c_str(), o.version.c_str(), o.stage.c_str());
     for (const auto& c : doc.checks)
-      if (c.status != Status::kPass) log_printf("  %s", c.message.c_str());
+      if (c.status != Status::kPass) log_info("  %s", c.message.c_str());
     finish_document(doc, o.output);
     return kGateFailed;
   }
@@ -491,7 +491,7 @@ int run_promote(const PromoteOptions& o) {
   promo.extra["where"] = where;
   promo.extra["audit_id"] = audit.line["id"];
   doc.checks.push_back(promo);
-  log_printf("mlgate-promote: %s %s %s to %s (%s registry)%s",
+  log_info("mlgate-promote: %s %s %s to %s (%s registry)%s",
              o.dry_run ? "would promote" : "promoted", o.model.c_str(), o.version.c_str(),
              o.stage.c_str(), registry.c_str(),
              o.dry_run ? "" : ("; audit line in " + o.audit_log).c_str());

@@ -649,7 +649,7 @@ int run_report(const ReportOptions& o) {
         all.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   }
   Counts n = count(docs);
-  log_printf(
+  log_info(
       "mlgate-report: %s (%d checks: %d passed, %d failed, %d warned, %d errors in %zu "
       "documents)\n",
       status_name(status), n.checks, n.passed, n.failed, n.warned, n.errors, docs.size());

@@ -44,19 +44,27 @@ int main(int argc, char** argv) {
   mlgate::add_served_flags(app, served, false);
   mlgate::add_stamp_flags(app, o.stamp);
   app.add_option("-o,--output", o.output, "Result document (JSON); default standard output");
-  app.add_option("--threads", o.threads,
-                 "Threads for the bootstrap (default: all cores; results do not depend on it)");
   mlgate::add_table_flags(app, o.columns, format, task);
-  return mlgate::run_main("mlgate-compare", app, argc, argv, [&] {
-    mlgate::read_stamp_env(o.stamp);
-    mlgate::finish_table_flags(o.columns, format, task);
-    o.given = mlgate::given_flags(app);
-    served.model.url = candidate_url.empty() ? baseline_url : candidate_url;
-    mlgate::finish_served_flags(served, served.model.timeout_s);
-    o.candidate_model = served.model;
-    o.candidate_model.url = candidate_url;
-    o.baseline_model = served.model;
-    o.baseline_model.url = baseline_url;
-    return mlgate::run_compare(o);
-  });
+  mlgate::ToolSpec spec;
+  spec.examples = {
+      "mlgate-compare --candidate cand.csv --baseline prod.csv --id-col id --policy policy.yaml "
+      "-o compare.json",
+      "mlgate-compare --features test.csv --candidate-url http://cand:8080 --baseline-url "
+      "http://prod:8080 --policy policy.yaml",
+  };
+  return mlgate::run_main(
+      "mlgate-compare", app, argc, argv,
+      [&] {
+        mlgate::read_stamp_env(o.stamp);
+        mlgate::finish_table_flags(o.columns, format, task);
+        o.given = mlgate::given_flags(app);
+        served.model.url = candidate_url.empty() ? baseline_url : candidate_url;
+        mlgate::finish_served_flags(served, served.model.timeout_s);
+        o.candidate_model = served.model;
+        o.candidate_model.url = candidate_url;
+        o.baseline_model = served.model;
+        o.baseline_model.url = baseline_url;
+        return mlgate::run_compare(o);
+      },
+      spec);
 }

@@ -8,19 +8,29 @@ int main(int argc, char** argv) {
       "--infer-suite writes a suite learned from --reference."};
   mlgate::DatatestOptions o;
   std::string format;
-  app.add_option("--data", o.data, "The data to test (CSV, TSV, JSONL; optionally .gz)");
+  app.add_option(
+      "--data", o.data,
+      "The data to test (CSV, TSV, JSONL, optionally .gz; Parquet; a folder or glob of parts)");
   app.add_option("--reference", o.reference,
                  "Reference data for drift and overlap checks (and --infer-suite)");
   app.add_option("--suite", o.suite, "Suite of expectations (YAML or JSON)");
   app.add_option("--infer-suite", o.infer_suite,
                  "Write a suite inferred from --reference to this file, then exit");
-  app.add_option("--format", format,
-                 "Table format: csv, tsv or jsonl (default: from the extension)");
+  mlgate::add_format_flag(app, format);
   mlgate::add_stamp_flags(app, o.stamp);
   app.add_option("-o,--output", o.output, "Result document (JSON); default standard output");
-  return mlgate::run_main("mlgate-datatest", app, argc, argv, [&] {
-    mlgate::read_stamp_env(o.stamp);
-    if (!format.empty()) o.format = mlgate::parse_table_format(format);
-    return mlgate::run_datatest(o);
-  });
+  mlgate::ToolSpec spec;
+  spec.examples = {
+      "mlgate-datatest --reference train.parquet --infer-suite suite.yaml",
+      "mlgate-datatest --data batch.csv --reference train.parquet --suite suite.yaml -o "
+      "datatest.json",
+  };
+  return mlgate::run_main(
+      "mlgate-datatest", app, argc, argv,
+      [&] {
+        mlgate::read_stamp_env(o.stamp);
+        if (!format.empty()) o.format = mlgate::parse_table_format(format);
+        return mlgate::run_datatest(o);
+      },
+      spec);
 }

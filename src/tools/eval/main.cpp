@@ -29,14 +29,23 @@ int main(int argc, char** argv) {
   app.add_flag("--no-curves", o.no_curves,
                "Leave the ROC, PR and calibration curves out of the document");
   mlgate::add_table_flags(app, o.columns, format, task);
-  return mlgate::run_main("mlgate-eval", app, argc, argv, [&] {
-    mlgate::read_stamp_env(o.stamp);
-    mlgate::finish_table_flags(o.columns, format, task);
-    o.given = mlgate::given_flags(app);
-    const bool timeout_given = app.count("--model-timeout") > 0;
-    mlgate::finish_served_flags(
-        served, timeout_given ? std::optional<double>(o.model_timeout) : std::nullopt);
-    o.served = served.model;
-    return mlgate::run_eval(o);
-  });
+  mlgate::ToolSpec spec;
+  spec.examples = {
+      "mlgate-eval --data preds.csv --slice-col region --policy policy.yaml -o eval.json",
+      "mlgate-eval --features test.parquet --model-cmd 'python3 predict.py' -o eval.json",
+      "mlgate-eval --features test.csv --model-url http://127.0.0.1:5000 --model-protocol mlflow",
+  };
+  return mlgate::run_main(
+      "mlgate-eval", app, argc, argv,
+      [&] {
+        mlgate::read_stamp_env(o.stamp);
+        mlgate::finish_table_flags(o.columns, format, task);
+        o.given = mlgate::given_flags(app);
+        const bool timeout_given = app.count("--model-timeout") > 0;
+        mlgate::finish_served_flags(
+            served, timeout_given ? std::optional<double>(o.model_timeout) : std::nullopt);
+        o.served = served.model;
+        return mlgate::run_eval(o);
+      },
+      spec);
 }

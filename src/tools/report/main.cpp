@@ -18,5 +18,16 @@ int main(int argc, char** argv) {
   app.add_option("--details-url", o.details_url,
                  "Where the full report lives, linked when the Markdown is cut");
   app.add_option("-o,--output", o.output, "Combined result document (JSON)");
-  return mlgate::run_main("mlgate-report", app, argc, argv, [&] { return mlgate::run_report(o); });
+  mlgate::ToolSpec spec;
+  spec.examples = {
+      "mlgate-report eval.json compare.json --markdown report.md --html report/ --junit "
+      "junit.xml",
+      "mlgate-report *.json --github   (in GitHub Actions: summary, outputs, annotations)",
+  };
+  spec.exit_codes =
+      "  0  every document passed\n"
+      "  1  some check failed (the combined status, so the report can be the gate)\n"
+      "  2  error: a document unreadable or invalid, or a check that could not be evaluated\n";
+  return mlgate::run_main(
+      "mlgate-report", app, argc, argv, [&] { return mlgate::run_report(o); }, spec);
 }
