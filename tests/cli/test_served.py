@@ -320,6 +320,16 @@ class Served(unittest.TestCase):
         self.assertTrue(all(r["auth"] for r in s.requests() if r["method"] == "POST"))
         self.assertNotIn(secret, json.dumps(doc) + err)
         self.assertEqual(doc["inputs"]["data"]["model_url"]["url"], s.url())  # user:pw@ dropped
+        # --verbose shows the requests and answers, the header's name but never its value.
+        _, err = self.run_ok("--features", HOLDOUT, "--label-col", "churned", "--model-url",
+                             "http://user:pw@127.0.0.1:%d" % s.port, "--verbose",
+                             "--model-header", "Authorization: env:MODEL_TOKEN", env=env)
+        self.assertRegex(err, r"mlgate-eval: served model http://127\.0\.0\.1:\d+: mlflow protocol, "
+                              r"\d+ rows in \d+ batches of 256, \d+ in flight, header Authorization: \*\*\*")
+        self.assertRegex(err, r"mlgate-eval: > POST http://127\.0\.0\.1:\d+/invocations rows 1-256 "
+                              r"\(batch 1\), \d+ bytes; < HTTP 200, \d+ bytes in [\d.]+ ms")
+        for leak in (secret, "pw@"):
+            self.assertNotIn(leak, err)
         # A server that echoes the token back in its error: masked before the answer is cut.
         echo = self.server("mlflow", "--fault", "echo-auth")
         err = self.run_error(r"HTTP 400.*bad token \*\*\*", "--features", HOLDOUT, "--label-col", "churned",

@@ -21,6 +21,18 @@ for t in eval compare fairness datatest report comment promote; do
   [ "$out" = "--version" ] || fail "completion of mlgate-$t offers '$out' for --versi"
 done
 "$prefix/bin/mlgate-eval" --version | grep -q '^mlgate-eval ' || fail "--version"
+# The one command: installed, with its man page and a completion of its commands that hands
+# over to each command's own.
+[ -x "$prefix/bin/mlgate" ] || fail "bin/mlgate missing"
+[ -s "$prefix/share/man/man1/mlgate.1" ] || fail "man page of mlgate missing"
+"$prefix/bin/mlgate" --version | grep -q '^  mlgate-promote   ' || fail "mlgate --version does not list the tools"
+(cd / && env PATH=/nonexistent "$prefix/bin/mlgate" eval --version) | grep -q '^mlgate-eval ' \
+  || fail "mlgate eval does not run the mlgate-eval beside it"
+c=$prefix/share/bash-completion/completions
+out=$(bash -c "source '$c/mlgate'; COMP_WORDS=(mlgate co); COMP_CWORD=1; _mlgate; echo \"\${COMPREPLY[*]}\"")
+[ "$out" = "compare comment" ] || fail "completion of mlgate offers '$out' for co"
+out=$(bash -c "source '$c/mlgate'; source '$c/mlgate-eval'; COMP_WORDS=(mlgate eval --slice); COMP_CWORD=2; _mlgate; echo \"\${COMPREPLY[*]}\"")
+[ "$out" = "--slice-col" ] || fail "completion of mlgate eval offers '$out' for --slice"
 for f in README.md LICENSE NOTICE SECURITY.md examples/policy.yaml; do
   [ -f "$prefix/share/doc/mlgate/$f" ] || fail "share/doc/mlgate/$f missing"
 done

@@ -31,7 +31,13 @@ void log_printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // under --quiet. Errors and warnings go through log_printf and are never silenced.
 void log_info(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
-// log_printf for --verbose only: what was read, chosen and sent (never a credential).
+// The running tool's name ("mlgate-eval"; run_main sets it): progress and verbose lines start
+// with it.
+void set_tool_name(const std::string& tool);
+const std::string& tool_name();
+
+// log_printf for --verbose only, after "<tool>: ": what was read, chosen and sent (never a
+// credential).
 void log_verbose(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 bool verbose();
 

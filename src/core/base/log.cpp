@@ -128,7 +128,7 @@ void log_line(std::string_view line) {
 
 namespace {
 
-void log_vprintf(const char* fmt, va_list ap) {
+std::string vformat(const char* fmt, va_list ap) {
   va_list ap2;
   va_copy(ap2, ap);
   int n = std::vsnprintf(nullptr, 0, fmt, ap);
@@ -140,8 +140,10 @@ void log_vprintf(const char* fmt, va_list ap) {
   }
   va_end(ap2);
   if (!s.empty() && s.back() == '\n') s.pop_back();
-  log_line(s);
+  return s;
 }
+
+void log_vprintf(const char* fmt, va_list ap) { log_line(vformat(fmt, ap)); }
 
 }  // namespace
 
@@ -162,11 +164,18 @@ void log_info(const char* fmt, ...) {
 
 bool verbose() { return runtime().verbose; }
 
+namespace {
+std::string g_tool = "mlgate";
+}  // namespace
+
+void set_tool_name(const std::string& tool) { g_tool = tool; }
+const std::string& tool_name() { return g_tool; }
+
 void log_verbose(const char* fmt, ...) {
   if (!runtime().verbose) return;
   va_list ap;
   va_start(ap, fmt);
-  log_vprintf(fmt, ap);
+  log_line(g_tool + ": " + vformat(fmt, ap));
   va_end(ap);
 }
 

@@ -1,7 +1,6 @@
 #include "merger.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <limits>
 
 #include "mlgate/base/error.hpp"
@@ -16,7 +15,7 @@ namespace mlgate {
 std::uint64_t memory_limit() {
   if (runtime().memory_limit > 0) return runtime().memory_limit;
   const MachineLimits m = probe_machine(runtime().cgroup_root);
-  if (m.memory_available == 0) return std::numeric_limits<std::uint64_t>::max();
+  if (m.memory_from.empty()) return std::numeric_limits<std::uint64_t>::max();  // unknown
   return m.memory_available / 10 * 8;
 }
 

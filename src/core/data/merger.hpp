@@ -22,6 +22,7 @@ class Merger {
   // to NaNs, once every chunk is merged.
   void finish();
   void set_base_line(std::int64_t b) { base_line_ = b; }
+  std::int64_t rows() const { return t_.rows; }
 
  private:
   void merge_codes(std::size_t s, ChunkResult& r);

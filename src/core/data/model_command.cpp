@@ -21,6 +21,7 @@
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/io.hpp"
 #include "mlgate/base/log.hpp"
+#include "mlgate/base/progress.hpp"
 #include "mlgate/base/text.hpp"
 
 namespace bp = boost::process;
@@ -217,6 +218,11 @@ std::string run_model_command(
     in.close();
   });
 
+  log_verbose("%sstarted %s with %zu argument(s)%s, %lld feature rows to send",
+              cmd.stderr_prefix.c_str(), exe.string().c_str(), argv.size() - 1,
+              cmd.shell ? " (through /bin/sh)" : "", static_cast<long long>(cmd.expected_rows));
+  Progress progress("model command", "rows",
+                    cmd.expected_rows > 0 ? static_cast<std::uint64_t>(cmd.expected_rows) : 0);
   StderrTail tail;
   std::string result, err_line;
   std::int64_t out_lines = 0;
@@ -235,6 +241,7 @@ std::string run_model_command(
   auto out_bytes = [&](const char* p, std::size_t n) {
     if (!overflow.empty()) return;
     for (std::size_t i = 0; i < n; ++i) out_lines += p[i] == '\n';
+    progress.set(static_cast<std::uint64_t>(out_lines));
     result.append(p, n);
     if (result.size() > cmd.max_output_bytes)
       overflow = "the model printed more than " + std::to_string(cmd.max_output_bytes) +

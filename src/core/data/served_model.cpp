@@ -17,6 +17,8 @@
 
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/json.hpp"
+#include "mlgate/base/log.hpp"
+#include "mlgate/base/progress.hpp"
 #include "mlgate/base/text.hpp"
 
 namespace mlgate {
@@ -721,6 +723,13 @@ class Client {
       auto t0 = Clock::now();
       HttpAnswer a = ch.send(call);
       *took = seconds_since(t0);
+      if (verbose())
+        log_verbose("> POST %s %s, %zu bytes; < %s, %zu bytes in %.1f ms", redact_url(url_).c_str(),
+                    b.rows().c_str(), body.size(),
+                    a.failure != HttpAnswer::Failure::kNone
+                        ? a.failure_text.c_str()
+                        : ("HTTP " + std::to_string(a.status)).c_str(),
+                    a.body.size(), *took * 1000);
       const bool http_ok = a.failure == HttpAnswer::Failure::kNone;
       if (http_ok && a.status >= 200 && a.status < 300) return a;
       const bool retryable = a.failure == HttpAnswer::Failure::kConnection ||
@@ -1028,6 +1037,16 @@ std::vector<ServedOutput> run_endpoints(const std::vector<const ServedModel*>& m
   if (!batches.empty())
     for (auto& e : eps) e->prepare(batches[0]);
 
+  if (verbose())
+    for (const auto* m : models) {
+      std::string hs;
+      for (const auto& h : m->headers) hs += ", header " + h.first + ": ***";
+      log_verbose("served model %s: %s protocol, %zu rows in %zu batches of %lld, %d in flight%s",
+                  redact_url(m->url).c_str(), serve_protocol_name(m->protocol), n, batches.size(),
+                  static_cast<long long>(m->batch_size), workers, hs.c_str());
+    }
+  Progress progress(eps.size() > 1 ? "served models" : "served model", "rows",
+                    static_cast<std::uint64_t>(n * eps.size()));
   std::atomic<std::size_t> next{0};
   std::atomic<bool> stop{false};
   std::mutex err_m;
@@ -1038,8 +1057,10 @@ std::vector<ServedOutput> run_endpoints(const std::vector<const ServedModel*>& m
       std::size_t i = next.fetch_add(1);
       if (i >= batches.size() || stop) return;
       try {
-        for (std::size_t k = 0; k < eps.size(); ++k)
+        for (std::size_t k = 0; k < eps.size(); ++k) {
           eps[(i % 2 == 0) ? k : eps.size() - 1 - k]->score(batches[i], w, stop);
+          progress.add(batches[i].end - batches[i].begin);
+        }
       } catch (...) {
         stop = true;
         std::lock_guard lk(err_m);

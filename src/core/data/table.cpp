@@ -23,8 +23,10 @@
 #include "merger.hpp"
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/io.hpp"
+#include "mlgate/base/log.hpp"
 #include "mlgate/base/ordered_stage.hpp"
 #include "mlgate/base/parallel.hpp"
+#include "mlgate/base/progress.hpp"
 #include "mlgate/base/text.hpp"
 #include "parquet.hpp"
 #include "reader.hpp"
@@ -112,15 +114,18 @@ namespace {
 
 // Runs a source's chunks through the parse-and-merge stage: the first chunk on this thread (it
 // sizes the columns), the rest on `threads` workers while this thread reads ahead.
-void read_chunks(ChunkSource& src, Merger& merger, unsigned threads, bool first_only) {
+void read_chunks(ChunkSource& src, Merger& merger, unsigned threads, bool first_only,
+                 const std::string& name) {
   std::unique_ptr<Chunk> first = src.next();
   if (!first) return;
   ChunkResult r0;
   src.parse(*first, r0);
-  if (std::size_t est = src.estimate_rows(*first, r0)) merger.reserve(est);
+  const std::size_t est = src.estimate_rows(*first, r0);
+  if (est) merger.reserve(est);
   src.release(*first);
   merger.merge(r0);
   if (first_only) return;
+  Progress progress("reading " + name, "rows", est);
   Pool<ChunkResult> results;  // the first chunk's result is the first one reused
   results.give(std::move(r0));
   run_ordered<Chunk, ChunkResult>(
@@ -129,7 +134,10 @@ void read_chunks(ChunkSource& src, Merger& merger, unsigned threads, bool first_
         src.parse(c, r);
         src.release(c);
       },
-      [&](ChunkResult& r) { merger.merge(r); });
+      [&](ChunkResult& r) {
+        merger.merge(r);
+        progress.set(static_cast<std::uint64_t>(merger.rows()));
+      });
 }
 
 Table read_from(const std::string& name, InputStream in, const std::vector<ColumnSpec>& specs,
@@ -150,7 +158,7 @@ Table read_from(const std::string& name, InputStream in, const std::vector<Colum
     return t;
   }
   const unsigned threads = opt.threads ? opt.threads : std::min(4u, default_threads());
-  read_chunks(src, merger, threads, opt.header_only);
+  read_chunks(src, merger, threads, opt.header_only, name);
   merger.finish();
   if (opt.header_only) return t;
   t.sha256 = in.sha256();
@@ -246,7 +254,7 @@ Table read_parquet_bytes(const std::string& path, const std::string& name, std::
   try {
     Merger merger(L, t);
     const unsigned threads = opt.threads ? opt.threads : std::min(4u, default_threads());
-    if (!opt.header_only) read_chunks(*src, merger, threads, false);
+    if (!opt.header_only) read_chunks(*src, merger, threads, false, name);
     merger.finish();
   } catch (...) {
     hasher.join();
@@ -411,11 +419,31 @@ std::vector<std::string> dataset_parts(const std::string& path) {
 
 }  // namespace reader
 
+namespace {
+
+// --verbose: what a read found.
+void describe_read(const Table& t, std::size_t parts, const ReadOptions& opt) {
+  if (!verbose() || opt.header_only) return;
+  std::string cols;
+  for (const auto& c : t.columns)
+    if (c.present) cols += (cols.empty() ? "" : ", ") + c.name;
+  log_verbose("read %s: %s%s, %lld rows, columns %s; sha256 %s", t.path.c_str(),
+              format_name(t.format), parts ? (", " + std::to_string(parts) + " parts").c_str() : "",
+              static_cast<long long>(t.rows), cols.empty() ? "(none asked for)" : cols.c_str(),
+              t.sha256.c_str());
+}
+
+}  // namespace
+
 Table read_table(const std::string& path, const std::vector<ColumnSpec>& specs,
                  const ReadOptions& opt) {
   std::vector<ColumnSpec> merged = reader::merge_specs(specs, path);
   std::vector<std::string> parts = reader::dataset_parts(path);
-  if (parts.empty()) return reader::read_one(path, merged, opt);
+  if (parts.empty()) {
+    Table t = reader::read_one(path, merged, opt);
+    describe_read(t, 0, opt);
+    return t;
+  }
   // A data set: each part read as a table of its own, appended in name order; every part has
   // the first one's columns. The digest covers every part in order: the SHA-256 of the lines
   // "<part's sha256>  <part's name>" (a SHA256SUMS file of the parts).
@@ -452,6 +480,7 @@ Table read_table(const std::string& path, const std::vector<ColumnSpec>& specs,
     line_base += lines;
   }
   t.sha256 = sha256_hex(sums);
+  describe_read(t, parts.size(), opt);
   return t;
 }
 

@@ -21,6 +21,7 @@
 #include "mlgate/base/io.hpp"
 #include "mlgate/base/log.hpp"
 #include "mlgate/base/parallel.hpp"
+#include "mlgate/base/progress.hpp"
 #include "mlgate/base/runtime.hpp"
 #include "mlgate/base/text.hpp"
 #include "mlgate/data/predictions.hpp"
@@ -1253,15 +1254,19 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
     (keep_rows ? with_rows : in_place).push_back(e);
   }
   std::vector<SortScratch> scratch(2);
+  Progress sorting("sorting", "columns", sorts.size());
   for (const auto* list : {&in_place, &with_rows}) {
     if (list->size() == 1) {
       sort_one((*list)[0].first, *(*list)[0].second, scratch[0], default_threads());
+      sorting.add(1);
       continue;
     }
     std::atomic<std::size_t> next{0};
     parallel_for(2, [&](std::size_t t) {
-      for (std::size_t j; (j = next.fetch_add(1)) < list->size();)
+      for (std::size_t j; (j = next.fetch_add(1)) < list->size();) {
         sort_one((*list)[j].first, *(*list)[j].second, scratch[t], 1);
+        sorting.add(1);
+      }
     });
     lap(list == &in_place ? "sorts in place" : "sorts keeping rows");
   }
@@ -1378,7 +1383,7 @@ int run_datatest(const DatatestOptions& o) {
     std::string yaml = infer_suite(ref);
     write_file_atomic(o.infer_suite, yaml);
     log_info("mlgate-datatest: wrote a suite inferred from %s (%lld rows) to %s\n",
-               o.reference.c_str(), static_cast<long long>(ref.rows), o.infer_suite.c_str());
+             o.reference.c_str(), static_cast<long long>(ref.rows), o.infer_suite.c_str());
     return 0;
   }
   if (o.data.empty() || o.suite.empty())
@@ -1415,7 +1420,7 @@ int run_datatest(const DatatestOptions& o) {
   const auto& dr = doc.extra["drift"];
   if (dr["columns"].get<std::size_t>() > 0)
     log_info("mlgate-datatest: %zu of %zu columns drifted\n", dr["drifted"].get<std::size_t>(),
-               dr["columns"].get<std::size_t>());
+             dr["columns"].get<std::size_t>());
   const int rc = finish_document(doc, o.output, o.stamp);
   lap("document");
   return rc;

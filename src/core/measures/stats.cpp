@@ -14,6 +14,7 @@
 #include "metrics_internal.hpp"
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/parallel.hpp"
+#include "mlgate/base/progress.hpp"
 
 namespace mlgate {
 
@@ -658,6 +659,7 @@ BootstrapDraws paired_bootstrap(const WeightedEvaluator& m1, const WeightedEvalu
   const unsigned T = threads ? threads : default_threads();
   // Resamples are split into blocks; each block reuses one weight buffer.
   const std::size_t blocks = std::min<std::size_t>(static_cast<std::size_t>(B), std::size_t{T} * 8);
+  Progress progress("bootstrap", "resamples", static_cast<std::uint64_t>(B));
   parallel_for(
       blocks,
       [&](std::size_t blk) {
@@ -689,6 +691,7 @@ BootstrapDraws paired_bootstrap(const WeightedEvaluator& m1, const WeightedEvalu
               out.first[j][base + r] = v1[r * n_metrics + j];
               out.second[j][base + r] = v2[r * n_metrics + j];
             }
+          progress.add(lanes);
         }
       },
       T);

@@ -12,6 +12,7 @@
 #include "mlgate/base/io.hpp"
 #include "mlgate/base/log.hpp"
 #include "mlgate/base/parallel.hpp"
+#include "mlgate/base/progress.hpp"
 #include "mlgate/base/runtime.hpp"
 #include "mlgate/base/text.hpp"
 #include "mlgate/data/served_model.hpp"
@@ -223,12 +224,13 @@ int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
     const MachineLimits m = probe_machine(r.cgroup_root);
     r.cpus = m.cpus;
     set_runtime(r);  // once, here: the library only reads it
-    log_verbose(
-        "%s %s: %u threads (%s%s); memory: %s", tool.c_str(), MLGATE_VERSION, default_threads(),
-        threads     ? "--threads, "
-        : r.threads ? "MLGATE_THREADS, "
-                    : "",
-        m.cpus_from.c_str(), r.memory_limit ? "MLGATE_MEMORY_LIMIT" : m.memory_from.c_str());
+    set_tool_name(tool);
+    log_verbose("version %s, %u threads (%s%s); memory: %s", MLGATE_VERSION, default_threads(),
+                threads     ? "--threads, "
+                : r.threads ? "MLGATE_THREADS, "
+                            : "",
+                m.cpus_from.c_str(),
+                r.memory_limit ? "MLGATE_MEMORY_LIMIT" : m.memory_from.c_str());
     install_http_channel_factory(make_curl_channel);
     return body();
   } catch (const Error& e) {
