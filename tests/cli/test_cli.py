@@ -141,6 +141,10 @@ class Cli(unittest.TestCase):
         self.assertRegex(v.stderr, r"mlgate-eval: version \S+, \d+ threads \(affinity \d+\); memory: ")
         self.assertRegex(v.stderr, r"mlgate-eval: read \S+good\.csv: csv, 8 rows, columns label, score; "
                                    r"sha256 [0-9a-f]{64}")
+        v = run("mlgate-compare", "--candidate", os.path.join(DATA, "pair_cand.csv"), "--baseline",
+                os.path.join(DATA, "pair_base.csv"), "--policy", os.path.join(DATA, "pair_policy.yaml"),
+                "--verbose", "-o", out)
+        self.assertRegex(v.stderr, r"mlgate-compare: roc_auc\.regression: decided by \w+")
         v = run("mlgate-eval", "--data", good, "--verbose", "--threads", 1, "-o", out)
         self.assertRegex(v.stderr, r"1 threads \(--threads, affinity")
         self.error(run("mlgate-eval", "--data", good, "-q", "-v"), r"--quiet and --verbose contradict")
@@ -180,6 +184,8 @@ class Cli(unittest.TestCase):
         same("mlgate-eval", ["--slice-col", "sex,region"], ["--slice-col", "sex", "--slice-col", "region"])
         self.error(run("mlgate-fairness", "--data", data, "--sensitive-col", "sex", "--slice-col", "region"),
                    r'mlgate-fairness: error: unknown flag "--slice-col"')
+        self.error(run("mlgate-fairness", "--data", data, "--sensitive-col", "sex", "--proba-cols", "a,b"),
+                   r'mlgate-fairness: error: unknown flag "--proba-cols"')
 
     def test_promote_model_version_and_its_own_version(self):
         p = run("mlgate-promote", "--version")

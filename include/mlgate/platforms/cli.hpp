@@ -38,10 +38,10 @@ CLI::Validator choice(std::vector<std::string> values);
 // --format with its values (csv, tsv, jsonl, parquet).
 void add_format_flag(CLI::App& app, std::string& format);
 
-// The "Tables in" flags, bound to o; slices: --slice-col too (not on mlgate-fairness, whose
-// groups are its sensitive columns).
+// The "Tables in" flags, bound to o. binary_only: mlgate-fairness, which has no --slice-col (its
+// groups are its sensitive columns) and no --proba-cols (its metrics are binary).
 void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::string& task,
-                     bool slices = true);
+                     bool binary_only = false);
 // Applies --format and --task strings to o (after parsing).
 void finish_table_flags(ColumnOptions& o, const std::string& format, const std::string& task);
 // --model-version on the gate tools; read_stamp_env adds MLGATE_SIGNING_KEY (read here, once).

@@ -76,14 +76,16 @@ void print_summary(const ResultDoc& doc) {
     std::string verdict = c.verdict.empty() ? "-" : c.verdict;
     for (auto& ch : verdict) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     log_info("%-13s %-5s %s: %s\n", verdict.c_str(), status_name(c.status), c.id.c_str(),
-               c.message.c_str());
+             c.message.c_str());
+    log_verbose("%s: decided by %s", c.id.c_str(),
+                c.method.empty() ? "the point estimate" : c.method.c_str());
   }
   print_warnings(doc.warnings);
   const auto j = doc.to_json();
   log_info("mlgate-compare: %s (%d passed, %d failed, %d warned, %d errors)\n",
-             status_name(doc.status()), j["summary"]["passed"].get<int>(),
-             j["summary"]["failed"].get<int>(), j["summary"]["warned"].get<int>(),
-             j["summary"]["errors"].get<int>());
+           status_name(doc.status()), j["summary"]["passed"].get<int>(),
+           j["summary"]["failed"].get<int>(), j["summary"]["warned"].get<int>(),
+           j["summary"]["errors"].get<int>());
 }
 
 bool file_exists(const std::string& path) {

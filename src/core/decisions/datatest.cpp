@@ -1415,8 +1415,10 @@ int run_datatest(const DatatestOptions& o) {
   doc.inputs["reference"] = ref ? describe(o.reference, *ref) : ojson(nullptr);
   doc.inputs["suite"] = {{"path", o.suite}, {"sha256", suite.sha256}};
   doc.provenance = make_provenance(suite.sha256);
-  for (const auto& c : doc.checks)
+  for (const auto& c : doc.checks) {
     log_info("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
+    if (!c.method.empty()) log_verbose("%s: method %s", c.id.c_str(), c.method.c_str());
+  }
   const auto& dr = doc.extra["drift"];
   if (dr["columns"].get<std::size_t>() > 0)
     log_info("mlgate-datatest: %zu of %zu columns drifted\n", dr["drifted"].get<std::size_t>(),

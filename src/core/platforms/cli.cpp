@@ -245,7 +245,7 @@ int run_main(const std::string& tool, CLI::App& app, int argc, char** argv,
 }
 
 void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::string& task,
-                     bool slices) {
+                     bool binary_only) {
   add_format_flag(app, format);
   app.add_option("--label-col", o.label_col, "Label column")->capture_default_str();
   app.add_option("--score-col", o.score_col,
@@ -253,10 +253,11 @@ void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::
       ->capture_default_str();
   app.add_option("--pred-col", o.pred_col,
                  "Hard predictions column (binary default: score >= threshold)");
-  app.add_option("--proba-cols", o.proba_cols,
-                 "Multiclass probability columns: a comma list, or a pattern like p_*");
+  if (!binary_only)
+    app.add_option("--proba-cols", o.proba_cols,
+                   "Multiclass probability columns: a comma list, or a pattern like p_*");
   app.add_option("--id-col", o.id_col, "Row key column");
-  if (slices)
+  if (!binary_only)
     app.add_option("--slice-col", o.slice_cols,
                    "Column to slice metrics by (repeatable, or a comma list)")
         ->delimiter(',');
