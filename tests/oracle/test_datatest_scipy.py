@@ -8,7 +8,7 @@ import pandas as pd
 from scipy import stats
 from scipy.spatial.distance import jensenshannon
 
-from oracle_common import ParityCase, run_json, write
+from oracle_common import ParityCase, run, run_json, write
 
 
 def edges(ref):
@@ -135,6 +135,67 @@ expectations:
         self.assertClose(checks["stdev_between.x"]["value"], float(np.std(x, ddof=1)), "stdev")
         self.assertClose(checks["quantile_between.ties"]["value"], float(np.quantile(self.big_cur["ties"], 0.37)), "q37")
         self.assertClose(checks["quantile_between.x"]["value"], float(np.quantile(x, 0.5)), "median")
+
+    def test_quantile_interpolation_methods_against_numpy(self):
+        # numpy's methods of these names (pandas' interpolation, which Great Expectations passes
+        # on; its default is nearest, mlgate's linear). Even and odd counts, ties, exact halves.
+        methods = ("linear", "lower", "higher", "midpoint", "nearest")
+        qs = (0.0, 0.1, 0.25, 0.37, 0.5, 0.625, 0.9, 1.0)
+        suite = "version: 1\nexpectations:\n" + "".join(
+            f"  - {{expect: quantile_between, column: {c}, quantile: {q}, interpolation: {m}, min: -1e9}}\n"
+            for c in ("x", "ties", "few") for m in methods for q in qs)
+        for cur in ("bc", "sc"):
+            checks, _ = self.run_suite(suite, cur, "br")
+            df = self.big_cur if cur == "bc" else self.small_cur
+            k = 0
+            for c in ("x", "ties", "few"):
+                v = df[c].dropna().to_numpy()
+                for m in methods:
+                    for q in qs:
+                        cid = f"quantile_between.{c}" + (f"#{k % (len(methods) * len(qs)) + 1}" if k % (len(methods) * len(qs)) else "")
+                        got = checks[cid]
+                        self.assertEqual(got["interpolation"], m)
+                        self.assertClose(got["value"], float(np.quantile(v, q, method=m)), f"{cur} {c} {m} q{q}")
+                        k += 1
+
+    def test_strict_bounds_as_great_expectations(self):
+        # strict_min / strict_max: the bound itself fails (GX's expect_column_values_to_be_between
+        # and the aggregate expectations); without them it passes.
+        df = pd.DataFrame({"v": [1.0, 2.0, 2.5, 3.0, 3.0], "w": [0.1, 0.2, 0.3, 0.4, 0.5]})
+        p = os.path.join(self.dir.name, "strict.csv")
+        df.to_csv(p, index=False)
+        self.paths["strict"] = p
+        mean, sd, med = float(df.v.mean()), float(df.v.std(ddof=1)), float(np.quantile(df.v, 0.5))
+        suite = f"""version: 1
+expectations:
+  - {{expect: between, column: v, min: 1, max: 3}}
+  - {{expect: between, column: v, min: 1, max: 3, strict_min: true}}
+  - {{expect: between, column: v, min: 1, max: 3, strict_max: true}}
+  - {{expect: between, column: v, min: 1, max: 3, strict_min: true, strict_max: true, mostly: 0.4}}
+  - {{expect: mean_between, column: v, min: {mean!r}, strict_min: true}}
+  - {{expect: mean_between, column: v, min: {mean!r}}}
+  - {{expect: stdev_between, column: v, max: {sd!r}, strict_max: true}}
+  - {{expect: quantile_between, column: v, quantile: 0.5, min: {med!r}, max: {med!r}}}
+  - {{expect: quantile_between, column: v, quantile: 0.5, max: {med!r}, strict_max: true}}
+  - {{expect: row_count_between, min: 5, max: 5}}
+  - {{expect: row_count_between, min: 5, strict_min: true}}
+"""
+        checks, doc = self.run_suite(suite, "strict", "strict")
+        status = [c["status"] for c in doc["checks"]]
+        self.assertEqual(status, ["pass", "fail", "fail", "pass", "fail", "pass", "fail", "pass", "fail",
+                                  "pass", "fail"])
+        self.assertEqual([checks[f"between.v{s}"]["unexpected_count"] for s in ("", "#2", "#3", "#4")],
+                         [0, 1, 2, 3])
+        self.assertIn("greater than 1 and less than 3", checks["between.v#4"]["message"])
+        # A strict bound needs its bound, and an empty interval is refused.
+        for bad, msg in (("{expect: between, column: v, max: 3, strict_min: true}", "strict_min: needs min"),
+                         ("{expect: between, column: v, min: 3, max: 3, strict_max: true}", "leaves nothing"),
+                         ("{expect: quantile_between, column: v, quantile: 0.5, min: 0, interpolation: near}",
+                          "interpolation")):
+            write(os.path.join(self.dir.name, "bad.yaml"), "version: 1\nexpectations:\n  - " + bad + "\n")
+            p = run("mlgate-datatest", "--data", self.paths["strict"], "--suite", os.path.join(self.dir.name, "bad.yaml"))
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn(msg, p.stderr)
 
     def test_every_sort_path_in_one_run(self):
         # Columns sorted one after another with shared buffers: a counting sort (1 place, small

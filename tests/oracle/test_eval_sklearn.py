@@ -3,6 +3,7 @@ import gzip
 import os
 import tempfile
 import unittest
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,15 @@ def binary_reference(y, s, pred):
         "ece": ece_reference(y, s) if ok_prob else None,
         "positive_rate": pred.mean(),
         "prevalence": y.mean(),
+        "jaccard": M.jaccard_score(y, pred, zero_division=0),
+        "balanced_accuracy_adjusted": M.balanced_accuracy_score(y, pred, adjusted=True) if two else None,
+        "hamming_loss": M.hamming_loss(y, pred),
     }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lr_pos, lr_neg = M.class_likelihood_ratios(y, pred, labels=[0, 1])
+    ref["positive_likelihood_ratio"] = None if np.isnan(lr_pos) else lr_pos
+    ref["negative_likelihood_ratio"] = None if np.isnan(lr_neg) else lr_neg
     return ref
 
 
@@ -148,6 +157,35 @@ class BinaryParity(ParityCase):
             self.assertClose(j[k], v, "jsonl " + k, rel=1e-12)
 
 
+def multiclass_more(yt, yp):
+    return {
+        "cohen_kappa_linear": M.cohen_kappa_score(yt, yp, weights="linear"),
+        "cohen_kappa_quadratic": M.cohen_kappa_score(yt, yp, weights="quadratic"),
+        "balanced_accuracy_adjusted": M.balanced_accuracy_score(yt, yp, adjusted=True),
+        "jaccard": M.jaccard_score(yt, yp, average="macro", zero_division=0),
+        "hamming_loss": M.hamming_loss(yt, yp),
+    }
+
+
+def regression_reference(y, p):
+    logs = bool((y >= 0).all() and (p >= 0).all())
+    return {
+        "mae": M.mean_absolute_error(y, p),
+        "mse": M.mean_squared_error(y, p),
+        "rmse": M.mean_squared_error(y, p, squared=False),
+        "r2": M.r2_score(y, p) if len(y) > 1 else None,
+        "mape": M.mean_absolute_percentage_error(y, p),
+        "median_ae": M.median_absolute_error(y, p),
+        "max_error": M.max_error(y, p),
+        "explained_variance": M.explained_variance_score(y, p),
+        "msle": M.mean_squared_log_error(y, p) if logs else None,
+        "rmsle": M.mean_squared_log_error(y, p, squared=False) if logs else None,
+        "d2_absolute_error": M.d2_absolute_error_score(y, p) if len(y) > 1 else None,
+        "mean_poisson_deviance": M.mean_poisson_deviance(y, p) if (y >= 0).all() and (p > 0).all() else None,
+        "mean_gamma_deviance": M.mean_gamma_deviance(y, p) if (y > 0).all() and (p > 0).all() else None,
+    }
+
+
 class MulticlassParity(ParityCase):
     def test_probability_columns(self):
         rng = np.random.default_rng(5)
@@ -178,6 +216,7 @@ class MulticlassParity(ParityCase):
             "cohen_kappa": M.cohen_kappa_score(yt, yp),
             "log_loss": M.log_loss(yt, P, eps=1e-15, labels=classes),
             "roc_auc_ovr": M.roc_auc_score(yt, P, multi_class="ovr", average="macro", labels=classes),
+            **multiclass_more(yt, yp),
         }
         self.assertEqual(doc["metrics"]["classes"], classes)
         for k, v in ref.items():
@@ -202,6 +241,17 @@ class MulticlassParity(ParityCase):
         self.assertClose(o["cohen_kappa"], M.cohen_kappa_score(y, pred), "cohen_kappa")
         self.assertClose(o["mcc"], M.matthews_corrcoef(y, pred), "mcc")
         self.assertClose(o["balanced_accuracy"], M.balanced_accuracy_score(y, pred), "balanced_accuracy")
+        for k, v in multiclass_more(y, pred).items():
+            self.assertClose(o[k], v, k)
+        # Ordinal weights count positions among the labels present: with class 1 never seen,
+        # classes 0 and 2 are one step apart, as scikit-learn's unique_labels has them.
+        y2, p2 = np.array([0, 2, 2, 0, 3, 3, 0, 2]), np.array([0, 2, 3, 2, 3, 0, 0, 3])
+        with tempfile.TemporaryDirectory() as d:
+            f = os.path.join(d, "k.csv")
+            pd.DataFrame({"label": y2, "pred": p2}).to_csv(f, index=False)
+            gap, _ = run_json("mlgate-eval", "--data", f, "--task", "multiclass", "--pred-col", "pred")
+        for k, v in multiclass_more(y2, p2).items():
+            self.assertClose(gap["metrics"]["overall"][k], v, "gap " + k)
         self.assertEqual(doc["metrics"]["confusion"], M.confusion_matrix(y, pred, labels=[0, 1, 2]).tolist())
 
 
@@ -220,24 +270,38 @@ class RegressionParity(ParityCase):
             doc, _ = run_json("mlgate-eval", "--data", f, "--task", "regression", "--label-col", "y",
                               "--score-col", "yhat", "--slice-col", "seg")
 
-        def ref(y, p):
-            return {
-                "mae": M.mean_absolute_error(y, p),
-                "mse": M.mean_squared_error(y, p),
-                "rmse": M.mean_squared_error(y, p, squared=False),
-                "r2": M.r2_score(y, p),
-                "mape": M.mean_absolute_percentage_error(y, p),
-                "median_ae": M.median_absolute_error(y, p),
-                "max_error": M.max_error(y, p),
-                "explained_variance": M.explained_variance_score(y, p),
-            }
-
-        for k, v in ref(y, p).items():
+        for k, v in regression_reference(y, p).items():
             self.assertClose(doc["metrics"]["overall"][k], v, k)
         for entry in doc["metrics"]["slices"]:
             m = seg == entry["slice"]["seg"]
-            for k, v in ref(y[m], p[m]).items():
+            for k, v in regression_reference(y[m], p[m]).items():
                 self.assertClose(entry["metrics"][k], v, entry["slice"]["seg"] + " " + k)
+
+    def test_log_errors_deviances_and_d2_on_positive_targets(self):
+        rng = np.random.default_rng(10)
+        n = 6000
+        y = np.round(rng.gamma(2.0, 20.0, n) + 0.5, 3)
+        y[:40] = 7.25  # ties at the median's neighbourhood
+        p = np.round(y * np.exp(rng.normal(0, 0.3, n)), 4)
+        seg = rng.choice(["a", "b", "c"], n)
+        seg[0] = "one"  # a slice of one row: d2 undefined
+        seg[1:4] = "flat"  # a constant target: d2's denominator is 0
+        y[1:4] = 3.0
+        zeros = y.copy()
+        zeros[4] = 0.0  # Poisson takes a zero label; gamma does not
+        for label, name in ((y, "positive"), (zeros, "with a zero")):
+            df = pd.DataFrame({"y": label, "yhat": p, "seg": seg})
+            with tempfile.TemporaryDirectory() as d:
+                f = os.path.join(d, "r.csv")
+                df.to_csv(f, index=False, float_format="%.17g")
+                doc, _ = run_json("mlgate-eval", "--data", f, "--task", "regression", "--label-col", "y",
+                                  "--score-col", "yhat", "--slice-col", "seg")
+            for k, v in regression_reference(label, p).items():
+                self.assertClose(doc["metrics"]["overall"][k], v, f"{name} {k}")
+            for entry in doc["metrics"]["slices"]:
+                m = seg == entry["slice"]["seg"]
+                for k, v in regression_reference(label[m], p[m]).items():
+                    self.assertClose(entry["metrics"][k], v, f"{name} {entry['slice']['seg']} {k}")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,9 @@ struct Expectation {
   Expect expect = Expect::kRowCountBetween;
   std::vector<std::string> columns;  // the columns it applies to ("*": every reference column)
   std::optional<double> min, max, mostly, quantile, threshold;
+  // Great Expectations' strict_min / strict_max: the bound itself is outside.
+  bool strict_min = false, strict_max = false;
+  QuantileMethod interpolation = QuantileMethod::kLinear;  // quantile_between
   std::string type, regex;
   DriftMethod method = DriftMethod::kAuto;
   std::vector<std::string> values;

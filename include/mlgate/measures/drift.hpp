@@ -39,8 +39,11 @@ double jensenshannon(const std::vector<double>& p, const std::vector<double>& q)
 // scipy.stats.wasserstein_distance of two sorted samples.
 double wasserstein(std::span<const double> a, std::span<const double> b);
 
-// numpy.quantile (linear) of a sorted sample.
-double sorted_quantile(std::span<const double> sorted, double q);
+// numpy.quantile's methods of the same names (pandas' and Great Expectations' interpolation).
+enum class QuantileMethod { kLinear, kLower, kHigher, kMidpoint, kNearest };
+// numpy.quantile of a sorted sample (linear by default, numpy's default).
+double sorted_quantile(std::span<const double> sorted, double q,
+                       QuantileMethod method = QuantileMethod::kLinear);
 // Interior edges of 10 equal-frequency bins of a sorted reference (numpy quantiles at 0.1..0.9,
 // duplicates removed); a value falls in bin = number of edges below it, so bins are (e, e'].
 std::vector<double> decile_edges(std::span<const double> sorted_reference);

@@ -97,7 +97,7 @@ Suite parse_suite(const std::string& text, const std::string& path) {
       };
       const Expect k = x.expect;
       if (k == Expect::kRowCountBetween)
-        add({"min", "max"});
+        add({"min", "max", "strict_min", "strict_max"});
       else if (k == Expect::kColumnsExist || k == Expect::kNoOverlapWithReference)
         add({"columns"});
       else if (k == Expect::kColumnType)
@@ -107,13 +107,14 @@ Suite parse_suite(const std::string& text, const std::string& path) {
       else if (k == Expect::kInSet)
         add({"column", "columns", "values", "mostly"});
       else if (k == Expect::kBetween)
-        add({"column", "columns", "min", "max", "mostly"});
+        add({"column", "columns", "min", "max", "strict_min", "strict_max", "mostly"});
       else if (k == Expect::kMatchRegex)
         add({"column", "columns", "regex", "mostly"});
       else if (k == Expect::kMeanBetween || k == Expect::kStdevBetween)
-        add({"column", "columns", "min", "max"});
+        add({"column", "columns", "min", "max", "strict_min", "strict_max"});
       else if (k == Expect::kQuantileBetween)
-        add({"column", "columns", "quantile", "min", "max"});
+        add({"column", "columns", "quantile", "min", "max", "strict_min", "strict_max",
+             "interpolation"});
       else if (k == Expect::kNoDrift)
         add({"column", "columns", "method", "threshold"});
       R.keys(e, at, keys);
@@ -127,6 +128,23 @@ Suite parse_suite(const std::string& text, const std::string& path) {
       if (e["min"]) x.min = R.number(e["min"], at + ".min");
       if (e["max"]) x.max = R.number(e["max"], at + ".max");
       if (x.min && x.max && *x.min > *x.max) R.fail(e, at, "min is greater than max");
+      for (const bool lower : {true, false}) {
+        const char* key = lower ? "strict_min" : "strict_max";
+        if (!e[key]) continue;
+        const bool v = R.choice(e[key], at + "." + key, {"true", "false"}) == "true";
+        if (v && !(lower ? x.min : x.max))
+          R.fail(e[key], at + "." + key, lower ? "needs min" : "needs max");
+        (lower ? x.strict_min : x.strict_max) = v;
+      }
+      if (x.min && x.max && *x.min == *x.max && (x.strict_min || x.strict_max))
+        R.fail(e, at, "a strict bound equal to the other leaves nothing between them");
+      if (e["interpolation"])
+        x.interpolation = R.choice<QuantileMethod>(e["interpolation"], at + ".interpolation",
+                                                   {{"linear", QuantileMethod::kLinear},
+                                                    {"lower", QuantileMethod::kLower},
+                                                    {"higher", QuantileMethod::kHigher},
+                                                    {"midpoint", QuantileMethod::kMidpoint},
+                                                    {"nearest", QuantileMethod::kNearest}});
       if (e["mostly"]) {
         x.mostly = R.number(e["mostly"], at + ".mostly");
         if (!(*x.mostly >= 0 && *x.mostly <= 1))
@@ -368,15 +386,30 @@ void fail_or_warn(Check& c, const Expectation& x) {
 }
 
 std::string bounds_text(const Expectation& x) {
-  if (x.min && x.max)
-    return "between " + format_short(*x.min, 6) + " and " + format_short(*x.max, 6);
-  if (x.min) return "at least " + format_short(*x.min, 6);
-  return "at most " + format_short(*x.max, 6);
+  const std::string lo =
+      x.min ? (x.strict_min ? "greater than " : "at least ") + format_short(*x.min, 6) : "";
+  const std::string hi =
+      x.max ? (x.strict_max ? "less than " : "at most ") + format_short(*x.max, 6) : "";
+  if (x.min && x.max) {
+    if (!x.strict_min && !x.strict_max)
+      return "between " + format_short(*x.min, 6) + " and " + format_short(*x.max, 6);
+    return lo + " and " + hi;
+  }
+  return x.min ? lo : hi;
 }
 
-bool within(const Expectation& x, double v) {
-  return (!x.min || v >= *x.min) && (!x.max || v <= *x.max);
+// The closed interval a value must lie in: a strict bound is the next double inward, which is
+// exact (no double lies between a bound and its neighbour).
+double lower_bound(const Expectation& x) {
+  if (!x.min) return -std::numeric_limits<double>::infinity();
+  return x.strict_min ? std::nextafter(*x.min, std::numeric_limits<double>::infinity()) : *x.min;
 }
+double upper_bound(const Expectation& x) {
+  if (!x.max) return std::numeric_limits<double>::infinity();
+  return x.strict_max ? std::nextafter(*x.max, -std::numeric_limits<double>::infinity()) : *x.max;
+}
+
+bool within(const Expectation& x, double v) { return v >= lower_bound(x) && v <= upper_bound(x); }
 
 // How many of v are below lo or above hi (NaN is neither), in eight double lanes: the loop
 // vectorizes (an integer count over scalar compares runs four times slower here).
@@ -581,8 +614,7 @@ void check_between(const Expectation& x, const ColumnData* d, Check& c) {
   if (!d->has_text() && d->has_numbers()) {
     // Numbers only: a vectorized count (NaN, the missing, compares false both ways), then
     // the rows only as far as the first 20 examples.
-    const double lo = x.min ? *x.min : -std::numeric_limits<double>::infinity();
-    const double hi = x.max ? *x.max : std::numeric_limits<double>::infinity();
+    const double lo = lower_bound(x), hi = upper_bound(x);
     const auto& v = d->col->numbers;
     const std::size_t outside = count_outside(v, lo, hi);
     t.considered = static_cast<std::int64_t>(v.size()) - d->missing;
@@ -679,12 +711,16 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
       v = std::sqrt(mo.ss / static_cast<double>(d->sorted.size() - 1));
     }
   } else {
-    v = sorted_quantile(d->sorted, *x.quantile);
+    v = sorted_quantile(d->sorted, *x.quantile, x.interpolation);
     c.extra["quantile"] = *x.quantile;
+    static const char* const kMethods[] = {"linear", "lower", "higher", "midpoint", "nearest"};
+    c.extra["interpolation"] = kMethods[static_cast<int>(x.interpolation)];
   }
   c.value = v;
   c.extra["min"] = x.min ? ojson(*x.min) : ojson(nullptr);
   c.extra["max"] = x.max ? ojson(*x.max) : ojson(nullptr);
+  if (x.strict_min) c.extra["strict_min"] = true;
+  if (x.strict_max) c.extra["strict_max"] = true;
   bool ok = within(x, v);
   if (!ok) fail_or_warn(c, x);
   c.message = std::string(k == Expect::kMeanBetween    ? "mean"

@@ -32,6 +32,19 @@ ojson metric_set_json(const MetricSet& m) {
 std::string why_undefined(const GroupMetrics& g, const std::string& metric) {
   for (const auto& w : g.warnings)
     if (w.find(metric) != std::string::npos || w == "no rows") return w;
+  // The metrics that are null without a warning, with what their definitions need.
+  static const std::vector<std::pair<std::string, std::string>> needs = {
+      {"balanced_accuracy_adjusted", "both classes in the labels"},
+      {"positive_likelihood_ratio", "positives and at least one false positive"},
+      {"negative_likelihood_ratio", "positives and at least one true negative"},
+      {"msle", "labels and predictions of at least 0"},
+      {"rmsle", "labels and predictions of at least 0"},
+      {"d2_absolute_error", "two rows"},
+      {"mean_poisson_deviance", "labels of at least 0 and predictions above 0"},
+      {"mean_gamma_deviance", "labels and predictions above 0"},
+  };
+  for (const auto& [name, need] : needs)
+    if (name == metric) return metric + " is undefined on this data: it needs " + need;
   return metric + " is undefined on this data";
 }
 
@@ -352,7 +365,7 @@ int run_eval(const EvalOptions& o) {
   }
   if (p.dropped > 0)
     log_info("mlgate-eval: dropped %lld rows with a missing label or score (--drop-missing)\n",
-               static_cast<long long>(p.dropped));
+             static_cast<long long>(p.dropped));
   if (p.size() == 0)
     throw Error("no rows to evaluate", p.path, "the table is empty after dropping missing values");
   if (!o.predictions_out.empty()) write_file_atomic(o.predictions_out, predictions_csv(p, cols));
@@ -370,7 +383,7 @@ int run_eval(const EvalOptions& o) {
     for (const auto& rule : policy.slice_metrics) deferred += rule.needs_baseline();
     if (deferred)
       log_info("mlgate-eval: %zu bound(s) against a baseline are left to mlgate-compare\n",
-                 deferred);
+               deferred);
   }
   doc.warnings = eval_warnings(r);
   ojson in;

@@ -337,10 +337,28 @@ double wasserstein(std::span<const double> a, std::span<const double> b) {
   return total;
 }
 
-double sorted_quantile(std::span<const double> x, double q) {
+double sorted_quantile(std::span<const double> x, double q, QuantileMethod method) {
   if (x.empty()) return std::numeric_limits<double>::quiet_NaN();
-  const double vi = (static_cast<double>(x.size()) - 1) * q;
-  if (vi >= static_cast<double>(x.size()) - 1) return x.back();
+  const double last = static_cast<double>(x.size()) - 1;
+  const double vi = last * q;  // numpy's virtual index, (n - 1) q
+  auto at = [&](double i) { return x[static_cast<std::size_t>(std::clamp(i, 0.0, last))]; };
+  switch (method) {
+    case QuantileMethod::kLower:
+      return at(std::floor(vi));
+    case QuantileMethod::kHigher:
+      return at(std::ceil(vi));
+    case QuantileMethod::kNearest:
+      return at(std::nearbyint(vi));  // np.around: halves to even
+    case QuantileMethod::kMidpoint: {
+      const double lo = std::floor(vi), hi = std::ceil(vi);
+      if (lo == hi) return at(lo);
+      const double a = at(lo), b = at(hi);
+      return b - (b - a) * 0.5;  // numpy's lerp at t = 0.5
+    }
+    case QuantileMethod::kLinear:
+      break;
+  }
+  if (vi >= last) return x.back();
   if (vi < 0) return x.front();
   const double lo = std::floor(vi);
   const auto k = static_cast<std::size_t>(lo);

@@ -28,6 +28,11 @@ const std::vector<MetricInfo>& metric_catalog() {
       {"ece", Task::kBinary, true},
       {"positive_rate", Task::kBinary, false},
       {"prevalence", Task::kBinary, false},
+      {"jaccard", Task::kBinary, false},
+      {"balanced_accuracy_adjusted", Task::kBinary, false},
+      {"positive_likelihood_ratio", Task::kBinary, false},
+      {"negative_likelihood_ratio", Task::kBinary, true},
+      {"hamming_loss", Task::kBinary, true},
       {"accuracy", Task::kMulticlass, false},
       {"balanced_accuracy", Task::kMulticlass, false},
       {"precision_macro", Task::kMulticlass, false},
@@ -39,6 +44,11 @@ const std::vector<MetricInfo>& metric_catalog() {
       {"cohen_kappa", Task::kMulticlass, false},
       {"log_loss", Task::kMulticlass, true},
       {"roc_auc_ovr", Task::kMulticlass, false},
+      {"cohen_kappa_linear", Task::kMulticlass, false},
+      {"cohen_kappa_quadratic", Task::kMulticlass, false},
+      {"balanced_accuracy_adjusted", Task::kMulticlass, false},
+      {"jaccard", Task::kMulticlass, false},
+      {"hamming_loss", Task::kMulticlass, true},
       {"mae", Task::kRegression, true},
       {"mse", Task::kRegression, true},
       {"rmse", Task::kRegression, true},
@@ -47,6 +57,11 @@ const std::vector<MetricInfo>& metric_catalog() {
       {"median_ae", Task::kRegression, true},
       {"max_error", Task::kRegression, true},
       {"explained_variance", Task::kRegression, false},
+      {"msle", Task::kRegression, true},
+      {"rmsle", Task::kRegression, true},
+      {"d2_absolute_error", Task::kRegression, false},
+      {"mean_poisson_deviance", Task::kRegression, true},
+      {"mean_gamma_deviance", Task::kRegression, true},
   };
   return catalog;
 }
@@ -438,6 +453,26 @@ void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves
   }
   m.set("positive_rate", (tp + fp) / n_);
   m.set("prevalence", P / n_);
+  // jaccard_score: tp / (tp + fp + fn), 0 when nothing is positive (zero_division).
+  m.set("jaccard", *ratio_or_zero(tp, tp + fp + fn));
+  // balanced_accuracy_score(adjusted=True): rescaled so chance is 0; needs both classes.
+  // The metrics below are often undefined on good data (a perfect classifier has no false
+  // positives): null in the document without a warning; a check on one is an error as usual.
+  m.set("balanced_accuracy_adjusted",
+        P > 0 && N > 0 ? MetricValue(((recall + specificity) / 2 - 0.5) / 0.5) : std::nullopt);
+  // class_likelihood_ratios: LR+ = tpr / fpr, LR- = fnr / tnr, in scikit-learn's arithmetic;
+  // undefined without positives, LR+ without false positives, LR- without true negatives.
+  {
+    const double pos_num = static_cast<double>(tp) * static_cast<double>(N);
+    const double pos_den = static_cast<double>(fp) * static_cast<double>(P);
+    const double neg_num = static_cast<double>(fn) * static_cast<double>(N);
+    const double neg_den = static_cast<double>(tn) * static_cast<double>(P);
+    m.set("positive_likelihood_ratio",
+          P == 0 || fp == 0 ? std::nullopt : MetricValue(pos_num / pos_den));
+    m.set("negative_likelihood_ratio",
+          P == 0 || tn == 0 ? std::nullopt : MetricValue(neg_num / neg_den));
+  }
+  m.set("hamming_loss", static_cast<double>(fp + fn) / n_);
   if (curves) {
     gm.curves.roc = rs.roc;
     gm.curves.pr = rs.pr;
@@ -730,6 +765,24 @@ void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::
   }
   const double L = static_cast<double>(labels.size());
   m.set("balanced_accuracy", bal_n ? bal / bal_n : MetricValue());
+  // adjusted=True: chance (1 / the classes in y_true) maps to 0, perfect to 1.
+  if (bal_n >= 2) {
+    const double chance = 1.0 / bal_n;
+    m.set("balanced_accuracy_adjusted", (bal / bal_n - chance) / (1 - chance));
+  } else {
+    m.set("balanced_accuracy_adjusted", std::nullopt);
+  }
+  m.set("hamming_loss", (n_ - correct) / n_);
+  {
+    // jaccard_score(average="macro") over the labels present: tp / (t + p - tp), 0 when empty.
+    double jm = 0;
+    for (std::size_t c : labels) {
+      const double tp = static_cast<double>(cm[c * K + c]);
+      const double den = t[c] + p[c] - tp;
+      jm += den > 0 ? tp / den : 0.0;
+    }
+    m.set("jaccard", jm / L);
+  }
   m.set("precision_macro", pm / L);
   m.set("recall_macro", rm / L);
   m.set("f1_macro", fm / L);
@@ -762,6 +815,21 @@ void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::
         exp += p[a] * t[b] / sum0_total;
       }
     m.set("cohen_kappa", exp == 0 ? MetricValue() : 1 - obs / exp);
+    // Weighted kappa for ordinal classes: the weight of a cell is the distance (linear) or the
+    // squared distance (quadratic) of its classes' positions among the labels present.
+    for (int power = 1; power <= 2; ++power) {
+      double wobs = 0, wexp = 0;
+      for (std::size_t i = 0; i < labels.size(); ++i)
+        for (std::size_t j = 0; j < labels.size(); ++j) {
+          const double d = std::fabs(static_cast<double>(i) - static_cast<double>(j));
+          const double w = power == 1 ? d : d * d;
+          const std::size_t a = labels[i], b = labels[j];
+          wobs += w * static_cast<double>(cm[a * K + b]);
+          wexp += w * (p[a] * t[b] / sum0_total);
+        }
+      m.set(power == 1 ? "cohen_kappa_linear" : "cohen_kappa_quadratic",
+            wexp == 0 ? MetricValue() : 1 - wobs / wexp);
+    }
   }
 }
 
@@ -910,7 +978,35 @@ void regression_group_metrics(const RegressionSums& s, MetricValue median_ae, Gr
   m.set("median_ae", median_ae);
   m.set("max_error", s.max_e);
   m.set("explained_variance", assemble(s.ss_e / n_, s.ss_tot / n_));
+  // Defined on their domains only (null outside them, without a warning: most regressions
+  // are not counts or log-scaled).
+  m.set("msle", s.log_ok ? MetricValue(s.sq_log_e / n_) : std::nullopt);
+  m.set("rmsle", s.log_ok ? MetricValue(std::sqrt(s.sq_log_e / n_)) : std::nullopt);
+  m.set("d2_absolute_error", std::nullopt);  // set by the caller, which has the median
+  m.set("mean_poisson_deviance", s.poisson_ok ? MetricValue(s.poisson / n_) : std::nullopt);
+  m.set("mean_gamma_deviance", s.gamma_ok ? MetricValue(s.gamma / n_) : std::nullopt);
 }
+
+MetricValue d2_absolute(double abs_e, double abs_dev_median, std::int64_t n) {
+  if (n < 2) return std::nullopt;
+  if (abs_e == 0) return 1.0;
+  if (abs_dev_median == 0) return 0.0;
+  return 1 - abs_e / abs_dev_median;
+}
+
+namespace {
+
+// np.percentile(v, 50) with linear interpolation (v is reordered).
+double median_of(std::vector<double>& v) {
+  const std::size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
+  const double hi = v[mid];
+  if (v.size() % 2) return hi;
+  const double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
+  return lo + (hi - lo) * 0.5;
+}
+
+}  // namespace
 
 std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grouping& g) {
   const std::size_t n = d.label.size();
@@ -919,6 +1015,7 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
     std::int64_t n = 0;
     AccurateSum y, e, abs_e, sq_e, ape;
     double max_e = 0;
+    RegressionSums terms;  // msle and the deviances
   };
   auto ranges = row_ranges(n);
   const double eps = std::numeric_limits<double>::epsilon();
@@ -937,6 +1034,7 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
       a.sq_e.add(e * e);
       a.ape.add(ae / std::max(std::fabs(y), eps));
       a.max_e = std::max(a.max_e, ae);
+      a.terms.add_terms(y, p, 1);
     }
   });
   std::vector<Acc> total(G);
@@ -951,6 +1049,12 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
       t.sq_e.add(a.sq_e);
       t.ape.add(a.ape);
       t.max_e = std::max(t.max_e, a.max_e);
+      t.terms.sq_log_e += a.terms.sq_log_e;
+      t.terms.poisson += a.terms.poisson;
+      t.terms.gamma += a.terms.gamma;
+      t.terms.log_ok = t.terms.log_ok && a.terms.log_ok;
+      t.terms.poisson_ok = t.terms.poisson_ok && a.terms.poisson_ok;
+      t.terms.gamma_ok = t.terms.gamma_ok && a.terms.gamma_ok;
     }
   // Second pass: spreads around the group means, for r2 and explained_variance.
   std::vector<double> y_mean(G), e_mean(G);
@@ -979,9 +1083,15 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
       ss_tot.add(sp[k].first);
       ss_e.add(sp[k].second);
     }
-    RegressionSums sums{a.n,     a.abs_e.value(), a.sq_e.value(), a.ape.value(),
-                        a.max_e, ss_tot.value(),  ss_e.value()};
-    regression_group_metrics(sums, std::nullopt, out[k]);  // the median is set below
+    RegressionSums sums = a.terms;
+    sums.n = a.n;
+    sums.abs_e = a.abs_e.value();
+    sums.sq_e = a.sq_e.value();
+    sums.ape = a.ape.value();
+    sums.max_e = a.max_e;
+    sums.ss_tot = ss_tot.value();
+    sums.ss_e = ss_e.value();
+    regression_group_metrics(sums, std::nullopt, out[k]);  // the medians are set below
   }
   // Median absolute error: select within each group's errors.
   std::vector<std::vector<double>> errs(G);
@@ -1003,6 +1113,31 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
     }
     out[k].metrics.set("median_ae", med);
   });
+  // d2_absolute_error: the labels' median per group (the errors' buffers serve again), then
+  // the absolute deviations from it.
+  for (auto& v : errs) v.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t grp = group_of(g, i);
+    if (grp < G) errs[grp].push_back(d.label[i]);
+  }
+  std::vector<double> median(G, 0);
+  parallel_for(G, [&](std::size_t k) {
+    if (!errs[k].empty()) median[k] = median_of(errs[k]);
+  });
+  errs.clear();
+  std::vector<std::vector<AccurateSum>> dev(ranges.size(), std::vector<AccurateSum>(G));
+  parallel_for(ranges.size(), [&](std::size_t r) {
+    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+      std::uint32_t grp = group_of(g, i);
+      if (grp < G) dev[r][grp].add(std::fabs(d.label[i] - median[grp]));
+    }
+  });
+  for (std::uint32_t k = 0; k < G; ++k) {
+    AccurateSum sum;
+    for (auto& part : dev) sum.add(part[k]);
+    const MetricValue d2 = d2_absolute(total[k].abs_e.value(), sum.value(), total[k].n);
+    out[k].metrics.set("d2_absolute_error", d2);
+  }
   return out;
 }
 

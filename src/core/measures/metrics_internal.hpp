@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -56,7 +57,33 @@ struct RegressionSums {
   std::int64_t n = 0;
   double abs_e = 0, sq_e = 0, ape = 0, max_e = 0;
   double ss_tot = 0, ss_e = 0;  // squared deviations of the label and of the error from their means
+  // msle's squared log errors and the Poisson and gamma deviances, with whether every row is in
+  // their domain (scikit-learn refuses the rest: msle negative values; Poisson y >= 0, p > 0;
+  // gamma y > 0, p > 0).
+  double sq_log_e = 0, poisson = 0, gamma = 0;
+  bool log_ok = true, poisson_ok = true, gamma_ok = true;
+  void add_terms(double y, double p, double w) {
+    if (y < 0 || p < 0) {
+      log_ok = false;
+    } else {
+      const double d = std::log1p(y) - std::log1p(p);
+      sq_log_e += w * d * d;
+    }
+    if (y < 0 || p <= 0) {
+      poisson_ok = false;
+    } else {  // 2 (xlogy(y, y / p) - y + p)
+      poisson += w * 2 * ((y == 0 ? 0.0 : y * std::log(y / p)) - y + p);
+    }
+    if (y <= 0 || p <= 0) {
+      gamma_ok = false;
+    } else {
+      gamma += w * 2 * (std::log(p / y) + y / p - 1);
+    }
+  }
 };
 void regression_group_metrics(const RegressionSums& s, MetricValue median_ae, GroupMetrics& gm);
+// d2_absolute_error_score from the sum of absolute errors and the sum of absolute deviations of
+// the labels from their median (np.percentile's 50th), in scikit-learn's cases.
+MetricValue d2_absolute(double abs_e, double abs_dev_median, std::int64_t n);
 
 }  // namespace mlgate

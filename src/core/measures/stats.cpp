@@ -514,6 +514,38 @@ class WeightedRegression : public WeightedEvaluator {
       std::sort(by_error_.begin(), by_error_.end(),
                 [&](std::uint32_t a, std::uint32_t b) { return ae_[a] < ae_[b]; });
     }
+    if (wants(names_, {"d2_absolute_error"})) {
+      by_label_.resize(n);
+      std::iota(by_label_.begin(), by_label_.end(), 0);
+      std::sort(by_label_.begin(), by_label_.end(),
+                [&](std::uint32_t a, std::uint32_t b) { return y_[a] < y_[b]; });
+    }
+    p_.resize(n);
+    for (std::size_t k = 0; k < n; ++k) p_[k] = d.pred[rows[k]];
+  }
+
+  // The median of the weighted multiset of values[order[...]]: ranks (W+1)/2, or the middle of
+  // W/2 and W/2+1 (as np.median / np.percentile(50) of the rows repeated by their weights).
+  static double weighted_median(const std::vector<std::uint32_t>& order,
+                                const std::vector<double>& values, const std::uint8_t* w,
+                                std::int64_t total, bool lerp) {
+    std::int64_t lo_rank = (total + 1) / 2, hi_rank = total / 2 + 1, cum = 0;
+    double lo = 0, hi = 0;
+    bool have_lo = false;
+    for (std::uint32_t k : order) {
+      if (!w[k]) continue;
+      cum += w[k];
+      if (!have_lo && cum >= lo_rank) {
+        lo = values[k];
+        have_lo = true;
+      }
+      if (cum >= hi_rank) {
+        hi = values[k];
+        break;
+      }
+    }
+    if (total % 2) return lo;
+    return lerp ? lo + (hi - lo) * 0.5 : (lo + hi) / 2;
   }
   void evaluate(const std::uint8_t* w, double* out) const override {
     RegressionSums s;
@@ -530,7 +562,7 @@ class WeightedRegression : public WeightedEvaluator {
       s.max_e = std::max(s.max_e, ae_[k]);
     }
     GroupMetrics gm;
-    MetricValue median;
+    MetricValue median, d2;
     if (s.n > 0) {
       const double n_ = static_cast<double>(s.n);
       const double ym = sy.value() / n_, em = se.value() / n_;
@@ -546,34 +578,26 @@ class WeightedRegression : public WeightedEvaluator {
       s.ape = sape.value();
       s.ss_tot = st.value();
       s.ss_e = sd.value();
-      if (!by_error_.empty()) {
-        // The median of the weighted multiset: ranks (W+1)/2, or the mean of W/2 and W/2+1.
-        std::int64_t lo_rank = (s.n + 1) / 2, hi_rank = s.n / 2 + 1, cum = 0;
-        double lo = 0, hi = 0;
-        bool have_lo = false;
-        for (std::uint32_t k : by_error_) {
-          if (!w[k]) continue;
-          cum += w[k];
-          if (!have_lo && cum >= lo_rank) {
-            lo = ae_[k];
-            have_lo = true;
-          }
-          if (cum >= hi_rank) {
-            hi = ae_[k];
-            break;
-          }
-        }
-        median = s.n % 2 ? lo : (lo + hi) / 2;
+      if (!by_error_.empty()) median = weighted_median(by_error_, ae_, w, s.n, false);
+      for (std::size_t k = 0; k < y_.size(); ++k)
+        if (w[k]) s.add_terms(y_[k], p_[k], w[k]);
+      if (!by_label_.empty()) {
+        const double med_y = weighted_median(by_label_, y_, w, s.n, true);
+        AccurateSum dev;
+        for (std::size_t k = 0; k < y_.size(); ++k)
+          if (w[k]) dev.add(w[k] * std::fabs(y_[k] - med_y));
+        d2 = d2_absolute(s.abs_e, dev.value(), s.n);
       }
     }
     regression_group_metrics(s, median, gm);
+    gm.metrics.set("d2_absolute_error", d2);
     pick(gm.metrics, names_, out);
   }
 
  private:
   std::vector<std::string> names_;
-  std::vector<double> y_, e_, ae_, ape_;
-  std::vector<std::uint32_t> by_error_;
+  std::vector<double> y_, p_, e_, ae_, ape_;
+  std::vector<std::uint32_t> by_error_, by_label_;
 };
 
 // splitmix64: seeds each resample's stream from (seed, b).
