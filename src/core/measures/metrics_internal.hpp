@@ -62,23 +62,30 @@ struct RegressionSums {
   // gamma y > 0, p > 0).
   double sq_log_e = 0, poisson = 0, gamma = 0;
   bool log_ok = true, poisson_ok = true, gamma_ok = true;
+  // Once a row is outside a metric's domain the metric is null: its terms are no longer
+  // computed. The deviances share one logarithm (log(p / y) = -log(y / p) to an ulp).
   void add_terms(double y, double p, double w) {
-    if (y < 0 || p < 0) {
-      log_ok = false;
-    } else {
-      const double d = std::log1p(y) - std::log1p(p);
-      sq_log_e += w * d * d;
+    if (log_ok) {
+      if (y < 0 || p < 0) {
+        log_ok = false;
+      } else {
+        const double d = std::log1p(y) - std::log1p(p);
+        sq_log_e += w * d * d;
+      }
     }
+    if (!poisson_ok && !gamma_ok) return;
     if (y < 0 || p <= 0) {
-      poisson_ok = false;
-    } else {  // 2 (xlogy(y, y / p) - y + p)
-      poisson += w * 2 * ((y == 0 ? 0.0 : y * std::log(y / p)) - y + p);
+      poisson_ok = gamma_ok = false;
+      return;
     }
-    if (y <= 0 || p <= 0) {
+    if (y == 0) {  // xlogy(0, .) = 0; gamma needs y > 0
       gamma_ok = false;
-    } else {
-      gamma += w * 2 * (std::log(p / y) + y / p - 1);
+      poisson += w * 2 * p;
+      return;
     }
+    const double l = std::log(y / p);
+    poisson += w * 2 * (y * l - y + p);
+    gamma += w * 2 * (-l + y / p - 1);
   }
 };
 void regression_group_metrics(const RegressionSums& s, MetricValue median_ae, GroupMetrics& gm);
