@@ -167,6 +167,11 @@ def multiclass_more(yt, yp):
     }
 
 
+ON_REQUEST = ("msle", "rmsle", "d2_absolute_error", "mean_poisson_deviance", "mean_gamma_deviance")
+# A policy that names one of them asks for them all.
+ON_REQUEST_POLICY = "version: 1\ntask: regression\nmetrics:\n  d2_absolute_error: {min: -1.0e9}\n"
+
+
 def regression_reference(y, p):
     logs = bool((y >= 0).all() and (p >= 0).all())
     return {
@@ -267,8 +272,16 @@ class RegressionParity(ParityCase):
         with tempfile.TemporaryDirectory() as d:
             f = os.path.join(d, "r.csv")
             df.to_csv(f, index=False, float_format="%.17g")
+            pol = os.path.join(d, "p.yaml")
+            with open(pol, "w") as fh:
+                fh.write(ON_REQUEST_POLICY)
             doc, _ = run_json("mlgate-eval", "--data", f, "--task", "regression", "--label-col", "y",
-                              "--score-col", "yhat", "--slice-col", "seg")
+                              "--score-col", "yhat", "--slice-col", "seg", "--policy", pol)
+            # Without a policy naming one, the metrics that cost a logarithm per row are left out.
+            plain, _ = run_json("mlgate-eval", "--data", f, "--task", "regression", "--label-col", "y",
+                                "--score-col", "yhat")
+        for k in ON_REQUEST:
+            self.assertNotIn(k, plain["metrics"]["overall"])
 
         for k, v in regression_reference(y, p).items():
             self.assertClose(doc["metrics"]["overall"][k], v, k)
@@ -294,8 +307,11 @@ class RegressionParity(ParityCase):
             with tempfile.TemporaryDirectory() as d:
                 f = os.path.join(d, "r.csv")
                 df.to_csv(f, index=False, float_format="%.17g")
+                pol = os.path.join(d, "p.yaml")
+                with open(pol, "w") as fh:
+                    fh.write(ON_REQUEST_POLICY)
                 doc, _ = run_json("mlgate-eval", "--data", f, "--task", "regression", "--label-col", "y",
-                                  "--score-col", "yhat", "--slice-col", "seg")
+                                  "--score-col", "yhat", "--slice-col", "seg", "--policy", pol)
             for k, v in regression_reference(label, p).items():
                 self.assertClose(doc["metrics"]["overall"][k], v, f"{name} {k}")
             for entry in doc["metrics"]["slices"]:

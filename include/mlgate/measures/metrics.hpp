@@ -19,6 +19,9 @@ struct MetricInfo {
   const char* name;
   Task task;
   bool lower_is_better;
+  // Computed only when asked for (a policy names it): it costs a logarithm or a selection per
+  // row, which the metrics everyone reads should not pay.
+  bool on_request = false;
 };
 // Every metric of the contract, in the order documents list them.
 const std::vector<MetricInfo>& metric_catalog();
@@ -62,7 +65,10 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
 
 std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grouping& g);
 
-std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grouping& g);
+// on_request: also the metrics marked on_request (msle, rmsle, d2_absolute_error, the
+// deviances); otherwise they are left out of each group's set.
+std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grouping& g,
+                                             bool on_request = false);
 
 // Area under the ROC curve of scores against 0/1 labels with ties merged; nullopt with one class.
 MetricValue roc_auc(std::span<const double> score, std::span<const std::uint8_t> label);

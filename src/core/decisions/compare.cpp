@@ -225,8 +225,10 @@ void Comparison::load_inputs() {
                             ? "no baseline was given"
                             : "the baseline " + quote(o_.baseline) + " does not exist");
   }
-  ce_ = evaluate(cand_, true, policy_.slice_min_size);
-  if (kind_ == Baseline::kPredictions) be_ = evaluate(base_, true, policy_.slice_min_size);
+  const bool on_request = wants_on_request(policy_, cand_.task);
+  ce_ = evaluate(cand_, true, policy_.slice_min_size, on_request);
+  if (kind_ == Baseline::kPredictions)
+    be_ = evaluate(base_, true, policy_.slice_min_size, on_request);
   auto eval_doc = [](const std::string& path, const char* flag) {
     std::optional<ResultDoc> d = try_result_doc(path);
     if (!d || d->tool != "mlgate-eval")

@@ -12,14 +12,15 @@ namespace mlgate {
 
 namespace {
 
-std::vector<GroupMetrics> compute(const Predictions& p, const Grouping& g, bool curves) {
+std::vector<GroupMetrics> compute(const Predictions& p, const Grouping& g, bool curves,
+                                  bool on_request) {
   switch (p.task) {
     case Task::kBinary:
       return binary_metrics(p.binary(), g, curves);
     case Task::kMulticlass:
       return multiclass_metrics(p.multiclass(), g);
     default:
-      return regression_metrics(p.regression(), g);
+      return regression_metrics(p.regression(), g, on_request);
   }
 }
 
@@ -50,13 +51,21 @@ std::string why_undefined(const GroupMetrics& g, const std::string& metric) {
 
 }  // namespace
 
-EvalResult evaluate(const Predictions& p, bool curves, std::int64_t min_slice_size) {
+bool wants_on_request(const Policy& policy, Task task) {
+  for (const auto* rules : {&policy.metrics, &policy.slice_metrics})
+    for (const Rule& r : *rules)
+      if (const MetricInfo* m = find_metric(r.metric, task); m && m->on_request) return true;
+  return false;
+}
+
+EvalResult evaluate(const Predictions& p, bool curves, std::int64_t min_slice_size,
+                    bool on_request) {
   EvalResult r;
   r.task = p.task;
   r.n = static_cast<std::int64_t>(p.size());
   // Binary: the first slice column's pass yields the overall too, from one sort of the scores.
   const bool merged = p.task == Task::kBinary && !p.slices.empty();
-  if (!merged) r.overall = std::move(compute(p, Grouping{}, curves)[0]);
+  if (!merged) r.overall = std::move(compute(p, Grouping{}, curves, on_request)[0]);
   for (std::size_t si = 0; si < p.slices.size(); ++si) {
     const SliceColumn& s = p.slices[si];
     Grouping g{s.codes, static_cast<std::uint32_t>(s.values.size())};
@@ -66,7 +75,7 @@ EvalResult evaluate(const Predictions& p, bool curves, std::int64_t min_slice_si
       r.overall = std::move(groups.back());
       groups.pop_back();
     } else {
-      groups = compute(p, g, false);
+      groups = compute(p, g, false, on_request);
     }
     for (std::size_t k = 0; k < groups.size(); ++k) {
       SliceResult sr;
@@ -370,7 +379,8 @@ int run_eval(const EvalOptions& o) {
     throw Error("no rows to evaluate", p.path, "the table is empty after dropping missing values");
   if (!o.predictions_out.empty()) write_file_atomic(o.predictions_out, predictions_csv(p, cols));
 
-  EvalResult r = evaluate(p, !o.no_curves, has_policy ? policy.slice_min_size : 0);
+  EvalResult r = evaluate(p, !o.no_curves, has_policy ? policy.slice_min_size : 0,
+                          has_policy && wants_on_request(policy, p.task));
   ResultDoc doc;
   doc.tool = "mlgate-eval";
   doc.version = MLGATE_VERSION;

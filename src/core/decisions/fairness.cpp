@@ -603,7 +603,7 @@ int FairnessRun::run() {
   if (!bootstrap_.empty()) bootstrap_regressions(doc);
   if (runtime().timing)
     log_info("mlgate-fairness: computed in %.3f s after reading\n",
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - t_compute).count());
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - t_compute).count());
   doc.inputs["data"] = input_json(p_);
   doc.inputs["baseline"] = base_ ? input_json(*base_) : ojson(nullptr);
   doc.provenance = make_provenance(policy_.sha256);
@@ -611,7 +611,7 @@ int FairnessRun::run() {
   std::string over;
   for (const auto& c : sensitive_) over += (over.empty() ? "" : " x ") + c;
   log_info("mlgate-fairness: %zu groups over %s (%s)\n", n_groups, over.c_str(),
-             name_of(fp.method));
+           name_of(fp.method));
   for (const auto& c : doc.checks)
     log_info("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
   print_warnings(doc.warnings);

@@ -57,11 +57,11 @@ const std::vector<MetricInfo>& metric_catalog() {
       {"median_ae", Task::kRegression, true},
       {"max_error", Task::kRegression, true},
       {"explained_variance", Task::kRegression, false},
-      {"msle", Task::kRegression, true},
-      {"rmsle", Task::kRegression, true},
-      {"d2_absolute_error", Task::kRegression, false},
-      {"mean_poisson_deviance", Task::kRegression, true},
-      {"mean_gamma_deviance", Task::kRegression, true},
+      {"msle", Task::kRegression, true, true},
+      {"rmsle", Task::kRegression, true, true},
+      {"d2_absolute_error", Task::kRegression, false, true},
+      {"mean_poisson_deviance", Task::kRegression, true, true},
+      {"mean_gamma_deviance", Task::kRegression, true, true},
   };
   return catalog;
 }
@@ -954,7 +954,9 @@ void regression_group_metrics(const RegressionSums& s, MetricValue median_ae, Gr
   MetricSet& m = gm.metrics;
   gm.n = s.n;
   if (s.n == 0) {
-    for (const auto& name : metric_names(Task::kRegression)) m.set(name, std::nullopt);
+    for (const auto& info : metric_catalog())
+      if (info.task == Task::kRegression && (s.on_request || !info.on_request))
+        m.set(info.name, std::nullopt);
     gm.warnings.push_back("no rows");
     return;
   }
@@ -978,6 +980,7 @@ void regression_group_metrics(const RegressionSums& s, MetricValue median_ae, Gr
   m.set("median_ae", median_ae);
   m.set("max_error", s.max_e);
   m.set("explained_variance", assemble(s.ss_e / n_, s.ss_tot / n_));
+  if (!s.on_request) return;
   // Defined on their domains only (null outside them, without a warning: most regressions
   // are not counts or log-scaled).
   m.set("msle", s.log_ok ? MetricValue(s.sq_log_e / n_) : std::nullopt);
@@ -1008,7 +1011,8 @@ double median_of(std::vector<double>& v) {
 
 }  // namespace
 
-std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grouping& g) {
+std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grouping& g,
+                                             bool on_request) {
   const std::size_t n = d.label.size();
   const std::uint32_t G = g.n_groups;
   struct Acc {
@@ -1034,7 +1038,7 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
       a.sq_e.add(e * e);
       a.ape.add(ae / std::max(std::fabs(y), eps));
       a.max_e = std::max(a.max_e, ae);
-      a.terms.add_terms(y, p, 1);
+      if (on_request) a.terms.add_terms(y, p, 1);
     }
   });
   std::vector<Acc> total(G);
@@ -1084,6 +1088,7 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
       ss_e.add(sp[k].second);
     }
     RegressionSums sums = a.terms;
+    sums.on_request = on_request;
     sums.n = a.n;
     sums.abs_e = a.abs_e.value();
     sums.sq_e = a.sq_e.value();
@@ -1113,6 +1118,7 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
     }
     out[k].metrics.set("median_ae", med);
   });
+  if (!on_request) return out;
   // d2_absolute_error: the labels' median per group (the errors' buffers serve again), then
   // the absolute deviations from it.
   for (auto& v : errs) v.clear();

@@ -62,6 +62,7 @@ struct RegressionSums {
   // gamma y > 0, p > 0).
   double sq_log_e = 0, poisson = 0, gamma = 0;
   bool log_ok = true, poisson_ok = true, gamma_ok = true;
+  bool on_request = false;  // whether those (and d2_absolute_error) are wanted at all
   // Once a row is outside a metric's domain the metric is null: its terms are no longer
   // computed. The deviances share one logarithm (log(p / y) = -log(y / p) to an ulp).
   void add_terms(double y, double p, double w) {
@@ -69,7 +70,9 @@ struct RegressionSums {
       if (y < 0 || p < 0) {
         log_ok = false;
       } else {
-        const double d = std::log1p(y) - std::log1p(p);
+        // log1p(y) - log1p(p) as one logarithm: log1p((y - p) / (1 + p)), the same quantity
+        // (more accurate where y and p are close, where the difference of two logs cancels).
+        const double d = std::log1p((y - p) / (1 + p));
         sq_log_e += w * d * d;
       }
     }

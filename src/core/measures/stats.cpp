@@ -520,8 +520,12 @@ class WeightedRegression : public WeightedEvaluator {
       std::sort(by_label_.begin(), by_label_.end(),
                 [&](std::uint32_t a, std::uint32_t b) { return y_[a] < y_[b]; });
     }
-    p_.resize(n);
-    for (std::size_t k = 0; k < n; ++k) p_[k] = d.pred[rows[k]];
+    on_request_ = wants(names_, {"msle", "rmsle", "mean_poisson_deviance", "mean_gamma_deviance",
+                                 "d2_absolute_error"});
+    if (on_request_) {
+      p_.resize(n);
+      for (std::size_t k = 0; k < n; ++k) p_[k] = d.pred[rows[k]];
+    }
   }
 
   // The median of the weighted multiset of values[order[...]]: ranks (W+1)/2, or the middle of
@@ -579,8 +583,10 @@ class WeightedRegression : public WeightedEvaluator {
       s.ss_tot = st.value();
       s.ss_e = sd.value();
       if (!by_error_.empty()) median = weighted_median(by_error_, ae_, w, s.n, false);
-      for (std::size_t k = 0; k < y_.size(); ++k)
-        if (w[k]) s.add_terms(y_[k], p_[k], w[k]);
+      s.on_request = on_request_;
+      if (on_request_)
+        for (std::size_t k = 0; k < y_.size(); ++k)
+          if (w[k]) s.add_terms(y_[k], p_[k], w[k]);
       if (!by_label_.empty()) {
         const double med_y = weighted_median(by_label_, y_, w, s.n, true);
         AccurateSum dev;
@@ -598,6 +604,7 @@ class WeightedRegression : public WeightedEvaluator {
   std::vector<std::string> names_;
   std::vector<double> y_, p_, e_, ae_, ape_;
   std::vector<std::uint32_t> by_error_, by_label_;
+  bool on_request_ = false;
 };
 
 // splitmix64: seeds each resample's stream from (seed, b).
