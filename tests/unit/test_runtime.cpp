@@ -131,3 +131,15 @@ TEST(Machine, AMemoryLimitBelowWhatIsInUseLeavesNothing) {
   r.write("sys/fs/cgroup/memory.current", std::to_string(12 * MiB) + "\n");
   EXPECT_EQ(probe_machine(r.path()).memory_available, 0u);
 }
+
+TEST(Machine, ValuesThatAreNotCountsAreIgnored) {
+  FakeRoot r;
+  r.write("proc/self/cgroup", "0::/\n");
+  r.write("sys/fs/cgroup/cgroup.controllers", "cpu memory\n");
+  r.write("sys/fs/cgroup/cpu.max", "99999999999999999999999 100000\n");  // past 2^64
+  r.write("sys/fs/cgroup/memory.max", "12abc\n");
+  r.write("sys/fs/cgroup/memory.current", "-5\n");
+  const MachineLimits m = probe_machine(r.path());
+  EXPECT_EQ(m.cpus, affinity());
+  EXPECT_EQ(m.memory_available, std::uint64_t{4000000} * 1024);
+}

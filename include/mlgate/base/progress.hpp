@@ -4,8 +4,8 @@
 // MLGATE_PROGRESS=auto (the default): nothing for a step that ends within 2 s; after that, on a
 // terminal one line updated in place (at most 4 times a second) and finished with a newline; in
 // a CI log (stderr not a terminal) a plain line every 10 s at most. always: the same at every
-// update, from the first, and a last line when the step ends (tests use it). never, or --quiet: nothing. The lines carry only mlgate's
-// own words and numbers, never text from data.
+// update, from the first, and a last line when the step ends (tests use it). never, or --quiet:
+// nothing. The lines carry only mlgate's own words and numbers, never text from data.
 #pragma once
 
 #include <atomic>
@@ -42,6 +42,7 @@ class Progress {
   std::chrono::steady_clock::time_point start_;
   std::atomic<double> next_{0};  // seconds since start_ of the next line
   bool enabled_ = false, tty_ = false, always_ = false, shown_ = false, finished_ = false;
+  bool stopped_ = false;  // ended by an error
   std::mutex mu_;
 };
 

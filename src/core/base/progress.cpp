@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <exception>
 
 #include "mlgate/base/log.hpp"
 #include "mlgate/base/runtime.hpp"
@@ -39,7 +40,11 @@ Progress::Progress(std::string what, std::string unit, std::uint64_t total)
   next_ = always_ ? 0 : tty_ ? kQuietStart : kLogEvery;
 }
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  if (!enabled_) return;
+  stopped_ = std::uncaught_exceptions() > 0;  // an error ends the step: not "done"
+  update(true);
+}
 
 void Progress::add(std::uint64_t n) {
   done_.fetch_add(n, std::memory_order_relaxed);
@@ -88,7 +93,7 @@ void Progress::update(bool final) {
       const std::string s = "\r" + log_safe(line(done_.load(), elapsed)) + "\x1b[K\n";
       [[maybe_unused]] auto w = write(STDERR_FILENO, s.data(), s.size());
     } else if (always_ && !tty_) {
-      log_line(line(done_.load(), elapsed) + ", done");
+      log_line(line(done_.load(), elapsed) + (stopped_ ? ", stopped" : ", done"));
     }
     return;
   }

@@ -3,6 +3,7 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -31,10 +32,12 @@ std::optional<std::string> first_line(const fs::path& p) {
   return line;
 }
 
+// A decimal count; nullopt for anything else ("max", "-1", a value past 2^64).
 std::optional<std::uint64_t> whole(const std::string& s) {
-  if (s.empty() || s.size() > 20 || s.find_first_not_of("0123456789") != std::string::npos)
-    return std::nullopt;
-  return std::stoull(s);
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
 }
 
 // A counter of a "key value" file (memory.stat, /proc/meminfo's "Key: value kB").
