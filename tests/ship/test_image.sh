@@ -52,7 +52,7 @@ for f in sorted(os.listdir(d)):
 /usr/bin/python3 -c "$verdicts" "$work/expected" >"$work/expected.txt"
 
 ctr=$(bh from localhost/mlgate:test)
-bh run --isolation chroot "$ctr" -- sh -c 'test "$(id -un)" = mlgate && test "$(pwd)" = /workspace && mlgate-eval --version' \
+bh run --isolation chroot "$ctr" -- sh -c 'test "$(id -un)" = mlgate && test "$(pwd)" = /workspace && mlgate eval --version' \
   >"$work/version.txt" || fail "the tools are not on PATH for the mlgate user in /workspace"
 grep -q "^mlgate-eval $version" "$work/version.txt" || fail "version: $(cat "$work/version.txt")"
 bh run --isolation chroot "$ctr" -- bash -c 'cp -r /usr/local/share/doc/mlgate/examples /tmp/demo &&

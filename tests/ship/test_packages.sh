@@ -70,6 +70,9 @@ in_root "$bw" sh -c 'export DEBIAN_FRONTEND=noninteractive; apt-get update -qq &
   { tail -30 "$work/apt.log" >&2; fail "apt-get install of the .deb failed"; }
 in_root "$bw" sh -c 'test -s /usr/share/man/man1/mlgate-eval.1.gz || test -s /usr/share/man/man1/mlgate-eval.1' ||
   fail "the .deb has no man page"
+# The one command finds every tool it ships with.
+in_root "$bw" sh -c 'mlgate --version' | grep -q "^  mlgate-promote   $version" ||
+  fail "the .deb's mlgate --version does not list its tools"
 in_root "$bw" sh -c 'cp -r /usr/share/doc/mlgate/examples /tmp/demo && bash /tmp/demo/run_demo.sh /usr/bin /tmp/out' \
   >"$work/deb-demo.log" 2>&1 || true
 $sudo cp -r "$bw/tmp/out" "$work/deb-out"
@@ -86,3 +89,5 @@ in_root "$tx" sh -c "cp -r /opt/$name/share/doc/mlgate/examples /tmp/demo && bas
 $sudo cp -r "$tx/tmp/out" "$work/tar-out"
 check_demo tarball "$work/tar-out" "$work/tar-demo.log"
 grep -q "Requires: glibc" "$tx/opt/$name/share/doc/mlgate/PORTABLE" || fail "PORTABLE states no glibc"
+in_root "$tx" sh -c "/opt/$name/bin/mlgate eval --version" | grep -q "^mlgate-eval $version" ||
+  fail "the tarball's mlgate does not run the mlgate-eval beside it"
