@@ -268,27 +268,35 @@ class RegressionParity(ParityCase):
         y[:5] = 0.0  # mape's epsilon floor
         p = y + rng.normal(0, 10, n)
         seg = rng.choice(["a", "b"], n)
+        doc = self.evaluate(y, p, seg, ON_REQUEST_POLICY)
+        # Without a policy naming one, the metrics that cost a logarithm per row are left out.
+        plain = self.evaluate(y, p, seg, None)
+        for k in ON_REQUEST:
+            self.assertNotIn(k, plain["metrics"]["overall"])
+        self.assert_parity(doc, y, p, seg, "")
+
+    def evaluate(self, y, p, seg, policy):
         df = pd.DataFrame({"y": y, "yhat": p, "seg": seg})
         with tempfile.TemporaryDirectory() as d:
             f = os.path.join(d, "r.csv")
             df.to_csv(f, index=False, float_format="%.17g")
-            pol = os.path.join(d, "p.yaml")
-            with open(pol, "w") as fh:
-                fh.write(ON_REQUEST_POLICY)
-            doc, _ = run_json("mlgate-eval", "--data", f, "--task", "regression", "--label-col", "y",
-                              "--score-col", "yhat", "--slice-col", "seg", "--policy", pol)
-            # Without a policy naming one, the metrics that cost a logarithm per row are left out.
-            plain, _ = run_json("mlgate-eval", "--data", f, "--task", "regression", "--label-col", "y",
-                                "--score-col", "yhat")
-        for k in ON_REQUEST:
-            self.assertNotIn(k, plain["metrics"]["overall"])
+            args = ["--data", f, "--task", "regression", "--label-col", "y", "--score-col", "yhat",
+                    "--slice-col", "seg"]
+            if policy:
+                pol = os.path.join(d, "p.yaml")
+                with open(pol, "w") as fh:
+                    fh.write(policy)
+                args += ["--policy", pol]
+            doc, _ = run_json("mlgate-eval", *args)
+        return doc
 
+    def assert_parity(self, doc, y, p, seg, name):
         for k, v in regression_reference(y, p).items():
-            self.assertClose(doc["metrics"]["overall"][k], v, k)
+            self.assertClose(doc["metrics"]["overall"][k], v, f"{name} {k}")
         for entry in doc["metrics"]["slices"]:
             m = seg == entry["slice"]["seg"]
             for k, v in regression_reference(y[m], p[m]).items():
-                self.assertClose(entry["metrics"][k], v, entry["slice"]["seg"] + " " + k)
+                self.assertClose(entry["metrics"][k], v, f"{name} {entry['slice']['seg']} {k}")
 
     def test_log_errors_deviances_and_d2_on_positive_targets(self):
         rng = np.random.default_rng(10)
@@ -303,21 +311,7 @@ class RegressionParity(ParityCase):
         zeros = y.copy()
         zeros[4] = 0.0  # Poisson takes a zero label; gamma does not
         for label, name in ((y, "positive"), (zeros, "with a zero")):
-            df = pd.DataFrame({"y": label, "yhat": p, "seg": seg})
-            with tempfile.TemporaryDirectory() as d:
-                f = os.path.join(d, "r.csv")
-                df.to_csv(f, index=False, float_format="%.17g")
-                pol = os.path.join(d, "p.yaml")
-                with open(pol, "w") as fh:
-                    fh.write(ON_REQUEST_POLICY)
-                doc, _ = run_json("mlgate-eval", "--data", f, "--task", "regression", "--label-col", "y",
-                                  "--score-col", "yhat", "--slice-col", "seg", "--policy", pol)
-            for k, v in regression_reference(label, p).items():
-                self.assertClose(doc["metrics"]["overall"][k], v, f"{name} {k}")
-            for entry in doc["metrics"]["slices"]:
-                m = seg == entry["slice"]["seg"]
-                for k, v in regression_reference(label[m], p[m]).items():
-                    self.assertClose(entry["metrics"][k], v, f"{name} {entry['slice']['seg']} {k}")
+            self.assert_parity(self.evaluate(label, p, seg, ON_REQUEST_POLICY), label, p, seg, name)
 
 
 if __name__ == "__main__":

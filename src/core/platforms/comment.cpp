@@ -119,7 +119,7 @@ class Api {
             w = std::max(0.0, reset - static_cast<double>(std::time(nullptr)));
         }
         log_info("mlgate-comment: %s %s answered %ld; retrying in %.3g s\n", r.method.c_str(),
-                   redact(r.url).c_str(), resp.status, w);
+                 redact(r.url).c_str(), resp.status, w);
         wait(w, r);
         continue;
       }
@@ -358,7 +358,7 @@ int comment(const CommentOptions& o) {
   else
     link = found.empty() ? t.create_url : t.update_prefix + found;
   log_info("mlgate-comment: %s the %s comment", found.empty() ? "created" : "updated",
-             t.provider.c_str());
+           t.provider.c_str());
   std::printf("%s\n", log_safe(link).c_str());
   return 0;
 }

@@ -458,7 +458,7 @@ int run_promote(const PromoteOptions& o) {
     promo.message = "refused: not every evidence document passes";
     doc.checks.push_back(promo);
     log_info("mlgate-promote: refused to promote %s %s to %s: the evidence does not suffice",
-               o.model.c_str(), o.version.c_str(), o.stage.c_str());
+             o.model.c_str(), o.version.c_str(), o.stage.c_str());
     for (const auto& c : doc.checks)
       if (c.status != Status::kPass) log_info("  %s", c.message.c_str());
     finish_document(doc, o.output);
@@ -492,9 +492,9 @@ int run_promote(const PromoteOptions& o) {
   promo.extra["audit_id"] = audit.line["id"];
   doc.checks.push_back(promo);
   log_info("mlgate-promote: %s %s %s to %s (%s registry)%s",
-             o.dry_run ? "would promote" : "promoted", o.model.c_str(), o.version.c_str(),
-             o.stage.c_str(), registry.c_str(),
-             o.dry_run ? "" : ("; audit line in " + o.audit_log).c_str());
+           o.dry_run ? "would promote" : "promoted", o.model.c_str(), o.version.c_str(),
+           o.stage.c_str(), registry.c_str(),
+           o.dry_run ? "" : ("; audit line in " + o.audit_log).c_str());
   return finish_document(doc, o.output);
 }
 
