@@ -41,6 +41,10 @@ double wasserstein(std::span<const double> a, std::span<const double> b);
 
 // numpy.quantile's methods of the same names (pandas' and Great Expectations' interpolation).
 enum class QuantileMethod { kLinear, kLower, kHigher, kMidpoint, kNearest };
+inline constexpr QuantileMethod kQuantileMethods[] = {
+    QuantileMethod::kLinear, QuantileMethod::kLower, QuantileMethod::kHigher,
+    QuantileMethod::kMidpoint, QuantileMethod::kNearest};
+const char* name_of(QuantileMethod m);  // numpy's name: "linear", "lower", ...
 // numpy.quantile of a sorted sample (linear by default, numpy's default).
 double sorted_quantile(std::span<const double> sorted, double q,
                        QuantileMethod method = QuantileMethod::kLinear);

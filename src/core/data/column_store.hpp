@@ -116,6 +116,17 @@ inline void store_auto(const Layout& L, ChunkResult& r, std::size_t s, std::stri
   auto_push(nums, codes, row, nullptr, &code);
 }
 
+// Whether store_auto (text = false) keeps v as a text code: not a number, not infinite, not a
+// missing marker. For sources that classify a value once and reuse the answer (a Parquet
+// dictionary's entries); store_auto itself decides while it parses.
+inline bool auto_stores_as_text(std::string_view v) {
+  double x;
+  int places = 0;
+  bool inf = false;
+  return !parse_plain_decimal(v, &x, &places) && !is_missing_marker(trim(v)) &&
+         !parse_number_general(v, &x, &inf) && !inf;
+}
+
 inline void store_value(const Layout& L, ChunkResult& r, std::size_t s, std::string_view v,
                         std::int64_t line) {
   const ColumnSpec& spec = L.specs[s];

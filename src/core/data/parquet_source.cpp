@@ -432,8 +432,7 @@ class ColumnWriter {
       std::uint32_t& c = cache[idx[i]];
       if (c == kUnset) {
         std::string_view b = dict.bytes[idx[i]];
-        if (type_ == ColumnType::kAuto ? is_missing_marker(trim(b)) || reads_as_number(b)
-                                       : is_missing_marker(b)) {
+        if (type_ == ColumnType::kAuto ? !auto_stores_as_text(b) : is_missing_marker(b)) {
           c = kNotCode;
         } else {
           c = r_.dicts[s_].code(b, first_row + static_cast<std::int64_t>(i) + 1);
@@ -574,14 +573,6 @@ class ColumnWriter {
       return;
     }
     store_value(L_, r_, s_, b ? "true" : "false", line);
-  }
-
-  // What store_auto would take for a number or a missing marker rather than text.
-  static bool reads_as_number(std::string_view b) {
-    double x;
-    int places = 0;
-    bool inf = false;
-    return parse_plain_decimal(b, &x, &places) || parse_number_general(b, &x, &inf) || inf;
   }
 
   void text(std::string_view b, std::int64_t line, std::vector<std::uint32_t>* cache,

@@ -138,13 +138,11 @@ Suite parse_suite(const std::string& text, const std::string& path) {
       }
       if (x.min && x.max && *x.min == *x.max && (x.strict_min || x.strict_max))
         R.fail(e, at, "a strict bound equal to the other leaves nothing between them");
-      if (e["interpolation"])
-        x.interpolation = R.choice<QuantileMethod>(e["interpolation"], at + ".interpolation",
-                                                   {{"linear", QuantileMethod::kLinear},
-                                                    {"lower", QuantileMethod::kLower},
-                                                    {"higher", QuantileMethod::kHigher},
-                                                    {"midpoint", QuantileMethod::kMidpoint},
-                                                    {"nearest", QuantileMethod::kNearest}});
+      if (e["interpolation"]) {
+        std::vector<std::pair<std::string, QuantileMethod>> methods;
+        for (QuantileMethod m : kQuantileMethods) methods.emplace_back(name_of(m), m);
+        x.interpolation = R.choice(e["interpolation"], at + ".interpolation", methods);
+      }
       if (e["mostly"]) {
         x.mostly = R.number(e["mostly"], at + ".mostly");
         if (!(*x.mostly >= 0 && *x.mostly <= 1))
@@ -713,8 +711,7 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
   } else {
     v = sorted_quantile(d->sorted, *x.quantile, x.interpolation);
     c.extra["quantile"] = *x.quantile;
-    static const char* const kMethods[] = {"linear", "lower", "higher", "midpoint", "nearest"};
-    c.extra["interpolation"] = kMethods[static_cast<int>(x.interpolation)];
+    c.extra["interpolation"] = name_of(x.interpolation);
   }
   c.value = v;
   c.extra["min"] = x.min ? ojson(*x.min) : ojson(nullptr);

@@ -337,6 +337,22 @@ double wasserstein(std::span<const double> a, std::span<const double> b) {
   return total;
 }
 
+const char* name_of(QuantileMethod m) {
+  switch (m) {
+    case QuantileMethod::kLower:
+      return "lower";
+    case QuantileMethod::kHigher:
+      return "higher";
+    case QuantileMethod::kMidpoint:
+      return "midpoint";
+    case QuantileMethod::kNearest:
+      return "nearest";
+    case QuantileMethod::kLinear:
+      break;
+  }
+  return "linear";
+}
+
 double sorted_quantile(std::span<const double> x, double q, QuantileMethod method) {
   if (x.empty()) return std::numeric_limits<double>::quiet_NaN();
   const double last = static_cast<double>(x.size()) - 1;

@@ -999,14 +999,15 @@ MetricValue d2_absolute(double abs_e, double abs_dev_median, std::int64_t n) {
 
 namespace {
 
-// np.percentile(v, 50) with linear interpolation (v is reordered).
-double median_of(std::vector<double>& v) {
+// The median of v (reordered), by selection. An even count takes the middle of the two middle
+// values as np.median does ((lo + hi) / 2), or with lerp as np.percentile(v, 50) does.
+double median_of(std::vector<double>& v, bool lerp) {
   const std::size_t mid = v.size() / 2;
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
   const double hi = v[mid];
   if (v.size() % 2) return hi;
   const double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
-  return lo + (hi - lo) * 0.5;
+  return lerp ? lo + (hi - lo) * 0.5 : (lo + hi) / 2;
 }
 
 }  // namespace
@@ -1106,17 +1107,7 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
     if (grp < G) errs[grp].push_back(std::fabs(d.pred[i] - d.label[i]));
   }
   parallel_for(G, [&](std::size_t k) {
-    auto& v = errs[k];
-    if (v.empty()) return;
-    std::size_t mid = v.size() / 2;
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid), v.end());
-    double hi = v[mid];
-    double med = hi;
-    if (v.size() % 2 == 0) {
-      double lo = *std::max_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(mid));
-      med = (lo + hi) / 2;
-    }
-    out[k].metrics.set("median_ae", med);
+    if (!errs[k].empty()) out[k].metrics.set("median_ae", median_of(errs[k], false));
   });
   if (!on_request) return out;
   // d2_absolute_error: the labels' median per group (the errors' buffers serve again), then
@@ -1128,7 +1119,7 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
   }
   std::vector<double> median(G, 0);
   parallel_for(G, [&](std::size_t k) {
-    if (!errs[k].empty()) median[k] = median_of(errs[k]);
+    if (!errs[k].empty()) median[k] = median_of(errs[k], true);
   });
   errs.clear();
   std::vector<std::vector<AccurateSum>> dev(ranges.size(), std::vector<AccurateSum>(G));

@@ -564,7 +564,9 @@ class WeightedRegression : public WeightedEvaluator {
       sq.add(wd * e_[k] * e_[k]);
       sape.add(wd * ape_[k]);
       s.max_e = std::max(s.max_e, ae_[k]);
+      if (on_request_) s.add_terms(y_[k], p_[k], wd);
     }
+    s.on_request = on_request_;
     GroupMetrics gm;
     MetricValue median, d2;
     if (s.n > 0) {
@@ -583,10 +585,6 @@ class WeightedRegression : public WeightedEvaluator {
       s.ss_tot = st.value();
       s.ss_e = sd.value();
       if (!by_error_.empty()) median = weighted_median(by_error_, ae_, w, s.n, false);
-      s.on_request = on_request_;
-      if (on_request_)
-        for (std::size_t k = 0; k < y_.size(); ++k)
-          if (w[k]) s.add_terms(y_[k], p_[k], w[k]);
       if (!by_label_.empty()) {
         const double med_y = weighted_median(by_label_, y_, w, s.n, true);
         AccurateSum dev;

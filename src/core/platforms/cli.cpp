@@ -111,7 +111,7 @@ std::string footer(const std::string& tool, const ToolSpec& spec) {
   return f;
 }
 
-// "unknown flag '--dat' (did you mean '--data'?)" for each argument nothing took.
+// 'unknown flag "--dat" (did you mean "--data"?)' for each argument nothing took.
 std::string extras_message(const CLI::App& app, const std::vector<std::string>& extras) {
   std::vector<std::string> flags;
   for (const CLI::Option* opt : app.get_options())
