@@ -97,3 +97,62 @@ TEST(Policy, JsonPoliciesUseTheSameRules) {
   EXPECT_NE(error_of("{\"version\": 1,\n \"metrics\": }", "p.json").find("p.json:2:"),
             std::string::npos);
 }
+
+TEST(Policy, MetricParametersAreCheckedAndGathered) {
+  Policy p = parse_policy(R"(version: 1
+task: binary
+score_direction: lower
+metrics:
+  roc_auc_max_fpr: {min: 0.6, max_fpr: 0.1}
+  fbeta: {min: 0.5, beta: 2}
+slices:
+  columns: [region]
+  metrics: {roc_auc_max_fpr: {min: 0.5, max_fpr: 0.1}}
+)",
+                          "p.yaml");
+  ASSERT_TRUE(p.score_lower.has_value());
+  EXPECT_TRUE(*p.score_lower);
+  MetricRequest req = metric_request(p, Task::kBinary);
+  EXPECT_EQ(req.names, (std::vector<std::string>{"roc_auc_max_fpr", "fbeta"}));
+  EXPECT_EQ(req.max_fpr, 0.1);
+  EXPECT_EQ(req.beta, 2);
+
+  Policy r = parse_policy(
+      "version: 1\ntask: regression\nmetrics:\n  mean_tweedie_deviance: {max: 3}\n"
+      "  mean_pinball_loss: {max: 2, alpha: 0.9}\n  msle: {max: 1}\n",
+      "r.yaml");
+  MetricRequest rq = metric_request(r, Task::kRegression);
+  EXPECT_EQ(rq.power, 0);  // scikit-learn's default
+  EXPECT_EQ(rq.alpha, 0.9);
+  EXPECT_TRUE(rq.asks("msle"));
+  // Metrics every document lists are not requests.
+  EXPECT_FALSE(metric_request(parse_policy("version: 1\nmetrics: {roc_auc: {min: 0.5}}\n", "x"),
+                              Task::kBinary)
+                   .any());
+
+  const std::string bin = "version: 1\ntask: binary\nmetrics:\n";
+  EXPECT_NE(error_of(bin + "  roc_auc_max_fpr: {min: 0.5}\n").find("needs its parameter max_fpr"),
+            std::string::npos);
+  EXPECT_NE(error_of(bin + "  fbeta: {min: 0.5}\n").find("needs its parameter beta"),
+            std::string::npos);
+  EXPECT_NE(error_of(bin + "  roc_auc_max_fpr: {min: 0.5, max_fpr: 0}\n").find("(0, 1]"),
+            std::string::npos);
+  EXPECT_NE(error_of(bin + "  fbeta: {min: 0.5, beta: -1}\n").find("above 0"), std::string::npos);
+  // A parameter on a metric that takes none is an unknown key.
+  EXPECT_NE(error_of(bin + "  roc_auc: {min: 0.5, max_fpr: 0.1}\n").find("unknown key"),
+            std::string::npos);
+  EXPECT_NE(error_of("version: 1\ntask: regression\nmetrics:\n"
+                     "  mean_tweedie_deviance: {max: 1, power: 0.5}\n")
+                .find("0 < power < 1"),
+            std::string::npos);
+  EXPECT_NE(error_of("version: 1\ntask: multiclass\nmetrics:\n  top_k_accuracy: {min: 0.5, k: 0}\n")
+                .find("top_k_accuracy.k"),
+            std::string::npos);
+  EXPECT_NE(error_of(bin + "  roc_auc_max_fpr: {min: 0.5, max_fpr: 0.1}\n"
+                           "slices:\n  columns: [r]\n  metrics:\n"
+                           "    roc_auc_max_fpr: {min: 0.5, max_fpr: 0.2}\n")
+                .find("differs"),
+            std::string::npos);
+  EXPECT_NE(error_of("version: 1\nscore_direction: down\n").find("score_direction"),
+            std::string::npos);
+}

@@ -26,6 +26,9 @@ struct ColumnOptions {
   std::vector<std::string> carry_cols;
   std::string positive_label;
   double threshold = 0.5;
+  // --score-direction lower: lower scores mean positive (distances, ranks), as pROC's
+  // direction = ">"; the predicted positives are then score <= threshold.
+  bool score_lower = false;
   bool drop_missing = false;
   std::optional<Task> task;
   TableFormat format = TableFormat::kAuto;
@@ -46,6 +49,7 @@ struct Predictions {
   int score_places = -1;  // the score column's Column::decimal_places (-1: not known)
   std::vector<std::uint8_t> label, pred;  // pred empty: score >= threshold
   double threshold = 0.5;
+  bool score_lower = false;  // the scores above are negated (ColumnOptions::score_lower)
   // multiclass
   std::vector<std::string> classes;
   std::vector<std::uint32_t> class_label, class_pred;
@@ -58,7 +62,12 @@ struct Predictions {
   std::vector<std::string> warnings;
 
   std::size_t size() const;
-  BinaryData binary() const { return BinaryData{score, label, pred, threshold, score_places}; }
+  BinaryData binary() const {
+    return BinaryData{score,        label,      pred, score_lower ? 0.0 - threshold : threshold,
+                      score_places, score_lower};
+  }
+  // Row i's score as the table holds it.
+  double original_score(std::size_t i) const { return score_lower ? 0.0 - score[i] : score[i]; }
   MulticlassData multiclass() const;
   RegressionData regression() const { return RegressionData{target, estimate}; }
 };

@@ -20,6 +20,8 @@ struct BinaryData {
   std::span<const std::uint8_t> pred;   // hard predictions; empty: score >= threshold
   double threshold = 0.5;
   int score_places = -1;  // the reader's decimal places of the scores, when known
+  // The scores are negated ones (lower meant positive): not probabilities, whatever their range.
+  bool negated = false;
 
   // The hard prediction of row i: the given one, else score >= threshold. The one place it is
   // computed.

@@ -23,14 +23,13 @@ struct EvalResult {
   std::int64_t n = 0;
   GroupMetrics overall;
   std::vector<SliceResult> slices;
+  MetricRequest request;  // the on-request metrics computed, and their parameters
 };
 
-// min_slice_size: slices with fewer rows are reported with gated = false. on_request: also the
-// metrics computed only on request (see MetricInfo::on_request).
+// min_slice_size: slices with fewer rows are reported with gated = false. req: also the
+// metrics computed only on request (see MetricInfo::on_request), with their parameters.
 EvalResult evaluate(const Predictions& p, bool curves, std::int64_t min_slice_size = 0,
-                    bool on_request = false);
-// Whether a policy names a metric computed only on request (overall or per slice).
-bool wants_on_request(const Policy& policy, Task task);
+                    const MetricRequest& req = {});
 ojson eval_metrics_json(const EvalResult& r, const Predictions& p);
 // Every warning of a result, each prefixed with its slice.
 std::vector<std::string> eval_warnings(const EvalResult& r);

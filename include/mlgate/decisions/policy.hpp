@@ -16,6 +16,9 @@ namespace mlgate {
 struct Rule {
   std::string metric;
   std::optional<double> min, max, max_regression, max_relative_regression, confidence;
+  // The value of the metric's parameter (MetricInfo::parameter: max_fpr, beta, k, alpha, power),
+  // when it takes one and the policy gives it.
+  std::optional<double> parameter;
   bool warn_only = false;  // severity: warn
   std::string where;       // "policy.yaml:7:5", for messages
   bool needs_baseline() const { return max_regression || max_relative_regression; }
@@ -55,6 +58,7 @@ struct Policy {
   std::optional<Task> task;
   std::optional<std::string> label_col, score_col, id_col, pred_col, proba_cols, positive_label;
   std::optional<double> threshold;
+  std::optional<bool> score_lower;  // score_direction: lower
   std::vector<Rule> metrics;
   std::vector<std::string> slice_columns;
   std::int64_t slice_min_size = 0;
@@ -72,6 +76,9 @@ bool is_serving_metric(const std::string& name);
 
 // The fairness disparities a policy may name.
 const std::vector<std::string>& fairness_metric_names();
+
+// The on-request metrics a policy names (overall or per slice) and their parameters.
+MetricRequest metric_request(const Policy& policy, Task task);
 
 // Reads and validates a policy. task_hint is used for metric names when the file has no task.
 Policy load_policy(const std::string& path, std::optional<Task> task_hint = std::nullopt);

@@ -22,6 +22,8 @@ struct MetricInfo {
   // Computed only when asked for (a policy names it): it costs a logarithm or a selection per
   // row, which the metrics everyone reads should not pay.
   bool on_request = false;
+  // The parameter it takes in the policy (scikit-learn's name), or nullptr.
+  const char* parameter = nullptr;
 };
 // Every metric of the contract, in the order documents list them.
 const std::vector<MetricInfo>& metric_catalog();
@@ -29,6 +31,19 @@ const MetricInfo* find_metric(std::string_view name, Task task);
 std::vector<std::string> metric_names(Task task);
 
 using MetricValue = std::optional<double>;  // nullopt: undefined on this data
+
+// What a policy asks for beyond the metrics every document lists: the on-request metrics it
+// names, and the parameters of those that take one (scikit-learn's names and defaults).
+struct MetricRequest {
+  std::vector<std::string> names;  // on-request metrics, any task
+  double max_fpr = 1;              // roc_auc_max_fpr (the policy must give it)
+  double beta = 1;                 // fbeta (the policy must give it)
+  int k = 2;                       // top_k_accuracy
+  double alpha = 0.5;              // mean_pinball_loss
+  double power = 0;                // mean_tweedie_deviance
+  bool asks(std::string_view name) const;
+  bool any() const { return !names.empty(); }
+};
 
 struct MetricSet {
   std::vector<std::pair<std::string, MetricValue>> values;
@@ -60,15 +75,16 @@ struct Grouping {
 
 // One entry per group; with_overall appends the metrics of all rows (its curves when asked for),
 // computed from the same pass and the same sorted buckets.
+// req: the on-request metrics wanted (left out of each group's set otherwise) and their
+// parameters.
 std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves,
-                                         bool with_overall = false);
+                                         bool with_overall = false, const MetricRequest& req = {});
 
-std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grouping& g);
+std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grouping& g,
+                                             const MetricRequest& req = {});
 
-// on_request: also the metrics marked on_request (msle, rmsle, d2_absolute_error, the
-// deviances); otherwise they are left out of each group's set.
 std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grouping& g,
-                                             bool on_request = false);
+                                             const MetricRequest& req = {});
 
 // Area under the ROC curve of scores against 0/1 labels with ties merged; nullopt with one class.
 MetricValue roc_auc(std::span<const double> score, std::span<const std::uint8_t> label);

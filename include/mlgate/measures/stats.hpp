@@ -63,16 +63,20 @@ class WeightedEvaluator {
  protected:
   std::size_t rows_ = 0;
 };
-// rows: the rows to evaluate (e.g. a slice), in the predictions' indexing.
+// rows: the rows to evaluate (e.g. a slice), in the predictions' indexing; req: the
+// parameters of the metrics that take one.
 std::unique_ptr<WeightedEvaluator> make_weighted_binary(const BinaryData& d,
                                                         std::span<const std::uint32_t> rows,
-                                                        const std::vector<std::string>& names);
+                                                        const std::vector<std::string>& names,
+                                                        const MetricRequest& req = {});
 std::unique_ptr<WeightedEvaluator> make_weighted_multiclass(const MulticlassData& d,
                                                             std::span<const std::uint32_t> rows,
-                                                            const std::vector<std::string>& names);
+                                                            const std::vector<std::string>& names,
+                                                            const MetricRequest& req = {});
 std::unique_ptr<WeightedEvaluator> make_weighted_regression(const RegressionData& d,
                                                             std::span<const std::uint32_t> rows,
-                                                            const std::vector<std::string>& names);
+                                                            const std::vector<std::string>& names,
+                                                            const MetricRequest& req = {});
 
 // Paired bootstrap: B resamples of the rows (the same resample for both models), each from its
 // own random stream seeded by (seed, b), so results do not depend on the thread count.

@@ -323,6 +323,15 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
     for (std::size_t i = 0; i < n; ++i)
       if (kept(i)) p.ids.push_back(r.id->dictionary[r.id->codes[i]]);
   }
+  if (task == Task::kBinary && o.score_lower) {
+    // Lower scores mean positive: the measures read the negated scores, so every rank-based
+    // metric (and DeLong) sees the order they expect; 0 - x keeps zeros positive.
+    for (double& x : p.score) x = 0.0 - x;
+    p.score_lower = true;
+  } else if (o.score_lower) {
+    throw Error("--score-direction lower applies to binary scores", "--score-direction",
+                "remove it, or use --task binary");
+  }
   return p;
 }
 

@@ -159,6 +159,7 @@ class Comparison {
   std::vector<std::string> warnings_;
   EvalResult ce_;
   std::optional<EvalResult> be_;
+  MetricRequest request_;  // the policy's on-request metrics and their parameters
   std::vector<Scope> scopes_;
   std::vector<std::uint32_t> all_rows_;
   std::vector<Check> checks_;
@@ -225,10 +226,10 @@ void Comparison::load_inputs() {
                             ? "no baseline was given"
                             : "the baseline " + quote(o_.baseline) + " does not exist");
   }
-  const bool on_request = wants_on_request(policy_, cand_.task);
-  ce_ = evaluate(cand_, true, policy_.slice_min_size, on_request);
+  request_ = metric_request(policy_, cand_.task);
+  ce_ = evaluate(cand_, true, policy_.slice_min_size, request_);
   if (kind_ == Baseline::kPredictions)
-    be_ = evaluate(base_, true, policy_.slice_min_size, on_request);
+    be_ = evaluate(base_, true, policy_.slice_min_size, request_);
   auto eval_doc = [](const std::string& path, const char* flag) {
     std::optional<ResultDoc> d = try_result_doc(path);
     if (!d || d->tool != "mlgate-eval")
@@ -421,14 +422,14 @@ void Comparison::bootstrap_scope(std::size_t si) {
     });
   std::unique_ptr<WeightedEvaluator> e1, e2;
   if (cand_.task == Task::kBinary) {
-    e1 = make_weighted_binary(cand_.binary(), ordered, names);
-    e2 = make_weighted_binary(base_.binary(), ordered, names);
+    e1 = make_weighted_binary(cand_.binary(), ordered, names, request_);
+    e2 = make_weighted_binary(base_.binary(), ordered, names, request_);
   } else if (cand_.task == Task::kMulticlass) {
-    e1 = make_weighted_multiclass(cand_.multiclass(), ordered, names);
-    e2 = make_weighted_multiclass(base_.multiclass(), ordered, names);
+    e1 = make_weighted_multiclass(cand_.multiclass(), ordered, names, request_);
+    e2 = make_weighted_multiclass(base_.multiclass(), ordered, names, request_);
   } else {
-    e1 = make_weighted_regression(cand_.regression(), ordered, names);
-    e2 = make_weighted_regression(base_.regression(), ordered, names);
+    e1 = make_weighted_regression(cand_.regression(), ordered, names, request_);
+    e2 = make_weighted_regression(base_.regression(), ordered, names, request_);
   }
   BootstrapDraws draws = paired_bootstrap(*e1, *e2, ordered.size(), names.size(),
                                           st.bootstrap_samples, st.seed, o_.threads);

@@ -13,14 +13,14 @@ namespace mlgate {
 namespace {
 
 std::vector<GroupMetrics> compute(const Predictions& p, const Grouping& g, bool curves,
-                                  bool on_request) {
+                                  const MetricRequest& req) {
   switch (p.task) {
     case Task::kBinary:
-      return binary_metrics(p.binary(), g, curves);
+      return binary_metrics(p.binary(), g, curves, false, req);
     case Task::kMulticlass:
-      return multiclass_metrics(p.multiclass(), g);
+      return multiclass_metrics(p.multiclass(), g, req);
     default:
-      return regression_metrics(p.regression(), g, on_request);
+      return regression_metrics(p.regression(), g, req);
   }
 }
 
@@ -43,6 +43,8 @@ std::string why_undefined(const GroupMetrics& g, const std::string& metric) {
       {"d2_absolute_error", "two rows"},
       {"mean_poisson_deviance", "labels of at least 0 and predictions above 0"},
       {"mean_gamma_deviance", "labels and predictions above 0"},
+      {"mean_tweedie_deviance", "labels and predictions in the domain of its power"},
+      {"roc_auc_max_fpr", "both classes in the labels"},
   };
   for (const auto& [name, need] : needs)
     if (name == metric) return metric + " is undefined on this data: it needs " + need;
@@ -51,31 +53,25 @@ std::string why_undefined(const GroupMetrics& g, const std::string& metric) {
 
 }  // namespace
 
-bool wants_on_request(const Policy& policy, Task task) {
-  for (const auto* rules : {&policy.metrics, &policy.slice_metrics})
-    for (const Rule& r : *rules)
-      if (const MetricInfo* m = find_metric(r.metric, task); m && m->on_request) return true;
-  return false;
-}
-
 EvalResult evaluate(const Predictions& p, bool curves, std::int64_t min_slice_size,
-                    bool on_request) {
+                    const MetricRequest& req) {
   EvalResult r;
+  r.request = req;
   r.task = p.task;
   r.n = static_cast<std::int64_t>(p.size());
   // Binary: the first slice column's pass yields the overall too, from one sort of the scores.
   const bool merged = p.task == Task::kBinary && !p.slices.empty();
-  if (!merged) r.overall = std::move(compute(p, Grouping{}, curves, on_request)[0]);
+  if (!merged) r.overall = std::move(compute(p, Grouping{}, curves, req)[0]);
   for (std::size_t si = 0; si < p.slices.size(); ++si) {
     const SliceColumn& s = p.slices[si];
     Grouping g{s.codes, static_cast<std::uint32_t>(s.values.size())};
     std::vector<GroupMetrics> groups;
     if (merged && si == 0) {
-      groups = binary_metrics(p.binary(), g, curves, true);
+      groups = binary_metrics(p.binary(), g, curves, true, req);
       r.overall = std::move(groups.back());
       groups.pop_back();
     } else {
-      groups = compute(p, g, false, on_request);
+      groups = compute(p, g, false, req);
     }
     for (std::size_t k = 0; k < groups.size(); ++k) {
       SliceResult sr;
@@ -98,6 +94,21 @@ ojson eval_metrics_json(const EvalResult& r, const Predictions& p) {
     m["threshold"] = p.pred.empty() ? ojson(p.threshold) : ojson(nullptr);
   if (r.task == Task::kMulticlass) m["classes"] = p.classes;
   m["overall"] = metric_set_json(r.overall.metrics);
+  // The parameters of the parameterized metrics computed, e.g. {"fbeta": {"beta": 2}}.
+  ojson params = ojson::object();
+  for (const auto& name : r.request.names) {
+    const MetricInfo* info = find_metric(name, r.task);
+    if (!info || !info->parameter) continue;
+    const std::string_view param = info->parameter;
+    ojson v;
+    if (param == "max_fpr") v = r.request.max_fpr;
+    if (param == "beta") v = r.request.beta;
+    if (param == "k") v = r.request.k;
+    if (param == "alpha") v = r.request.alpha;
+    if (param == "power") v = r.request.power;
+    params[name][std::string(param)] = v;
+  }
+  if (!params.empty()) m["parameters"] = std::move(params);
   if (r.task == Task::kMulticlass && p.classes.size() <= 20) {
     // The confusion matrix (rows: the actual class, columns: the predicted one, in the order of
     // "classes"), for up to 20 classes; the prediction is the given one, else the first class
@@ -311,7 +322,7 @@ std::string predictions_csv(const Predictions& p, const ColumnOptions& cols) {
     if (ids) f.push_back(p.ids[i]);
     if (p.task == Task::kBinary) {
       f.push_back(p.label[i] ? pos : neg);
-      f.push_back(format_number(p.score[i]));
+      f.push_back(format_number(p.original_score(i)));
       if (!p.pred.empty()) f.push_back(p.pred[i] ? pos : neg);
     } else if (p.task == Task::kMulticlass) {
       f.push_back(p.classes[p.class_label[i]]);
@@ -380,7 +391,7 @@ int run_eval(const EvalOptions& o) {
   if (!o.predictions_out.empty()) write_file_atomic(o.predictions_out, predictions_csv(p, cols));
 
   EvalResult r = evaluate(p, !o.no_curves, has_policy ? policy.slice_min_size : 0,
-                          has_policy && wants_on_request(policy, p.task));
+                          has_policy ? metric_request(policy, p.task) : MetricRequest{});
   ResultDoc doc;
   doc.tool = "mlgate-eval";
   doc.version = MLGATE_VERSION;

@@ -53,9 +53,26 @@ bool is_serving_metric(const std::string& name) {
 
 namespace {
 
+// A parameterized metric's parameter, checked against its domain (scikit-learn's).
+double metric_parameter(const YamlReader& R, const YAML::Node& v, const std::string& at,
+                        const std::string& name) {
+  if (name == "k") return static_cast<double>(R.integer(v, at, 1, 1000000));
+  const double x = R.number(v, at);
+  if (name == "max_fpr" && !(x > 0 && x <= 1))
+    R.fail(v, at, "must be in (0, 1]", "the largest false positive rate of the area, e.g. 0.1");
+  if (name == "beta" && !(x > 0))
+    R.fail(v, at, "must be above 0", "beta > 1 weighs recall more, beta < 1 precision");
+  if (name == "alpha" && !(x >= 0 && x <= 1))
+    R.fail(v, at, "must be in [0, 1]", "the quantile the predictions estimate, e.g. 0.9");
+  if (name == "power" && x > 0 && x < 1)
+    R.fail(v, at, "is not defined for 0 < power < 1",
+           "0 normal, 1 Poisson, between 1 and 2 compound Poisson, 2 gamma, 3 inverse Gaussian");
+  return x;
+}
+
 std::vector<Rule> rules(const YamlReader& R, const YAML::Node& n, const std::string& path,
                         const std::vector<std::string>& names, const std::string& what,
-                        bool allow_relative) {
+                        bool allow_relative, std::optional<Task> task = std::nullopt) {
   std::vector<Rule> out;
   if (n.IsNull()) return out;
   if (!n.IsMap()) R.fail(n, path, "expected a mapping of " + what + " names to bounds");
@@ -68,7 +85,18 @@ std::vector<Rule> rules(const YamlReader& R, const YAML::Node& n, const std::str
     const YAML::Node b = it->second;  // a copy: the iterator yields a temporary
     std::vector<std::string> allowed = {"min", "max", "max_regression", "confidence", "severity"};
     if (allow_relative) allowed.push_back("max_relative_regression");
+    const MetricInfo* info = task ? find_metric(r.metric, *task) : nullptr;
+    if (info && info->parameter) allowed.emplace_back(info->parameter);
     R.keys(b, rp, allowed);
+    if (info && info->parameter) {
+      const std::string param = info->parameter;
+      if (b[param]) {
+        r.parameter = metric_parameter(R, b[param], rp + "." + param, param);
+      } else if (param == "max_fpr" || param == "beta") {
+        R.fail(b, rp, r.metric + " needs its parameter " + param,
+               param == "max_fpr" ? "e.g. {min: 0.8, max_fpr: 0.1}" : "e.g. {min: 0.7, beta: 2}");
+      }
+    }
     if (b["min"]) r.min = R.number(b["min"], rp + ".min");
     if (b["max"]) r.max = R.number(b["max"], rp + ".max");
     if (b["max_regression"]) {
@@ -135,8 +163,8 @@ Policy parse_policy_tree(const std::string& text, const std::string& path,
   p.path = path;
   p.sha256 = sha256_hex(text);
   R.keys(root, "",
-         {"version", "task", "columns", "threshold", "positive_label", "metrics", "slices",
-          "statistics", "missing_baseline", "fairness"});
+         {"version", "task", "columns", "threshold", "score_direction", "positive_label", "metrics",
+          "slices", "statistics", "missing_baseline", "fairness"});
   if (root["version"]) {
     p.version = static_cast<int>(R.integer(root["version"], "version", 1, 1000));
     if (p.version != 1)
@@ -160,18 +188,28 @@ Policy parse_policy_tree(const std::string& text, const std::string& path,
     }
   }
   if (root["threshold"]) p.threshold = R.number(root["threshold"], "threshold");
+  if (root["score_direction"])
+    p.score_lower =
+        R.choice(root["score_direction"], "score_direction", {"higher", "lower"}) == "lower";
   if (root["positive_label"]) p.positive_label = R.string(root["positive_label"], "positive_label");
   auto names = metric_names(task);
   auto top_names = names;
   top_names.insert(top_names.end(), serving_metric_names().begin(), serving_metric_names().end());
-  if (root["metrics"]) p.metrics = rules(R, root["metrics"], "metrics", top_names, "metric", true);
+  if (root["metrics"])
+    p.metrics = rules(R, root["metrics"], "metrics", top_names, "metric", true, task);
   if (const auto& s = root["slices"]) {
     R.keys(s, "slices", {"columns", "min_size", "metrics"});
     if (s["columns"]) p.slice_columns = R.strings(s["columns"], "slices.columns");
     if (s["min_size"]) p.slice_min_size = R.integer(s["min_size"], "slices.min_size", 0, 1LL << 40);
     if (s["metrics"])
-      p.slice_metrics = rules(R, s["metrics"], "slices.metrics", names, "metric", true);
+      p.slice_metrics = rules(R, s["metrics"], "slices.metrics", names, "metric", true, task);
   }
+  // A metric's parameter is one value per run: the overall and the slices' must agree.
+  for (const Rule& sr : p.slice_metrics)
+    for (const Rule& r : p.metrics)
+      if (r.metric == sr.metric && r.parameter != sr.parameter)
+        throw Error("the parameter of " + sr.metric + " differs from the one under metrics",
+                    sr.where, "give the overall and the slices the same value");
   if (const auto& s = root["statistics"]) {
     R.keys(s, "statistics",
            {"method", "bootstrap_samples", "seed", "on_inconclusive", "multiple_testing"});
@@ -229,6 +267,24 @@ Policy parse_policy_tree(const std::string& text, const std::string& path,
 }
 }  // namespace
 
+MetricRequest metric_request(const Policy& policy, Task task) {
+  MetricRequest req;
+  for (const auto* rules : {&policy.metrics, &policy.slice_metrics})
+    for (const Rule& r : *rules) {
+      const MetricInfo* m = find_metric(r.metric, task);
+      if (!m || !m->on_request) continue;
+      if (!req.asks(r.metric)) req.names.push_back(r.metric);
+      if (!m->parameter || !r.parameter) continue;
+      const std::string_view param = m->parameter;
+      if (param == "max_fpr") req.max_fpr = *r.parameter;
+      if (param == "beta") req.beta = *r.parameter;
+      if (param == "k") req.k = static_cast<int>(*r.parameter);
+      if (param == "alpha") req.alpha = *r.parameter;
+      if (param == "power") req.power = *r.parameter;
+    }
+  return req;
+}
+
 Policy load_policy(const std::string& path, std::optional<Task> task_hint) {
   return parse_policy(read_file(path), path, task_hint);
 }
@@ -245,6 +301,7 @@ void apply_policy_columns(ColumnOptions& o, const Policy& p,
   if (p.proba_cols && !was_given("--proba-cols")) o.proba_cols = *p.proba_cols;
   if (p.positive_label && !was_given("--positive-label")) o.positive_label = *p.positive_label;
   if (p.threshold && !was_given("--threshold")) o.threshold = *p.threshold;
+  if (p.score_lower && !was_given("--score-direction")) o.score_lower = *p.score_lower;
   if (p.task && !was_given("--task")) o.task = p.task;
   // Slice columns add up: the policy's and the flags'.
   for (const auto& s : p.slice_columns)

@@ -33,6 +33,8 @@ const std::vector<MetricInfo>& metric_catalog() {
       {"positive_likelihood_ratio", Task::kBinary, false},
       {"negative_likelihood_ratio", Task::kBinary, true},
       {"hamming_loss", Task::kBinary, true},
+      {"fbeta", Task::kBinary, false, true, "beta"},
+      {"roc_auc_max_fpr", Task::kBinary, false, true, "max_fpr"},
       {"accuracy", Task::kMulticlass, false},
       {"balanced_accuracy", Task::kMulticlass, false},
       {"precision_macro", Task::kMulticlass, false},
@@ -49,6 +51,10 @@ const std::vector<MetricInfo>& metric_catalog() {
       {"balanced_accuracy_adjusted", Task::kMulticlass, false},
       {"jaccard", Task::kMulticlass, false},
       {"hamming_loss", Task::kMulticlass, true},
+      {"roc_auc_ovr_weighted", Task::kMulticlass, false},
+      {"roc_auc_ovo", Task::kMulticlass, false, true},
+      {"roc_auc_ovo_weighted", Task::kMulticlass, false, true},
+      {"top_k_accuracy", Task::kMulticlass, false, true, "k"},
       {"mae", Task::kRegression, true},
       {"mse", Task::kRegression, true},
       {"rmse", Task::kRegression, true},
@@ -62,6 +68,8 @@ const std::vector<MetricInfo>& metric_catalog() {
       {"d2_absolute_error", Task::kRegression, false, true},
       {"mean_poisson_deviance", Task::kRegression, true, true},
       {"mean_gamma_deviance", Task::kRegression, true, true},
+      {"mean_pinball_loss", Task::kRegression, true, true, "alpha"},
+      {"mean_tweedie_deviance", Task::kRegression, true, true, "power"},
   };
   return catalog;
 }
@@ -77,6 +85,10 @@ std::vector<std::string> metric_names(Task task) {
   for (const auto& m : metric_catalog())
     if (m.task == task) out.emplace_back(m.name);
   return out;
+}
+
+bool MetricRequest::asks(std::string_view name) const {
+  return std::find(names.begin(), names.end(), name) != names.end();
 }
 
 void MetricSet::set(const std::string& name, MetricValue v) {
@@ -201,13 +213,17 @@ class MergeCursor {
 struct WalkPart {
   unsigned __int128 area2 = 0;  // twice the trapezoid area in units of 1/(P*N)
   AccurateSum ap;
+  PartialAuc pauc;
   std::vector<std::array<double, 2>> roc, pr;
 };
 
+// max_fpr: the partial area up to it too (0: not asked).
 template <class Cursor>
 WalkPart walk(Cursor pos, Cursor neg, std::int64_t tp, std::int64_t fp, std::size_t np,
-              std::size_t nn, bool curves) {
+              std::size_t nn, bool curves, double max_fpr = 0) {
   WalkPart w;
+  w.pauc.max_fpr = max_fpr;
+  const bool partial = max_fpr > 0 && max_fpr < 1 && np > 0 && nn > 0;
   const double P = static_cast<double>(np), N = static_cast<double>(nn);
   while (!pos.empty() || !neg.empty()) {
     std::uint64_t k;
@@ -227,6 +243,9 @@ WalkPart walk(Cursor pos, Cursor neg, std::int64_t tp, std::int64_t fp, std::siz
       ++dfp;
     }
     w.area2 += static_cast<unsigned __int128>(dfp) * static_cast<unsigned __int128>(2 * tp + dtp);
+    if (partial)
+      w.pauc.step(static_cast<double>(tp), static_cast<double>(fp), static_cast<double>(dtp),
+                  static_cast<double>(dfp), P, N);
     tp += dtp;
     fp += dfp;
     if (dtp > 0) {
@@ -241,10 +260,13 @@ WalkPart walk(Cursor pos, Cursor neg, std::int64_t tp, std::int64_t fp, std::siz
   return w;
 }
 
-RankSummary finish_walk(std::vector<WalkPart>& parts, std::size_t np, std::size_t nn, bool curves) {
+RankSummary finish_walk(std::vector<WalkPart>& parts, std::size_t np, std::size_t nn, bool curves,
+                        double max_fpr = 0) {
   RankSummary r;
   unsigned __int128 area2 = 0;
   AccurateSum ap;
+  PartialAuc pauc;
+  pauc.max_fpr = max_fpr;
   if (curves) {
     r.roc.push_back({0.0, 0.0});
     if (np > 0) r.pr.push_back({0.0, 1.0});
@@ -252,12 +274,14 @@ RankSummary finish_walk(std::vector<WalkPart>& parts, std::size_t np, std::size_
   for (auto& w : parts) {
     area2 += w.area2;
     ap.add(w.ap);
+    pauc.area.add(w.pauc.area);
     r.roc.insert(r.roc.end(), w.roc.begin(), w.roc.end());
     r.pr.insert(r.pr.end(), w.pr.begin(), w.pr.end());
   }
   const double P = static_cast<double>(np), N = static_cast<double>(nn);
   if (np > 0 && nn > 0) r.auc = static_cast<double>(area2) / (2.0 * P * N);
   if (np > 0) r.ap = ap.value();
+  if (max_fpr > 0 && r.auc) r.pauc = max_fpr == 1 ? *r.auc : pauc.standardized();
   if (curves) {
     r.roc = downsample(r.roc);
     r.pr = downsample(r.pr);
@@ -266,16 +290,17 @@ RankSummary finish_walk(std::vector<WalkPart>& parts, std::size_t np, std::size_
 }
 
 RankSummary rank_summary(const std::uint64_t* pos, std::size_t np, const std::uint64_t* neg,
-                         std::size_t nn, bool curves) {
+                         std::size_t nn, bool curves, double max_fpr = 0) {
   std::vector<WalkPart> parts;
-  parts.push_back(walk(RunCursor{pos, np}, RunCursor{neg, nn}, 0, 0, np, nn, curves));
-  return finish_walk(parts, np, nn, curves);
+  parts.push_back(walk(RunCursor{pos, np}, RunCursor{neg, nn}, 0, 0, np, nn, curves, max_fpr));
+  return finish_walk(parts, np, nn, curves, max_fpr);
 }
 
 // The walk over many sorted runs (the overall from per-group buckets). The key space is cut at
 // splitters into pieces walked in parallel; each piece starts from the counts above it.
 RankSummary rank_summary_runs(const std::vector<RunCursor>& pos_runs,
-                              const std::vector<RunCursor>& neg_runs, bool curves) {
+                              const std::vector<RunCursor>& neg_runs, bool curves,
+                              double max_fpr = 0) {
   std::size_t np = 0, nn = 0;
   const RunCursor* biggest = nullptr;
   for (const auto& r : pos_runs) {
@@ -313,12 +338,12 @@ RankSummary rank_summary_runs(const std::vector<RunCursor>& pos_runs,
     };
     add_runs(pos_runs, pos, tp0);
     add_runs(neg_runs, neg, fp0);
-    parts[j] = walk(std::move(pos), std::move(neg), tp0, fp0, np, nn, curves);
+    parts[j] = walk(std::move(pos), std::move(neg), tp0, fp0, np, nn, curves, max_fpr);
     // Curves are for drawing: thin each piece early so memory stays small.
     parts[j].roc = downsample(parts[j].roc, 1000);
     parts[j].pr = downsample(parts[j].pr, 1000);
   });
-  return finish_walk(parts, np, nn, curves);
+  return finish_walk(parts, np, nn, curves, max_fpr);
 }
 
 // Scatters score keys into one bucket per (group, label) and sorts every bucket.
@@ -389,15 +414,21 @@ MetricValue ratio_or_zero(double num, double den) { return den == 0 ? 0.0 : num 
 // ---------------------------------------------------------------------------------------------
 // Binary
 
+void set_all_undefined(Task task, const MetricRequest& req, MetricSet& m) {
+  for (const auto& info : metric_catalog())
+    if (info.task == task && (!info.on_request || req.asks(info.name)))
+      m.set(info.name, std::nullopt);
+}
+
 void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves,
-                          GroupMetrics& gm) {
+                          const MetricRequest& req, GroupMetrics& gm) {
   MetricSet& m = gm.metrics;
   gm.n = a.n;
   const double n_ = static_cast<double>(a.n);
   const std::int64_t P = a.pos, N = a.n - a.pos;
   const std::int64_t tp = a.tp, fp = a.fp, fn = P - tp, tn = N - fp;
   if (a.n == 0) {
-    for (const auto& name : metric_names(Task::kBinary)) m.set(name, std::nullopt);
+    set_all_undefined(Task::kBinary, req, m);
     gm.warnings.push_back("no rows");
     return;
   }
@@ -431,12 +462,14 @@ void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves
                           (P == 0 ? "negatives" : "positives"));
   m.set("average_precision", rs.ap);
   if (!rs.ap) gm.warnings.push_back("average_precision is undefined: the labels hold no positives");
-  if (a.outside_unit) {
+  if (a.outside_unit || a.negated) {
     m.set("log_loss", std::nullopt);
     m.set("brier", std::nullopt);
     m.set("ece", std::nullopt);
-    gm.warnings.push_back(
-        "log_loss, brier and ece are undefined: scores outside [0, 1] are not probabilities");
+    gm.warnings.push_back(a.negated ? "log_loss, brier and ece are undefined: with "
+                                      "--score-direction lower the scores are not probabilities"
+                                    : "log_loss, brier and ece are undefined: scores outside "
+                                      "[0, 1] are not probabilities");
   } else {
     m.set("log_loss", a.logloss.value() / n_);
     m.set("brier", a.brier.value() / n_);
@@ -473,6 +506,13 @@ void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves
           P == 0 || tn == 0 ? std::nullopt : MetricValue(neg_num / neg_den));
   }
   m.set("hamming_loss", static_cast<double>(fp + fn) / n_);
+  if (req.asks("fbeta")) {
+    // fbeta_score in scikit-learn's arithmetic: 0 where precision and recall are both 0.
+    const double b2 = req.beta * req.beta;
+    const double den = b2 * precision + recall;
+    m.set("fbeta", den == 0 ? 0.0 : (1 + b2) * precision * recall / den);
+  }
+  if (req.asks("roc_auc_max_fpr")) m.set("roc_auc_max_fpr", rs.pauc);
   if (curves) {
     gm.curves.roc = rs.roc;
     gm.curves.pr = rs.pr;
@@ -480,7 +520,8 @@ void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves
 }
 
 std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves,
-                                         bool with_overall) {
+                                         bool with_overall, const MetricRequest& req) {
+  const double max_fpr = req.asks("roc_auc_max_fpr") ? req.max_fpr : 0;
   const std::size_t n = d.score.size();
   const std::uint32_t G = g.n_groups;
   const std::uint32_t Gi = G + 1;  // the last holds rows in no group; it counts toward the overall
@@ -499,6 +540,7 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
       a.pos += y;
       a.tp += y && yhat;
       a.fp += !y && yhat;
+      if (d.negated) continue;
       if (p < 0 || p > 1) {
         a.outside_unit = true;
         continue;
@@ -513,6 +555,7 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
     }
   });
   std::vector<BinaryAcc> total(Gi);
+  for (auto& t : total) t.negated = d.negated;
   for (auto& A : acc)
     for (std::uint32_t k = 0; k < Gi; ++k) total[k].add(A[k]);
 
@@ -542,11 +585,12 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
   const bool group_curves = curves && G == 1 && !with_overall;
   parallel_for(G, [&](std::size_t k) {
     RankSummary rs = rank_summary(B.begin(2 * k), B.size(2 * k), B.begin(2 * k + 1),
-                                  B.size(2 * k + 1), group_curves);
-    binary_group_metrics(total[k], rs, group_curves, out[k]);
+                                  B.size(2 * k + 1), group_curves, max_fpr);
+    binary_group_metrics(total[k], rs, group_curves, req, out[k]);
   });
   if (with_overall) {
     BinaryAcc all;
+    all.negated = d.negated;
     std::vector<RunCursor> pos, neg;
     for (std::size_t j = 0; j < Gi; ++j) {
       all.add(total[j]);
@@ -570,12 +614,12 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
       for (const auto& r : neg) nn += r.i;
       std::vector<WalkPart> parts;
       parts.push_back(walk(HistCursor(pos_hist.data(), bins), HistCursor(neg_hist.data(), bins), 0,
-                           0, np, nn, curves));
+                           0, np, nn, curves, max_fpr));
       parts[0].roc = downsample(parts[0].roc, 1000);
       parts[0].pr = downsample(parts[0].pr, 1000);
-      binary_group_metrics(all, finish_walk(parts, np, nn, curves), curves, out[G]);
+      binary_group_metrics(all, finish_walk(parts, np, nn, curves, max_fpr), curves, req, out[G]);
     } else {
-      binary_group_metrics(all, rank_summary_runs(pos, neg, curves), curves, out[G]);
+      binary_group_metrics(all, rank_summary_runs(pos, neg, curves, max_fpr), curves, req, out[G]);
     }
   }
   return out;
@@ -723,9 +767,20 @@ struct MultiAcc {
   std::int64_t n = 0;
   AccurateSum logloss;
   bool unnormalised = false;
+  std::int64_t top_k_hits = 0;
 };
 
 }  // namespace
+
+bool in_top_k(const MulticlassData& d, std::size_t i, std::uint32_t y, int k) {
+  const double py = d.proba[y][i];
+  int above = 0;
+  for (std::size_t c = 0; c < d.n_classes; ++c) {
+    const double pc = d.proba[c][i];
+    above += pc > py || (pc == py && c > y);
+  }
+  return above < k;
+}
 
 void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::int64_t n,
                        MetricSet& m) {
@@ -833,11 +888,81 @@ void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::
   }
 }
 
-std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grouping& g) {
+namespace {
+
+// roc_auc_ovo and roc_auc_ovo_weighted (Hand and Till, as scikit-learn's multi_class="ovo"):
+// for each pair of classes a < b, over the rows of either, the mean of the AUC of a's
+// probability with a positive and of b's with b positive; averaged over the pairs, plainly or
+// weighted by the pair's share of the rows. One sort per probability column, its rows bucketed
+// by (group, true class); each pair is a walk over two buckets. Undefined in a group missing a
+// class.
+void ovo_aucs(const MulticlassData& d, const Grouping& g,
+              const std::vector<std::pair<std::size_t, std::size_t>>& ranges,
+              std::vector<GroupMetrics>& out) {
+  const std::size_t K = d.n_classes;
+  const std::uint32_t G = g.n_groups;
+  std::vector<std::vector<std::size_t>> counts(ranges.size(), std::vector<std::size_t>(K * G, 0));
+  parallel_for(ranges.size(), [&](std::size_t r) {
+    for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
+      std::uint32_t grp = group_of(g, i);
+      if (grp < G) ++counts[r][std::size_t{grp} * K + d.label[i]];
+    }
+  });
+  auto bucket_of = [&](std::size_t i) -> std::size_t {
+    std::uint32_t grp = group_of(g, i);
+    if (grp >= G) return static_cast<std::size_t>(-1);
+    return std::size_t{grp} * K + d.label[i];
+  };
+  // auc[(a * K + b) * G + k]: class a's probability, a positive against b, in group k.
+  std::vector<MetricValue> auc(K * K * G);
+  for (std::size_t a = 0; a < K; ++a) {
+    Buckets B = bucket_and_sort(d.proba[a], K * G, ranges, counts, bucket_of);
+    parallel_for(K * G, [&](std::size_t j) {
+      const std::size_t b = j / G, k = j % G;
+      if (b == a) return;
+      const std::size_t pos = k * K + a, neg = k * K + b;
+      auc[(a * K + b) * G + k] =
+          rank_summary(B.begin(pos), B.size(pos), B.begin(neg), B.size(neg), false).auc;
+    });
+  }
+  for (std::uint32_t k = 0; k < G; ++k) {
+    if (out[k].n == 0) continue;
+    std::vector<double> support(K, 0);
+    for (const auto& row : counts)
+      for (std::size_t c = 0; c < K; ++c) support[c] += static_cast<double>(row[k * K + c]);
+    bool defined = true;
+    double macro = 0, weighted = 0, weights = 0, pairs = 0;
+    for (std::size_t a = 0; a < K && defined; ++a)
+      for (std::size_t b = a + 1; b < K; ++b) {
+        const MetricValue ab = auc[(a * K + b) * G + k], ba = auc[(b * K + a) * G + k];
+        if (!ab || !ba) {
+          defined = false;
+          break;
+        }
+        const double score = (*ab + *ba) / 2;
+        const double prevalence = (support[a] + support[b]) / static_cast<double>(out[k].n);
+        macro += score;
+        weighted += score * prevalence;
+        weights += prevalence;
+        pairs += 1;
+      }
+    out[k].metrics.set("roc_auc_ovo", defined ? MetricValue(macro / pairs) : std::nullopt);
+    out[k].metrics.set("roc_auc_ovo_weighted",
+                       defined ? MetricValue(weighted / weights) : std::nullopt);
+    if (!defined)
+      out[k].warnings.push_back("roc_auc_ovo is undefined: some class has no rows in the labels");
+  }
+}
+
+}  // namespace
+
+std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grouping& g,
+                                             const MetricRequest& req) {
   const std::size_t K = d.n_classes;
   const std::size_t n = d.label.size();
   const std::uint32_t G = g.n_groups;
   const bool has_proba = !d.proba.empty();
+  const bool top_k = has_proba && req.asks("top_k_accuracy");
   auto ranges = row_ranges(n);
   std::vector<std::vector<MultiAcc>> acc(ranges.size(), std::vector<MultiAcc>(G));
   for (auto& A : acc)
@@ -873,6 +998,7 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
         }
         if (std::fabs(raw - 1) > 1e-6) a.unnormalised = true;
         a.logloss.add(-std::log(clipped[y] / s));
+        if (top_k) a.top_k_hits += in_top_k(d, i, y, req.k);
       }
     }
   });
@@ -883,6 +1009,7 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
       total[k].n += A[k].n;
       for (std::size_t c = 0; c < K * K; ++c) total[k].cm[c] += A[k].cm[c];
       total[k].logloss.add(A[k].logloss);
+      total[k].top_k_hits += A[k].top_k_hits;
       total[k].unnormalised = total[k].unnormalised || A[k].unnormalised;
     }
 
@@ -890,14 +1017,16 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
   for (std::uint32_t k = 0; k < G; ++k) {
     out[k].n = total[k].n;
     if (total[k].n == 0) {
-      for (const auto& name : metric_names(Task::kMulticlass))
-        out[k].metrics.set(name, std::nullopt);
+      set_all_undefined(Task::kMulticlass, req, out[k].metrics);
       out[k].warnings.push_back("no rows");
       continue;
     }
     confusion_metrics(total[k].cm, K, total[k].n, out[k].metrics);
     if (has_proba) {
       out[k].metrics.set("log_loss", total[k].logloss.value() / static_cast<double>(total[k].n));
+      if (top_k)
+        out[k].metrics.set("top_k_accuracy", static_cast<double>(total[k].top_k_hits) /
+                                                 static_cast<double>(total[k].n));
       if (total[k].unnormalised)
         out[k].warnings.push_back(
             "probability columns do not sum to 1 in every row; log_loss renormalises them");
@@ -929,20 +1058,28 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
     }
     for (std::uint32_t k = 0; k < G; ++k) {
       if (total[k].n == 0) continue;
-      double sum = 0;
+      double sum = 0, weighted = 0;
       bool defined = true;
       for (std::size_t c = 0; c < K; ++c) {
-        if (!auc[c][k])
+        if (!auc[c][k]) {
           defined = false;
-        else
-          sum += *auc[c][k];
+          continue;
+        }
+        sum += *auc[c][k];
+        std::int64_t support = 0;  // rows of class c: the weights of average="weighted"
+        for (std::size_t b = 0; b < K; ++b) support += total[k].cm[c * K + b];
+        weighted += *auc[c][k] * static_cast<double>(support);
       }
       out[k].metrics.set("roc_auc_ovr",
                          defined ? MetricValue(sum / static_cast<double>(K)) : std::nullopt);
+      out[k].metrics.set(
+          "roc_auc_ovr_weighted",
+          defined ? MetricValue(weighted / static_cast<double>(total[k].n)) : std::nullopt);
       if (!defined)
         out[k].warnings.push_back(
             "roc_auc_ovr is undefined: some class has no rows, or only rows, in the labels");
     }
+    if (req.asks("roc_auc_ovo") || req.asks("roc_auc_ovo_weighted")) ovo_aucs(d, g, ranges, out);
   }
   return out;
 }
@@ -955,7 +1092,7 @@ void regression_group_metrics(const RegressionSums& s, MetricValue median_ae, Gr
   gm.n = s.n;
   if (s.n == 0) {
     for (const auto& info : metric_catalog())
-      if (info.task == Task::kRegression && (s.on_request || !info.on_request))
+      if (info.task == Task::kRegression && (!info.on_request || s.asks(info.name)))
         m.set(info.name, std::nullopt);
     gm.warnings.push_back("no rows");
     return;
@@ -980,6 +1117,9 @@ void regression_group_metrics(const RegressionSums& s, MetricValue median_ae, Gr
   m.set("median_ae", median_ae);
   m.set("max_error", s.max_e);
   m.set("explained_variance", assemble(s.ss_e / n_, s.ss_tot / n_));
+  if (s.pinball) m.set("mean_pinball_loss", s.pinball_loss / n_);
+  if (s.tweedie)
+    m.set("mean_tweedie_deviance", s.tweedie_ok ? MetricValue(s.tweedie_dev / n_) : std::nullopt);
   if (!s.on_request) return;
   // Defined on their domains only (null outside them, without a warning: most regressions
   // are not counts or log-scaled).
@@ -1013,18 +1153,23 @@ double median_of(std::vector<double>& v, bool lerp) {
 }  // namespace
 
 std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grouping& g,
-                                             bool on_request) {
+                                             const MetricRequest& req) {
   const std::size_t n = d.label.size();
   const std::uint32_t G = g.n_groups;
+  RegressionSums asked;
+  asked.ask(req);
+  const bool terms = asked.any_terms(), on_request = asked.on_request;
   struct Acc {
     std::int64_t n = 0;
     AccurateSum y, e, abs_e, sq_e, ape;
     double max_e = 0;
-    RegressionSums terms;  // msle and the deviances
+    RegressionSums terms;  // msle, the deviances, the pinball loss
   };
   auto ranges = row_ranges(n);
   const double eps = std::numeric_limits<double>::epsilon();
   std::vector<std::vector<Acc>> acc(ranges.size(), std::vector<Acc>(G));
+  for (auto& A : acc)
+    for (auto& a : A) a.terms = asked;
   parallel_for(ranges.size(), [&](std::size_t r) {
     for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
       std::uint32_t grp = group_of(g, i);
@@ -1039,10 +1184,11 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
       a.sq_e.add(e * e);
       a.ape.add(ae / std::max(std::fabs(y), eps));
       a.max_e = std::max(a.max_e, ae);
-      if (on_request) a.terms.add_terms(y, p, 1);
+      if (terms) a.terms.add_asked(y, p, 1);
     }
   });
   std::vector<Acc> total(G);
+  for (auto& t : total) t.terms = asked;
   for (std::size_t r = 0; r < ranges.size(); ++r)
     for (std::uint32_t k = 0; k < G; ++k) {
       const Acc& a = acc[r][k];
@@ -1054,12 +1200,7 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
       t.sq_e.add(a.sq_e);
       t.ape.add(a.ape);
       t.max_e = std::max(t.max_e, a.max_e);
-      t.terms.sq_log_e += a.terms.sq_log_e;
-      t.terms.poisson += a.terms.poisson;
-      t.terms.gamma += a.terms.gamma;
-      t.terms.log_ok = t.terms.log_ok && a.terms.log_ok;
-      t.terms.poisson_ok = t.terms.poisson_ok && a.terms.poisson_ok;
-      t.terms.gamma_ok = t.terms.gamma_ok && a.terms.gamma_ok;
+      t.terms.add_terms_of(a.terms);
     }
   // Second pass: spreads around the group means, for r2 and explained_variance.
   std::vector<double> y_mean(G), e_mean(G);
@@ -1089,7 +1230,6 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
       ss_e.add(sp[k].second);
     }
     RegressionSums sums = a.terms;
-    sums.on_request = on_request;
     sums.n = a.n;
     sums.abs_e = a.abs_e.value();
     sums.sq_e = a.sq_e.value();

@@ -2,9 +2,11 @@
 // metric with the same arithmetic. Private to the core.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "mlgate/measures/metrics.hpp"
@@ -22,6 +24,7 @@ double binary_log_loss_term(double p, bool positive);
 struct BinaryAcc {
   std::int64_t n = 0, pos = 0, tp = 0, fp = 0;
   bool outside_unit = false;
+  bool negated = false;  // BinaryData::negated: the probability metrics are undefined
   AccurateSum logloss, brier;
   std::array<std::int64_t, kEceBins> bin_n{}, bin_pos{};
   std::array<AccurateSum, kEceBins> bin_prob;
@@ -41,16 +44,53 @@ struct BinaryAcc {
   }
 };
 
+// The area under the ROC curve up to a false positive rate max_fpr, added step by step along
+// the walk from the highest score down: each step from (fp, tp) to (fp + dfp, tp + dtp), in
+// counts of N negatives and P positives. The step that crosses max_fpr is cut there by linear
+// interpolation, as scikit-learn's roc_auc_score(max_fpr=...) does.
+struct PartialAuc {
+  double max_fpr = 0;  // 0: not asked
+  AccurateSum area;
+  void step(double tp, double fp, double dtp, double dfp, double P, double N) {
+    if (dfp == 0) return;
+    const double x0 = fp / N;
+    if (!(x0 < max_fpr)) return;
+    const double x1 = (fp + dfp) / N, y0 = tp / P, y1 = (tp + dtp) / P;
+    if (x1 <= max_fpr) {
+      area.add((x1 - x0) * (y0 + y1) / 2);
+    } else {
+      const double y = (y1 - y0) / (x1 - x0) * (max_fpr - x0) + y0;
+      area.add((max_fpr - x0) * (y0 + y) / 2);
+    }
+  }
+  // McClish's standardization: 0.5 for a chance curve, 1 for a perfect one.
+  double standardized() const {
+    const double min_area = 0.5 * max_fpr * max_fpr, max_area = max_fpr;
+    return 0.5 * (1 + (area.value() - min_area) / (max_area - min_area));
+  }
+};
+
 struct RankSummary {
   MetricValue auc, ap;
+  MetricValue pauc;  // roc_auc_max_fpr, when asked
   std::vector<std::array<double, 2>> roc, pr;
 };
 
-// Every binary metric of a group from its accumulated counts and its rank summary.
-void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves, GroupMetrics& gm);
+// Every binary metric of a group from its accumulated counts and its rank summary; the
+// on-request ones that req asks for.
+void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves,
+                          const MetricRequest& req, GroupMetrics& gm);
+// Sets every metric of the task to undefined: those every document lists and those req asks.
+void set_all_undefined(Task task, const MetricRequest& req, MetricSet& m);
+
 // The multiclass metrics that come from a K x K confusion matrix (rows true, columns predicted).
 void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::int64_t n,
                        MetricSet& m);
+
+// top_k_accuracy's test of row i: whether its true class y is among its k highest
+// probabilities. Ties rank the class of the larger index first, as scikit-learn's stable
+// argsort reversed does.
+bool in_top_k(const MulticlassData& d, std::size_t i, std::uint32_t y, int k);
 
 // Sums over a group's rows (weighted sums for a bootstrap resample).
 struct RegressionSums {
@@ -63,6 +103,69 @@ struct RegressionSums {
   double sq_log_e = 0, poisson = 0, gamma = 0;
   bool log_ok = true, poisson_ok = true, gamma_ok = true;
   bool on_request = false;  // whether those (and d2_absolute_error) are wanted at all
+  // mean_pinball_loss and mean_tweedie_deviance, when asked (with their alpha and power).
+  bool pinball = false, tweedie = false, tweedie_ok = true;
+  double alpha = 0.5, power = 0, pinball_loss = 0, tweedie_dev = 0;
+  void ask(const MetricRequest& req) {
+    on_request = req.asks("msle") || req.asks("rmsle") || req.asks("d2_absolute_error") ||
+                 req.asks("mean_poisson_deviance") || req.asks("mean_gamma_deviance");
+    pinball = req.asks("mean_pinball_loss");
+    tweedie = req.asks("mean_tweedie_deviance");
+    alpha = req.alpha;
+    power = req.power;
+  }
+  bool any_terms() const { return on_request || pinball || tweedie; }
+  bool asks(std::string_view name) const {
+    if (name == "mean_pinball_loss") return pinball;
+    if (name == "mean_tweedie_deviance") return tweedie;
+    return on_request;  // the other on-request metrics come together
+  }
+  // Adds another part's terms (the same metrics asked).
+  void add_terms_of(const RegressionSums& o) {
+    sq_log_e += o.sq_log_e;
+    poisson += o.poisson;
+    gamma += o.gamma;
+    pinball_loss += o.pinball_loss;
+    tweedie_dev += o.tweedie_dev;
+    log_ok = log_ok && o.log_ok;
+    poisson_ok = poisson_ok && o.poisson_ok;
+    gamma_ok = gamma_ok && o.gamma_ok;
+    tweedie_ok = tweedie_ok && o.tweedie_ok;
+  }
+  // The per-row terms of whichever of the above are asked for.
+  void add_asked(double y, double p, double w) {
+    if (on_request) add_terms(y, p, w);
+    if (pinball) {
+      // scikit-learn: alpha * diff where diff = y - p >= 0, else -(1 - alpha) * diff.
+      const double diff = y - p;
+      pinball_loss += w * (diff >= 0 ? alpha * diff : -(1 - alpha) * diff);
+    }
+    if (tweedie && tweedie_ok) add_tweedie(y, p, w);
+  }
+  // One row's unit deviance of mean_tweedie_deviance, with scikit-learn's cases and domains:
+  // power < 0: p > 0; power 0: any; 1 <= power < 2: y >= 0, p > 0; power >= 2: y > 0, p > 0.
+  void add_tweedie(double y, double p, double w) {
+    const double q = power;
+    if (q == 0) {
+      tweedie_dev += w * (y - p) * (y - p);
+      return;
+    }
+    if (p <= 0 || (q >= 1 && y < 0) || (q >= 2 && y <= 0)) {
+      tweedie_ok = false;
+      return;
+    }
+    double dev;
+    if (q == 1) {
+      dev = 2 * ((y == 0 ? 0.0 : y * std::log(y / p)) - y + p);
+    } else if (q == 2) {
+      dev = 2 * (std::log(p / y) + y / p - 1);
+    } else {
+      const double yy = q < 0 ? std::max(y, 0.0) : y;
+      dev = 2 * (std::pow(yy, 2 - q) / ((1 - q) * (2 - q)) - y * std::pow(p, 1 - q) / (1 - q) +
+                 std::pow(p, 2 - q) / (2 - q));
+    }
+    tweedie_dev += w * dev;
+  }
   // Once a row is outside a metric's domain the metric is null: its terms are no longer
   // computed. The deviances share one logarithm (log(p / y) = -log(y / p) to an ulp).
   void add_terms(double y, double p, double w) {

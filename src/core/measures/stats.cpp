@@ -219,13 +219,20 @@ namespace {
 struct SortedScores {
   static constexpr std::uint32_t kPos = 1u << 31, kEnd = 1u << 30, kIndex = kEnd - 1;
   std::vector<std::uint32_t> packed;
+  // keep(i): whether row i takes part (all by default).
   void build(const std::vector<double>& score, const std::vector<std::uint8_t>& positive) {
+    build(score, positive, [](std::size_t) { return true; });
+  }
+  template <class Keep>
+  void build(const std::vector<double>& score, const std::vector<std::uint8_t>& positive,
+             Keep keep) {
     if (score.size() > std::size_t{kIndex} + 1)
       throw Error("the bootstrap handles at most 2^30 rows, not " + std::to_string(score.size()),
                   "statistics", "use method: delong for roc_auc, or sample the rows");
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> kv(score.size());
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> kv;
+    kv.reserve(score.size());
     for (std::size_t i = 0; i < score.size(); ++i)
-      kv[i] = {sort_key(score[i]), static_cast<std::uint32_t>(i)};
+      if (keep(i)) kv.emplace_back(sort_key(score[i]), static_cast<std::uint32_t>(i));
     std::sort(kv.begin(), kv.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     packed.resize(kv.size());
     for (std::size_t i = 0; i < kv.size(); ++i) {
@@ -240,10 +247,20 @@ struct SortedScores {
 // AUC (and AP when asked) of weighted rows: the engine's walk, with weights for counts.
 // Twice the area counts pairs: at most 2 * TP * FP <= W^2 / 2 for a total weight W, and W is
 // the row count of a resample, below 2^30 (kIndex): 64 bits hold it.
-RankSummary weighted_ranks(const SortedScores& s, const std::uint8_t* w, bool with_ap) {
+// max_fpr > 0: roc_auc_max_fpr too, which needs the totals before the walk (one more pass).
+RankSummary weighted_ranks(const SortedScores& s, const std::uint8_t* w, bool with_ap,
+                           double max_fpr = 0) {
   std::uint64_t tp = 0, fp = 0, dtp = 0, dfp = 0;
   std::uint64_t area2 = 0;
   AccurateSum ap;  // sum of dtp * precision; divided by P at the end
+  PartialAuc pauc;
+  pauc.max_fpr = max_fpr;
+  double P = 0, N = 0;
+  if (max_fpr > 0) {
+    for (std::uint32_t v : s.packed)
+      (v & SortedScores::kPos ? P : N) += static_cast<double>(w[v & SortedScores::kIndex]);
+  }
+  const bool partial = max_fpr > 0 && max_fpr < 1 && P > 0 && N > 0;
   for (std::uint32_t v : s.packed) {
     const std::uint64_t wi = w[v & SortedScores::kIndex];
     const std::uint64_t pos = v >> 31;  // branchless: labels come in random order
@@ -251,6 +268,9 @@ RankSummary weighted_ranks(const SortedScores& s, const std::uint8_t* w, bool wi
     dfp += wi & (pos - 1);
     if (v & SortedScores::kEnd) {
       area2 += dfp * (2 * tp + dtp);
+      if (partial)
+        pauc.step(static_cast<double>(tp), static_cast<double>(fp), static_cast<double>(dtp),
+                  static_cast<double>(dfp), P, N);
       tp += dtp;
       fp += dfp;
       if (with_ap && dtp > 0)
@@ -262,6 +282,7 @@ RankSummary weighted_ranks(const SortedScores& s, const std::uint8_t* w, bool wi
   if (tp > 0 && fp > 0)
     r.auc = static_cast<double>(area2) / (2.0 * static_cast<double>(tp) * static_cast<double>(fp));
   if (with_ap && tp > 0) r.ap = ap.value() / static_cast<double>(tp);
+  if (max_fpr > 0 && r.auc) r.pauc = max_fpr == 1 ? *r.auc : pauc.standardized();
   return r;
 }
 
@@ -318,8 +339,8 @@ bool wants(const std::vector<std::string>& names, std::initializer_list<const ch
 class WeightedBinary : public WeightedEvaluator {
  public:
   WeightedBinary(const BinaryData& d, std::span<const std::uint32_t> rows,
-                 std::vector<std::string> names)
-      : names_(std::move(names)) {
+                 std::vector<std::string> names, MetricRequest req)
+      : names_(std::move(names)), req_(std::move(req)) {
     const std::size_t n = rows.size();
     rows_ = n;
     label_.resize(n);
@@ -335,7 +356,7 @@ class WeightedBinary : public WeightedEvaluator {
       score[k] = p;
       label_[k] = d.label[i] != 0;
       yhat_[k] = d.predicted_positive(i);
-      if (p < 0 || p > 1) {
+      if (d.negated || p < 0 || p > 1) {
         outside_ = true;
       } else {
         ll_[k] = binary_log_loss_term(p, label_[k]);
@@ -345,16 +366,20 @@ class WeightedBinary : public WeightedEvaluator {
         prob_[k] = p;
       }
     }
-    ranks_ = wants(names_, {"roc_auc", "average_precision"});
+    negated_ = d.negated;
+    ranks_ = wants(names_, {"roc_auc", "average_precision", "roc_auc_max_fpr"});
     with_ap_ = wants(names_, {"average_precision"});
+    max_fpr_ = wants(names_, {"roc_auc_max_fpr"}) ? req_.max_fpr : 0;
     rows_pass_ = false;
     for (const auto& name : names_)
-      rows_pass_ = rows_pass_ || (name != "roc_auc" && name != "average_precision");
+      rows_pass_ = rows_pass_ ||
+                   (name != "roc_auc" && name != "average_precision" && name != "roc_auc_max_fpr");
     if (ranks_) sorted_.build(score, label_);
   }
   void evaluate(const std::uint8_t* w, double* out) const override {
     BinaryAcc a;
     a.outside_unit = outside_;
+    a.negated = negated_;
     // Only a rank metric asked for: the walk alone has everything (counts come from it).
     for (std::size_t k = 0; rows_pass_ && k < label_.size(); ++k) {
       const std::int64_t wk = w[k];
@@ -372,23 +397,25 @@ class WeightedBinary : public WeightedEvaluator {
         a.bin_prob[bin_[k]].add(wd * prob_[k]);
       }
     }
-    RankSummary rs = ranks_ ? weighted_ranks(sorted_, w, with_ap_) : RankSummary{};
+    RankSummary rs = ranks_ ? weighted_ranks(sorted_, w, with_ap_, max_fpr_) : RankSummary{};
     if (!rows_pass_) {
       for (std::size_t k = 0; k < names_.size(); ++k) {
-        MetricValue v = names_[k] == "roc_auc" ? rs.auc : rs.ap;
+        MetricValue v = names_[k] == "roc_auc"             ? rs.auc
+                        : names_[k] == "average_precision" ? rs.ap
+                                                           : rs.pauc;
         out[k] = v ? *v : std::numeric_limits<double>::quiet_NaN();
       }
       return;
     }
     GroupMetrics gm;
-    binary_group_metrics(a, rs, false, gm);
+    binary_group_metrics(a, rs, false, req_, gm);
     pick(gm.metrics, names_, out);
   }
 
  private:
   void evaluate_lanes(const std::uint8_t* w, std::size_t lanes, std::size_t metrics,
                       double* out) const override {
-    if (lanes != kLanes || rows_pass_ || with_ap_) {
+    if (lanes != kLanes || rows_pass_ || with_ap_ || max_fpr_ > 0) {
       WeightedEvaluator::evaluate_lanes(w, lanes, metrics, out);
       return;
     }
@@ -399,16 +426,18 @@ class WeightedBinary : public WeightedEvaluator {
 
  private:
   std::vector<std::string> names_;
+  MetricRequest req_;
+  double max_fpr_ = 0;
   std::vector<std::uint8_t> label_, yhat_, bin_;
   std::vector<double> ll_, brier_, prob_;
-  bool outside_ = false, ranks_ = false, with_ap_ = false, rows_pass_ = true;
+  bool outside_ = false, negated_ = false, ranks_ = false, with_ap_ = false, rows_pass_ = true;
   SortedScores sorted_;
 };
 
 class WeightedMulticlass : public WeightedEvaluator {
  public:
   WeightedMulticlass(const MulticlassData& d, std::span<const std::uint32_t> rows,
-                     std::vector<std::string> names)
+                     std::vector<std::string> names, const MetricRequest& req)
       : names_(std::move(names)), K_(d.n_classes) {
     const std::size_t n = rows.size();
     rows_ = n;
@@ -437,7 +466,28 @@ class WeightedMulticlass : public WeightedEvaluator {
         ll_[k] = -std::log(clipped[y_[k]] / s);
       }
     }
-    if (has_proba_ && wants(names_, {"roc_auc_ovr"})) {
+    if (has_proba_ && wants(names_, {"top_k_accuracy"})) {
+      top_k_.resize(n);
+      for (std::size_t k = 0; k < n; ++k) top_k_[k] = in_top_k(d, rows[k], y_[k], req.k);
+    }
+    if (has_proba_ && wants(names_, {"roc_auc_ovo", "roc_auc_ovo_weighted"})) {
+      // Class a's probability over the rows of classes a and b, a positive: one sorted walk
+      // per ordered pair.
+      pairs_.resize(K_ * K_);
+      for (std::size_t a = 0; a < K_; ++a)
+        for (std::size_t b = 0; b < K_; ++b) {
+          if (a == b) continue;
+          std::vector<double> col(n);
+          std::vector<std::uint8_t> is_a(n);
+          for (std::size_t k = 0; k < n; ++k) {
+            col[k] = d.proba[a][rows[k]];
+            is_a[k] = y_[k] == a;
+          }
+          pairs_[a * K_ + b].build(col, is_a,
+                                   [&](std::size_t k) { return y_[k] == a || y_[k] == b; });
+        }
+    }
+    if (has_proba_ && wants(names_, {"roc_auc_ovr", "roc_auc_ovr_weighted"})) {
       sorted_.resize(K_);
       for (std::size_t c = 0; c < K_; ++c) {
         std::vector<double> col(n);
@@ -464,18 +514,51 @@ class WeightedMulticlass : public WeightedEvaluator {
     if (total > 0) confusion_metrics(cm, K_, total, gm.metrics);
     if (has_proba_ && total > 0)
       gm.metrics.set("log_loss", ll.value() / static_cast<double>(total));
+    if (!top_k_.empty() && total > 0) {
+      std::int64_t hits = 0;
+      for (std::size_t k = 0; k < y_.size(); ++k) hits += top_k_[k] ? w[k] : 0;
+      gm.metrics.set("top_k_accuracy", static_cast<double>(hits) / static_cast<double>(total));
+    }
+    // Rows per true class: the weights of the weighted averages.
+    std::vector<double> support(K_, 0);
+    for (std::size_t a = 0; a < K_; ++a)
+      for (std::size_t b = 0; b < K_; ++b) support[a] += static_cast<double>(cm[a * K_ + b]);
     if (!sorted_.empty()) {
-      double sum = 0;
+      double sum = 0, weighted = 0;
       bool defined = true;
       for (std::size_t c = 0; c < K_ && defined; ++c) {
         RankSummary rs = weighted_ranks(sorted_[c], w, false);
-        if (rs.auc)
+        if (rs.auc) {
           sum += *rs.auc;
-        else
+          weighted += *rs.auc * support[c];
+        } else {
           defined = false;
+        }
       }
       gm.metrics.set("roc_auc_ovr",
                      defined ? MetricValue(sum / static_cast<double>(K_)) : std::nullopt);
+      gm.metrics.set("roc_auc_ovr_weighted",
+                     defined ? MetricValue(weighted / static_cast<double>(total)) : std::nullopt);
+    }
+    if (!pairs_.empty()) {
+      double macro = 0, weighted = 0, weights = 0, count = 0;
+      bool defined = true;
+      for (std::size_t a = 0; a < K_ && defined; ++a)
+        for (std::size_t b = a + 1; b < K_ && defined; ++b) {
+          const MetricValue ab = weighted_ranks(pairs_[a * K_ + b], w, false).auc;
+          const MetricValue ba = weighted_ranks(pairs_[b * K_ + a], w, false).auc;
+          defined = ab && ba;
+          if (!defined) break;
+          const double score = (*ab + *ba) / 2;
+          const double prevalence = (support[a] + support[b]) / static_cast<double>(total);
+          macro += score;
+          weighted += score * prevalence;
+          weights += prevalence;
+          count += 1;
+        }
+      gm.metrics.set("roc_auc_ovo", defined ? MetricValue(macro / count) : std::nullopt);
+      gm.metrics.set("roc_auc_ovo_weighted",
+                     defined ? MetricValue(weighted / weights) : std::nullopt);
     }
     pick(gm.metrics, names_, out);
   }
@@ -486,13 +569,15 @@ class WeightedMulticlass : public WeightedEvaluator {
   bool has_proba_ = false;
   std::vector<std::uint32_t> y_, yhat_;
   std::vector<double> ll_;
+  std::vector<std::uint8_t> top_k_;
   std::vector<SortedScores> sorted_;
+  std::vector<SortedScores> pairs_;  // [a * K + b]: roc_auc_ovo's walks
 };
 
 class WeightedRegression : public WeightedEvaluator {
  public:
   WeightedRegression(const RegressionData& d, std::span<const std::uint32_t> rows,
-                     std::vector<std::string> names)
+                     std::vector<std::string> names, const MetricRequest& req)
       : names_(std::move(names)) {
     const std::size_t n = rows.size();
     rows_ = n;
@@ -520,9 +605,14 @@ class WeightedRegression : public WeightedEvaluator {
       std::sort(by_label_.begin(), by_label_.end(),
                 [&](std::uint32_t a, std::uint32_t b) { return y_[a] < y_[b]; });
     }
-    on_request_ = wants(names_, {"msle", "rmsle", "mean_poisson_deviance", "mean_gamma_deviance",
-                                 "d2_absolute_error"});
-    if (on_request_) {
+    // The on-request terms of the metrics asked here, with the policy's parameters.
+    MetricRequest asked = req;
+    asked.names.clear();
+    for (const auto& name : names_)
+      if (const MetricInfo* m = find_metric(name, Task::kRegression); m && m->on_request)
+        asked.names.push_back(name);
+    asked_.ask(asked);
+    if (asked_.any_terms()) {
       p_.resize(n);
       for (std::size_t k = 0; k < n; ++k) p_[k] = d.pred[rows[k]];
     }
@@ -552,7 +642,7 @@ class WeightedRegression : public WeightedEvaluator {
     return lerp ? lo + (hi - lo) * 0.5 : (lo + hi) / 2;
   }
   void evaluate(const std::uint8_t* w, double* out) const override {
-    RegressionSums s;
+    RegressionSums s = asked_;
     AccurateSum sy, se, sae, sq, sape;
     for (std::size_t k = 0; k < y_.size(); ++k) {
       if (!w[k]) continue;
@@ -564,9 +654,8 @@ class WeightedRegression : public WeightedEvaluator {
       sq.add(wd * e_[k] * e_[k]);
       sape.add(wd * ape_[k]);
       s.max_e = std::max(s.max_e, ae_[k]);
-      if (on_request_) s.add_terms(y_[k], p_[k], wd);
+      if (!p_.empty()) s.add_asked(y_[k], p_[k], wd);
     }
-    s.on_request = on_request_;
     GroupMetrics gm;
     MetricValue median, d2;
     if (s.n > 0) {
@@ -602,7 +691,7 @@ class WeightedRegression : public WeightedEvaluator {
   std::vector<std::string> names_;
   std::vector<double> y_, p_, e_, ae_, ape_;
   std::vector<std::uint32_t> by_error_, by_label_;
-  bool on_request_ = false;
+  RegressionSums asked_;  // which on-request metrics, and their parameters
 };
 
 // splitmix64: seeds each resample's stream from (seed, b).
@@ -665,18 +754,21 @@ void WeightedEvaluator::evaluate_lanes(const std::uint8_t* w, std::size_t lanes,
 
 std::unique_ptr<WeightedEvaluator> make_weighted_binary(const BinaryData& d,
                                                         std::span<const std::uint32_t> rows,
-                                                        const std::vector<std::string>& names) {
-  return std::make_unique<WeightedBinary>(d, rows, names);
+                                                        const std::vector<std::string>& names,
+                                                        const MetricRequest& req) {
+  return std::make_unique<WeightedBinary>(d, rows, names, req);
 }
 std::unique_ptr<WeightedEvaluator> make_weighted_multiclass(const MulticlassData& d,
                                                             std::span<const std::uint32_t> rows,
-                                                            const std::vector<std::string>& names) {
-  return std::make_unique<WeightedMulticlass>(d, rows, names);
+                                                            const std::vector<std::string>& names,
+                                                            const MetricRequest& req) {
+  return std::make_unique<WeightedMulticlass>(d, rows, names, req);
 }
 std::unique_ptr<WeightedEvaluator> make_weighted_regression(const RegressionData& d,
                                                             std::span<const std::uint32_t> rows,
-                                                            const std::vector<std::string>& names) {
-  return std::make_unique<WeightedRegression>(d, rows, names);
+                                                            const std::vector<std::string>& names,
+                                                            const MetricRequest& req) {
+  return std::make_unique<WeightedRegression>(d, rows, names, req);
 }
 
 BootstrapDraws paired_bootstrap(const WeightedEvaluator& m1, const WeightedEvaluator& m2,

@@ -29,7 +29,7 @@ const char* group_of(const std::string& name) {
         "candidate-eval", "baseline-eval", "format", "drop-missing", "body", "evidence"}},
       {"Columns",
        {"label-col", "score-col", "pred-col", "proba-cols", "id-col", "slice-col", "sensitive-col",
-        "positive-label", "threshold", "task"}},
+        "positive-label", "threshold", "score-direction", "task"}},
       {"Model",
        {"model-cmd",
         "model-shell",
@@ -265,6 +265,11 @@ void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::
                  "The positive class, for labels that are not 0/1 or true/false");
   app.add_option("--threshold", o.threshold, "Decision threshold on the score")
       ->capture_default_str();
+  app.add_option_function<std::string>(
+         "--score-direction", [&o](const std::string& v) { o.score_lower = v == "lower"; },
+         "higher (default): a higher score means positive; lower: a lower one does (distances, "
+         "ranks; pROC's direction \">\"), predicted positive when score <= threshold")
+      ->check(choice({"higher", "lower"}));
   app.add_flag("--drop-missing", o.drop_missing,
                "Drop rows with a missing label or score, and report how many");
   app.add_option("--task", task, "The task (default: the policy's, else binary)")
