@@ -40,6 +40,9 @@ struct Expectation {
   QuantileMethod interpolation = QuantileMethod::kLinear;  // quantile_between
   std::string type, regex;
   DriftMethod method = DriftMethod::kAuto;
+  // bins: evidently (psi, jensenshannon, hellinger): Evidently's binning instead of the
+  // reference's deciles.
+  bool evidently_bins = false;
   std::vector<std::string> values;
   bool warn_only = false;
   std::string where;  // suite.yaml:LINE:COL

@@ -116,7 +116,7 @@ Suite parse_suite(const std::string& text, const std::string& path) {
         add({"column", "columns", "quantile", "min", "max", "strict_min", "strict_max",
              "interpolation"});
       else if (k == Expect::kNoDrift)
-        add({"column", "columns", "method", "threshold"});
+        add({"column", "columns", "method", "threshold", "bins"});
       R.keys(e, at, keys);
       if (e["column"]) x.columns.push_back(R.string(e["column"], at + ".column"));
       if (e["columns"]) {
@@ -163,14 +163,19 @@ Suite parse_suite(const std::string& text, const std::string& path) {
         if (!(*x.quantile >= 0 && *x.quantile <= 1))
           R.fail(e["quantile"], at + ".quantile", "must be between 0 and 1");
       }
-      if (e["method"])
-        x.method = R.choice<DriftMethod>(e["method"], at + ".method",
-                                         {{"auto", DriftMethod::kAuto},
-                                          {"ks", DriftMethod::kKs},
-                                          {"psi", DriftMethod::kPsi},
-                                          {"chi2", DriftMethod::kChi2},
-                                          {"jensenshannon", DriftMethod::kJensenShannon},
-                                          {"wasserstein", DriftMethod::kWasserstein}});
+      if (e["method"]) {
+        std::vector<std::pair<std::string, DriftMethod>> methods = {{"auto", DriftMethod::kAuto}};
+        for (DriftMethod m : kDriftMethods) methods.emplace_back(name_of(m), m);
+        x.method = R.choice<DriftMethod>(e["method"], at + ".method", methods);
+      }
+      if (e["bins"]) {
+        x.evidently_bins =
+            R.choice(e["bins"], at + ".bins", {"deciles", "evidently"}) == "evidently";
+        if (x.method != DriftMethod::kPsi && x.method != DriftMethod::kJensenShannon &&
+            x.method != DriftMethod::kHellinger)
+          R.fail(e["bins"], at + ".bins", "applies to psi, jensenshannon and hellinger",
+                 "set method: psi, jensenshannon or hellinger");
+      }
       if (e["threshold"]) x.threshold = R.number(e["threshold"], at + ".threshold");
       if (e["severity"])
         x.warn_only = R.choice(e["severity"], at + ".severity", {"fail", "warn"}) == "warn";
@@ -820,10 +825,12 @@ void check_unseen(const Expectation& x, const std::string& name, const Check& c,
   extra_checks.push_back(std::move(u));
 }
 
-// A numeric column's counts over the reference's deciles, computed once per drift check for
-// both psi/Jensen-Shannon and the report's histograms.
+// A numeric column's counts over bins, computed once per drift check for the binned methods
+// and the report's histograms: the reference's deciles (interior edges, bins (e, e']), or
+// numpy's Sturges histogram that Evidently uses (all edges, bins [e, e'), the last closed).
 struct Deciles {
   std::vector<double> edges, ref, cur;
+  bool histogram = false;
 };
 
 Deciles deciles_of(const ColumnData& ref, const ColumnData& cur) {
@@ -832,6 +839,44 @@ Deciles deciles_of(const ColumnData& ref, const ColumnData& cur) {
   d.ref = bin_counts(ref.sorted, d.edges);
   d.cur = bin_counts(cur.sorted, d.edges);
   return d;
+}
+
+std::size_t distinct_values(std::span<const double> sorted) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < sorted.size(); ++i) n += i == 0 || sorted[i] != sorted[i - 1];
+  return n;
+}
+
+// Evidently's bins for a numeric column (bins: evidently), or nullopt where it compares the
+// values as categories (psi and jensenshannon with at most 20 distinct reference values):
+// hellinger takes Sturges' bins over the distinct values of both samples, psi and
+// jensenshannon over all their values.
+std::optional<Deciles> evidently_bins(DriftMethod method, const ColumnData& ref,
+                                      const ColumnData& cur) {
+  const double lo = std::min(ref.sorted.front(), cur.sorted.front());
+  const double hi = std::max(ref.sorted.back(), cur.sorted.back());
+  double count;
+  if (method == DriftMethod::kHellinger) {
+    std::vector<double> both;
+    both.reserve(ref.sorted.size() + cur.sorted.size());
+    std::merge(ref.sorted.begin(), ref.sorted.end(), cur.sorted.begin(), cur.sorted.end(),
+               std::back_inserter(both));
+    count = static_cast<double>(distinct_values(both));
+  } else {
+    if (distinct_values(ref.sorted) <= 20) return std::nullopt;
+    count = static_cast<double>(ref.sorted.size() + cur.sorted.size());
+  }
+  Deciles d;
+  d.histogram = true;
+  d.edges = sturges_edges(lo, hi, count);
+  d.ref = histogram_counts(ref.sorted, d.edges);
+  d.cur = histogram_counts(cur.sorted, d.edges);
+  return d;
+}
+
+// Numbers compared as categories: each distinct value one, named by its shortest form.
+void number_categories(const ColumnData& col, CategoryCounts& cats) {
+  for (double y : col.sorted) cats[format_number(y)] += 1;
 }
 
 // Counts per bin (deciles of a numeric reference, or the categories of both) for psi and
@@ -856,9 +901,11 @@ void binned_counts(const Deciles* deciles, const CategoryCounts& ref_cat,
 
 // chi2: current counts against the reference's shares, over the reference's categories. False
 // when it decided the check itself (too few categories, or no support at all).
+// g: the G-test (log-likelihood ratio) over the same counts instead of Pearson's statistic.
 bool chi2_drift(const Expectation& x, const CategoryCounts& rcat, const CategoryCounts& ccat,
                 std::size_t n_ref, Check& c, DriftOutcome& out, double& stat,
-                std::optional<double>& p) {
+                std::optional<double>& p, bool g) {
+  const char* what = g ? "g_test" : "chi2";
   double seen = 0;
   for (const auto& [k, n] : ccat)
     if (rcat.count(k)) seen += n;
@@ -869,7 +916,7 @@ bool chi2_drift(const Expectation& x, const CategoryCounts& rcat, const Category
   }
   if (obs.size() < 2) {
     c.status = Status::kError;
-    c.message = "chi2 needs at least two categories in the reference";
+    c.message = std::string(what) + " needs at least two categories in the reference";
     return false;
   }
   if (seen == 0) {
@@ -881,10 +928,11 @@ bool chi2_drift(const Expectation& x, const CategoryCounts& rcat, const Category
     out.drift = true;
     c.extra["drift"] = true;
     fail_or_warn(c, x);
-    c.message = "drift (no current value appears in the reference: chi2 is infinite, p-value 0)";
+    c.message = std::string("drift (no current value appears in the reference: ") + what +
+                " is infinite, p-value 0)";
     return false;
   }
-  ChiSquare r = chisquare(obs, exp);
+  ChiSquare r = g ? g_test(obs, exp) : chisquare(obs, exp);
   stat = r.statistic;
   p = r.p_value;
   c.extra["df"] = r.df;
@@ -904,7 +952,13 @@ void record_bins(Check& c, const Deciles* deciles, const CategoryCounts& ref_cat
     for (double v : counts) out.push_back(total > 0 ? v / total : 0.0);
     return out;
   };
-  if (deciles) {
+  if (deciles && deciles->histogram) {
+    const std::vector<double>& e = deciles->edges;
+    for (std::size_t i = 0; i + 1 < e.size(); ++i)
+      labels.push_back(format_short(e[i], 4) + " to " + format_short(e[i + 1], 4));
+    rs = shares(deciles->ref);
+    cs = shares(deciles->cur);
+  } else if (deciles) {
     const std::vector<double>& e = deciles->edges;
     if (e.empty()) labels.push_back("all");
     for (std::size_t i = 0; i < e.size(); ++i)
@@ -965,7 +1019,7 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
   if (method == DriftMethod::kAuto)
     method = auto_drift_method(numeric, *ref, *cur, ref_cat, cur_cat, ctx.ref->rows);
   const std::string method_name = name_of(method);
-  if (!numeric && (method == DriftMethod::kKs || method == DriftMethod::kWasserstein)) {
+  if (!numeric && numbers_only(method)) {
     c.status = Status::kError;
     c.message = method_name + " needs numbers, but column " + quote(name) + " holds text";
     return out;
@@ -987,30 +1041,91 @@ DriftOutcome check_drift(const Expectation& x, const std::string& name, Context&
   }
   double stat = 0;
   std::optional<double> p;
-  // chi2 treats numbers as categories too: each distinct value is one.
-  if (numeric && method == DriftMethod::kChi2) {
-    for (double y : ref->sorted) ref_cat[format_number(y)] += 1;
-    for (double y : cur->sorted) cur_cat[format_number(y)] += 1;
-  }
-  if (!numeric || method == DriftMethod::kChi2)
-    check_unseen(x, name, c, ref_cat, cur_cat, n_cur, extra_checks);
+  // chi2, fisher_exact and g_test treat numbers as categories too: each distinct value is one.
+  // With bins: evidently, so do psi and jensenshannon on a reference of few distinct values.
   std::optional<Deciles> deciles;
-  if (numeric && method != DriftMethod::kChi2) deciles = deciles_of(*ref, *cur);
+  bool as_categories = !numeric || categories_only(method);
+  if (numeric && !as_categories) {
+    if (x.evidently_bins)
+      deciles = evidently_bins(method, *ref, *cur);
+    else
+      deciles = deciles_of(*ref, *cur);
+    as_categories = !deciles;
+  }
+  if (numeric && as_categories) {
+    number_categories(*ref, ref_cat);
+    number_categories(*cur, cur_cat);
+  }
+  if (!numeric || method == DriftMethod::kChi2 || method == DriftMethod::kGtest)
+    check_unseen(x, name, c, ref_cat, cur_cat, n_cur, extra_checks);
   record_bins(c, deciles ? &*deciles : nullptr, ref_cat, cur_cat);
+  auto test = [&](TestResult r) {
+    stat = r.statistic;
+    p = r.p_value;
+  };
   if (method == DriftMethod::kKs) {
     KsResult r = ks_2samp(ref->sorted, cur->sorted);
     stat = r.statistic;
     p = r.p_value;
+  } else if (method == DriftMethod::kMannWhitney) {
+    test(mannwhitneyu(ref->sorted, cur->sorted));
+  } else if (method == DriftMethod::kAnderson) {
+    test(anderson_ksamp(ref->sorted, cur->sorted));
+    if (*p == 0.25 || *p == 0.001)
+      c.extra["p_value_clipped"] = true;  // scipy's table ends: the true p is beyond it
+  } else if (method == DriftMethod::kCramerVonMises) {
+    test(cramervonmises_2samp(ref->sorted, cur->sorted));
+  } else if (method == DriftMethod::kEnergy) {
+    stat = energy_distance(ref->sorted, cur->sorted);
+  } else if (method == DriftMethod::kTtest) {
+    if (n_ref < 2 || n_cur < 2) {
+      c.status = Status::kError;
+      c.message = "ttest needs at least two values in each sample";
+      return out;
+    }
+    const Moments& mr = ref->moments_of_sorted();
+    const Moments& mc = cur->moments_of_sorted();
+    const double nr = static_cast<double>(n_ref), nc = static_cast<double>(n_cur);
+    test(welch_ttest(nr, mr.mean, mr.ss / (nr - 1), nc, mc.mean, mc.ss / (nc - 1)));
+  } else if (method == DriftMethod::kFisherExact) {
+    std::set<std::string> u;
+    for (const auto& kv : ref_cat) u.insert(kv.first);
+    for (const auto& kv : cur_cat) u.insert(kv.first);
+    if (u.size() > 2) {
+      c.status = Status::kError;
+      c.message = "fisher_exact needs a column of two categories, not " + std::to_string(u.size()) +
+                  "; use chi2 or g_test";
+      return out;
+    }
+    auto count = [](const CategoryCounts& m, const std::string& k) {
+      auto it = m.find(k);
+      return it == m.end() ? 0.0 : it->second;
+    };
+    const std::string a = *u.begin(), b = u.size() > 1 ? *u.rbegin() : std::string();
+    const double ca = count(cur_cat, a), cb = count(cur_cat, b), ra = count(ref_cat, a),
+                 rb = count(ref_cat, b);
+    stat = fisher_exact(ca, cb, ra, rb);
+    p = stat;
+    c.extra["table"] = {{ca, cb}, {ra, rb}};
+    c.extra["categories"] = u.size() > 1 ? ojson::array({a, b}) : ojson::array({a});
   } else if (method == DriftMethod::kWasserstein) {
     double sd = std::sqrt(ref->moments_of_sorted().ss / static_cast<double>(n_ref));
     c.extra["reference_std"] = sd;
     // A constant reference is scaled by 0.001, as Evidently does.
     stat = wasserstein(ref->sorted, cur->sorted) / std::max(sd, 0.001);
-  } else if (method == DriftMethod::kPsi || method == DriftMethod::kJensenShannon) {
+  } else if (method == DriftMethod::kPsi || method == DriftMethod::kJensenShannon ||
+             method == DriftMethod::kHellinger) {
     std::vector<double> rc, cc;
     binned_counts(deciles ? &*deciles : nullptr, ref_cat, cur_cat, rc, cc, c);
-    stat = method == DriftMethod::kPsi ? psi(rc, cc) : jensenshannon(rc, cc);
-  } else if (!chi2_drift(x, ref_cat, cur_cat, n_ref, c, out, stat, p)) {
+    if (method == DriftMethod::kPsi)
+      stat = x.evidently_bins ? psi_evidently(rc, cc) : psi(rc, cc);
+    else if (method == DriftMethod::kJensenShannon)
+      stat = jensenshannon(rc, cc);
+    else
+      stat = hellinger(rc, cc);
+    c.extra["binning"] = x.evidently_bins ? "evidently" : "deciles";
+  } else if (!chi2_drift(x, ref_cat, cur_cat, n_ref, c, out, stat, p,
+                         method == DriftMethod::kGtest)) {
     return out;
   }
   if (!std::isfinite(stat) || (p && !std::isfinite(*p))) {

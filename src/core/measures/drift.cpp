@@ -297,6 +297,27 @@ double psi(const std::vector<double>& ref, const std::vector<double>& cur) {
   return out;
 }
 
+double psi_evidently(const std::vector<double>& ref, const std::vector<double>& cur) {
+  auto filled = [](const std::vector<double>& counts) {
+    double total = 0;
+    for (double v : counts) total += v;
+    std::vector<double> s(counts.size());
+    double smallest = std::numeric_limits<double>::infinity();
+    for (std::size_t k = 0; k < counts.size(); ++k) {
+      s[k] = counts[k] / total;
+      if (s[k] != 0) smallest = std::min(smallest, s[k]);
+    }
+    const double fill = smallest <= 1e-4 ? smallest / 1e6 : 1e-4;
+    for (double& v : s)
+      if (v == 0) v = fill;
+    return s;
+  };
+  const std::vector<double> r = filled(ref), c = filled(cur);
+  double out = 0;
+  for (std::size_t k = 0; k < r.size(); ++k) out += (r[k] - c[k]) * std::log(r[k] / c[k]);
+  return out;
+}
+
 double jensenshannon(const std::vector<double>& p_counts, const std::vector<double>& q_counts) {
   double ps = 0, qs = 0;
   for (double v : p_counts) ps += v;
@@ -413,9 +434,60 @@ const char* name_of(DriftMethod m) {
       return "jensenshannon";
     case DriftMethod::kWasserstein:
       return "wasserstein";
+    case DriftMethod::kAnderson:
+      return "anderson";
+    case DriftMethod::kCramerVonMises:
+      return "cramervonmises";
+    case DriftMethod::kEnergy:
+      return "energy";
+    case DriftMethod::kHellinger:
+      return "hellinger";
+    case DriftMethod::kMannWhitney:
+      return "mannwhitney";
+    case DriftMethod::kTtest:
+      return "ttest";
+    case DriftMethod::kFisherExact:
+      return "fisher_exact";
+    case DriftMethod::kGtest:
+      return "g_test";
     default:
       return "auto";
   }
+}
+
+bool is_test(DriftMethod m) {
+  switch (m) {
+    case DriftMethod::kKs:
+    case DriftMethod::kChi2:
+    case DriftMethod::kAnderson:
+    case DriftMethod::kCramerVonMises:
+    case DriftMethod::kMannWhitney:
+    case DriftMethod::kTtest:
+    case DriftMethod::kFisherExact:
+    case DriftMethod::kGtest:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool numbers_only(DriftMethod m) {
+  switch (m) {
+    case DriftMethod::kKs:
+    case DriftMethod::kWasserstein:
+    case DriftMethod::kAnderson:
+    case DriftMethod::kCramerVonMises:
+    case DriftMethod::kEnergy:
+    case DriftMethod::kMannWhitney:
+    case DriftMethod::kTtest:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool categories_only(DriftMethod m) {
+  return m == DriftMethod::kChi2 || m == DriftMethod::kFisherExact || m == DriftMethod::kGtest;
 }
 
 double default_drift_threshold(DriftMethod method) { return is_test(method) ? 0.05 : 0.1; }
