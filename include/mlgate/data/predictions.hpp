@@ -20,6 +20,8 @@ struct ColumnOptions {
   std::string pred_col;
   std::string proba_cols;  // "a,b,c" or a prefix pattern "p_*"
   std::string id_col;
+  // --weight-col: scikit-learn's sample_weight (withheld from a model, as the label is).
+  std::string weight_col;
   std::vector<std::string> slice_cols;
   // Columns read and kept as they are, not sliced by (mlgate-eval --predictions-out writes
   // them: the sensitive columns mlgate-fairness reads from the same file).
@@ -59,17 +61,18 @@ struct Predictions {
   std::vector<SliceColumn> slices;
   std::vector<SliceColumn> carried;  // ColumnOptions::carry_cols, in their order
   std::vector<std::string> ids;      // with an id column
+  std::vector<double> weight;        // with a weight column: finite, >= 0, not all 0
   std::vector<std::string> warnings;
 
   std::size_t size() const;
   BinaryData binary() const {
-    return BinaryData{score,        label,      pred, score_lower ? 0.0 - threshold : threshold,
-                      score_places, score_lower};
+    return BinaryData{score,        label,       pred,  score_lower ? 0.0 - threshold : threshold,
+                      score_places, score_lower, weight};
   }
   // Row i's score as the table holds it.
   double original_score(std::size_t i) const { return score_lower ? 0.0 - score[i] : score[i]; }
   MulticlassData multiclass() const;
-  RegressionData regression() const { return RegressionData{target, estimate}; }
+  RegressionData regression() const { return RegressionData{target, estimate, weight}; }
 };
 
 Predictions load_predictions(const std::string& path, const ColumnOptions& o);

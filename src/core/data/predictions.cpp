@@ -27,6 +27,7 @@ MulticlassData Predictions::multiclass() const {
   d.label = class_label;
   for (const auto& col : proba) d.proba.emplace_back(col);
   d.pred = class_pred;
+  d.weight = weight;
   return d;
 }
 
@@ -101,13 +102,14 @@ struct Roles {
   std::vector<Column*> proba;
   std::vector<std::string> proba_classes;
   Column* id = nullptr;
+  Column* weight = nullptr;
   std::vector<Column*> slices;
   std::vector<Column*> carried;
 
   // How many roles read c: a column serving several (a label that is also a slice) is copied,
   // never moved out or freed while another role still needs it.
   int uses(const Column* c) const {
-    int n = (label == c) + (score == c) + (pred == c) + (id == c);
+    int n = (label == c) + (score == c) + (pred == c) + (id == c) + (weight == c);
     for (const Column* x : proba) n += x == c;
     for (const Column* x : slices) n += x == c;
     for (const Column* x : carried) n += x == c;
@@ -200,6 +202,7 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
 
   // Rows with a missing label or score: an error, or dropped with --drop-missing.
   std::vector<std::pair<Column*, const std::string*>> required = {{r.label, &lfile}};
+  if (r.weight) required.push_back({r.weight, &lfile});
   if (r.score) required.push_back({r.score, &sfile});
   if (r.pred) required.push_back({r.pred, &sfile});
   for (auto* c : r.proba) required.push_back({c, &sfile});
@@ -323,6 +326,27 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
     for (std::size_t i = 0; i < n; ++i)
       if (kept(i)) p.ids.push_back(r.id->dictionary[r.id->codes[i]]);
   }
+  if (r.weight) {
+    // scikit-learn's sample_weight: any finite weight >= 0, not all zero.
+    p.weight.reserve(m);
+    double total = 0;
+    std::size_t row = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!kept(i)) continue;
+      ++row;
+      const double w = r.weight->numbers[i];
+      if (!(w >= 0) || !std::isfinite(w))
+        throw Error("weight " + format_number(w) + " in data row " + std::to_string(i + 1) +
+                        " is not a finite number >= 0",
+                    location(lfile, 0, r.weight->name),
+                    "sample weights are counts or importances: 0 leaves a row out");
+      p.weight.push_back(w);
+      total += w;
+    }
+    if (total == 0)
+      throw Error("every weight is 0", location(lfile, 0, r.weight->name),
+                  "at least one row needs a positive weight");
+  }
   if (task == Task::kBinary && o.score_lower) {
     // Lower scores mean positive: the measures read the negated scores, so every rank-based
     // metric (and DeLong) sees the order they expect; 0 - x keeps zeros positive.
@@ -345,6 +369,7 @@ std::vector<ColumnSpec> label_specs(const ColumnOptions& o, Task task) {
   specs.push_back(
       {o.label_col, task == Task::kRegression ? ColumnType::kNumber : ColumnType::kCategory, true});
   if (!o.id_col.empty()) specs.push_back({o.id_col, ColumnType::kCategory, true});
+  if (!o.weight_col.empty()) specs.push_back({o.weight_col, ColumnType::kNumber, true});
   for (const auto& s : o.slice_cols) specs.push_back({s, ColumnType::kCategory, true});
   for (const auto& s : o.carry_cols)
     if (std::find(o.slice_cols.begin(), o.slice_cols.end(), s) == o.slice_cols.end() &&
@@ -379,6 +404,7 @@ void fill_roles(Roles& r, Table& lt, Table& st, const ColumnOptions& o, Task tas
   r.score_table = &st;
   r.label = find_col(lt, o.label_col);
   r.id = find_col(lt, o.id_col);
+  r.weight = find_col(lt, o.weight_col);
   for (const auto& s : o.slice_cols) r.slices.push_back(find_col(lt, s));
   for (const auto& s : o.carry_cols)
     if (std::find(o.slice_cols.begin(), o.slice_cols.end(), s) == o.slice_cols.end() &&
@@ -451,7 +477,7 @@ Predictions predictions_from_model(const std::string& features, const ModelComma
   bounded.max_output_bytes = static_cast<std::size_t>(std::min(need, memory_limit() / 2));
   std::string output =
       run_model_command(bounded, [&](const std::function<void(std::string_view)>& write) {
-        stream_rows(features, o.format, {o.label_col}, write);
+        stream_rows(features, o.format, {o.label_col, o.weight_col}, write);
       });
   // Models on Windows-minded runtimes end lines with CRLF: one line ending for the parsers.
   if (output.find('\r') != std::string::npos) {
@@ -611,7 +637,7 @@ std::pair<Table, Table> served_inputs(const std::string& features, const ColumnO
   ho.header_only = true;
   std::vector<ColumnSpec> specs;
   for (const auto& h : read_table(features, {}, ho).header)
-    if (h != o.label_col) specs.push_back({h, ColumnType::kAuto, true});
+    if (h != o.label_col && h != o.weight_col) specs.push_back({h, ColumnType::kAuto, true});
   Table ft = read_table(features, specs, ro);
   if (ft.rows != labels.rows)
     throw Error("the features file changed while it was read", features, "read a stable file");
@@ -683,6 +709,7 @@ void permute_all(Predictions& p, const std::vector<std::uint32_t>& from) {
   permute(p.target, from);
   permute(p.estimate, from);
   permute(p.ids, from);
+  permute(p.weight, from);
 }
 
 std::string label_text(const Predictions& p, std::size_t i) {

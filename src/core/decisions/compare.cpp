@@ -216,9 +216,11 @@ void Comparison::load_inputs() {
     } else {
       ColumnOptions bcols = cols;
       bcols.slice_cols.clear();  // the candidate's slices apply to the paired rows
+      bcols.weight_col.clear();  // and so do its weights
       base_ = load_predictions(o_.baseline, bcols);
       pairing_ = pair_rows(cand_, base_);
       base_.slices = cand_.slices;
+      base_.weight = cand_.weight;
       kind_ = Baseline::kPredictions;
     }
   } else if (!served) {
@@ -382,10 +384,24 @@ bool Comparison::prepare_change(Pending& q, const Rule& rule, const Scope& s, bo
   q.stats = true;
   q.confidence = *rule.confidence;
   c.confidence = q.confidence;
-  q.method = rule.metric == "roc_auc" && st.method != StatMethod::kBootstrap
+  const bool weighted = !cand_.weight.empty();
+  if (weighted && rule.metric == "roc_auc" && st.method == StatMethod::kDelong) {
+    c.status = Status::kError;
+    c.message =
+        "DeLong's test has no weighted form; with --weight-col use method: auto or "
+        "bootstrap";
+    return false;
+  }
+  q.method = rule.metric == "roc_auc" && st.method != StatMethod::kBootstrap && !weighted
                  ? BoundMethod::kDelong
                  : BoundMethod::kBootstrap;
   c.method = name_of(q.method);
+  if (weighted) {
+    // The bootstrap resamples rows; each drawn row counts its sample weight.
+    c.extra["weighted"] = true;
+    if (rule.metric == "roc_auc")
+      c.extra["method_reason"] = "sample weights: DeLong's test has no weighted form";
+  }
   if (st.method == StatMethod::kDelong && q.method != BoundMethod::kDelong)
     warnings_.push_back("statistics.method is delong, but DeLong's test applies to roc_auc only: " +
                         c.id + " is decided on the paired bootstrap");
@@ -601,7 +617,9 @@ void Comparison::explain(Pending& q, const ChangeDecision& d) const {
 // McNemar on paired correctness, for information (and on accuracy checks).
 ojson Comparison::mcnemar_tests() {
   ojson tests = ojson::object();
-  if (kind_ != Baseline::kPredictions || cand_.task == Task::kRegression) return tests;
+  // McNemar counts rows: it has no weighted form, and is left out with sample weights.
+  if (kind_ != Baseline::kPredictions || cand_.task == Task::kRegression || !cand_.weight.empty())
+    return tests;
   std::vector<std::uint8_t> c1(cand_.size()), c2(cand_.size());
   const BinaryData cb = cand_.binary(), bb = base_.binary();
   auto argmax = [](const Predictions& p, std::size_t i) -> std::uint32_t {

@@ -93,6 +93,12 @@ ojson eval_metrics_json(const EvalResult& r, const Predictions& p) {
   if (r.task == Task::kBinary)
     m["threshold"] = p.pred.empty() ? ojson(p.threshold) : ojson(nullptr);
   if (r.task == Task::kMulticlass) m["classes"] = p.classes;
+  if (!p.weight.empty()) {
+    // Sample weights: every metric weighs its rows; n stays the number of rows.
+    AccurateSum total;
+    for (double w : p.weight) total.add(w);
+    m["weight_total"] = total.value();
+  }
   m["overall"] = metric_set_json(r.overall.metrics);
   // The parameters of the parameterized metrics computed, e.g. {"fbeta": {"beta": 2}}.
   ojson params = ojson::object();
@@ -287,6 +293,8 @@ std::string predictions_csv(const Predictions& p, const ColumnOptions& cols) {
   std::vector<std::string> head;
   if (ids) head.push_back(cols.id_col);
   head.push_back(cols.label_col);
+  const bool weights = !cols.weight_col.empty() && p.weight.size() == p.size();
+  if (weights) head.push_back(cols.weight_col);
   const std::string pred_name = cols.pred_col.empty() ? "pred" : cols.pred_col;
   if (p.task == Task::kMulticlass) {
     std::string prefix = ends_with(cols.proba_cols, "*")
@@ -320,16 +328,22 @@ std::string predictions_csv(const Predictions& p, const ColumnOptions& cols) {
   for (std::size_t i = 0; i < p.size(); ++i) {
     f.clear();
     if (ids) f.push_back(p.ids[i]);
+    auto weight = [&] {
+      if (weights) f.push_back(format_number(p.weight[i]));
+    };
     if (p.task == Task::kBinary) {
       f.push_back(p.label[i] ? pos : neg);
+      weight();
       f.push_back(format_number(p.original_score(i)));
       if (!p.pred.empty()) f.push_back(p.pred[i] ? pos : neg);
     } else if (p.task == Task::kMulticlass) {
       f.push_back(p.classes[p.class_label[i]]);
+      weight();
       for (const auto& col : p.proba) f.push_back(format_number(col[i]));
       if (!p.class_pred.empty()) f.push_back(p.classes[p.class_pred[i]]);
     } else {
       f.push_back(format_number(p.target[i]));
+      weight();
       f.push_back(format_number(p.estimate[i]));
     }
     for (const auto* group : {&p.slices, &p.carried})

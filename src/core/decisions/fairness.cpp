@@ -565,6 +565,11 @@ void FairnessRun::load() {
     apply_policy_columns(cols, policy_, o_.given);
   }
   sensitive_ = sensitive_columns(o_, policy_.fairness);
+  if (!cols.weight_col.empty())
+    throw Error("mlgate-fairness does not weigh rows yet (mlgate-eval and mlgate-compare do)",
+                "columns.weight",
+                "remove columns.weight from the policy given to mlgate-fairness: its rates would "
+                "otherwise be unweighted");
   if (cols.task && *cols.task != Task::kBinary)
     throw Error("fairness metrics need a binary task", "task",
                 "selection rates and TPR/FPR are defined for binary labels");

@@ -420,13 +420,17 @@ void set_all_undefined(Task task, const MetricRequest& req, MetricSet& m) {
       m.set(info.name, std::nullopt);
 }
 
-void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves,
+template <class C>
+void binary_group_metrics(const BinaryAccT<C>& a, const RankSummary& rs, bool curves,
                           const MetricRequest& req, GroupMetrics& gm) {
   MetricSet& m = gm.metrics;
-  gm.n = a.n;
+  if constexpr (std::is_same_v<C, double>)
+    gm.n = a.rows;
+  else
+    gm.n = a.n;
   const double n_ = static_cast<double>(a.n);
-  const std::int64_t P = a.pos, N = a.n - a.pos;
-  const std::int64_t tp = a.tp, fp = a.fp, fn = P - tp, tn = N - fp;
+  const C P = a.pos, N = a.n - a.pos;
+  const C tp = a.tp, fp = a.fp, fn = P - tp, tn = N - fp;
   if (a.n == 0) {
     set_all_undefined(Task::kBinary, req, m);
     gm.warnings.push_back("no rows");
@@ -519,8 +523,143 @@ void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves
   }
 }
 
+namespace {
+
+// Rows in descending score order, then bucketed by group keeping that order: rows of group k are
+// sorted[start[k], start[k+1]); the last bucket holds the rows in no group. Rows of weight 0 are
+// left out, as scikit-learn's curves leave them out.
+struct RowsByScore {
+  std::vector<std::uint32_t> all, grouped;
+  std::vector<std::size_t> start;
+};
+
+RowsByScore rows_by_score(std::span<const double> score, std::span<const double> weight,
+                          const Grouping& g) {
+  const std::size_t n = score.size();
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> kv;
+  kv.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    if (weight[i] > 0) kv.emplace_back(sort_key(score[i]), static_cast<std::uint32_t>(i));
+  std::sort(kv.begin(), kv.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  RowsByScore r;
+  r.all.reserve(kv.size());
+  for (const auto& e : kv) r.all.push_back(e.second);
+  const std::uint32_t G = g.n_groups;
+  r.start.assign(std::size_t{G} + 2, 0);
+  for (std::uint32_t i : r.all) ++r.start[std::min(group_of(g, i), G) + 1];
+  for (std::size_t k = 1; k < r.start.size(); ++k) r.start[k] += r.start[k - 1];
+  r.grouped.resize(r.all.size());
+  std::vector<std::size_t> at(r.start.begin(), r.start.end() - 1);
+  for (std::uint32_t i : r.all) r.grouped[at[std::min(group_of(g, i), G)]++] = i;
+  return r;
+}
+
+// The ROC walk with sample weights for counts (scikit-learn's roc_curve, precision_recall_curve
+// and their areas with sample_weight): rows sorted by descending score, P and N the weights of
+// the positives and negatives among them.
+template <class Positive>
+RankSummary weighted_walk(std::span<const double> score, std::span<const double> weight,
+                          Positive positive, const std::uint32_t* rows, std::size_t n, double P,
+                          double N, bool curves, double max_fpr) {
+  RankSummary r;
+  double tp = 0, fp = 0;
+  AccurateSum area, ap;
+  PartialAuc pauc;
+  pauc.max_fpr = max_fpr;
+  const bool partial = max_fpr > 0 && max_fpr < 1 && P > 0 && N > 0;
+  if (curves) {
+    r.roc.push_back({0.0, 0.0});
+    if (P > 0) r.pr.push_back({0.0, 1.0});
+  }
+  for (std::size_t i = 0; i < n;) {
+    const double s = score[rows[i]];
+    double dtp = 0, dfp = 0;
+    for (; i < n && score[rows[i]] == s; ++i) (positive(rows[i]) ? dtp : dfp) += weight[rows[i]];
+    area.add(dfp * (2 * tp + dtp));
+    if (partial) pauc.step(tp, fp, dtp, dfp, P, N);
+    tp += dtp;
+    fp += dfp;
+    if (dtp > 0) ap.add(dtp / P * (tp / (tp + fp)));
+    if (curves) {
+      r.roc.push_back({N > 0 ? fp / N : 0.0, P > 0 ? tp / P : 0.0});
+      if (P > 0) r.pr.push_back({tp / P, tp / (tp + fp)});
+    }
+  }
+  if (P > 0 && N > 0) r.auc = area.value() / (2 * P * N);
+  if (P > 0) r.ap = ap.value();
+  if (max_fpr > 0 && r.auc) r.pauc = max_fpr == 1 ? *r.auc : pauc.standardized();
+  if (curves) {
+    r.roc = downsample(r.roc);
+    r.pr = downsample(r.pr);
+  }
+  return r;
+}
+
+// binary_metrics with sample weights: every count a sum of weights (scikit-learn's
+// sample_weight), the walk over rows sorted once.
+std::vector<GroupMetrics> binary_metrics_weighted(const BinaryData& d, const Grouping& g,
+                                                  bool curves, bool with_overall,
+                                                  const MetricRequest& req) {
+  const std::size_t n = d.score.size();
+  const std::uint32_t G = g.n_groups;
+  const double max_fpr = req.asks("roc_auc_max_fpr") ? req.max_fpr : 0;
+  const bool hard = !d.pred.empty();
+  std::vector<WeightedBinaryAcc> acc(std::size_t{G} + 1);
+  for (auto& a : acc) a.negated = d.negated;
+  for (std::size_t i = 0; i < n; ++i) {
+    WeightedBinaryAcc& a = acc[std::min(group_of(g, i), G)];
+    const double w = d.weight[i], p = d.score[i];
+    const bool y = d.label[i] != 0, yhat = d.predicted_positive(i, hard);
+    ++a.rows;
+    a.n += w;
+    a.pos += y ? w : 0;
+    a.tp += y && yhat ? w : 0;
+    a.fp += !y && yhat ? w : 0;
+    if (d.negated) continue;
+    if (p < 0 || p > 1) {
+      a.outside_unit = true;
+      continue;
+    }
+    a.logloss.add(w * binary_log_loss_term(p, y));
+    const double e = p - (y ? 1.0 : 0.0);
+    a.brier.add(w * e * e);
+    const int b = ece_bin(p);
+    a.bin_n[b] += w;
+    a.bin_pos[b] += y ? w : 0;
+    a.bin_prob[b].add(w * p);
+  }
+  const RowsByScore rows = rows_by_score(d.score, d.weight, g);
+  auto positive = [&](std::uint32_t i) { return d.label[i] != 0; };
+  std::vector<GroupMetrics> out(with_overall ? G + 1 : G);
+  const bool group_curves = curves && G == 1 && !with_overall;
+  parallel_for(G, [&](std::size_t k) {
+    const WeightedBinaryAcc& a = acc[k];
+    RankSummary rs =
+        weighted_walk(d.score, d.weight, positive, rows.grouped.data() + rows.start[k],
+                      rows.start[k + 1] - rows.start[k], a.pos, a.n - a.pos, group_curves, max_fpr);
+    binary_group_metrics(a, rs, group_curves, req, out[k]);
+  });
+  if (with_overall) {
+    WeightedBinaryAcc all;
+    all.negated = d.negated;
+    for (const auto& a : acc) all.add(a);
+    RankSummary rs = weighted_walk(d.score, d.weight, positive, rows.all.data(), rows.all.size(),
+                                   all.pos, all.n - all.pos, curves, max_fpr);
+    binary_group_metrics(all, rs, curves, req, out[G]);
+  }
+  return out;
+}
+
+}  // namespace
+
+template void binary_group_metrics(const BinaryAccT<std::int64_t>&, const RankSummary&, bool,
+                                   const MetricRequest&, GroupMetrics&);
+template void binary_group_metrics(const BinaryAccT<double>&, const RankSummary&, bool,
+                                   const MetricRequest&, GroupMetrics&);
+
 std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves,
                                          bool with_overall, const MetricRequest& req) {
+  if (!d.weight.empty()) return binary_metrics_weighted(d, g, curves, with_overall, req);
   const double max_fpr = req.asks("roc_auc_max_fpr") ? req.max_fpr : 0;
   const std::size_t n = d.score.size();
   const std::uint32_t G = g.n_groups;
@@ -782,8 +921,8 @@ bool in_top_k(const MulticlassData& d, std::size_t i, std::uint32_t y, int k) {
   return above < k;
 }
 
-void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::int64_t n,
-                       MetricSet& m) {
+template <class C>
+void confusion_metrics(const std::vector<C>& cm, std::size_t K, C n, MetricSet& m) {
   // scikit-learn restricts to the labels present in y_true or y_pred.
   std::vector<double> t(K, 0), p(K, 0);
   double correct = 0;
@@ -956,8 +1095,123 @@ void ovo_aucs(const MulticlassData& d, const Grouping& g,
 
 }  // namespace
 
+template void confusion_metrics(const std::vector<std::int64_t>&, std::size_t, std::int64_t,
+                                MetricSet&);
+template void confusion_metrics(const std::vector<double>&, std::size_t, double, MetricSet&);
+
+namespace {
+
+// multiclass_metrics with sample weights: the confusion matrix of summed weights, the weighted
+// log loss and top-k, one-vs-rest AUCs by the weighted walk (scikit-learn's sample_weight).
+// scikit-learn has no weighted one-vs-one AUC: roc_auc_ovo is then undefined.
+std::vector<GroupMetrics> multiclass_metrics_weighted(const MulticlassData& d, const Grouping& g,
+                                                      const MetricRequest& req) {
+  const std::size_t K = d.n_classes, n = d.label.size();
+  const std::uint32_t G = g.n_groups;
+  const bool has_proba = !d.proba.empty(), top_k = has_proba && req.asks("top_k_accuracy");
+  struct Acc {
+    std::vector<double> cm;
+    double n = 0, top_k_hits = 0;
+    std::int64_t rows = 0;
+    AccurateSum logloss;
+    bool unnormalised = false;
+  };
+  std::vector<Acc> acc(G);
+  for (auto& a : acc) a.cm.assign(K * K, 0);
+  std::vector<double> clipped(K);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint32_t grp = group_of(g, i);
+    if (grp >= G) continue;
+    Acc& a = acc[grp];
+    const double w = d.weight[i];
+    const std::uint32_t y = d.label[i];
+    std::uint32_t yhat = 0;
+    if (!d.pred.empty()) {
+      yhat = d.pred[i];
+    } else {
+      for (std::size_t c = 1; c < K; ++c)
+        if (d.proba[c][i] > d.proba[yhat][i]) yhat = static_cast<std::uint32_t>(c);
+    }
+    ++a.rows;
+    a.n += w;
+    a.cm[y * K + yhat] += w;
+    if (!has_proba) continue;
+    double s = 0, raw = 0;
+    for (std::size_t c = 0; c < K; ++c) {
+      raw += d.proba[c][i];
+      clipped[c] = std::clamp(d.proba[c][i], kLogLossEps, 1 - kLogLossEps);
+      s += clipped[c];
+    }
+    if (std::fabs(raw - 1) > 1e-6) a.unnormalised = true;
+    a.logloss.add(w * -std::log(clipped[y] / s));
+    if (top_k && in_top_k(d, i, y, req.k)) a.top_k_hits += w;
+  }
+  std::vector<GroupMetrics> out(G);
+  for (std::uint32_t k = 0; k < G; ++k) {
+    const Acc& a = acc[k];
+    out[k].n = a.rows;
+    if (a.n == 0) {
+      set_all_undefined(Task::kMulticlass, req, out[k].metrics);
+      out[k].warnings.push_back(a.rows ? "every row weighs 0" : "no rows");
+      continue;
+    }
+    confusion_metrics(a.cm, K, a.n, out[k].metrics);
+    if (!has_proba) continue;
+    out[k].metrics.set("log_loss", a.logloss.value() / a.n);
+    if (a.unnormalised)
+      out[k].warnings.push_back(
+          "probability columns do not sum to 1 in every row; log_loss renormalises them");
+    if (top_k) out[k].metrics.set("top_k_accuracy", a.top_k_hits / a.n);
+  }
+  if (!has_proba) return out;
+  std::vector<std::vector<MetricValue>> auc(K, std::vector<MetricValue>(G));
+  for (std::size_t c = 0; c < K; ++c) {
+    const RowsByScore rows = rows_by_score(d.proba[c], d.weight, g);
+    auto positive = [&](std::uint32_t i) { return d.label[i] == c; };
+    parallel_for(G, [&](std::size_t k) {
+      double P = 0;
+      for (std::size_t b = 0; b < K; ++b) P += acc[k].cm[c * K + b];
+      auc[c][k] = weighted_walk(d.proba[c], d.weight, positive, rows.grouped.data() + rows.start[k],
+                                rows.start[k + 1] - rows.start[k], P, acc[k].n - P, false, 0)
+                      .auc;
+    });
+  }
+  for (std::uint32_t k = 0; k < G; ++k) {
+    if (acc[k].n == 0) continue;
+    double sum = 0, weighted = 0;
+    bool defined = true;
+    for (std::size_t c = 0; c < K; ++c) {
+      if (!auc[c][k]) {
+        defined = false;
+        continue;
+      }
+      double support = 0;
+      for (std::size_t b = 0; b < K; ++b) support += acc[k].cm[c * K + b];
+      sum += *auc[c][k];
+      weighted += *auc[c][k] * support;
+    }
+    out[k].metrics.set("roc_auc_ovr",
+                       defined ? MetricValue(sum / static_cast<double>(K)) : std::nullopt);
+    out[k].metrics.set("roc_auc_ovr_weighted",
+                       defined ? MetricValue(weighted / acc[k].n) : std::nullopt);
+    if (!defined)
+      out[k].warnings.push_back(
+          "roc_auc_ovr is undefined: some class has no rows, or only rows, in the labels");
+    if (req.asks("roc_auc_ovo") || req.asks("roc_auc_ovo_weighted")) {
+      out[k].metrics.set("roc_auc_ovo", std::nullopt);
+      out[k].metrics.set("roc_auc_ovo_weighted", std::nullopt);
+      out[k].warnings.push_back(
+          "roc_auc_ovo is undefined with sample weights (scikit-learn has no weighted form)");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grouping& g,
                                              const MetricRequest& req) {
+  if (!d.weight.empty()) return multiclass_metrics_weighted(d, g, req);
   const std::size_t K = d.n_classes;
   const std::size_t n = d.label.size();
   const std::uint32_t G = g.n_groups;
@@ -1090,14 +1344,15 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
 void regression_group_metrics(const RegressionSums& s, MetricValue median_ae, GroupMetrics& gm) {
   MetricSet& m = gm.metrics;
   gm.n = s.n;
-  if (s.n == 0) {
+  if (s.n == 0 || (s.weighted && s.wsum == 0)) {
     for (const auto& info : metric_catalog())
       if (info.task == Task::kRegression && (!info.on_request || s.asks(info.name)))
         m.set(info.name, std::nullopt);
-    gm.warnings.push_back("no rows");
+    gm.warnings.push_back(s.n == 0 ? "no rows" : "every row weighs 0");
     return;
   }
-  const double n_ = static_cast<double>(s.n);
+  // The averages' denominator: the rows, or the sum of their weights.
+  const double n_ = s.weighted ? s.wsum : static_cast<double>(s.n);
   const double mse = s.sq_e / n_;
   m.set("mae", s.abs_e / n_);
   m.set("mse", mse);
@@ -1150,10 +1405,27 @@ double median_of(std::vector<double>& v, bool lerp) {
   return lerp ? lo + (hi - lo) * 0.5 : (lo + hi) / 2;
 }
 
-}  // namespace
+// scikit-learn's _weighted_percentile(values, weights, 50): the first value, in sorted order,
+// where the cumulative weight reaches half the total (v and w reordered together).
+double weighted_median(std::vector<std::pair<double, double>>& vw) {
+  std::sort(vw.begin(), vw.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  double total = 0;
+  for (const auto& e : vw) total += e.second;
+  double half = 0.5 * total, cum = 0;
+  if (half == 0) half = std::nextafter(0.0, 1.0);
+  for (const auto& e : vw) {
+    cum += e.second;
+    if (cum >= half) return e.first;
+  }
+  return vw.back().first;
+}
 
-std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grouping& g,
-                                             const MetricRequest& req) {
+// W: with sample weights (scikit-learn's sample_weight): every sum weighted, the medians
+// weighted percentiles, max_error over the rows of positive weight. Without, the same code
+// counts every row once.
+template <bool W>
+std::vector<GroupMetrics> regression_impl(const RegressionData& d, const Grouping& g,
+                                          const MetricRequest& req) {
   const std::size_t n = d.label.size();
   const std::uint32_t G = g.n_groups;
   RegressionSums asked;
@@ -1161,6 +1433,7 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
   const bool terms = asked.any_terms(), on_request = asked.on_request;
   struct Acc {
     std::int64_t n = 0;
+    double wsum = 0;
     AccurateSum y, e, abs_e, sq_e, ape;
     double max_e = 0;
     RegressionSums terms;  // msle, the deviances, the pinball loss
@@ -1178,13 +1451,25 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
       double y = d.label[i], p = d.pred[i];
       double e = y - p, ae = std::fabs(p - y);
       ++a.n;
-      a.y.add(y);
-      a.e.add(e);
-      a.abs_e.add(ae);
-      a.sq_e.add(e * e);
-      a.ape.add(ae / std::max(std::fabs(y), eps));
-      a.max_e = std::max(a.max_e, ae);
-      if (terms) a.terms.add_asked(y, p, 1);
+      if constexpr (W) {
+        const double w = d.weight[i];
+        a.wsum += w;
+        a.y.add(w * y);
+        a.e.add(w * e);
+        a.abs_e.add(w * ae);
+        a.sq_e.add(w * e * e);
+        a.ape.add(w * (ae / std::max(std::fabs(y), eps)));
+        if (w > 0) a.max_e = std::max(a.max_e, ae);
+        if (terms) a.terms.add_asked(y, p, w);
+      } else {
+        a.y.add(y);
+        a.e.add(e);
+        a.abs_e.add(ae);
+        a.sq_e.add(e * e);
+        a.ape.add(ae / std::max(std::fabs(y), eps));
+        a.max_e = std::max(a.max_e, ae);
+        if (terms) a.terms.add_asked(y, p, 1);
+      }
     }
   });
   std::vector<Acc> total(G);
@@ -1194,6 +1479,7 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
       const Acc& a = acc[r][k];
       Acc& t = total[k];
       t.n += a.n;
+      t.wsum += a.wsum;
       t.y.add(a.y);
       t.e.add(a.e);
       t.abs_e.add(a.abs_e);
@@ -1202,12 +1488,13 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
       t.max_e = std::max(t.max_e, a.max_e);
       t.terms.add_terms_of(a.terms);
     }
+  auto weight_of = [&](const Acc& a) { return W ? a.wsum : static_cast<double>(a.n); };
   // Second pass: spreads around the group means, for r2 and explained_variance.
   std::vector<double> y_mean(G), e_mean(G);
   for (std::uint32_t k = 0; k < G; ++k)
-    if (total[k].n) {
-      y_mean[k] = total[k].y.value() / static_cast<double>(total[k].n);
-      e_mean[k] = total[k].e.value() / static_cast<double>(total[k].n);
+    if (weight_of(total[k]) > 0) {
+      y_mean[k] = total[k].y.value() / weight_of(total[k]);
+      e_mean[k] = total[k].e.value() / weight_of(total[k]);
     }
   std::vector<std::vector<std::pair<AccurateSum, AccurateSum>>> spread(
       ranges.size(), std::vector<std::pair<AccurateSum, AccurateSum>>(G));
@@ -1217,8 +1504,9 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
       if (grp >= G) continue;
       double dy = d.label[i] - y_mean[grp];
       double de = (d.label[i] - d.pred[i]) - e_mean[grp];
-      spread[r][grp].first.add(dy * dy);
-      spread[r][grp].second.add(de * de);
+      const double w = W ? d.weight[i] : 1.0;
+      spread[r][grp].first.add(W ? w * dy * dy : dy * dy);
+      spread[r][grp].second.add(W ? w * de * de : de * de);
     }
   });
   std::vector<GroupMetrics> out(G);
@@ -1231,6 +1519,8 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
     }
     RegressionSums sums = a.terms;
     sums.n = a.n;
+    sums.weighted = W;
+    sums.wsum = weight_of(a);
     sums.abs_e = a.abs_e.value();
     sums.sq_e = a.sq_e.value();
     sums.ape = a.ape.value();
@@ -1239,43 +1529,75 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
     sums.ss_e = ss_e.value();
     regression_group_metrics(sums, std::nullopt, out[k]);  // the medians are set below
   }
-  // Median absolute error: select within each group's errors.
-  std::vector<std::vector<double>> errs(G);
-  for (std::uint32_t k = 0; k < G; ++k) errs[k].reserve(static_cast<std::size_t>(total[k].n));
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint32_t grp = group_of(g, i);
-    if (grp < G) errs[grp].push_back(std::fabs(d.pred[i] - d.label[i]));
+  auto has_weight = [&](std::size_t k) { return weight_of(total[k]) > 0; };
+  // Median absolute error: select within each group's errors (weighted: sort them).
+  if constexpr (W) {
+    std::vector<std::vector<std::pair<double, double>>> errs(G);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint32_t grp = group_of(g, i);
+      if (grp < G) errs[grp].emplace_back(std::fabs(d.pred[i] - d.label[i]), d.weight[i]);
+    }
+    parallel_for(G, [&](std::size_t k) {
+      if (has_weight(k)) out[k].metrics.set("median_ae", weighted_median(errs[k]));
+    });
+  } else {
+    std::vector<std::vector<double>> errs(G);
+    for (std::uint32_t k = 0; k < G; ++k) errs[k].reserve(static_cast<std::size_t>(total[k].n));
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint32_t grp = group_of(g, i);
+      if (grp < G) errs[grp].push_back(std::fabs(d.pred[i] - d.label[i]));
+    }
+    parallel_for(G, [&](std::size_t k) {
+      if (!errs[k].empty()) out[k].metrics.set("median_ae", median_of(errs[k], false));
+    });
   }
-  parallel_for(G, [&](std::size_t k) {
-    if (!errs[k].empty()) out[k].metrics.set("median_ae", median_of(errs[k], false));
-  });
   if (!on_request) return out;
-  // d2_absolute_error: the labels' median per group (the errors' buffers serve again), then
+  // d2_absolute_error: the labels' median per group (weighted: the weighted percentile), then
   // the absolute deviations from it.
-  for (auto& v : errs) v.clear();
-  for (std::size_t i = 0; i < n; ++i) {
-    std::uint32_t grp = group_of(g, i);
-    if (grp < G) errs[grp].push_back(d.label[i]);
-  }
   std::vector<double> median(G, 0);
-  parallel_for(G, [&](std::size_t k) {
-    if (!errs[k].empty()) median[k] = median_of(errs[k], true);
-  });
-  errs.clear();
+  if constexpr (W) {
+    std::vector<std::vector<std::pair<double, double>>> ys(G);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint32_t grp = group_of(g, i);
+      if (grp < G) ys[grp].emplace_back(d.label[i], d.weight[i]);
+    }
+    parallel_for(G, [&](std::size_t k) {
+      if (has_weight(k)) median[k] = weighted_median(ys[k]);
+    });
+  } else {
+    std::vector<std::vector<double>> ys(G);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint32_t grp = group_of(g, i);
+      if (grp < G) ys[grp].push_back(d.label[i]);
+    }
+    parallel_for(G, [&](std::size_t k) {
+      if (!ys[k].empty()) median[k] = median_of(ys[k], true);
+    });
+  }
   std::vector<std::vector<AccurateSum>> dev(ranges.size(), std::vector<AccurateSum>(G));
   parallel_for(ranges.size(), [&](std::size_t r) {
     for (std::size_t i = ranges[r].first; i < ranges[r].second; ++i) {
       std::uint32_t grp = group_of(g, i);
-      if (grp < G) dev[r][grp].add(std::fabs(d.label[i] - median[grp]));
+      if (grp >= G) continue;
+      const double a = std::fabs(d.label[i] - median[grp]);
+      dev[r][grp].add(W ? d.weight[i] * a : a);
     }
   });
   for (std::uint32_t k = 0; k < G; ++k) {
+    if (!has_weight(k)) continue;
     AccurateSum sum;
     for (auto& part : dev) sum.add(part[k]);
     const MetricValue d2 = d2_absolute(total[k].abs_e.value(), sum.value(), total[k].n);
     out[k].metrics.set("d2_absolute_error", d2);
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grouping& g,
+                                             const MetricRequest& req) {
+  return d.weight.empty() ? regression_impl<false>(d, g, req) : regression_impl<true>(d, g, req);
 }
 
 }  // namespace mlgate

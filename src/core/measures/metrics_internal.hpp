@@ -21,14 +21,19 @@ int ece_bin(double p);
 // renormalise the two-column distribution [1 - c, c].
 double binary_log_loss_term(double p, bool positive);
 
-struct BinaryAcc {
-  std::int64_t n = 0, pos = 0, tp = 0, fp = 0;
+// Counts of a group's rows: integers, or sums of sample weights (C = double; rows then counts
+// the rows themselves).
+template <class C>
+struct BinaryAccT {
+  C n = 0, pos = 0, tp = 0, fp = 0;
+  std::int64_t rows = 0;  // C = double only
   bool outside_unit = false;
   bool negated = false;  // BinaryData::negated: the probability metrics are undefined
   AccurateSum logloss, brier;
-  std::array<std::int64_t, kEceBins> bin_n{}, bin_pos{};
+  std::array<C, kEceBins> bin_n{}, bin_pos{};
   std::array<AccurateSum, kEceBins> bin_prob;
-  void add(const BinaryAcc& o) {
+  void add(const BinaryAccT& o) {
+    rows += o.rows;
     n += o.n;
     pos += o.pos;
     tp += o.tp;
@@ -69,6 +74,8 @@ struct PartialAuc {
     return 0.5 * (1 + (area.value() - min_area) / (max_area - min_area));
   }
 };
+using BinaryAcc = BinaryAccT<std::int64_t>;
+using WeightedBinaryAcc = BinaryAccT<double>;
 
 struct RankSummary {
   MetricValue auc, ap;
@@ -78,14 +85,16 @@ struct RankSummary {
 
 // Every binary metric of a group from its accumulated counts and its rank summary; the
 // on-request ones that req asks for.
-void binary_group_metrics(const BinaryAcc& a, const RankSummary& rs, bool curves,
+template <class C>
+void binary_group_metrics(const BinaryAccT<C>& a, const RankSummary& rs, bool curves,
                           const MetricRequest& req, GroupMetrics& gm);
 // Sets every metric of the task to undefined: those every document lists and those req asks.
 void set_all_undefined(Task task, const MetricRequest& req, MetricSet& m);
 
 // The multiclass metrics that come from a K x K confusion matrix (rows true, columns predicted).
-void confusion_metrics(const std::vector<std::int64_t>& cm, std::size_t K, std::int64_t n,
-                       MetricSet& m);
+// C: std::int64_t (counts) or double (sums of sample weights).
+template <class C>
+void confusion_metrics(const std::vector<C>& cm, std::size_t K, C n, MetricSet& m);
 
 // top_k_accuracy's test of row i: whether its true class y is among its k highest
 // probabilities. Ties rank the class of the larger index first, as scikit-learn's stable
@@ -95,6 +104,8 @@ bool in_top_k(const MulticlassData& d, std::size_t i, std::uint32_t y, int k);
 // Sums over a group's rows (weighted sums for a bootstrap resample).
 struct RegressionSums {
   std::int64_t n = 0;
+  bool weighted = false;  // sample weights: the averages divide by wsum, not n
+  double wsum = 0;
   double abs_e = 0, sq_e = 0, ape = 0, max_e = 0;
   double ss_tot = 0, ss_e = 0;  // squared deviations of the label and of the error from their means
   // msle's squared log errors and the Poisson and gamma deviances, with whether every row is in

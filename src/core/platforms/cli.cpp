@@ -28,8 +28,8 @@ const char* group_of(const std::string& name) {
        {"data", "features", "candidate", "baseline", "reference", "suite", "infer-suite",
         "candidate-eval", "baseline-eval", "format", "drop-missing", "body", "evidence"}},
       {"Columns",
-       {"label-col", "score-col", "pred-col", "proba-cols", "id-col", "slice-col", "sensitive-col",
-        "positive-label", "threshold", "score-direction", "task"}},
+       {"label-col", "score-col", "pred-col", "proba-cols", "id-col", "weight-col", "slice-col",
+        "sensitive-col", "positive-label", "threshold", "score-direction", "task"}},
       {"Model",
        {"model-cmd",
         "model-shell",
@@ -257,6 +257,9 @@ void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::
     app.add_option("--proba-cols", o.proba_cols,
                    "Multiclass probability columns: a comma list, or a pattern like p_*");
   app.add_option("--id-col", o.id_col, "Row key column");
+  if (!binary_only)  // mlgate-fairness does not weigh rows yet
+    app.add_option("--weight-col", o.weight_col,
+                   "Sample weight column (scikit-learn's sample_weight: finite, >= 0, not all 0)");
   if (!binary_only)
     app.add_option("--slice-col", o.slice_cols,
                    "Column to slice metrics by (repeatable, or a comma list)")
