@@ -221,6 +221,16 @@ class MulticlassAverages(Case):
                 }
                 for key, v in want.items():
                     self.assertClose(got[key], v, f"k={k} {name} {key}")
+        # Per class, overall: scikit-learn's average=None, and each class one-vs-rest.
+        prec, rec, f1, support = M.precision_recall_fscore_support(yt, np.array(classes)[P.argmax(axis=1)],
+                                                                   labels=classes, zero_division=0)
+        for i, c in enumerate(classes):
+            got = doc["metrics"]["per_class"][c]
+            self.assertClose(got["precision"], prec[i], c + " precision")
+            self.assertClose(got["recall"], rec[i], c + " recall")
+            self.assertClose(got["f1"], f1[i], c + " f1")
+            self.assertEqual(got["support"], support[i])
+            self.assertClose(got["roc_auc"], M.roc_auc_score(yt == c, P[:, i]), c + " roc_auc")
 
     def test_top_k_ties_rank_the_later_class_first(self):
         # Every row ties all three classes: scikit-learn ranks the last class first.

@@ -192,6 +192,13 @@ class MulticlassWeights(WeightCase):
             }
             for k, v in ref.items():
                 self.assertClose(got[k], v, f"{name} {k}")
+        prec, rec, f1, support = M.precision_recall_fscore_support(yt, yp, labels=classes, zero_division=0,
+                                                                   sample_weight=w)
+        for i, c in enumerate(classes):
+            got = doc["metrics"]["per_class"][c]
+            for key, v in (("precision", prec[i]), ("recall", rec[i]), ("f1", f1[i]), ("support", w[y == i].sum()),
+                           ("roc_auc", M.roc_auc_score(yt == c, P[:, i], sample_weight=w))):
+                self.assertClose(got[key], v, f"{c} {key}")
 
 
 class RegressionWeights(WeightCase):

@@ -64,6 +64,9 @@ struct GroupMetrics {
   MetricSet metrics;
   std::vector<std::string> warnings;  // why a metric is undefined
   Curves curves;                      // binary, when asked for
+  // Multiclass: per class (in the classes' order) precision, recall, f1, support and, with
+  // probabilities, roc_auc one-vs-rest (scikit-learn's average=None).
+  std::vector<MetricSet> per_class;
 };
 
 // Rows are assigned to groups by `group` (codes in [0, n_groups); kMissingCode rows are in no

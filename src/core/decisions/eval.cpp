@@ -115,6 +115,14 @@ ojson eval_metrics_json(const EvalResult& r, const Predictions& p) {
     params[name][std::string(param)] = v;
   }
   if (!params.empty()) m["parameters"] = std::move(params);
+  if (r.task == Task::kMulticlass && !r.overall.per_class.empty()) {
+    // Per class, overall: {"cat": {"precision": ..., "recall": ..., "f1": ..., "support": ...,
+    // "roc_auc": ...}}.
+    ojson per = ojson::object();
+    for (std::size_t c = 0; c < p.classes.size() && c < r.overall.per_class.size(); ++c)
+      per[p.classes[c]] = metric_set_json(r.overall.per_class[c]);
+    m["per_class"] = std::move(per);
+  }
   if (r.task == Task::kMulticlass && p.classes.size() <= 20) {
     // The confusion matrix (rows: the actual class, columns: the predicted one, in the order of
     // "classes"), for up to 20 classes; the prediction is the given one, else the first class

@@ -1095,6 +1095,37 @@ void ovo_aucs(const MulticlassData& d, const Grouping& g,
 
 }  // namespace
 
+namespace {
+
+// precision_recall_fscore_support(average=None, zero_division=0) from a confusion matrix.
+template <class C>
+void per_class_metrics(const std::vector<C>& cm, std::size_t K, GroupMetrics& gm) {
+  gm.per_class.assign(K, MetricSet{});
+  for (std::size_t c = 0; c < K; ++c) {
+    double t = 0, p = 0;
+    for (std::size_t b = 0; b < K; ++b) {
+      t += static_cast<double>(cm[c * K + b]);
+      p += static_cast<double>(cm[b * K + c]);
+    }
+    const double tp = static_cast<double>(cm[c * K + c]);
+    const double precision = p > 0 ? tp / p : 0.0, recall = t > 0 ? tp / t : 0.0;
+    MetricSet& m = gm.per_class[c];
+    m.set("precision", precision);
+    m.set("recall", recall);
+    m.set("f1", precision + recall == 0 ? 0.0 : 2 * precision * recall / (precision + recall));
+    m.set("support", t);
+  }
+}
+
+// Each class's one-vs-rest AUC beside its other metrics.
+void per_class_auc(const std::vector<std::vector<MetricValue>>& auc, std::size_t k,
+                   GroupMetrics& gm) {
+  for (std::size_t c = 0; c < gm.per_class.size() && c < auc.size(); ++c)
+    gm.per_class[c].set("roc_auc", auc[c][k]);
+}
+
+}  // namespace
+
 template void confusion_metrics(const std::vector<std::int64_t>&, std::size_t, std::int64_t,
                                 MetricSet&);
 template void confusion_metrics(const std::vector<double>&, std::size_t, double, MetricSet&);
@@ -1156,6 +1187,7 @@ std::vector<GroupMetrics> multiclass_metrics_weighted(const MulticlassData& d, c
       continue;
     }
     confusion_metrics(a.cm, K, a.n, out[k].metrics);
+    per_class_metrics(a.cm, K, out[k]);
     if (!has_proba) continue;
     out[k].metrics.set("log_loss", a.logloss.value() / a.n);
     if (a.unnormalised)
@@ -1190,6 +1222,7 @@ std::vector<GroupMetrics> multiclass_metrics_weighted(const MulticlassData& d, c
       sum += *auc[c][k];
       weighted += *auc[c][k] * support;
     }
+    per_class_auc(auc, k, out[k]);
     out[k].metrics.set("roc_auc_ovr",
                        defined ? MetricValue(sum / static_cast<double>(K)) : std::nullopt);
     out[k].metrics.set("roc_auc_ovr_weighted",
@@ -1276,6 +1309,7 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
       continue;
     }
     confusion_metrics(total[k].cm, K, total[k].n, out[k].metrics);
+    per_class_metrics(total[k].cm, K, out[k]);
     if (has_proba) {
       out[k].metrics.set("log_loss", total[k].logloss.value() / static_cast<double>(total[k].n));
       if (top_k)
@@ -1324,6 +1358,7 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
         for (std::size_t b = 0; b < K; ++b) support += total[k].cm[c * K + b];
         weighted += *auc[c][k] * static_cast<double>(support);
       }
+      per_class_auc(auc, k, out[k]);
       out[k].metrics.set("roc_auc_ovr",
                          defined ? MetricValue(sum / static_cast<double>(K)) : std::nullopt);
       out[k].metrics.set(
