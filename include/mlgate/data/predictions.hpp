@@ -22,6 +22,9 @@ struct ColumnOptions {
   std::string id_col;
   // --weight-col: scikit-learn's sample_weight (withheld from a model, as the label is).
   std::string weight_col;
+  // --cluster-col: rows of one value are not independent (a user's, a patient's): bootstraps
+  // resample the clusters.
+  std::string cluster_col;
   std::vector<std::string> slice_cols;
   // Columns read and kept as they are, not sliced by (mlgate-eval --predictions-out writes
   // them: the sensitive columns mlgate-fairness reads from the same file).
@@ -62,6 +65,7 @@ struct Predictions {
   std::vector<SliceColumn> carried;  // ColumnOptions::carry_cols, in their order
   std::vector<std::string> ids;      // with an id column
   std::vector<double> weight;        // with a weight column: finite, >= 0, not all 0
+  SliceColumn cluster;               // with a cluster column: each row's cluster (codes)
   std::vector<std::string> warnings;
 
   std::size_t size() const;

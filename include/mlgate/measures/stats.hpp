@@ -84,9 +84,20 @@ std::unique_ptr<WeightedEvaluator> make_weighted_regression(const RegressionData
 struct BootstrapDraws {
   std::vector<std::vector<double>> first, second;  // [metric][b]
 };
+// Rows that are not independent (a user's sessions, a patient's visits): each row's cluster in
+// [0, count). A cluster bootstrap draws count clusters with replacement, and every row counts
+// as often as its cluster was drawn.
+struct Clusters {
+  std::vector<std::uint32_t> of_row;  // by the evaluators' row
+  std::uint32_t count = 0;
+};
+// The clusters of the given rows (codes of a cluster column, by row), numbered densely.
+Clusters clusters_of(std::span<const std::uint32_t> codes, std::span<const std::uint32_t> rows);
+// clusters: resample clusters instead of rows (nullptr: rows).
 BootstrapDraws paired_bootstrap(const WeightedEvaluator& m1, const WeightedEvaluator& m2,
                                 std::size_t n_rows, std::size_t n_metrics, int B,
-                                std::uint64_t seed, unsigned threads = 0);
+                                std::uint64_t seed, unsigned threads = 0,
+                                const Clusters* clusters = nullptr);
 
 // The q-quantile of values (linear interpolation, as numpy's default); NaNs are ignored.
 double quantile(std::vector<double> values, double q);

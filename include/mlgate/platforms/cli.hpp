@@ -46,6 +46,8 @@ void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::
 void finish_table_flags(ColumnOptions& o, const std::string& format, const std::string& task);
 // --model-version on the gate tools; read_stamp_env adds MLGATE_SIGNING_KEY (read here, once).
 void add_stamp_flags(CLI::App& app, DocumentStamp& stamp);
+// --cluster-col, for the tools whose bootstrap resamples rows (compare, fairness).
+void add_cluster_flag(CLI::App& app, ColumnOptions& o);
 void read_stamp_env(DocumentStamp& stamp);
 // The served-model flags (--model-url, --model-protocol, ... --warmup), bound to f; finish
 // turns them into f.model after parsing. timeout: --model-timeout when given, else 60 s a

@@ -103,13 +103,14 @@ struct Roles {
   std::vector<std::string> proba_classes;
   Column* id = nullptr;
   Column* weight = nullptr;
+  Column* cluster = nullptr;
   std::vector<Column*> slices;
   std::vector<Column*> carried;
 
   // How many roles read c: a column serving several (a label that is also a slice) is copied,
   // never moved out or freed while another role still needs it.
   int uses(const Column* c) const {
-    int n = (label == c) + (score == c) + (pred == c) + (id == c) + (weight == c);
+    int n = (label == c) + (score == c) + (pred == c) + (id == c) + (weight == c) + (cluster == c);
     for (const Column* x : proba) n += x == c;
     for (const Column* x : slices) n += x == c;
     for (const Column* x : carried) n += x == c;
@@ -317,6 +318,13 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
     return s;
   };
   for (Column* c : r.slices) p.slices.push_back(as_slice(c));
+  if (r.cluster) {
+    if (r.cluster->missing > 0)
+      throw Error("missing cluster",
+                  location(lfile, r.cluster->first_missing_line, r.cluster->name),
+                  "every row needs its cluster (user, session, patient) for the cluster bootstrap");
+    p.cluster = as_slice(r.cluster);
+  }
   for (Column* c : r.carried) p.carried.push_back(as_slice(c));
   if (r.id) {
     if (r.id->missing > 0)
@@ -370,6 +378,10 @@ std::vector<ColumnSpec> label_specs(const ColumnOptions& o, Task task) {
       {o.label_col, task == Task::kRegression ? ColumnType::kNumber : ColumnType::kCategory, true});
   if (!o.id_col.empty()) specs.push_back({o.id_col, ColumnType::kCategory, true});
   if (!o.weight_col.empty()) specs.push_back({o.weight_col, ColumnType::kNumber, true});
+  if (!o.cluster_col.empty() &&
+      std::find(o.slice_cols.begin(), o.slice_cols.end(), o.cluster_col) == o.slice_cols.end() &&
+      o.cluster_col != o.id_col && o.cluster_col != o.label_col)
+    specs.push_back({o.cluster_col, ColumnType::kCategory, true});
   for (const auto& s : o.slice_cols) specs.push_back({s, ColumnType::kCategory, true});
   for (const auto& s : o.carry_cols)
     if (std::find(o.slice_cols.begin(), o.slice_cols.end(), s) == o.slice_cols.end() &&
@@ -405,6 +417,7 @@ void fill_roles(Roles& r, Table& lt, Table& st, const ColumnOptions& o, Task tas
   r.label = find_col(lt, o.label_col);
   r.id = find_col(lt, o.id_col);
   r.weight = find_col(lt, o.weight_col);
+  r.cluster = find_col(lt, o.cluster_col);
   for (const auto& s : o.slice_cols) r.slices.push_back(find_col(lt, s));
   for (const auto& s : o.carry_cols)
     if (std::find(o.slice_cols.begin(), o.slice_cols.end(), s) == o.slice_cols.end() &&
@@ -710,6 +723,7 @@ void permute_all(Predictions& p, const std::vector<std::uint32_t>& from) {
   permute(p.estimate, from);
   permute(p.ids, from);
   permute(p.weight, from);
+  permute(p.cluster.codes, from);
 }
 
 std::string label_text(const Predictions& p, std::size_t i) {

@@ -215,8 +215,9 @@ void Comparison::load_inputs() {
       kind_ = Baseline::kDocument;
     } else {
       ColumnOptions bcols = cols;
-      bcols.slice_cols.clear();  // the candidate's slices apply to the paired rows
-      bcols.weight_col.clear();  // and so do its weights
+      bcols.slice_cols.clear();   // the candidate's slices apply to the paired rows
+      bcols.weight_col.clear();   // and so do its weights
+      bcols.cluster_col.clear();  // and its clusters
       base_ = load_predictions(o_.baseline, bcols);
       pairing_ = pair_rows(cand_, base_);
       base_.slices = cand_.slices;
@@ -385,23 +386,25 @@ bool Comparison::prepare_change(Pending& q, const Rule& rule, const Scope& s, bo
   q.confidence = *rule.confidence;
   c.confidence = q.confidence;
   const bool weighted = !cand_.weight.empty();
-  if (weighted && rule.metric == "roc_auc" && st.method == StatMethod::kDelong) {
+  const bool clustered = !cand_.cluster.codes.empty();
+  if ((weighted || clustered) && rule.metric == "roc_auc" && st.method == StatMethod::kDelong) {
     c.status = Status::kError;
-    c.message =
-        "DeLong's test has no weighted form; with --weight-col use method: auto or "
-        "bootstrap";
+    c.message = weighted ? "DeLong's test has no weighted form; with --weight-col use method: "
+                           "auto or bootstrap"
+                         : "DeLong's test assumes independent rows; with --cluster-col use "
+                           "method: auto or bootstrap";
     return false;
   }
-  q.method = rule.metric == "roc_auc" && st.method != StatMethod::kBootstrap && !weighted
-                 ? BoundMethod::kDelong
-                 : BoundMethod::kBootstrap;
+  q.method =
+      rule.metric == "roc_auc" && st.method != StatMethod::kBootstrap && !weighted && !clustered
+          ? BoundMethod::kDelong
+          : BoundMethod::kBootstrap;
   c.method = name_of(q.method);
-  if (weighted) {
-    // The bootstrap resamples rows; each drawn row counts its sample weight.
-    c.extra["weighted"] = true;
-    if (rule.metric == "roc_auc")
-      c.extra["method_reason"] = "sample weights: DeLong's test has no weighted form";
-  }
+  if (weighted) c.extra["weighted"] = true;  // each drawn row counts its sample weight
+  if (clustered) c.extra["resampled"] = "clusters";
+  if (rule.metric == "roc_auc" && (weighted || clustered))
+    c.extra["method_reason"] = clustered ? "clustered rows: DeLong's test assumes independent rows"
+                                         : "sample weights: DeLong's test has no weighted form";
   if (st.method == StatMethod::kDelong && q.method != BoundMethod::kDelong)
     warnings_.push_back("statistics.method is delong, but DeLong's test applies to roc_auc only: " +
                         c.id + " is decided on the paired bootstrap");
@@ -447,10 +450,14 @@ void Comparison::bootstrap_scope(std::size_t si) {
     e1 = make_weighted_regression(cand_.regression(), ordered, names, request_);
     e2 = make_weighted_regression(base_.regression(), ordered, names, request_);
   }
-  BootstrapDraws draws = paired_bootstrap(*e1, *e2, ordered.size(), names.size(),
-                                          st.bootstrap_samples, st.seed, o_.threads);
+  std::optional<Clusters> clusters;
+  if (!cand_.cluster.codes.empty()) clusters = clusters_of(cand_.cluster.codes, ordered);
+  BootstrapDraws draws =
+      paired_bootstrap(*e1, *e2, ordered.size(), names.size(), st.bootstrap_samples, st.seed,
+                       o_.threads, clusters ? &*clusters : nullptr);
   for (auto& q : pending_) {
     if (!mine(q)) continue;
+    if (clusters) q.check.extra["clusters"] = clusters->count;
     std::size_t j = static_cast<std::size_t>(std::find(names.begin(), names.end(), q.check.metric) -
                                              names.begin());
     std::size_t undefined = 0, worse = 0;

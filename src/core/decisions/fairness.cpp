@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <limits>
 #include <map>
+#include <numeric>
 #include <unordered_map>
 
 #include "mlgate/base/error.hpp"
@@ -585,6 +586,7 @@ void FairnessRun::load_baseline() {
   if (o_.baseline.empty() || !exists(o_.baseline)) return;
   ColumnOptions bcols = cols_;
   bcols.slice_cols.clear();
+  bcols.cluster_col.clear();  // the data's clusters apply to the paired rows
   base_ = load_predictions(o_.baseline, bcols);
   pair_rows(p_, *base_);
   base_->slices = p_.slices;
@@ -729,8 +731,15 @@ void FairnessRun::bootstrap_regressions(ResultDoc& doc) {
   for (const auto& r : bootstrap_) names.push_back(r.name);
   FairnessGroups g1 = make_groups(p_);  // without the appended reference group
   WeightedDisparities w1(p_, g1, policy_.fairness, names), w2(*base_, g1, policy_.fairness, names);
-  BootstrapDraws draws =
-      paired_bootstrap(w1, w2, p_.size(), names.size(), st.bootstrap_samples, st.seed, o_.threads);
+  // With --cluster-col the resamples draw clusters (users, patients), not rows.
+  std::optional<Clusters> clusters;
+  if (!p_.cluster.codes.empty()) {
+    std::vector<std::uint32_t> all(p_.size());
+    std::iota(all.begin(), all.end(), 0U);
+    clusters = clusters_of(p_.cluster.codes, all);
+  }
+  BootstrapDraws draws = paired_bootstrap(w1, w2, p_.size(), names.size(), st.bootstrap_samples,
+                                          st.seed, o_.threads, clusters ? &*clusters : nullptr);
   std::vector<ChangeTest> tests(bootstrap_.size());
   for (std::size_t j = 0; j < bootstrap_.size(); ++j) {
     const auto& r = bootstrap_[j];
@@ -766,6 +775,10 @@ void FairnessRun::bootstrap_regressions(ResultDoc& doc) {
       continue;
     }
     explain(bootstrap_[j], verdicts[j], tests[j].p_value, c);
+    if (clusters) {
+      c.extra["resampled"] = "clusters";
+      c.extra["clusters"] = clusters->count;
+    }
   }
 }
 

@@ -175,8 +175,9 @@ Policy parse_policy_tree(const std::string& text, const std::string& path,
     p.task = parse_task(R.choice(root["task"], "task", {"binary", "multiclass", "regression"}));
   Task task = p.task ? *p.task : (task_hint ? *task_hint : Task::kBinary);
   if (const auto& c = root["columns"]) {
-    R.keys(c, "columns", {"label", "score", "id", "pred", "proba", "weight"});
+    R.keys(c, "columns", {"label", "score", "id", "pred", "proba", "weight", "cluster"});
     if (c["weight"]) p.weight_col = R.string(c["weight"], "columns.weight");
+    if (c["cluster"]) p.cluster_col = R.string(c["cluster"], "columns.cluster");
     if (c["label"]) p.label_col = R.string(c["label"], "columns.label");
     if (c["score"]) p.score_col = R.string(c["score"], "columns.score");
     if (c["id"]) p.id_col = R.string(c["id"], "columns.id");
@@ -299,6 +300,7 @@ void apply_policy_columns(ColumnOptions& o, const Policy& p,
   if (p.score_col && !was_given("--score-col")) o.score_col = *p.score_col;
   if (p.id_col && !was_given("--id-col")) o.id_col = *p.id_col;
   if (p.weight_col && !was_given("--weight-col")) o.weight_col = *p.weight_col;
+  if (p.cluster_col && !was_given("--cluster-col")) o.cluster_col = *p.cluster_col;
   if (p.pred_col && !was_given("--pred-col")) o.pred_col = *p.pred_col;
   if (p.proba_cols && !was_given("--proba-cols")) o.proba_cols = *p.proba_cols;
   if (p.positive_label && !was_given("--positive-label")) o.positive_label = *p.positive_label;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <thread>
 #include <type_traits>
+#include <unordered_map>
 
 #include "metrics_internal.hpp"
 #include "mlgate/base/error.hpp"
@@ -900,10 +901,24 @@ std::unique_ptr<WeightedEvaluator> make_weighted_regression(const RegressionData
   return std::make_unique<WeightedRegression>(d, rows, names, req);
 }
 
+Clusters clusters_of(std::span<const std::uint32_t> codes, std::span<const std::uint32_t> rows) {
+  Clusters c;
+  c.of_row.reserve(rows.size());
+  std::unordered_map<std::uint32_t, std::uint32_t> dense;
+  for (std::uint32_t r : rows) {
+    auto [it, added] = dense.try_emplace(codes[r], c.count);
+    if (added) ++c.count;
+    c.of_row.push_back(it->second);
+  }
+  return c;
+}
+
 BootstrapDraws paired_bootstrap(const WeightedEvaluator& m1, const WeightedEvaluator& m2,
                                 std::size_t n_rows, std::size_t n_metrics, int B,
-                                std::uint64_t seed, unsigned threads) {
+                                std::uint64_t seed, unsigned threads, const Clusters* clusters) {
   BootstrapDraws out;
+  if (clusters && (clusters->of_row.size() != n_rows || clusters->count == 0))
+    throw Error("the cluster index does not match the rows", "statistics", "please report this");
   out.first.assign(n_metrics, std::vector<double>(static_cast<std::size_t>(B)));
   out.second.assign(n_metrics, std::vector<double>(static_cast<std::size_t>(B)));
   const unsigned T = threads ? threads : default_threads();
@@ -916,6 +931,7 @@ BootstrapDraws paired_bootstrap(const WeightedEvaluator& m1, const WeightedEvalu
         // Counts fit a byte: reaching 256 has a probability near 1e-500 per row. Should it ever
         // happen, the run fails rather than count wrongly.
         std::vector<std::uint8_t> w(n_rows * kLanes);
+        std::vector<std::uint8_t> drawn(clusters ? clusters->count : 0);
         std::vector<double> v1(n_metrics * kLanes), v2(n_metrics * kLanes);
         const std::size_t b0 = static_cast<std::size_t>(B) * blk / blocks;
         const std::size_t b1 = static_cast<std::size_t>(B) * (blk + 1) / blocks;
@@ -928,6 +944,17 @@ BootstrapDraws paired_bootstrap(const WeightedEvaluator& m1, const WeightedEvalu
                 base + r;  // each resample has its own stream, whatever the thread
             Xoshiro256 rng(seed * 0x100000001B3ULL ^ (b + 1) * 0x9E3779B97F4A7C15ULL);
             std::uint8_t* c = w.data() + r;
+            if (clusters) {
+              // Clusters drawn, then each row weighs its cluster's count.
+              std::fill(drawn.begin(), drawn.end(), 0);
+              const std::uint32_t m = clusters->count;
+              for (std::uint32_t k = 0; k < m; ++k)
+                if (__builtin_expect(++drawn[rng.below(m)] == 0, 0))
+                  throw Error("a bootstrap weight overflowed", "statistics",
+                              "please report this with the seed");
+              for (std::size_t k = 0; k < n_rows; ++k) c[k * kLanes] = drawn[clusters->of_row[k]];
+              continue;
+            }
             for (std::size_t k = 0; k < n_rows; ++k)
               if (__builtin_expect(++c[static_cast<std::size_t>(rng.below(n)) * kLanes] == 0, 0))
                 throw Error("a bootstrap weight overflowed", "statistics",

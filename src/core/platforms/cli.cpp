@@ -28,8 +28,8 @@ const char* group_of(const std::string& name) {
        {"data", "features", "candidate", "baseline", "reference", "suite", "infer-suite",
         "candidate-eval", "baseline-eval", "format", "drop-missing", "body", "evidence"}},
       {"Columns",
-       {"label-col", "score-col", "pred-col", "proba-cols", "id-col", "weight-col", "slice-col",
-        "sensitive-col", "positive-label", "threshold", "score-direction", "task"}},
+       {"label-col", "score-col", "pred-col", "proba-cols", "id-col", "weight-col", "cluster-col",
+        "slice-col", "sensitive-col", "positive-label", "threshold", "score-direction", "task"}},
       {"Model",
        {"model-cmd",
         "model-shell",
@@ -295,6 +295,12 @@ void finish_table_flags(ColumnOptions& o, const std::string& format, const std::
   }
   if (!(o.threshold >= 0 || o.threshold < 0))
     throw Error("--threshold is not a number", "--threshold");
+}
+
+void add_cluster_flag(CLI::App& app, ColumnOptions& o) {
+  app.add_option("--cluster-col", o.cluster_col,
+                 "Column of clusters (user, session, patient) whose rows are not independent: "
+                 "the bootstrap resamples clusters, not rows");
 }
 
 void add_stamp_flags(CLI::App& app, DocumentStamp& stamp) {

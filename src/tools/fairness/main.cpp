@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   mlgate::add_stamp_flags(app, o.stamp);
   app.add_option("-o,--output", o.output, "Result document (JSON); default standard output");
   mlgate::add_table_flags(app, o.columns, format, task, true);
+  mlgate::add_cluster_flag(app, o.columns);
   mlgate::ToolSpec spec;
   spec.examples = {
       "mlgate-fairness --data preds.csv --sensitive-col sex,region --policy policy.yaml -o "
