@@ -14,13 +14,16 @@ from oracle_common import ParityCase, run_json, tool, write
 
 
 def rates(d):
+    """fairlearn's per-group rates; with a column w, weighted as its sample_params do."""
     y, p = d["label"].to_numpy(), d["pred"].to_numpy()
-    P, N, PP = y.sum(), (1 - y).sum(), p.sum()
-    tp, fp = (y & p).sum(), ((1 - y) & p).sum()
+    w = d["w"].to_numpy() if "w" in d.columns else np.ones(len(y))
+    P, N, PP = (w * y).sum(), (w * (1 - y)).sum(), (w * p).sum()
+    tp, fp = (w * (y & p)).sum(), (w * ((1 - y) & p)).sum()
     div = lambda a, b: a / b if b else None  # noqa: E731
-    return {"selection_rate": div(PP, len(y)), "tpr": div(tp, P), "fpr": div(fp, N), "fnr": div(P - tp, P),
-            "tnr": div(N - fp, N), "precision": div(tp, PP), "accuracy": div(tp + N - fp, len(y)),
-            "roc_auc": roc_auc_score(y, d["score"]) if 0 < P < len(y) else None}
+    two = (w * y).sum() > 0 and (w * (1 - y)).sum() > 0
+    return {"selection_rate": div(PP, w.sum()), "tpr": div(tp, P), "fpr": div(fp, N), "fnr": div(P - tp, P),
+            "tnr": div(N - fp, N), "precision": div(tp, PP), "accuracy": div(tp + N - fp, w.sum()),
+            "roc_auc": roc_auc_score(y, d["score"], sample_weight=w) if two else None}
 
 
 def make_data(seed=3):
@@ -139,7 +142,9 @@ class FairnessParity(ParityCase):
         for method in ("between_groups", "to_overall"):
             doc = self.compare(["sex", "race"], 30, method)
             self.assertClose(doc["metrics"]["overall"]["roc_auc"],
-                             roc_auc_score(self.df["label"], self.df["score"]), "overall roc_auc")
+                             roc_auc_score(self.df["label"], self.df["score"],
+                                           sample_weight=self.df["w"] if "w" in self.df else None),
+                             "overall roc_auc")
 
     def test_checks_exit_codes_and_errors(self):
         doc = self.run_fair("between_groups", ["sex", "race", "age"], 30,
@@ -174,6 +179,50 @@ class FairnessParity(ParityCase):
         (c,) = [c for c in doc["checks"] if c["id"] == "demographic_parity_difference.regression"]
         self.assertEqual(c["verdict"], "inferior")
         self.assertGreater(c["ci"][0], 0.01)
+
+
+class WeightedFairnessParity(FairnessParity):
+    """The same definitions with sample weights (--weight-col): every rate a ratio of weight sums."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.df = make_data()
+        rng = np.random.default_rng(8)
+        self.df["w"] = np.round(rng.gamma(1.2, 1.0, len(self.df)), 3)
+        self.df.loc[rng.random(len(self.df)) < 0.03, "w"] = 0.0
+        self.data = os.path.join(self.dir.name, "preds.csv")
+        self.df.drop(columns=["pred"]).to_csv(self.data, index=False, float_format="%.17g")
+
+    def run_fair(self, method, cols, min_size, reference="{sex: M}", metrics="demographic_parity_ratio: {min: 0}"):
+        pol = os.path.join(self.dir.name, "p.yaml")
+        write(pol, f"version: 1\ncolumns: {{weight: w}}\nfairness:\n  min_group_size: {min_size}\n"
+                   f"  method: {method}\n  reference_group: {reference}\n  metrics:\n    {metrics}\n")
+        args = ["--data", self.data, "--policy", pol]
+        for c in cols:
+            args += ["--sensitive-col", c]
+        doc, _ = run_json("mlgate-fairness", *args, expect=None)
+        return doc
+
+    def test_regression_against_baseline_with_bootstrap(self):
+        # The baseline file needs no weights: the data's apply to the pairs.
+        base = os.path.join(self.dir.name, "base.csv")
+        b = self.df.drop(columns=["pred", "w"]).copy()
+        b["score"] = np.clip(b["score"] + 0.15 * (b["sex"] == "M"), 0, 1)
+        b.to_csv(base, index=False, float_format="%.17g")
+        pol = os.path.join(self.dir.name, "reg.yaml")
+        write(pol, "version: 1\ncolumns: {weight: w}\nstatistics: {bootstrap_samples: 300, seed: 3}\n"
+                   "fairness:\n  sensitive: [sex]\n"
+                   "  metrics:\n    demographic_parity_difference: {max_regression: 0.01, confidence: 0.95}\n")
+        doc, _ = run_json("mlgate-fairness", "--data", self.data, "--baseline", base, "--policy", pol, expect=None)
+        (c,) = [c for c in doc["checks"] if c["id"] == "demographic_parity_difference.regression"]
+        self.assertEqual(c["verdict"], "non_inferior")
+        bd = pd.read_csv(base)
+        bd["pred"] = (bd["score"] >= 0.5).astype(int)
+        bd["w"] = self.df["w"]
+        sr = lambda d: rates(d)["selection_rate"]  # noqa: E731
+        want_c = abs(sr(self.df[self.df.sex == "F"]) - sr(self.df[self.df.sex == "M"]))
+        want_b = abs(sr(bd[bd.sex == "F"]) - sr(bd[bd.sex == "M"]))
+        self.assertClose(c["delta"], want_c - want_b, "weighted delta")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,23 @@ namespace mlgate {
 
 struct GroupRates {
   std::int64_t n = 0, pos = 0, pred_pos = 0, tp = 0, fp = 0;
+  // With sample weights the rates come from these sums of weights (fairlearn's sample_params);
+  // n above still counts rows, for min_group_size.
+  bool weighted = false;
+  double w_n = 0, w_pos = 0, w_pred_pos = 0, w_tp = 0, w_fp = 0;
+  void add(const GroupRates& o) {
+    n += o.n;
+    pos += o.pos;
+    pred_pos += o.pred_pos;
+    tp += o.tp;
+    fp += o.fp;
+    w_n += o.w_n;
+    w_pos += o.w_pos;
+    w_pred_pos += o.w_pred_pos;
+    w_tp += o.w_tp;
+    w_fp += o.w_fp;
+    weighted = weighted || o.weighted;
+  }
   // Rates with a zero denominator are undefined (nullopt).
   std::optional<double> selection_rate, tpr, fpr, fnr, tnr, precision, accuracy, roc_auc;
 };

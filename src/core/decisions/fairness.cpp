@@ -46,15 +46,23 @@ std::optional<double> ratio(double num, double den) {
 }
 
 // Rates from counts; a zero denominator leaves the rate undefined.
-void fill_rates(GroupRates& r) {
-  const std::int64_t neg = r.n - r.pos, fn = r.pos - r.tp, tn = neg - r.fp;
-  r.selection_rate = ratio(static_cast<double>(r.pred_pos), static_cast<double>(r.n));
-  r.tpr = ratio(static_cast<double>(r.tp), static_cast<double>(r.pos));
-  r.fnr = ratio(static_cast<double>(fn), static_cast<double>(r.pos));
-  r.fpr = ratio(static_cast<double>(r.fp), static_cast<double>(neg));
+template <class C>
+void fill_rates_from(GroupRates& r, C n, C pos, C pred_pos, C tp, C fp) {
+  const C neg = n - pos, fn = pos - tp, tn = neg - fp;
+  r.selection_rate = ratio(static_cast<double>(pred_pos), static_cast<double>(n));
+  r.tpr = ratio(static_cast<double>(tp), static_cast<double>(pos));
+  r.fnr = ratio(static_cast<double>(fn), static_cast<double>(pos));
+  r.fpr = ratio(static_cast<double>(fp), static_cast<double>(neg));
   r.tnr = ratio(static_cast<double>(tn), static_cast<double>(neg));
-  r.precision = ratio(static_cast<double>(r.tp), static_cast<double>(r.pred_pos));
-  r.accuracy = ratio(static_cast<double>(r.tp + tn), static_cast<double>(r.n));
+  r.precision = ratio(static_cast<double>(tp), static_cast<double>(pred_pos));
+  r.accuracy = ratio(static_cast<double>(tp + tn), static_cast<double>(n));
+}
+
+void fill_rates(GroupRates& r) {
+  if (r.weighted)
+    fill_rates_from(r, r.w_n, r.w_pos, r.w_pred_pos, r.w_tp, r.w_fp);
+  else
+    fill_rates_from(r, r.n, r.pos, r.pred_pos, r.tp, r.fp);
 }
 
 bool predicted(const Predictions& p, std::size_t i) { return p.binary().predicted_positive(i); }
@@ -179,6 +187,7 @@ std::vector<GroupRates> group_rates(const Predictions& p, const FairnessGroups& 
   // One pass, split over the cores; then one sort of all the scores serves every group's AUC
   // and the overall's.
   const std::size_t G = g.values.size(), n = p.size();
+  const bool weighted = !p.weight.empty();
   const std::size_t parts = std::max<std::size_t>(
       1, std::min<std::size_t>(std::size_t{default_threads()} * 4, n / 65536));
   std::vector<std::vector<GroupRates>> acc(parts, std::vector<GroupRates>(G));
@@ -192,23 +201,33 @@ std::vector<GroupRates> group_rates(const Predictions& p, const FairnessGroups& 
       r.pred_pos += yhat;
       r.tp += y && yhat;
       r.fp += !y && yhat;
+      if (weighted) {
+        const double w = p.weight[i];
+        r.weighted = true;
+        r.w_n += w;
+        r.w_pos += y ? w : 0;
+        r.w_pred_pos += yhat ? w : 0;
+        r.w_tp += y && yhat ? w : 0;
+        r.w_fp += !y && yhat ? w : 0;
+      }
     }
   });
   std::vector<GroupRates> out(G);
   GroupRates all;
   for (const auto& A : acc)
     for (std::size_t k = 0; k < G; ++k) {
-      for (GroupRates* t : {&out[k], &all}) {
-        t->n += A[k].n;
-        t->pos += A[k].pos;
-        t->pred_pos += A[k].pred_pos;
-        t->tp += A[k].tp;
-        t->fp += A[k].fp;
-      }
+      out[k].add(A[k]);
+      all.add(A[k]);
     }
   for (auto& r : out) fill_rates(r);
   fill_rates(all);
-  if (with_auc) {
+  if (with_auc && weighted) {
+    // Weighted AUCs: the metric engine's weighted walk per group, and over all rows.
+    auto m = binary_metrics(p.binary(), Grouping{g.row_group, static_cast<std::uint32_t>(G)}, false,
+                            true);
+    for (std::size_t k = 0; k < out.size(); ++k) out[k].roc_auc = m[k].metrics.get("roc_auc");
+    all.roc_auc = m[G].metrics.get("roc_auc");
+  } else if (with_auc) {
     auto auc = roc_auc_by_group(
         p.score, p.label, Grouping{g.row_group, static_cast<std::uint32_t>(G)}, p.score_places);
     for (std::size_t k = 0; k < out.size(); ++k) out[k].roc_auc = auc[k];
@@ -398,11 +417,7 @@ int add_reference_group(const FairnessPolicy& fp, std::vector<GroupRates>& group
     if (!match) continue;
     any = true;
     g.in_reference[k] = true;
-    ref.n += groups[k].n;
-    ref.pos += groups[k].pos;
-    ref.pred_pos += groups[k].pred_pos;
-    ref.tp += groups[k].tp;
-    ref.fp += groups[k].fp;
+    ref.add(groups[k]);
   }
   if (!any) {
     std::string want;
@@ -437,6 +452,7 @@ class WeightedDisparities : public WeightedEvaluator {
       y_[i] = p.label[i] != 0;
       yhat_[i] = predicted(p, i);
     }
+    sw_ = p.weight;
   }
   void evaluate(const std::uint8_t* w, double* out) const override {
     std::vector<GroupRates> groups(g_.values.size());
@@ -451,6 +467,15 @@ class WeightedDisparities : public WeightedEvaluator {
         t->pred_pos += yhat_[i] * wi;
         t->tp += (y_[i] && yhat_[i]) * wi;
         t->fp += (!y_[i] && yhat_[i]) * wi;
+        if (sw_.empty()) continue;
+        // Sample weights: each draw of a row weighs its weight.
+        const double wd = static_cast<double>(wi) * sw_[i];
+        t->weighted = true;
+        t->w_n += wd;
+        t->w_pos += y_[i] ? wd : 0;
+        t->w_pred_pos += yhat_[i] ? wd : 0;
+        t->w_tp += y_[i] && yhat_[i] ? wd : 0;
+        t->w_fp += !y_[i] && yhat_[i] ? wd : 0;
       }
     }
     for (auto& r : groups) fill_rates(r);
@@ -470,6 +495,7 @@ class WeightedDisparities : public WeightedEvaluator {
   const FairnessPolicy& fp_;
   std::vector<std::string> names_;
   std::vector<std::uint8_t> y_, yhat_;
+  std::vector<double> sw_;  // sample weights; empty: none
 };
 
 bool exists(const std::string& path) {
@@ -566,11 +592,6 @@ void FairnessRun::load() {
     apply_policy_columns(cols, policy_, o_.given);
   }
   sensitive_ = sensitive_columns(o_, policy_.fairness);
-  if (!cols.weight_col.empty())
-    throw Error("mlgate-fairness does not weigh rows yet (mlgate-eval and mlgate-compare do)",
-                "columns.weight",
-                "remove columns.weight from the policy given to mlgate-fairness: its rates would "
-                "otherwise be unweighted");
   if (cols.task && *cols.task != Task::kBinary)
     throw Error("fairness metrics need a binary task", "task",
                 "selection rates and TPR/FPR are defined for binary labels");
@@ -586,10 +607,12 @@ void FairnessRun::load_baseline() {
   if (o_.baseline.empty() || !exists(o_.baseline)) return;
   ColumnOptions bcols = cols_;
   bcols.slice_cols.clear();
-  bcols.cluster_col.clear();  // the data's clusters apply to the paired rows
+  bcols.cluster_col.clear();  // the data's clusters and weights apply to the paired rows
+  bcols.weight_col.clear();
   base_ = load_predictions(o_.baseline, bcols);
   pair_rows(p_, *base_);
   base_->slices = p_.slices;
+  base_->weight = p_.weight;
 }
 
 int FairnessRun::run() {
@@ -611,6 +634,11 @@ int FairnessRun::run() {
   if (runtime().timing)
     log_info("mlgate-fairness: computed in %.3f s after reading\n",
              std::chrono::duration<double>(std::chrono::steady_clock::now() - t_compute).count());
+  if (!p_.weight.empty()) {
+    AccurateSum total;
+    for (double w : p_.weight) total.add(w);
+    doc.metrics["weight_total"] = total.value();
+  }
   doc.inputs["data"] = input_json(p_);
   doc.inputs["baseline"] = base_ ? input_json(*base_) : ojson(nullptr);
   doc.provenance = make_provenance(policy_.sha256);

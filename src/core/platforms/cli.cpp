@@ -257,9 +257,8 @@ void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::
     app.add_option("--proba-cols", o.proba_cols,
                    "Multiclass probability columns: a comma list, or a pattern like p_*");
   app.add_option("--id-col", o.id_col, "Row key column");
-  if (!binary_only)  // mlgate-fairness does not weigh rows yet
-    app.add_option("--weight-col", o.weight_col,
-                   "Sample weight column (scikit-learn's sample_weight: finite, >= 0, not all 0)");
+  app.add_option("--weight-col", o.weight_col,
+                 "Sample weight column (scikit-learn's sample_weight: finite, >= 0, not all 0)");
   if (!binary_only)
     app.add_option("--slice-col", o.slice_cols,
                    "Column to slice metrics by (repeatable, or a comma list)")
