@@ -246,5 +246,56 @@ expectations:
             want = stats.wasserstein_distance(r, x) / max(float(np.std(r)), 0.001)
             self.assertClose(checks[f"no_drift.{c}"]["value"], want, f"{c} wasserstein")
 
+class WeightedExpectations(ParityCase):
+    """mean_between, stdev_between and quantile_between with weighted: true against statsmodels'
+    DescrStatsW (frequency weights; the standard deviation with ddof 1)."""
+
+    def test_against_statsmodels(self):
+        from statsmodels.stats.weightstats import DescrStatsW
+        rng = np.random.default_rng(61)
+        n = 5000
+        df = pd.DataFrame({"x": np.round(rng.gamma(2, 10, n), 1), "w": np.round(rng.gamma(1, 2, n), 2)})
+        df.loc[rng.random(n) < 0.05, "w"] = 0.0
+        df.loc[:30, "x"] = np.nan  # nulls are left out
+        df.loc[40:45, "w"] = [1.0, 2.0, 1.0, 2.0, 1.0, 2.0]
+        with tempfile.TemporaryDirectory() as d:
+            data = os.path.join(d, "d.csv")
+            df.to_csv(data, index=False)
+            qs = [0.0, 0.1, 0.25, 0.5, 0.9, 1.0]
+            suite = "version: 1\nweight: w\nexpectations:\n"
+            suite += "  - {expect: mean_between, column: x, min: 0, weighted: true}\n"
+            suite += "  - {expect: stdev_between, column: x, min: 0, weighted: true}\n"
+            suite += "".join(f"  - {{expect: quantile_between, column: x, quantile: {q}, min: -1, weighted: true}}\n"
+                             for q in qs)
+            suite += "  - {expect: mean_between, column: x, min: 0}\n"
+            sp = os.path.join(d, "s.yaml")
+            write(sp, suite)
+            doc, _ = run_json("mlgate-datatest", "--data", data, "--suite", sp, expect=None)
+            checks = {c["id"]: c for c in doc["checks"]}
+            m = df["x"].notna()
+            ds = DescrStatsW(df["x"][m].to_numpy(), weights=df["w"][m].to_numpy(), ddof=1)
+            self.assertClose(checks["mean_between.x"]["value"], ds.mean, "mean")
+            self.assertClose(checks["stdev_between.x"]["value"], ds.std, "std")
+            want = ds.quantile(qs, return_pandas=False)
+            for i, q in enumerate(qs):
+                key = "quantile_between.x" + ("" if i == 0 else f"#{i + 1}")
+                self.assertClose(checks[key]["value"], want[i], f"quantile {q}")
+                self.assertTrue(checks[key]["weighted"])
+            self.assertClose(checks["mean_between.x#2"]["value"], df["x"].mean(), "unweighted mean")
+            # A weight that is not a number >= 0 is an error naming its row.
+            df.loc[100, "w"] = -1.0
+            df.to_csv(data, index=False)
+            doc, _ = run_json("mlgate-datatest", "--data", data, "--suite", sp, expect=2)
+            c = {c["id"]: c for c in doc["checks"]}["mean_between.x"]
+            self.assertEqual(c["status"], "error")
+            self.assertIn("data row 101", c["message"])
+            # The flag names the column when the suite does not.
+            write(sp, suite.replace("weight: w\n", ""))
+            df.loc[100, "w"] = 1.0
+            df.to_csv(data, index=False)
+            doc, _ = run_json("mlgate-datatest", "--data", data, "--suite", sp, "--weight-col", "w", expect=None)
+            self.assertTrue({c["id"]: c for c in doc["checks"]}["mean_between.x"]["weighted"])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

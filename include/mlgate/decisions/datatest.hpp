@@ -43,6 +43,9 @@ struct Expectation {
   // bins: evidently (psi, jensenshannon, hellinger): Evidently's binning instead of the
   // reference's deciles.
   bool evidently_bins = false;
+  // weighted: true (mean_between, stdev_between, quantile_between): weighted by the suite's
+  // weight column.
+  bool weighted = false;
   std::vector<std::string> values;
   bool warn_only = false;
   std::string where;  // suite.yaml:LINE:COL
@@ -50,6 +53,7 @@ struct Expectation {
 
 struct Suite {
   std::string path, sha256;
+  std::string weight_col;  // weight: COLUMN (or --weight-col), for weighted expectations
   std::vector<Expectation> expectations;
 };
 
@@ -75,6 +79,7 @@ std::string infer_suite(const Table& reference);
 struct DatatestOptions {
   DocumentStamp stamp;  // --model-version, MLGATE_SIGNING_KEY
   std::string data, reference, suite, infer_suite, output;
+  std::string weight_col;  // --weight-col: overrides the suite's weight
   TableFormat format = TableFormat::kAuto;
 };
 int run_datatest(const DatatestOptions& o);

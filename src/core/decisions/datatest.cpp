@@ -70,7 +70,8 @@ Suite parse_suite(const std::string& text, const std::string& path) {
   s.path = path;
   s.sha256 = sha256_hex(text);
   try {
-    R.keys(root, "", {"version", "expectations"});
+    R.keys(root, "", {"version", "weight", "expectations"});
+    if (root["weight"]) s.weight_col = R.string(root["weight"], "weight");
     if (root["version"] && R.integer(root["version"], "version", 1, 1000) != 1)
       R.fail(root["version"], "version", "unsupported suite version",
              "this mlgate reads version 1");
@@ -111,10 +112,10 @@ Suite parse_suite(const std::string& text, const std::string& path) {
       else if (k == Expect::kMatchRegex)
         add({"column", "columns", "regex", "mostly"});
       else if (k == Expect::kMeanBetween || k == Expect::kStdevBetween)
-        add({"column", "columns", "min", "max", "strict_min", "strict_max"});
+        add({"column", "columns", "min", "max", "strict_min", "strict_max", "weighted"});
       else if (k == Expect::kQuantileBetween)
         add({"column", "columns", "quantile", "min", "max", "strict_min", "strict_max",
-             "interpolation"});
+             "interpolation", "weighted"});
       else if (k == Expect::kNoDrift)
         add({"column", "columns", "method", "threshold", "bins"});
       R.keys(e, at, keys);
@@ -142,6 +143,13 @@ Suite parse_suite(const std::string& text, const std::string& path) {
         std::vector<std::pair<std::string, QuantileMethod>> methods;
         for (QuantileMethod m : kQuantileMethods) methods.emplace_back(name_of(m), m);
         x.interpolation = R.choice(e["interpolation"], at + ".interpolation", methods);
+      }
+      if (e["weighted"]) {
+        x.weighted = R.choice(e["weighted"], at + ".weighted", {"true", "false"}) == "true";
+        if (x.weighted && e["interpolation"])
+          R.fail(e["interpolation"], at + ".interpolation",
+                 "a weighted quantile has one definition (statsmodels' DescrStatsW.quantile)",
+                 "remove interpolation, or weighted");
       }
       if (e["mostly"]) {
         x.mostly = R.number(e["mostly"], at + ".mostly");
@@ -219,6 +227,9 @@ std::optional<std::vector<std::string>> suite_columns(const Suite& suite) {
       if (c == "*") return std::nullopt;
       if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
     }
+    if (x.weighted && !suite.weight_col.empty() &&
+        std::find(cols.begin(), cols.end(), suite.weight_col) == cols.end())
+      cols.push_back(suite.weight_col);
   }
   return cols;
 }
@@ -487,7 +498,90 @@ struct Context {
   Table& data;
   Table* ref;
   std::map<std::string, ColumnData> cols, ref_cols;
+  const Column* weight = nullptr;  // the suite's weight column, when an expectation is weighted
 };
+
+// A weighted statistic of a column's numbers (statsmodels' DescrStatsW with frequency weights):
+// the mean, the standard deviation with ddof 1 (sum w (x - m)^2 / (sum w - 1)), or the quantile
+// of its documentation (weights summed over ties; p W strictly between cumulative sums s_j and
+// s_j+1 gives y_j+1, p W equal to s_j the middle of y_j and y_j+1). Rows whose value is null are
+// left out. False (with the check an error) when it cannot be computed.
+bool weighted_statistic(const Expectation& x, const Column& col, const Column& weight, Check& c,
+                        double& out) {
+  std::vector<std::pair<double, double>> vw;
+  if (col.numbers.empty()) {
+    c.status = Status::kError;
+    c.message = "column " + quote(col.name) + " has no values";
+    return false;
+  }
+  for (std::size_t i = 0; i < col.numbers.size(); ++i) {
+    const double v = col.numbers[i];
+    if (std::isnan(v)) continue;
+    const double w = weight.numbers.empty() ? std::nan("") : weight.numbers[i];
+    if (!(w >= 0) || !std::isfinite(w)) {
+      c.status = Status::kError;
+      const std::string what = weight.is_text(i)
+                                   ? "text " + quote(weight.dictionary[weight.codes[i]])
+                               : std::isnan(w) ? std::string("a missing value")
+                                               : format_number(w);
+      c.message = "weight " + what + " in data row " + std::to_string(i + 1) + " of column " +
+                  quote(weight.name) + " is not a finite number >= 0";
+      return false;
+    }
+    vw.emplace_back(v, w);
+  }
+  if (vw.empty()) {
+    c.status = Status::kError;
+    c.message = "column " + quote(col.name) + " has no values";
+    return false;
+  }
+  AccurateSum sw, swx;
+  for (const auto& [v, w] : vw) {
+    sw.add(w);
+    swx.add(w * v);
+  }
+  const double W = sw.value();
+  if (W == 0) {
+    c.status = Status::kError;
+    c.message = "the weights of column " + quote(col.name) + "'s values sum to 0";
+    return false;
+  }
+  const double mean = swx.value() / W;
+  c.extra["weighted"] = true;
+  c.extra["weight_total"] = W;
+  if (x.expect == Expect::kMeanBetween) {
+    out = mean;
+    return true;
+  }
+  if (x.expect == Expect::kStdevBetween) {
+    AccurateSum ss;
+    for (const auto& [v, w] : vw) ss.add(w * (v - mean) * (v - mean));
+    if (!(W > 1)) {
+      c.status = Status::kError;
+      c.message = "the weighted standard deviation needs weights summing to more than 1";
+      return false;
+    }
+    out = std::sqrt(ss.value() / (W - 1));
+    return true;
+  }
+  std::sort(vw.begin(), vw.end());
+  std::vector<double> values, cum;
+  double run = 0;
+  for (std::size_t i = 0; i < vw.size(); ++i) {
+    run += vw[i].second;
+    if (i + 1 < vw.size() && vw[i + 1].first == vw[i].first) continue;
+    values.push_back(vw[i].first);
+    cum.push_back(run);
+  }
+  const double target = *x.quantile * cum.back();
+  std::size_t j =
+      static_cast<std::size_t>(std::lower_bound(cum.begin(), cum.end(), target) - cum.begin());
+  if (j >= values.size()) j = values.size() - 1;
+  out = values[j];
+  if (std::fabs(target - cum[j]) < 1e-10 && j + 1 < values.size())
+    out = (values[j] + values[j + 1]) / 2;
+  return true;
+}
 
 const ColumnData* find_column(Context& ctx, const std::string& name, Check& c,
                               bool reference = false) {
@@ -696,13 +790,21 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
                 " is undefined";
     return;
   }
-  if (d->sorted.empty()) {
+  if (d->sorted.empty() && !x.weighted) {  // weighted checks read the rows, not the sort
     c.status = Status::kError;
     c.message = "column " + quote(name) + " has no values";
     return;
   }
   double v;
-  if (k == Expect::kMeanBetween || k == Expect::kStdevBetween) {
+  if (x.weighted) {
+    if (!ctx.weight) {
+      c.status = Status::kError;
+      c.message = "weighted: true needs the suite's weight column";
+      return;
+    }
+    if (!weighted_statistic(x, *d->col, *ctx.weight, c, v)) return;
+    if (k == Expect::kQuantileBetween) c.extra["quantile"] = *x.quantile;
+  } else if (k == Expect::kMeanBetween || k == Expect::kStdevBetween) {
     const Moments& mo = d->moments_of_sorted();
     v = mo.mean;
     if (k == Expect::kStdevBetween) {
@@ -1304,7 +1406,7 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
       used.insert(c);
       if (x.expect == Expect::kNoDrift || x.expect == Expect::kNoOverlapWithReference)
         used_ref.insert(c);
-      if (order_free(x.expect)) needs_sort.insert(c);
+      if (order_free(x.expect) && !x.weighted) needs_sort.insert(c);
     }
   }
   for (const auto& c : used) ctx.cols[c] = ColumnData();
@@ -1319,6 +1421,14 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
   if (reference)
     for (const auto& c : used_ref)
       if (const Column* col = reference->find(c)) ctx.ref_cols[c] = column_data(*col, false);
+  bool weighted = false;
+  for (const auto& x : suite.expectations) weighted = weighted || x.weighted;
+  if (weighted && !suite.weight_col.empty()) {
+    ctx.weight = data.find(suite.weight_col);
+    if (!ctx.weight || !ctx.weight->present)
+      throw Error("the weight column " + quote(suite.weight_col) + " is not in the data",
+                  suite.path, "name a column of the data in the suite's weight (or --weight-col)");
+  }
 
   // One task per (expectation, column). Checks that read rows run first; then each purely
   // numeric column's numbers are sorted in place (no second copy) for the order-free ones.
@@ -1362,7 +1472,7 @@ ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
         ctx.cols[col].has_numbers())
       with_sort[col].push_back(ti);
     else
-      (order_free(tasks[ti].x->expect) ? second : first).push_back(ti);
+      (order_free(tasks[ti].x->expect) && !tasks[ti].x->weighted ? second : first).push_back(ti);
   }
   lap("prepare");
   parallel_for(first.size(), [&](std::size_t j) { run_task(first[j]); });
@@ -1539,6 +1649,7 @@ int run_datatest(const DatatestOptions& o) {
                 "see --help");
   lap("start");
   Suite suite = load_suite(o.suite);
+  if (!o.weight_col.empty()) suite.weight_col = o.weight_col;
   auto needed = suite_columns(suite);  // read only what the suite looks at
   Table data = read_all_columns(o.data, o.format, needed ? &*needed : nullptr);
   lap("read data");

@@ -14,6 +14,9 @@ int main(int argc, char** argv) {
   app.add_option("--reference", o.reference,
                  "Reference data for drift and overlap checks (and --infer-suite)");
   app.add_option("--suite", o.suite, "Suite of expectations (YAML or JSON)");
+  app.add_option("--weight-col", o.weight_col,
+                 "Weight column for the expectations with weighted: true (overrides the suite's "
+                 "weight)");
   app.add_option("--infer-suite", o.infer_suite,
                  "Write a suite inferred from --reference to this file, then exit");
   mlgate::add_format_flag(app, format);
