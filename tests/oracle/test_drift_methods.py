@@ -210,6 +210,18 @@ class Methods(ParityCase):
                     want = evidently_hellinger(r, u, numeric)
                 self.assertClose(checks[key]["statistic"], want, f"{m} {col}")
                 self.assertEqual(checks[key]["binning"], "evidently")
+        # Each check carries the bins it used: Sturges' edges for x, categories for cat.
+        bins = checks["no_drift.x"]["bins"]
+        edges = np.histogram_bin_edges(np.concatenate([ref["x"], cur["x"]]), bins="sturges")
+        self.assertEqual(len(bins["edges"]), len(edges))
+        for a, b in zip(bins["edges"], edges):
+            self.assertClose(a, b, "edge")
+        rp, cp = evidently_binned(ref["x"].to_numpy(), cur["x"].to_numpy(), True, False)
+        for a, b in zip(bins["reference_shares"], rp):
+            self.assertClose(a, b, "reference share")
+        for a, b in zip(bins["current_shares"], cp):
+            self.assertClose(a, b, "current share")
+        self.assertEqual(checks["no_drift.cat"]["bins"]["categories"], ["a", "b", "c", "d", "e"])
 
     def test_suite_errors(self):
         ref = pd.DataFrame({"x": [1.0, 2.0, 3.0], "s": ["a", "b", "c"]})

@@ -22,7 +22,7 @@ struct BinaryData {
   int score_places = -1;  // the reader's decimal places of the scores, when known
   // The scores are negated ones (lower meant positive): not probabilities, whatever their range.
   bool negated = false;
-  std::span<const double> weight;  // sample weights; empty: every row weighs 1
+  std::span<const double> weight{};  // sample weights; empty: every row weighs 1
 
   // The hard prediction of row i: the given one, else score >= threshold. The one place it is
   // computed.
@@ -38,13 +38,13 @@ struct MulticlassData {
   std::span<const std::uint32_t> label;        // class index in [0, n_classes)
   std::vector<std::span<const double>> proba;  // one column per class, or empty
   std::span<const std::uint32_t> pred;         // class index; empty: argmax of proba
-  std::span<const double> weight;              // sample weights; empty: every row weighs 1
+  std::span<const double> weight{};            // sample weights; empty: every row weighs 1
 };
 
 struct RegressionData {
   std::span<const double> label;
   std::span<const double> pred;
-  std::span<const double> weight;  // sample weights; empty: every row weighs 1
+  std::span<const double> weight{};  // sample weights; empty: every row weighs 1
 };
 
 }  // namespace mlgate

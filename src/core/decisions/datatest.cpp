@@ -1099,7 +1099,16 @@ void record_bins(Check& c, const Deciles* deciles, const CategoryCounts& ref_cat
     rs = shares(rc);
     cs = shares(cc);
   }
-  c.extra["bins"] = {{"labels", labels}, {"reference", rs}, {"current", cs}};
+  // The contract's names beside the report's: the edges (numbers) or the categories, and each
+  // sample's shares.
+  ojson bins = {{"labels", labels}, {"reference", rs}, {"current", cs}};
+  if (deciles)
+    bins["edges"] = deciles->edges;
+  else
+    bins["categories"] = labels;
+  bins["reference_shares"] = rs;
+  bins["current_shares"] = cs;
+  c.extra["bins"] = std::move(bins);
 }
 
 DriftOutcome check_drift(const Expectation& x, const std::string& name, Context& ctx, Check& c,

@@ -1117,11 +1117,29 @@ void per_class_metrics(const std::vector<C>& cm, std::size_t K, GroupMetrics& gm
   }
 }
 
-// Each class's one-vs-rest AUC beside its other metrics.
-void per_class_auc(const std::vector<std::vector<MetricValue>>& auc, std::size_t k,
-                   GroupMetrics& gm) {
-  for (std::size_t c = 0; c < gm.per_class.size() && c < auc.size(); ++c)
-    gm.per_class[c].set("roc_auc", auc[c][k]);
+// Group k's one-vs-rest AUCs (auc[class][group]): each class's beside its other metrics, their
+// mean (roc_auc_ovr) and their mean weighted by each class's rows or weight (average="weighted").
+template <class C>
+void ovr_averages(const std::vector<std::vector<MetricValue>>& auc, std::size_t k,
+                  const std::vector<C>& cm, std::size_t K, double total, GroupMetrics& gm) {
+  double sum = 0, weighted = 0;
+  bool defined = true;
+  for (std::size_t c = 0; c < K; ++c) {
+    if (c < gm.per_class.size()) gm.per_class[c].set("roc_auc", auc[c][k]);
+    if (!auc[c][k]) {
+      defined = false;
+      continue;
+    }
+    double support = 0;
+    for (std::size_t b = 0; b < K; ++b) support += static_cast<double>(cm[c * K + b]);
+    sum += *auc[c][k];
+    weighted += *auc[c][k] * support;
+  }
+  gm.metrics.set("roc_auc_ovr", defined ? MetricValue(sum / static_cast<double>(K)) : std::nullopt);
+  gm.metrics.set("roc_auc_ovr_weighted", defined ? MetricValue(weighted / total) : std::nullopt);
+  if (!defined)
+    gm.warnings.push_back(
+        "roc_auc_ovr is undefined: some class has no rows, or only rows, in the labels");
 }
 
 }  // namespace
@@ -1210,26 +1228,7 @@ std::vector<GroupMetrics> multiclass_metrics_weighted(const MulticlassData& d, c
   }
   for (std::uint32_t k = 0; k < G; ++k) {
     if (acc[k].n == 0) continue;
-    double sum = 0, weighted = 0;
-    bool defined = true;
-    for (std::size_t c = 0; c < K; ++c) {
-      if (!auc[c][k]) {
-        defined = false;
-        continue;
-      }
-      double support = 0;
-      for (std::size_t b = 0; b < K; ++b) support += acc[k].cm[c * K + b];
-      sum += *auc[c][k];
-      weighted += *auc[c][k] * support;
-    }
-    per_class_auc(auc, k, out[k]);
-    out[k].metrics.set("roc_auc_ovr",
-                       defined ? MetricValue(sum / static_cast<double>(K)) : std::nullopt);
-    out[k].metrics.set("roc_auc_ovr_weighted",
-                       defined ? MetricValue(weighted / acc[k].n) : std::nullopt);
-    if (!defined)
-      out[k].warnings.push_back(
-          "roc_auc_ovr is undefined: some class has no rows, or only rows, in the labels");
+    ovr_averages(auc, k, acc[k].cm, K, acc[k].n, out[k]);
     if (req.asks("roc_auc_ovo") || req.asks("roc_auc_ovo_weighted")) {
       out[k].metrics.set("roc_auc_ovo", std::nullopt);
       out[k].metrics.set("roc_auc_ovo_weighted", std::nullopt);
@@ -1344,30 +1343,9 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
                                  B.size(2 * k + 1), false)
                         .auc;
     }
-    for (std::uint32_t k = 0; k < G; ++k) {
-      if (total[k].n == 0) continue;
-      double sum = 0, weighted = 0;
-      bool defined = true;
-      for (std::size_t c = 0; c < K; ++c) {
-        if (!auc[c][k]) {
-          defined = false;
-          continue;
-        }
-        sum += *auc[c][k];
-        std::int64_t support = 0;  // rows of class c: the weights of average="weighted"
-        for (std::size_t b = 0; b < K; ++b) support += total[k].cm[c * K + b];
-        weighted += *auc[c][k] * static_cast<double>(support);
-      }
-      per_class_auc(auc, k, out[k]);
-      out[k].metrics.set("roc_auc_ovr",
-                         defined ? MetricValue(sum / static_cast<double>(K)) : std::nullopt);
-      out[k].metrics.set(
-          "roc_auc_ovr_weighted",
-          defined ? MetricValue(weighted / static_cast<double>(total[k].n)) : std::nullopt);
-      if (!defined)
-        out[k].warnings.push_back(
-            "roc_auc_ovr is undefined: some class has no rows, or only rows, in the labels");
-    }
+    for (std::uint32_t k = 0; k < G; ++k)
+      if (total[k].n != 0)
+        ovr_averages(auc, k, total[k].cm, K, static_cast<double>(total[k].n), out[k]);
     if (req.asks("roc_auc_ovo") || req.asks("roc_auc_ovo_weighted")) ovo_aucs(d, g, ranges, out);
   }
   return out;
