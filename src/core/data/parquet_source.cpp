@@ -125,8 +125,10 @@ std::vector<std::int64_t> delta_binary(const std::uint8_t*& p, const std::uint8_
   std::uint64_t block = uvarint(p, end, w), minis = uvarint(p, end, w), total = uvarint(p, end, w);
   std::uint64_t zz = uvarint(p, end, w);
   auto first = static_cast<std::int64_t>((zz >> 1) ^ (~(zz & 1) + 1));
+  // Writers use blocks of 128 or 1024 values; a block past 2^20 is a corrupt header, not data
+  // (and its miniblock buffer would be sized by it).
   if (block == 0 || minis == 0 || block % 128 != 0 || block % minis != 0 ||
-      (block / minis) % 32 != 0 || minis > block)
+      (block / minis) % 32 != 0 || minis > block || block > (std::uint64_t{1} << 20))
     corrupt(w, "a DELTA_BINARY_PACKED header with block " + std::to_string(block) + " and " +
                    std::to_string(minis) + " miniblocks");
   if (total > limit) corrupt(w, "a DELTA_BINARY_PACKED run claims more values than the page");
@@ -135,7 +137,8 @@ std::vector<std::int64_t> delta_binary(const std::uint8_t*& p, const std::uint8_
   if (total == 0) return out;
   out.push_back(first);
   const std::uint64_t per_mini = block / minis;
-  std::vector<std::uint32_t> tmp(per_mini);
+  std::vector<std::uint32_t> tmp(
+      static_cast<std::size_t>(std::min<std::uint64_t>(per_mini, total)));
   auto prev = static_cast<std::uint64_t>(first);
   while (out.size() < total) {
     std::uint64_t zd = uvarint(p, end, w);
