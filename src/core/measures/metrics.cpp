@@ -279,9 +279,8 @@ RankSummary finish_walk(std::vector<WalkPart>& parts, std::size_t np, std::size_
     r.pr.insert(r.pr.end(), w.pr.begin(), w.pr.end());
   }
   const double P = static_cast<double>(np), N = static_cast<double>(nn);
-  if (np > 0 && nn > 0) r.auc = static_cast<double>(area2) / (2.0 * P * N);
+  r.set_areas(static_cast<double>(area2), P, N, pauc);
   if (np > 0) r.ap = ap.value();
-  if (max_fpr > 0 && r.auc) r.pauc = max_fpr == 1 ? *r.auc : pauc.standardized();
   if (curves) {
     r.roc = downsample(r.roc);
     r.pr = downsample(r.pr);
@@ -585,9 +584,8 @@ RankSummary weighted_walk(std::span<const double> score, std::span<const double>
       if (P > 0) r.pr.push_back({tp / P, tp / (tp + fp)});
     }
   }
-  if (P > 0 && N > 0) r.auc = area.value() / (2 * P * N);
+  r.set_areas(area.value(), P, N, pauc);
   if (P > 0) r.ap = ap.value();
-  if (max_fpr > 0 && r.auc) r.pauc = max_fpr == 1 ? *r.auc : pauc.standardized();
   if (curves) {
     r.roc = downsample(r.roc);
     r.pr = downsample(r.pr);

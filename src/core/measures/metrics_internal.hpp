@@ -81,6 +81,12 @@ struct RankSummary {
   MetricValue auc, ap;
   MetricValue pauc;  // roc_auc_max_fpr, when asked
   std::vector<std::array<double, 2>> roc, pr;
+  // The areas of a finished walk: area2 is twice the area in counts (or weights) of P positives
+  // and N negatives; pauc the partial area, when asked (max_fpr 1 is the whole AUC).
+  void set_areas(double area2, double P, double N, const PartialAuc& partial) {
+    if (P > 0 && N > 0) auc = area2 / (2.0 * P * N);
+    if (partial.max_fpr > 0 && auc) pauc = partial.max_fpr == 1 ? *auc : partial.standardized();
+  }
 };
 
 // Every binary metric of a group from its accumulated counts and its rank summary; the

@@ -280,10 +280,8 @@ RankSummary weighted_ranks(const SortedScores& s, const std::uint8_t* w, bool wi
     }
   }
   RankSummary r;
-  if (tp > 0 && fp > 0)
-    r.auc = static_cast<double>(area2) / (2.0 * static_cast<double>(tp) * static_cast<double>(fp));
+  r.set_areas(static_cast<double>(area2), static_cast<double>(tp), static_cast<double>(fp), pauc);
   if (with_ap && tp > 0) r.ap = ap.value() / static_cast<double>(tp);
-  if (max_fpr > 0 && r.auc) r.pauc = max_fpr == 1 ? *r.auc : pauc.standardized();
   return r;
 }
 
@@ -313,9 +311,8 @@ RankSummary sample_weighted_ranks(const SortedScores& s, const std::uint8_t* w,
     dtp = dfp = 0;
   }
   RankSummary r;
-  if (P > 0 && N > 0) r.auc = area.value() / (2 * P * N);
+  r.set_areas(area.value(), P, N, pauc);
   if (with_ap && P > 0) r.ap = ap.value();
-  if (max_fpr > 0 && r.auc) r.pauc = max_fpr == 1 ? *r.auc : pauc.standardized();
   return r;
 }
 
