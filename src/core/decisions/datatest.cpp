@@ -506,8 +506,8 @@ struct Context {
 // of its documentation (weights summed over ties; p W strictly between cumulative sums s_j and
 // s_j+1 gives y_j+1, p W equal to s_j the middle of y_j and y_j+1). Rows whose value is null are
 // left out. False (with the check an error) when it cannot be computed.
-bool weighted_statistic(const Expectation& x, const Column& col, const Column& weight, Check& c,
-                        double& out) {
+bool weighted_statistic(const Expectation& x, const Table& data, const Column& col,
+                        const Column& weight, Check& c, double& out) {
   std::vector<std::pair<double, double>> vw;
   if (col.numbers.empty()) {
     c.status = Status::kError;
@@ -524,8 +524,8 @@ bool weighted_statistic(const Expectation& x, const Column& col, const Column& w
                                    ? "text " + quote(weight.dictionary[weight.codes[i]])
                                : std::isnan(w) ? std::string("a missing value")
                                                : format_number(w);
-      c.message = "weight " + what + " in data row " + std::to_string(i + 1) + " of column " +
-                  quote(weight.name) + " is not a finite number >= 0";
+      c.message = location(data.path, 0, weight.name) + ": weight " + what + " in data row " +
+                  std::to_string(i + 1) + " is not a finite number >= 0";
       return false;
     }
     vw.emplace_back(v, w);
@@ -802,7 +802,7 @@ void check_column(const Expectation& x, const std::string& name, Context& ctx, C
       c.message = "weighted: true needs the suite's weight column";
       return;
     }
-    if (!weighted_statistic(x, *d->col, *ctx.weight, c, v)) return;
+    if (!weighted_statistic(x, ctx.data, *d->col, *ctx.weight, c, v)) return;
     if (k == Expect::kQuantileBetween) c.extra["quantile"] = *x.quantile;
   } else if (k == Expect::kMeanBetween || k == Expect::kStdevBetween) {
     const Moments& mo = d->moments_of_sorted();
