@@ -6,6 +6,8 @@
 #        bench/run.sh datatest [ROWS] expectations and drift on 20 columns vs pandas + scipy (2M rows)
 #        bench/run.sh fairness [ROWS] 12 intersectional groups vs pandas groupby + scikit-learn
 #                                    (the per-group metrics, ROC AUC included; 10M rows)
+#        bench/run.sh ranking [ROWS] six ranking metrics at k=10 overall and per market (8) vs
+#                                    pandas + scikit-learn's ndcg_score per query (2M rows)
 #        bench/run.sh large [ROWS]    peak memory of eval and datatest on 50M rows (no peer)
 #        bench/run.sh parquet [ROWS]  mlgate-eval on Parquet (DuckDB-written, zstd) vs DuckDB's bare scan of
 #                                    the same columns and DuckDB computing the metrics in SQL, and vs
@@ -92,6 +94,16 @@ f'(measured {p:.3f} s per resample over 10) | {peer / t:.0f}x faster')" "$t_read
     c1=$(MLGATE_TIMING=1 $bin/mlgate-fairness --data "$data" --policy bench/policy_fairness.yaml -o /dev/null 2>&1 | grep -o 'computed in [0-9.]*' | grep -o '[0-9.]*$')
     c2=$(/usr/bin/python3 bench/peer_fairness.py "$data" 2>&1 >/dev/null | grep -o 'computed in [0-9.]*' | grep -o '[0-9.]*$')
     /usr/bin/python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'fairness computation after reading: mlgate {a:.3f} s | pandas groupby + scikit-learn {b:.3f} s | {b / a:.1f}x faster')" "$c1" "$c2" | tee -a bench/results/fairness.txt
+    ;;
+  ranking)
+    [ "${2:-}" ] || rows=2000000
+    data=bench/data/ranking_${rows}.csv
+    [ -f "$data" ] || /usr/bin/python3 bench/gen_ranking.py "$data" "$rows"
+    cat "$data" >/dev/null
+    ours=$(best 3 mlgate $bin/mlgate-eval --data "$data" --task ranking --query-col query \
+      --label-col relevance --slice-col market -o /tmp/mlgate-bench.json)
+    peer=$(measure peer /usr/bin/python3 bench/peer_ranking.py "$data")
+    report "ranking, $rows rows, 8 slices" "$ours" "$peer" | tee bench/results/ranking.txt
     ;;
   large)
     n=${2:-50000000}

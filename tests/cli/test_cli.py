@@ -73,7 +73,7 @@ class Cli(unittest.TestCase):
         # Allowed values are listed.
         h = run("mlgate-eval", "--help").stdout
         self.assertIn("--format TEXT:{csv,tsv,jsonl,parquet}", h)
-        self.assertIn("--task TEXT:{binary,multiclass,regression}", h)
+        self.assertIn("--task TEXT:{binary,multiclass,regression,ranking}", h)
         self.assertIn("--model-protocol TEXT:{mlflow,v2,tfserving}", h)
         self.assertIn("--registry TEXT:{git,file,mlflow}", run("mlgate-promote", "--help").stdout)
         self.assertIn("--provider TEXT:{auto,github,gitlab}", run("mlgate-comment", "--help").stdout)

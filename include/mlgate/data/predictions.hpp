@@ -25,6 +25,8 @@ struct ColumnOptions {
   // --cluster-col: rows of one value are not independent (a user's, a patient's): bootstraps
   // resample the clusters.
   std::string cluster_col;
+  // --query-col: a ranking task's queries (the rows are a query's items).
+  std::string query_col;
   std::vector<std::string> slice_cols;
   // Columns read and kept as they are, not sliced by (mlgate-eval --predictions-out writes
   // them: the sensitive columns mlgate-fairness reads from the same file).
@@ -59,8 +61,9 @@ struct Predictions {
   std::vector<std::string> classes;
   std::vector<std::uint32_t> class_label, class_pred;
   std::vector<std::vector<double>> proba;
-  // regression
+  // regression; ranking: target is the relevance, estimate the score
   std::vector<double> target, estimate;
+  SliceColumn query;  // ranking: each row's query (codes)
   std::vector<SliceColumn> slices;
   std::vector<SliceColumn> carried;  // ColumnOptions::carry_cols, in their order
   std::vector<std::string> ids;      // with an id column
@@ -77,6 +80,10 @@ struct Predictions {
   double original_score(std::size_t i) const { return score_lower ? 0.0 - score[i] : score[i]; }
   MulticlassData multiclass() const;
   RegressionData regression() const { return RegressionData{target, estimate, weight}; }
+  RankingData ranking() const {
+    return RankingData{target, estimate, query.codes,
+                       static_cast<std::uint32_t>(query.values.size()), weight};
+  }
 };
 
 Predictions load_predictions(const std::string& path, const ColumnOptions& o);

@@ -10,7 +10,7 @@
 
 namespace mlgate {
 
-enum class Task { kBinary, kMulticlass, kRegression };
+enum class Task { kBinary, kMulticlass, kRegression, kRanking };
 Task parse_task(const std::string& name);  // throws Error
 const char* task_name(Task t);
 
@@ -45,6 +45,17 @@ struct RegressionData {
   std::span<const double> label;
   std::span<const double> pred;
   std::span<const double> weight{};  // sample weights; empty: every row weighs 1
+};
+
+// Ranking (search, recommendation): rows are (query, item) pairs with a graded relevance label
+// (>= 0; an item is relevant when its label is above 0) and the model's score; the metrics rank
+// each query's items by score.
+struct RankingData {
+  std::span<const double> relevance;
+  std::span<const double> score;
+  std::span<const std::uint32_t> query;  // each row's query, in [0, n_queries)
+  std::uint32_t n_queries = 0;
+  std::span<const double> weight{};  // a query's weight on each of its rows; empty: 1
 };
 
 }  // namespace mlgate

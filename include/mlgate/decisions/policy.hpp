@@ -57,7 +57,7 @@ struct Policy {
   int version = 1;
   std::optional<Task> task;
   std::optional<std::string> label_col, score_col, id_col, pred_col, proba_cols, positive_label,
-      weight_col, cluster_col;
+      weight_col, cluster_col, query_col;
   std::optional<double> threshold;
   std::optional<bool> score_lower;  // score_direction: lower
   std::vector<Rule> metrics;

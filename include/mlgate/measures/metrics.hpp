@@ -38,10 +38,14 @@ struct MetricRequest {
   std::vector<std::string> names;  // on-request metrics, any task
   double max_fpr = 1;              // roc_auc_max_fpr (the policy must give it)
   double beta = 1;                 // fbeta (the policy must give it)
-  int k = 2;                       // top_k_accuracy
   double alpha = 0.5;              // mean_pinball_loss
   double power = 0;                // mean_tweedie_deviance
+  // k of each metric that takes one (top_k_accuracy, the ranking metrics @k), as the policy
+  // gives it; k_of falls back to the default (top_k_accuracy 2, scikit-learn's; @k 10).
+  std::vector<std::pair<std::string, int>> ks;
   bool asks(std::string_view name) const;
+  int k_of(std::string_view metric) const;
+  void set_k(const std::string& metric, int k);
   bool any() const { return !names.empty(); }
 };
 
@@ -67,6 +71,8 @@ struct GroupMetrics {
   // Multiclass: per class (in the classes' order) precision, recall, f1, support and, with
   // probabilities, roc_auc one-vs-rest (scikit-learn's average=None).
   std::vector<MetricSet> per_class;
+  // Ranking: the queries with rows in the group, and those with a relevant item among them.
+  std::int64_t queries = 0, queries_with_relevant = 0;
 };
 
 // Rows are assigned to groups by `group` (codes in [0, n_groups); kMissingCode rows are in no
@@ -88,6 +94,18 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
 
 std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grouping& g,
                                              const MetricRequest& req = {});
+
+// Ranking metrics per group: each query's items (a group's rows of it) ranked by score, every
+// metric computed per query and averaged over the queries (weighted by the query's weight):
+// ndcg_at_k as scikit-learn's ndcg_score (linear gains, tied scores averaged); map_at_k,
+// mrr, precision_at_k, recall_at_k and hit_rate_at_k on binary relevance (label > 0), tied
+// scores taken as the expected value over every order of the tie (what ndcg's averaging is).
+// precision_at_k divides by k; recall_at_k by the query's relevant items; map_at_k averages
+// precision at each relevant item in the top k over min(k, relevant items); mrr is over the
+// whole list. ndcg_at_k and precision_at_k average over every query (ndcg 0 when nothing is
+// relevant, as scikit-learn); the others over the queries with a relevant item.
+std::vector<GroupMetrics> ranking_metrics(const RankingData& d, const Grouping& g,
+                                          const MetricRequest& req = {});
 
 // Area under the ROC curve of scores against 0/1 labels with ties merged; nullopt with one class.
 MetricValue roc_auc(std::span<const double> score, std::span<const std::uint8_t> label);

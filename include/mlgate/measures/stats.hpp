@@ -77,6 +77,12 @@ std::unique_ptr<WeightedEvaluator> make_weighted_regression(const RegressionData
                                                             std::span<const std::uint32_t> rows,
                                                             const std::vector<std::string>& names,
                                                             const MetricRequest& req = {});
+// Ranking: each query's values once; a resample weighs the queries by the draw count of their
+// first row (resample queries, with Clusters over the query codes, so a query's rows share it).
+std::unique_ptr<WeightedEvaluator> make_weighted_ranking(const RankingData& d,
+                                                         std::span<const std::uint32_t> rows,
+                                                         const std::vector<std::string>& names,
+                                                         const MetricRequest& req = {});
 
 // Paired bootstrap: B resamples of the rows (the same resample for both models), each from its
 // own random stream seeded by (seed, b), so results do not depend on the thread count.

@@ -104,13 +104,15 @@ struct Roles {
   Column* id = nullptr;
   Column* weight = nullptr;
   Column* cluster = nullptr;
+  Column* query = nullptr;
   std::vector<Column*> slices;
   std::vector<Column*> carried;
 
   // How many roles read c: a column serving several (a label that is also a slice) is copied,
   // never moved out or freed while another role still needs it.
   int uses(const Column* c) const {
-    int n = (label == c) + (score == c) + (pred == c) + (id == c) + (weight == c) + (cluster == c);
+    int n = (label == c) + (score == c) + (pred == c) + (id == c) + (weight == c) + (cluster == c) +
+            (query == c);
     for (const Column* x : proba) n += x == c;
     for (const Column* x : slices) n += x == c;
     for (const Column* x : carried) n += x == c;
@@ -292,6 +294,21 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
       throw Error("a multiclass task needs at least two classes", lfile,
                   "use --task binary for two-valued labels");
   } else {
+    if (task == Task::kRanking) {
+      // Graded relevance: a number >= 0 (scikit-learn's ndcg_score refuses negative gains).
+      std::size_t row = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (!kept(i)) continue;
+        ++row;
+        const double y = r.label->numbers[i];
+        if (!(y >= 0) || !std::isfinite(y))
+          throw Error("relevance " + format_number(y) + " in data row " + std::to_string(i + 1) +
+                          " is not a finite number >= 0",
+                      location(lfile, 0, r.label->name),
+                      "a ranking's label is each item's relevance: 0 not relevant, 1, 2, ... "
+                      "more relevant");
+      }
+    }
     const Column* est = r.pred ? r.pred : r.score;
     p.target.reserve(m);
     p.estimate.reserve(m);
@@ -325,6 +342,12 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
                   "every row needs its cluster (user, session, patient) for the cluster bootstrap");
     p.cluster = as_slice(r.cluster);
   }
+  if (r.query) {
+    if (r.query->missing > 0)
+      throw Error("missing query", location(lfile, r.query->first_missing_line, r.query->name),
+                  "every row of a ranking needs its query");
+    p.query = as_slice(r.query);
+  }
   for (Column* c : r.carried) p.carried.push_back(as_slice(c));
   if (r.id) {
     if (r.id->missing > 0)
@@ -354,6 +377,20 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
     if (total == 0)
       throw Error("every weight is 0", location(lfile, 0, r.weight->name),
                   "at least one row needs a positive weight");
+    if (task == Task::kRanking) {
+      // A ranking weighs queries (scikit-learn's ndcg_score sample_weight): one weight a query.
+      std::vector<double> of_query(p.query.values.size(), -1);
+      for (std::size_t i = 0; i < m; ++i) {
+        double& q = of_query[p.query.codes[i]];
+        if (q < 0) q = p.weight[i];
+        if (q != p.weight[i])
+          throw Error("weight " + format_number(p.weight[i]) + " differs from " +
+                          format_number(q) + " on an earlier row of query " +
+                          quote(*p.query.values[p.query.codes[i]]),
+                      location(lfile, 0, r.weight->name),
+                      "a ranking weighs queries: give every row of a query the same weight");
+      }
+    }
   }
   if (task == Task::kBinary && o.score_lower) {
     // Lower scores mean positive: the measures read the negated scores, so every rank-based
@@ -373,20 +410,32 @@ Task task_of(const ColumnOptions& o) {
 }
 
 std::vector<ColumnSpec> label_specs(const ColumnOptions& o, Task task) {
+  if (task == Task::kRanking && o.query_col.empty())
+    throw Error("a ranking task needs its query column", "--query-col",
+                "pass --query-col COLUMN (or columns.query in the policy)");
+  if (task != Task::kRanking && !o.query_col.empty())
+    throw Error("--query-col applies to a ranking task", "--query-col",
+                "add --task ranking (or task: ranking in the policy), or remove --query-col");
   std::vector<ColumnSpec> specs;
-  specs.push_back(
-      {o.label_col, task == Task::kRegression ? ColumnType::kNumber : ColumnType::kCategory, true});
-  if (!o.id_col.empty()) specs.push_back({o.id_col, ColumnType::kCategory, true});
-  if (!o.weight_col.empty()) specs.push_back({o.weight_col, ColumnType::kNumber, true});
-  if (!o.cluster_col.empty() &&
-      std::find(o.slice_cols.begin(), o.slice_cols.end(), o.cluster_col) == o.slice_cols.end() &&
-      o.cluster_col != o.id_col && o.cluster_col != o.label_col)
-    specs.push_back({o.cluster_col, ColumnType::kCategory, true});
-  for (const auto& s : o.slice_cols) specs.push_back({s, ColumnType::kCategory, true});
-  for (const auto& s : o.carry_cols)
-    if (std::find(o.slice_cols.begin(), o.slice_cols.end(), s) == o.slice_cols.end() &&
-        s != o.label_col && s != o.id_col)
-      specs.push_back({s, ColumnType::kCategory, true});
+  // A column serving several roles (a slice that is also the cluster) is read once; read two
+  // ways (a number label that is also a slice), the reader refuses it.
+  auto add = [&](const std::string& name, ColumnType type) {
+    if (name.empty()) return;
+    for (const auto& s : specs)
+      if (s.name == name && s.type == type) return;
+    specs.push_back({name, type, true});
+  };
+  const bool numeric = task == Task::kRegression || task == Task::kRanking;
+  add(o.label_col, numeric ? ColumnType::kNumber : ColumnType::kCategory);
+  add(o.id_col, ColumnType::kCategory);
+  add(o.weight_col, ColumnType::kNumber);
+  for (const auto& s : o.slice_cols) add(s, ColumnType::kCategory);
+  add(o.query_col, ColumnType::kCategory);
+  add(o.cluster_col, ColumnType::kCategory);
+  // Carried columns are written back as they were read, whatever role read them.
+  for (const auto& c : o.carry_cols)
+    if (std::none_of(specs.begin(), specs.end(), [&](const ColumnSpec& s) { return s.name == c; }))
+      specs.push_back({c, ColumnType::kCategory, true});
   return specs;
 }
 
@@ -418,6 +467,7 @@ void fill_roles(Roles& r, Table& lt, Table& st, const ColumnOptions& o, Task tas
   r.id = find_col(lt, o.id_col);
   r.weight = find_col(lt, o.weight_col);
   r.cluster = find_col(lt, o.cluster_col);
+  r.query = find_col(lt, o.query_col);
   for (const auto& s : o.slice_cols) r.slices.push_back(find_col(lt, s));
   for (const auto& s : o.carry_cols)
     if (std::find(o.slice_cols.begin(), o.slice_cols.end(), s) == o.slice_cols.end() &&
@@ -587,9 +637,9 @@ Table served_scores(const ServedOutput& out, const Table& labels, ColumnOptions&
     t.columns.push_back(number_column("score", column_of(w - 1)));
     so.score_col = "score";
     so.pred_col.clear();
-  } else if (task == Task::kRegression) {
+  } else if (task == Task::kRegression || task == Task::kRanking) {
     if (w != 1)
-      throw shape_error("a regression model answered " + std::to_string(w) + " values per row",
+      throw shape_error(std::string("a ") + task_name(task) + " model answered " + std::to_string(w) + " values per row",
                         "answer one number per row");
     t.columns.push_back(number_column("score", column_of(0)));
     so.score_col = "score";
@@ -724,6 +774,7 @@ void permute_all(Predictions& p, const std::vector<std::uint32_t>& from) {
   permute(p.ids, from);
   permute(p.weight, from);
   permute(p.cluster.codes, from);
+  permute(p.query.codes, from);
 }
 
 std::string label_text(const Predictions& p, std::size_t i) {
@@ -732,6 +783,8 @@ std::string label_text(const Predictions& p, std::size_t i) {
       return p.label[i] ? "1" : "0";
     case Task::kMulticlass:
       return p.classes[p.class_label[i]];
+    case Task::kRanking:
+      return format_number(p.target[i]) + " in query " + *p.query.values[p.query.codes[i]];
     default:
       return format_number(p.target[i]);
   }
@@ -743,6 +796,9 @@ bool same_label(const Predictions& a, std::size_t i, const Predictions& b, std::
       return a.label[i] == b.label[j];
     case Task::kMulticlass:
       return a.class_label[i] == b.class_label[j];
+    case Task::kRanking:  // the same relevance of the same query's item
+      return a.target[i] == b.target[j] &&
+             *a.query.values[a.query.codes[i]] == *b.query.values[b.query.codes[j]];
     default:
       return a.target[i] == b.target[j];
   }
@@ -816,6 +872,7 @@ std::string pair_rows(const Predictions& c, Predictions& b) {
                       "both files must hold the same rows");
     }
     permute_all(b, from);
+    b.query = c.query;
     return "id";
   }
   if (b.size() != n)
@@ -827,6 +884,7 @@ std::string pair_rows(const Predictions& c, Predictions& b) {
       throw Error("row " + std::to_string(i + 1) + " has label " + quote(label_text(c, i)) +
                       " in the candidate but " + quote(label_text(b, i)) + " in the baseline",
                   b.path, "rows are paired by order; pass --id-col to pair by key");
+  b.query = c.query;
   return "row_order";
 }
 

@@ -8,7 +8,9 @@ Task parse_task(const std::string& name) {
   if (name == "binary") return Task::kBinary;
   if (name == "multiclass") return Task::kMulticlass;
   if (name == "regression") return Task::kRegression;
-  throw Error("unknown task " + quote(name), "task", "use binary, multiclass or regression");
+  if (name == "ranking") return Task::kRanking;
+  throw Error("unknown task " + quote(name), "task",
+              "use binary, multiclass, regression or ranking");
 }
 
 const char* task_name(Task t) {
@@ -17,6 +19,8 @@ const char* task_name(Task t) {
       return "binary";
     case Task::kMulticlass:
       return "multiclass";
+    case Task::kRanking:
+      return "ranking";
     default:
       return "regression";
   }

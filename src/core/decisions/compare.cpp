@@ -229,6 +229,20 @@ void Comparison::load_inputs() {
                             ? "no baseline was given"
                             : "the baseline " + quote(o_.baseline) + " does not exist");
   }
+  if (cand_.task == Task::kRanking && !cand_.cluster.codes.empty()) {
+    // The bootstrap draws clusters of whole queries (a user's searches): a query in two
+    // clusters would be split by the draws.
+    std::vector<std::uint32_t> cluster_of(cand_.query.values.size(), kMissingCode);
+    for (std::size_t i = 0; i < cand_.size(); ++i) {
+      std::uint32_t& c = cluster_of[cand_.query.codes[i]];
+      if (c == kMissingCode) c = cand_.cluster.codes[i];
+      if (c != cand_.cluster.codes[i])
+        throw Error("query " + quote(*cand_.query.values[cand_.query.codes[i]]) +
+                        " is in two clusters",
+                    location(cand_.path, 0, cols.cluster_col),
+                    "a ranking's clusters (users, sessions) hold whole queries");
+    }
+  }
   request_ = metric_request(policy_, cand_.task);
   ce_ = evaluate(cand_, true, policy_.slice_min_size, request_);
   if (kind_ == Baseline::kPredictions)
@@ -401,7 +415,10 @@ bool Comparison::prepare_change(Pending& q, const Rule& rule, const Scope& s, bo
           : BoundMethod::kBootstrap;
   c.method = name_of(q.method);
   if (weighted) c.extra["weighted"] = true;  // each drawn row counts its sample weight
-  if (clustered) c.extra["resampled"] = "clusters";
+  if (clustered)
+    c.extra["resampled"] = "clusters";
+  else if (cand_.task == Task::kRanking)
+    c.extra["resampled"] = "queries";
   if (rule.metric == "roc_auc" && (weighted || clustered))
     c.extra["method_reason"] = clustered ? "clustered rows: DeLong's test assumes independent rows"
                                          : "sample weights: DeLong's test has no weighted form";
@@ -446,18 +463,27 @@ void Comparison::bootstrap_scope(std::size_t si) {
   } else if (cand_.task == Task::kMulticlass) {
     e1 = make_weighted_multiclass(cand_.multiclass(), ordered, names, request_);
     e2 = make_weighted_multiclass(base_.multiclass(), ordered, names, request_);
+  } else if (cand_.task == Task::kRanking) {
+    e1 = make_weighted_ranking(cand_.ranking(), ordered, names, request_);
+    e2 = make_weighted_ranking(base_.ranking(), ordered, names, request_);
   } else {
     e1 = make_weighted_regression(cand_.regression(), ordered, names, request_);
     e2 = make_weighted_regression(base_.regression(), ordered, names, request_);
   }
+  // A ranking's unit is the query: its resamples draw queries (or the --cluster-col clusters
+  // the queries nest in), never single rows.
   std::optional<Clusters> clusters;
-  if (!cand_.cluster.codes.empty()) clusters = clusters_of(cand_.cluster.codes, ordered);
+  if (!cand_.cluster.codes.empty())
+    clusters = clusters_of(cand_.cluster.codes, ordered);
+  else if (cand_.task == Task::kRanking)
+    clusters = clusters_of(cand_.query.codes, ordered);
   BootstrapDraws draws =
       paired_bootstrap(*e1, *e2, ordered.size(), names.size(), st.bootstrap_samples, st.seed,
                        o_.threads, clusters ? &*clusters : nullptr);
   for (auto& q : pending_) {
     if (!mine(q)) continue;
-    if (clusters) q.check.extra["clusters"] = clusters->count;
+    if (clusters)
+      q.check.extra[cand_.cluster.codes.empty() ? "queries" : "clusters"] = clusters->count;
     std::size_t j = static_cast<std::size_t>(std::find(names.begin(), names.end(), q.check.metric) -
                                              names.begin());
     std::size_t undefined = 0, worse = 0;
@@ -625,7 +651,8 @@ void Comparison::explain(Pending& q, const ChangeDecision& d) const {
 ojson Comparison::mcnemar_tests() {
   ojson tests = ojson::object();
   // McNemar counts rows: it has no weighted form, and is left out with sample weights.
-  if (kind_ != Baseline::kPredictions || cand_.task == Task::kRegression || !cand_.weight.empty())
+  if (kind_ != Baseline::kPredictions || cand_.task == Task::kRegression ||
+      cand_.task == Task::kRanking || !cand_.weight.empty())
     return tests;
   std::vector<std::uint8_t> c1(cand_.size()), c2(cand_.size());
   const BinaryData cb = cand_.binary(), bb = base_.binary();

@@ -1,5 +1,6 @@
 #include "mlgate/decisions/eval.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -19,6 +20,8 @@ std::vector<GroupMetrics> compute(const Predictions& p, const Grouping& g, bool 
       return binary_metrics(p.binary(), g, curves, false, req);
     case Task::kMulticlass:
       return multiclass_metrics(p.multiclass(), g, req);
+    case Task::kRanking:
+      return ranking_metrics(p.ranking(), g, req);
     default:
       return regression_metrics(p.regression(), g, req);
   }
@@ -93,6 +96,11 @@ ojson eval_metrics_json(const EvalResult& r, const Predictions& p) {
   if (r.task == Task::kBinary)
     m["threshold"] = p.pred.empty() ? ojson(p.threshold) : ojson(nullptr);
   if (r.task == Task::kMulticlass) m["classes"] = p.classes;
+  if (r.task == Task::kRanking) {
+    // Queries, and those with a relevant item (what map, mrr, recall and hit rate average).
+    m["queries"] = r.overall.queries;
+    m["queries_with_relevant"] = r.overall.queries_with_relevant;
+  }
   if (!p.weight.empty()) {
     // Sample weights: every metric weighs its rows; n stays the number of rows.
     AccurateSum total;
@@ -102,14 +110,15 @@ ojson eval_metrics_json(const EvalResult& r, const Predictions& p) {
   m["overall"] = metric_set_json(r.overall.metrics);
   // The parameters of the parameterized metrics computed, e.g. {"fbeta": {"beta": 2}}.
   ojson params = ojson::object();
-  for (const auto& name : r.request.names) {
+  for (const auto& entry : r.overall.metrics.values) {
+    const std::string& name = entry.first;
     const MetricInfo* info = find_metric(name, r.task);
     if (!info || !info->parameter) continue;
     const std::string_view param = info->parameter;
     ojson v;
     if (param == "max_fpr") v = r.request.max_fpr;
     if (param == "beta") v = r.request.beta;
-    if (param == "k") v = r.request.k;
+    if (param == "k") v = r.request.k_of(name);
     if (param == "alpha") v = r.request.alpha;
     if (param == "power") v = r.request.power;
     params[name][std::string(param)] = v;
@@ -151,6 +160,10 @@ ojson eval_metrics_json(const EvalResult& r, const Predictions& p) {
     ojson o;
     o["slice"] = s.slice;
     o["n"] = s.n;
+    if (r.task == Task::kRanking) {
+      o["queries"] = s.metrics.queries;
+      o["queries_with_relevant"] = s.metrics.queries_with_relevant;
+    }
     o["gated"] = s.gated;
     o["metrics"] = metric_set_json(s.metrics.metrics);
     slices.push_back(std::move(o));
@@ -271,7 +284,11 @@ ojson input_json(const Predictions& p) {
 namespace {
 
 void print_summary(const ResultDoc& doc, const EvalResult& r) {
-  log_info("mlgate-eval: %s on %lld rows\n", task_name(r.task), static_cast<long long>(r.n));
+  if (r.task == Task::kRanking)
+    log_info("mlgate-eval: ranking on %lld rows in %lld queries\n", static_cast<long long>(r.n),
+             static_cast<long long>(r.overall.queries));
+  else
+    log_info("mlgate-eval: %s on %lld rows\n", task_name(r.task), static_cast<long long>(r.n));
   std::string line;
   for (const auto& [k, v] : r.overall.metrics.values) {
     line += "  " + k + "=" + (v ? format_short(*v, 4) : std::string("n/a"));
@@ -303,6 +320,10 @@ std::string predictions_csv(const Predictions& p, const ColumnOptions& cols) {
   head.push_back(cols.label_col);
   const bool weights = !cols.weight_col.empty() && p.weight.size() == p.size();
   if (weights) head.push_back(cols.weight_col);
+  const bool queries = !cols.query_col.empty() && p.query.codes.size() == p.size() &&
+                       std::find(cols.slice_cols.begin(), cols.slice_cols.end(), cols.query_col) ==
+                           cols.slice_cols.end();
+  if (queries) head.push_back(cols.query_col);
   const std::string pred_name = cols.pred_col.empty() ? "pred" : cols.pred_col;
   if (p.task == Task::kMulticlass) {
     std::string prefix = ends_with(cols.proba_cols, "*")
@@ -336,22 +357,23 @@ std::string predictions_csv(const Predictions& p, const ColumnOptions& cols) {
   for (std::size_t i = 0; i < p.size(); ++i) {
     f.clear();
     if (ids) f.push_back(p.ids[i]);
-    auto weight = [&] {
+    auto after_label = [&] {
       if (weights) f.push_back(format_number(p.weight[i]));
+      if (queries) f.push_back(*p.query.values[p.query.codes[i]]);
     };
     if (p.task == Task::kBinary) {
       f.push_back(p.label[i] ? pos : neg);
-      weight();
+      after_label();
       f.push_back(format_number(p.original_score(i)));
       if (!p.pred.empty()) f.push_back(p.pred[i] ? pos : neg);
     } else if (p.task == Task::kMulticlass) {
       f.push_back(p.classes[p.class_label[i]]);
-      weight();
+      after_label();
       for (const auto& col : p.proba) f.push_back(format_number(col[i]));
       if (!p.class_pred.empty()) f.push_back(p.classes[p.class_pred[i]]);
     } else {
       f.push_back(format_number(p.target[i]));
-      weight();
+      after_label();
       f.push_back(format_number(p.estimate[i]));
     }
     for (const auto* group : {&p.slices, &p.carried})

@@ -172,12 +172,13 @@ Policy parse_policy_tree(const std::string& text, const std::string& path,
              "this mlgate reads version 1");
   }
   if (root["task"])
-    p.task = parse_task(R.choice(root["task"], "task", {"binary", "multiclass", "regression"}));
+    p.task = parse_task(R.choice(root["task"], "task", {"binary", "multiclass", "regression", "ranking"}));
   Task task = p.task ? *p.task : (task_hint ? *task_hint : Task::kBinary);
   if (const auto& c = root["columns"]) {
-    R.keys(c, "columns", {"label", "score", "id", "pred", "proba", "weight", "cluster"});
+    R.keys(c, "columns", {"label", "score", "id", "pred", "proba", "weight", "cluster", "query"});
     if (c["weight"]) p.weight_col = R.string(c["weight"], "columns.weight");
     if (c["cluster"]) p.cluster_col = R.string(c["cluster"], "columns.cluster");
+    if (c["query"]) p.query_col = R.string(c["query"], "columns.query");
     if (c["label"]) p.label_col = R.string(c["label"], "columns.label");
     if (c["score"]) p.score_col = R.string(c["score"], "columns.score");
     if (c["id"]) p.id_col = R.string(c["id"], "columns.id");
@@ -274,13 +275,13 @@ MetricRequest metric_request(const Policy& policy, Task task) {
   for (const auto* rules : {&policy.metrics, &policy.slice_metrics})
     for (const Rule& r : *rules) {
       const MetricInfo* m = find_metric(r.metric, task);
-      if (!m || !m->on_request) continue;
-      if (!req.asks(r.metric)) req.names.push_back(r.metric);
+      if (!m) continue;
+      if (m->on_request && !req.asks(r.metric)) req.names.push_back(r.metric);
       if (!m->parameter || !r.parameter) continue;
       const std::string_view param = m->parameter;
       if (param == "max_fpr") req.max_fpr = *r.parameter;
       if (param == "beta") req.beta = *r.parameter;
-      if (param == "k") req.k = static_cast<int>(*r.parameter);
+      if (param == "k") req.set_k(r.metric, static_cast<int>(*r.parameter));
       if (param == "alpha") req.alpha = *r.parameter;
       if (param == "power") req.power = *r.parameter;
     }
@@ -301,6 +302,7 @@ void apply_policy_columns(ColumnOptions& o, const Policy& p,
   if (p.id_col && !was_given("--id-col")) o.id_col = *p.id_col;
   if (p.weight_col && !was_given("--weight-col")) o.weight_col = *p.weight_col;
   if (p.cluster_col && !was_given("--cluster-col")) o.cluster_col = *p.cluster_col;
+  if (p.query_col && !was_given("--query-col")) o.query_col = *p.query_col;
   if (p.pred_col && !was_given("--pred-col")) o.pred_col = *p.pred_col;
   if (p.proba_cols && !was_given("--proba-cols")) o.proba_cols = *p.proba_cols;
   if (p.positive_label && !was_given("--positive-label")) o.positive_label = *p.positive_label;

@@ -70,6 +70,12 @@ const std::vector<MetricInfo>& metric_catalog() {
       {"mean_gamma_deviance", Task::kRegression, true, true},
       {"mean_pinball_loss", Task::kRegression, true, true, "alpha"},
       {"mean_tweedie_deviance", Task::kRegression, true, true, "power"},
+      {"ndcg_at_k", Task::kRanking, false, false, "k"},
+      {"map_at_k", Task::kRanking, false, false, "k"},
+      {"mrr", Task::kRanking, false},
+      {"precision_at_k", Task::kRanking, false, false, "k"},
+      {"recall_at_k", Task::kRanking, false, false, "k"},
+      {"hit_rate_at_k", Task::kRanking, false, false, "k"},
   };
   return catalog;
 }
@@ -89,6 +95,21 @@ std::vector<std::string> metric_names(Task task) {
 
 bool MetricRequest::asks(std::string_view name) const {
   return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+int MetricRequest::k_of(std::string_view metric) const {
+  for (const auto& [name, k] : ks)
+    if (name == metric) return k;
+  return metric == "top_k_accuracy" ? 2 : 10;
+}
+
+void MetricRequest::set_k(const std::string& metric, int k) {
+  for (auto& [name, v] : ks)
+    if (name == metric) {
+      v = k;
+      return;
+    }
+  ks.emplace_back(metric, k);
 }
 
 void MetricSet::set(const std::string& name, MetricValue v) {
@@ -1156,6 +1177,7 @@ std::vector<GroupMetrics> multiclass_metrics_weighted(const MulticlassData& d, c
   const std::size_t K = d.n_classes, n = d.label.size();
   const std::uint32_t G = g.n_groups;
   const bool has_proba = !d.proba.empty(), top_k = has_proba && req.asks("top_k_accuracy");
+  const int k_top = req.k_of("top_k_accuracy");
   struct Acc {
     std::vector<double> cm;
     double n = 0, top_k_hits = 0;
@@ -1191,7 +1213,7 @@ std::vector<GroupMetrics> multiclass_metrics_weighted(const MulticlassData& d, c
     }
     if (std::fabs(raw - 1) > 1e-6) a.unnormalised = true;
     a.logloss.add(w * -std::log(clipped[y] / s));
-    if (top_k && in_top_k(d, i, y, req.k)) a.top_k_hits += w;
+    if (top_k && in_top_k(d, i, y, k_top)) a.top_k_hits += w;
   }
   std::vector<GroupMetrics> out(G);
   for (std::uint32_t k = 0; k < G; ++k) {
@@ -1247,6 +1269,7 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
   const std::uint32_t G = g.n_groups;
   const bool has_proba = !d.proba.empty();
   const bool top_k = has_proba && req.asks("top_k_accuracy");
+  const int k_top = req.k_of("top_k_accuracy");
   auto ranges = row_ranges(n);
   std::vector<std::vector<MultiAcc>> acc(ranges.size(), std::vector<MultiAcc>(G));
   for (auto& A : acc)
@@ -1282,7 +1305,7 @@ std::vector<GroupMetrics> multiclass_metrics(const MulticlassData& d, const Grou
         }
         if (std::fabs(raw - 1) > 1e-6) a.unnormalised = true;
         a.logloss.add(-std::log(clipped[y] / s));
-        if (top_k) a.top_k_hits += in_top_k(d, i, y, req.k);
+        if (top_k) a.top_k_hits += in_top_k(d, i, y, k_top);
       }
     }
   });

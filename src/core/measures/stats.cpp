@@ -542,7 +542,8 @@ class WeightedMulticlass : public WeightedEvaluator {
     }
     if (has_proba_ && wants(names_, {"top_k_accuracy"})) {
       top_k_.resize(n);
-      for (std::size_t k = 0; k < n; ++k) top_k_[k] = in_top_k(d, rows[k], y_[k], req.k);
+      const int k_top = req.k_of("top_k_accuracy");
+      for (std::size_t k = 0; k < n; ++k) top_k_[k] = in_top_k(d, rows[k], y_[k], k_top);
     }
     if (has_proba_ && wants(names_, {"roc_auc_ovo", "roc_auc_ovo_weighted"})) {
       // Class a's probability over the rows of classes a and b, a positive: one sorted walk

@@ -29,7 +29,7 @@ const char* group_of(const std::string& name) {
         "candidate-eval", "baseline-eval", "format", "drop-missing", "body", "evidence"}},
       {"Columns",
        {"label-col", "score-col", "pred-col", "proba-cols", "id-col", "weight-col", "cluster-col",
-        "slice-col", "sensitive-col", "positive-label", "threshold", "score-direction", "task"}},
+        "query-col", "slice-col", "sensitive-col", "positive-label", "threshold", "score-direction", "task"}},
       {"Model",
        {"model-cmd",
         "model-shell",
@@ -260,6 +260,10 @@ void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::
   app.add_option("--weight-col", o.weight_col,
                  "Sample weight column (scikit-learn's sample_weight: finite, >= 0, not all 0)");
   if (!binary_only)
+    app.add_option("--query-col", o.query_col,
+                   "Query column of a ranking task (rows are a query's items; the label is each "
+                   "item's relevance)");
+  if (!binary_only)
     app.add_option("--slice-col", o.slice_cols,
                    "Column to slice metrics by (repeatable, or a comma list)")
         ->delimiter(',');
@@ -275,7 +279,7 @@ void add_table_flags(CLI::App& app, ColumnOptions& o, std::string& format, std::
   app.add_flag("--drop-missing", o.drop_missing,
                "Drop rows with a missing label or score, and report how many");
   app.add_option("--task", task, "The task (default: the policy's, else binary)")
-      ->check(choice({"binary", "multiclass", "regression"}));
+      ->check(choice({"binary", "multiclass", "regression", "ranking"}));
 }
 
 void finish_table_flags(ColumnOptions& o, const std::string& format, const std::string& task) {
