@@ -384,9 +384,8 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
         double& q = of_query[p.query.codes[i]];
         if (q < 0) q = p.weight[i];
         if (q != p.weight[i])
-          throw Error("weight " + format_number(p.weight[i]) + " differs from " +
-                          format_number(q) + " on an earlier row of query " +
-                          quote(*p.query.values[p.query.codes[i]]),
+          throw Error("weight " + format_number(p.weight[i]) + " differs from " + format_number(q) +
+                          " on an earlier row of query " + quote(*p.query.values[p.query.codes[i]]),
                       location(lfile, 0, r.weight->name),
                       "a ranking weighs queries: give every row of a query the same weight");
       }
@@ -639,7 +638,8 @@ Table served_scores(const ServedOutput& out, const Table& labels, ColumnOptions&
     so.pred_col.clear();
   } else if (task == Task::kRegression || task == Task::kRanking) {
     if (w != 1)
-      throw shape_error(std::string("a ") + task_name(task) + " model answered " + std::to_string(w) + " values per row",
+      throw shape_error(std::string("a ") + task_name(task) + " model answered " +
+                            std::to_string(w) + " values per row",
                         "answer one number per row");
     t.columns.push_back(number_column("score", column_of(0)));
     so.score_col = "score";

@@ -237,10 +237,10 @@ void Comparison::load_inputs() {
       std::uint32_t& c = cluster_of[cand_.query.codes[i]];
       if (c == kMissingCode) c = cand_.cluster.codes[i];
       if (c != cand_.cluster.codes[i])
-        throw Error("query " + quote(*cand_.query.values[cand_.query.codes[i]]) +
-                        " is in two clusters",
-                    location(cand_.path, 0, cols.cluster_col),
-                    "a ranking's clusters (users, sessions) hold whole queries");
+        throw Error(
+            "query " + quote(*cand_.query.values[cand_.query.codes[i]]) + " is in two clusters",
+            location(cand_.path, 0, cols.cluster_col),
+            "a ranking's clusters (users, sessions) hold whole queries");
     }
   }
   request_ = metric_request(policy_, cand_.task);

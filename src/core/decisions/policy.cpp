@@ -172,7 +172,8 @@ Policy parse_policy_tree(const std::string& text, const std::string& path,
              "this mlgate reads version 1");
   }
   if (root["task"])
-    p.task = parse_task(R.choice(root["task"], "task", {"binary", "multiclass", "regression", "ranking"}));
+    p.task = parse_task(
+        R.choice(root["task"], "task", {"binary", "multiclass", "regression", "ranking"}));
   Task task = p.task ? *p.task : (task_hint ? *task_hint : Task::kBinary);
   if (const auto& c = root["columns"]) {
     R.keys(c, "columns", {"label", "score", "id", "pred", "proba", "weight", "cluster", "query"});

@@ -66,7 +66,8 @@ class QueryRanker {
         const std::size_t last = std::min(b, k_.map);
         for (std::size_t p = a; p < last; ++p) {
           const double j = static_cast<double>(p - a);
-          ap += (rd / g * (static_cast<double>(before) + 1) + j * pair) / static_cast<double>(p + 1);
+          ap +=
+              (rd / g * (static_cast<double>(before) + 1) + j * pair) / static_cast<double>(p + 1);
         }
         if (std::isnan(rr)) rr = first_relevant(a, b - a, r);
         if (std::isnan(hit)) hit = a >= k_.hit ? 0 : 1 - none_in_top(b - a, r, k_.hit - a);
@@ -189,7 +190,8 @@ struct RankAcc {
 struct QueryRows {
   std::vector<double> score, rel;
   void load(const RankingData& d, std::uint32_t* begin, std::uint32_t* end) {
-    std::sort(begin, end, [&](std::uint32_t x, std::uint32_t y) { return d.score[x] > d.score[y]; });
+    std::sort(begin, end,
+              [&](std::uint32_t x, std::uint32_t y) { return d.score[x] > d.score[y]; });
     score.clear();
     rel.clear();
     for (auto* it = begin; it != end; ++it) {
