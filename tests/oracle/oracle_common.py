@@ -47,3 +47,24 @@ class ParityCase(unittest.TestCase):
 def write(path, text):
     with open(path, "w") as f:
         f.write(text)
+
+
+class ToolCase(ParityCase):
+    """A parity case with a temporary folder and a run of mlgate-eval on a data frame."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def path(self, name):
+        return os.path.join(self.dir.name, name)
+
+    def eval_doc(self, df, policy, *args, expect=0):
+        f = self.path("d.csv")
+        df.to_csv(f, index=False, float_format="%.17g")
+        pol = self.path("p.yaml")
+        write(pol, policy)
+        doc, _ = run_json("mlgate-eval", "--data", f, "--policy", pol, *args, expect=expect)
+        return doc

@@ -1,36 +1,17 @@
 """The metrics that take a parameter (roc_auc_max_fpr, fbeta, top_k_accuracy, mean_pinball_loss,
 mean_tweedie_deviance), the multiclass AUC averages and --score-direction lower, against
 scikit-learn (and pROC for DeLong with direction ">"), to 1e-9 relative."""
-import os
 import subprocess
-import tempfile
 import unittest
 
 import numpy as np
 import pandas as pd
 from sklearn import metrics as M
 
-from oracle_common import ParityCase, run, run_json, write
+from oracle_common import ToolCase, run, run_json, write
 
 
-class Case(ParityCase):
-    def setUp(self):
-        self.dir = tempfile.TemporaryDirectory()
-
-    def tearDown(self):
-        self.dir.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.dir.name, name)
-
-    def eval_doc(self, df, policy, *args, expect=0):
-        f = self.path("d.csv")
-        df.to_csv(f, index=False, float_format="%.17g")
-        pol = self.path("p.yaml")
-        write(pol, policy)
-        doc, _ = run_json("mlgate-eval", "--data", f, "--policy", pol, *args, expect=expect)
-        return doc
-
+class Case(ToolCase):
     def slices_of(self, doc, df):
         """(name, mask) for the overall and each slice of the document."""
         out = [("overall", np.ones(len(df), dtype=bool), doc["metrics"]["overall"])]

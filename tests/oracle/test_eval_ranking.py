@@ -5,16 +5,14 @@ rule mlgate documents); per slice, with query weights; mlgate-compare's bootstra
 the errors a ranking's input can make."""
 import itertools
 import math
-import os
 import sys
-import tempfile
 import unittest
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import ndcg_score
 
-from oracle_common import ParityCase, run, run_json, write
+from oracle_common import ToolCase, run, run_json, write
 
 NAMES = ["ndcg_at_k", "map_at_k", "mrr", "precision_at_k", "recall_at_k", "hit_rate_at_k"]
 
@@ -78,24 +76,7 @@ def sk_ndcg(score, rel, k):
     return ndcg_score([rel], [score], k=k)
 
 
-class Case(ParityCase):
-    def setUp(self):
-        self.dir = tempfile.TemporaryDirectory()
-
-    def tearDown(self):
-        self.dir.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.dir.name, name)
-
-    def eval_doc(self, df, policy, *args, expect=0):
-        f = self.path("d.csv")
-        df.to_csv(f, index=False, float_format="%.17g")
-        pol = self.path("p.yaml")
-        write(pol, policy)
-        doc, _ = run_json("mlgate-eval", "--data", f, "--policy", pol, *args, expect=expect)
-        return doc
-
+class Case(ToolCase):
     def check_average(self, df, got, per_query, what, weights=None):
         """got (a document's metric set) against the (weighted) mean of per-query values."""
         for n in NAMES:

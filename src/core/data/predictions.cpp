@@ -195,6 +195,19 @@ std::map<std::string, std::uint32_t> class_index(const Roles& r,
   return index;
 }
 
+// Every kept value of a number column is finite and >= 0 (weights, relevances), else the
+// first that is not, by its data row.
+void check_nonnegative(const Column& c, const std::vector<std::uint8_t>& keep,
+                       const std::string& file, const char* what, const char* hint) {
+  for (std::size_t i = 0; i < c.numbers.size(); ++i) {
+    const double x = c.numbers[i];
+    if ((keep.empty() || keep[i]) && !(x >= 0 && std::isfinite(x)))
+      throw Error(std::string(what) + " " + format_number(x) + " in data row " +
+                      std::to_string(i + 1) + " is not a finite number >= 0",
+                  location(file, 0, c.name), hint);
+  }
+}
+
 Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
   Predictions p;
   p.task = task;
@@ -294,21 +307,10 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
       throw Error("a multiclass task needs at least two classes", lfile,
                   "use --task binary for two-valued labels");
   } else {
-    if (task == Task::kRanking) {
-      // Graded relevance: a number >= 0 (scikit-learn's ndcg_score refuses negative gains).
-      std::size_t row = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        if (!kept(i)) continue;
-        ++row;
-        const double y = r.label->numbers[i];
-        if (!(y >= 0) || !std::isfinite(y))
-          throw Error("relevance " + format_number(y) + " in data row " + std::to_string(i + 1) +
-                          " is not a finite number >= 0",
-                      location(lfile, 0, r.label->name),
-                      "a ranking's label is each item's relevance: 0 not relevant, 1, 2, ... "
-                      "more relevant");
-      }
-    }
+    if (task == Task::kRanking)  // scikit-learn's ndcg_score refuses negative gains
+      check_nonnegative(*r.label, keep, lfile, "relevance",
+                        "a ranking's label is each item's relevance: 0 not relevant, 1, 2, ... "
+                        "more relevant");
     const Column* est = r.pred ? r.pred : r.score;
     p.target.reserve(m);
     p.estimate.reserve(m);
@@ -359,18 +361,13 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
   }
   if (r.weight) {
     // scikit-learn's sample_weight: any finite weight >= 0, not all zero.
+    check_nonnegative(*r.weight, keep, lfile, "weight",
+                      "sample weights are counts or importances: 0 leaves a row out");
     p.weight.reserve(m);
     double total = 0;
-    std::size_t row = 0;
     for (std::size_t i = 0; i < n; ++i) {
       if (!kept(i)) continue;
-      ++row;
       const double w = r.weight->numbers[i];
-      if (!(w >= 0) || !std::isfinite(w))
-        throw Error("weight " + format_number(w) + " in data row " + std::to_string(i + 1) +
-                        " is not a finite number >= 0",
-                    location(lfile, 0, r.weight->name),
-                    "sample weights are counts or importances: 0 leaves a row out");
       p.weight.push_back(w);
       total += w;
     }
