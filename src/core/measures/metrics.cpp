@@ -233,19 +233,54 @@ class MergeCursor {
 // A stretch of the walk, starting below tp0 positives and fp0 negatives with higher scores.
 struct WalkPart {
   unsigned __int128 area2 = 0;  // twice the trapezoid area in units of 1/(P*N)
-  AccurateSum ap;
+  ExactSum ap;
   PartialAuc pauc;
   std::vector<std::array<double, 2>> roc, pr;
+};
+
+// One step of the walk: dtp positives and dfp negatives at the next distinct score down, below
+// tp positives and fp negatives; the one place a step's arithmetic is written.
+struct WalkStepper {
+  WalkPart w;
+  std::int64_t tp, fp;
+  std::size_t np, nn;
+  bool curves, partial;
+  double P, N;
+  WalkStepper(std::int64_t tp0, std::int64_t fp0, std::size_t np_, std::size_t nn_, bool curves_,
+              double max_fpr)
+      : tp(tp0),
+        fp(fp0),
+        np(np_),
+        nn(nn_),
+        curves(curves_),
+        partial(max_fpr > 0 && max_fpr < 1 && np_ > 0 && nn_ > 0),
+        P(static_cast<double>(np_)),
+        N(static_cast<double>(nn_)) {
+    w.pauc.max_fpr = max_fpr;
+  }
+  void step(std::int64_t dtp, std::int64_t dfp) {
+    w.area2 += static_cast<unsigned __int128>(dfp) * static_cast<unsigned __int128>(2 * tp + dtp);
+    if (partial)
+      w.pauc.step(static_cast<double>(tp), static_cast<double>(fp), static_cast<double>(dtp),
+                  static_cast<double>(dfp), P, N);
+    tp += dtp;
+    fp += dfp;
+    if (dtp > 0) {
+      double precision = static_cast<double>(tp) / static_cast<double>(tp + fp);
+      w.ap.add(static_cast<double>(dtp) / P * precision);
+    }
+    if (curves) {
+      w.roc.push_back({nn ? fp / N : 0.0, np ? tp / P : 0.0});
+      if (np > 0) w.pr.push_back({tp / P, static_cast<double>(tp) / static_cast<double>(tp + fp)});
+    }
+  }
 };
 
 // max_fpr: the partial area up to it too (0: not asked).
 template <class Cursor>
 WalkPart walk(Cursor pos, Cursor neg, std::int64_t tp, std::int64_t fp, std::size_t np,
               std::size_t nn, bool curves, double max_fpr = 0) {
-  WalkPart w;
-  w.pauc.max_fpr = max_fpr;
-  const bool partial = max_fpr > 0 && max_fpr < 1 && np > 0 && nn > 0;
-  const double P = static_cast<double>(np), N = static_cast<double>(nn);
+  WalkStepper st(tp, fp, np, nn, curves, max_fpr);
   while (!pos.empty() || !neg.empty()) {
     std::uint64_t k;
     if (pos.empty())
@@ -263,29 +298,16 @@ WalkPart walk(Cursor pos, Cursor neg, std::int64_t tp, std::int64_t fp, std::siz
       neg.pop();
       ++dfp;
     }
-    w.area2 += static_cast<unsigned __int128>(dfp) * static_cast<unsigned __int128>(2 * tp + dtp);
-    if (partial)
-      w.pauc.step(static_cast<double>(tp), static_cast<double>(fp), static_cast<double>(dtp),
-                  static_cast<double>(dfp), P, N);
-    tp += dtp;
-    fp += dfp;
-    if (dtp > 0) {
-      double precision = static_cast<double>(tp) / static_cast<double>(tp + fp);
-      w.ap.add(static_cast<double>(dtp) / P * precision);
-    }
-    if (curves) {
-      w.roc.push_back({nn ? fp / N : 0.0, np ? tp / P : 0.0});
-      if (np > 0) w.pr.push_back({tp / P, static_cast<double>(tp) / static_cast<double>(tp + fp)});
-    }
+    st.step(dtp, dfp);
   }
-  return w;
+  return std::move(st.w);
 }
 
 RankSummary finish_walk(std::vector<WalkPart>& parts, std::size_t np, std::size_t nn, bool curves,
                         double max_fpr = 0) {
   RankSummary r;
   unsigned __int128 area2 = 0;
-  AccurateSum ap;
+  ExactSum ap;
   PartialAuc pauc;
   pauc.max_fpr = max_fpr;
   if (curves) {
@@ -440,8 +462,8 @@ void set_all_undefined(Task task, const MetricRequest& req, MetricSet& m) {
       m.set(info.name, std::nullopt);
 }
 
-template <class C>
-void binary_group_metrics(const BinaryAccT<C>& a, const RankSummary& rs, bool curves,
+template <class C, class S>
+void binary_group_metrics(const BinaryAccT<C, S>& a, const RankSummary& rs, bool curves,
                           const MetricRequest& req, GroupMetrics& gm) {
   MetricSet& m = gm.metrics;
   if constexpr (std::is_same_v<C, double>)
@@ -674,6 +696,10 @@ std::vector<GroupMetrics> binary_metrics_weighted(const BinaryData& d, const Gro
 template void binary_group_metrics(const BinaryAccT<std::int64_t>&, const RankSummary&, bool,
                                    const MetricRequest&, GroupMetrics&);
 template void binary_group_metrics(const BinaryAccT<double>&, const RankSummary&, bool,
+                                   const MetricRequest&, GroupMetrics&);
+template void binary_group_metrics(const BinaryAccT<std::int64_t, AccurateSum>&, const RankSummary&,
+                                   bool, const MetricRequest&, GroupMetrics&);
+template void binary_group_metrics(const BinaryAccT<double, AccurateSum>&, const RankSummary&, bool,
                                    const MetricRequest&, GroupMetrics&);
 
 std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves,

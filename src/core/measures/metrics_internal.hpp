@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mlgate/measures/exact_sum.hpp"
 #include "mlgate/measures/metrics.hpp"
 
 namespace mlgate {
@@ -22,16 +23,17 @@ int ece_bin(double p);
 double binary_log_loss_term(double p, bool positive);
 
 // Counts of a group's rows: integers, or sums of sample weights (C = double; rows then counts
-// the rows themselves).
-template <class C>
+// the rows themselves). S: the sums' type; exact for documents (the same bits however the rows
+// were split: threads, mergeable states), compensated for the bootstrap's resamples.
+template <class C, class S = ExactSum>
 struct BinaryAccT {
   C n = 0, pos = 0, tp = 0, fp = 0;
   std::int64_t rows = 0;  // C = double only
   bool outside_unit = false;
   bool negated = false;  // BinaryData::negated: the probability metrics are undefined
-  AccurateSum logloss, brier;
+  S logloss, brier;
   std::array<C, kEceBins> bin_n{}, bin_pos{};
-  std::array<AccurateSum, kEceBins> bin_prob;
+  std::array<S, kEceBins> bin_prob;
   void add(const BinaryAccT& o) {
     rows += o.rows;
     n += o.n;
@@ -53,9 +55,10 @@ struct BinaryAccT {
 // the walk from the highest score down: each step from (fp, tp) to (fp + dfp, tp + dtp), in
 // counts of N negatives and P positives. The step that crosses max_fpr is cut there by linear
 // interpolation, as scikit-learn's roc_auc_score(max_fpr=...) does.
-struct PartialAuc {
+template <class S>
+struct PartialAucT {
   double max_fpr = 0;  // 0: not asked
-  AccurateSum area;
+  S area;
   void step(double tp, double fp, double dtp, double dfp, double P, double N) {
     if (dfp == 0) return;
     const double x0 = fp / N;
@@ -74,6 +77,7 @@ struct PartialAuc {
     return 0.5 * (1 + (area.value() - min_area) / (max_area - min_area));
   }
 };
+using PartialAuc = PartialAucT<ExactSum>;
 using BinaryAcc = BinaryAccT<std::int64_t>;
 using WeightedBinaryAcc = BinaryAccT<double>;
 
@@ -83,7 +87,8 @@ struct RankSummary {
   std::vector<std::array<double, 2>> roc, pr;
   // The areas of a finished walk: area2 is twice the area in counts (or weights) of P positives
   // and N negatives; pauc the partial area, when asked (max_fpr 1 is the whole AUC).
-  void set_areas(double area2, double P, double N, const PartialAuc& partial) {
+  template <class S>
+  void set_areas(double area2, double P, double N, const PartialAucT<S>& partial) {
     if (P > 0 && N > 0) auc = area2 / (2.0 * P * N);
     if (partial.max_fpr > 0 && auc) pauc = partial.max_fpr == 1 ? *auc : partial.standardized();
   }
@@ -91,8 +96,8 @@ struct RankSummary {
 
 // Every binary metric of a group from its accumulated counts and its rank summary; the
 // on-request ones that req asks for.
-template <class C>
-void binary_group_metrics(const BinaryAccT<C>& a, const RankSummary& rs, bool curves,
+template <class C, class S>
+void binary_group_metrics(const BinaryAccT<C, S>& a, const RankSummary& rs, bool curves,
                           const MetricRequest& req, GroupMetrics& gm);
 // Sets every metric of the task to undefined: those every document lists and those req asks.
 void set_all_undefined(Task task, const MetricRequest& req, MetricSet& m);

@@ -254,7 +254,7 @@ RankSummary weighted_ranks(const SortedScores& s, const std::uint8_t* w, bool wi
   std::uint64_t tp = 0, fp = 0, dtp = 0, dfp = 0;
   std::uint64_t area2 = 0;
   AccurateSum ap;  // sum of dtp * precision; divided by P at the end
-  PartialAuc pauc;
+  PartialAucT<AccurateSum> pauc;
   pauc.max_fpr = max_fpr;
   double P = 0, N = 0;
   if (max_fpr > 0) {
@@ -296,7 +296,7 @@ RankSummary sample_weighted_ranks(const SortedScores& s, const std::uint8_t* w,
   }
   double tp = 0, fp = 0, dtp = 0, dfp = 0;
   AccurateSum area, ap;
-  PartialAuc pauc;
+  PartialAucT<AccurateSum> pauc;
   pauc.max_fpr = max_fpr;
   const bool partial = max_fpr > 0 && max_fpr < 1 && P > 0 && N > 0;
   for (std::uint32_t v : s.packed) {
@@ -418,7 +418,7 @@ class WeightedBinary : public WeightedEvaluator {
       evaluate_sample_weighted(w, out);
       return;
     }
-    BinaryAcc a;
+    BinaryAccT<std::int64_t, AccurateSum> a;
     a.outside_unit = outside_;
     a.negated = negated_;
     // Only a rank metric asked for: the walk alone has everything (counts come from it).
@@ -468,7 +468,7 @@ class WeightedBinary : public WeightedEvaluator {
  private:
   // With sample weights: every count a sum of (times drawn) x (the row's weight).
   void evaluate_sample_weighted(const std::uint8_t* w, double* out) const {
-    WeightedBinaryAcc a;
+    BinaryAccT<double, AccurateSum> a;
     a.outside_unit = outside_;
     a.negated = negated_;
     for (std::size_t k = 0; k < label_.size(); ++k) {
