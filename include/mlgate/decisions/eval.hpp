@@ -24,6 +24,7 @@ struct EvalResult {
   GroupMetrics overall;
   std::vector<SliceResult> slices;
   MetricRequest request;  // the on-request metrics computed, and their parameters
+  ojson threshold;        // binary: the decision threshold, null with hard predictions
 };
 
 // min_slice_size: slices with fewer rows are reported with gated = false. req: also the
@@ -31,6 +32,8 @@ struct EvalResult {
 EvalResult evaluate(const Predictions& p, bool curves, std::int64_t min_slice_size = 0,
                     const MetricRequest& req = {});
 ojson eval_metrics_json(const EvalResult& r, const Predictions& p);
+// The summary lines on stderr (the task, rows, overall metrics, each check).
+void print_eval_summary(const ResultDoc& doc, const EvalResult& r);
 // Every warning of a result, each prefixed with its slice.
 std::vector<std::string> eval_warnings(const EvalResult& r);
 
@@ -56,6 +59,7 @@ struct EvalOptions {
   DocumentStamp stamp;  // --model-version, MLGATE_SIGNING_KEY
   std::string data, features, model_cmd, policy, output;
   std::string predictions_out;  // --predictions-out: the scored rows as CSV, for compare/fairness
+  std::string state_out;        // --state-out: the mergeable state (mlgate-merge)
   ServedModel served;           // served.url set: --model-url
   bool model_shell = false;
   double model_timeout = 600;

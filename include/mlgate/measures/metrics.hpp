@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mlgate/data/task.hpp"
+#include "mlgate/measures/exact_sum.hpp"
 
 namespace mlgate {
 
@@ -106,6 +107,29 @@ std::vector<GroupMetrics> regression_metrics(const RegressionData& d, const Grou
 // relevant, as scikit-learn); the others over the queries with a relevant item.
 std::vector<GroupMetrics> ranking_metrics(const RankingData& d, const Grouping& g,
                                           const MetricRequest& req = {});
+
+// What the binary metrics of a group learn from some rows, mergeable with another part's state
+// (TFMA's combiner: create, add, merge, extract): counts, exact sums and the histogram of the
+// distinct scores. Merging is exact, so the metrics of merged states are the same bits as those
+// of one run over all the rows (binary_metrics), whatever the split; the thinned ROC and PR
+// curves may keep other points.
+struct BinaryState {
+  static constexpr int kBins = 15;  // the calibration (ece) bins
+  std::int64_t n = 0, pos = 0, tp = 0, fp = 0;
+  bool outside_unit = false;  // a score outside [0, 1]: the probability metrics are undefined
+  ExactSum logloss, brier;
+  std::array<std::int64_t, kBins> bin_n{}, bin_pos{};
+  std::array<ExactSum, kBins> bin_prob;
+  std::vector<double> score;  // the distinct scores, ascending
+  std::vector<std::int64_t> positives, negatives;  // the rows at each
+  void merge(const BinaryState& o);
+};
+// One state per group of g (unweighted rows; rows in no group are left out).
+std::vector<BinaryState> binary_states(const BinaryData& d, const Grouping& g);
+// The group's metrics from its state, as binary_metrics computes them; negated: the scores were
+// negated (--score-direction lower).
+GroupMetrics binary_state_metrics(const BinaryState& s, bool negated, bool curves,
+                                  const MetricRequest& req = {});
 
 // Area under the ROC curve of scores against 0/1 labels with ties merged; nullopt with one class.
 MetricValue roc_auc(std::span<const double> score, std::span<const std::uint8_t> label);

@@ -8,6 +8,7 @@
 #include "mlgate/base/io.hpp"
 #include "mlgate/base/log.hpp"
 #include "mlgate/base/text.hpp"
+#include "mlgate/decisions/state.hpp"
 
 namespace mlgate {
 
@@ -61,6 +62,7 @@ EvalResult evaluate(const Predictions& p, bool curves, std::int64_t min_slice_si
   EvalResult r;
   r.request = req;
   r.task = p.task;
+  if (p.task == Task::kBinary) r.threshold = p.pred.empty() ? ojson(p.threshold) : ojson(nullptr);
   r.n = static_cast<std::int64_t>(p.size());
   // Binary: the first slice column's pass yields the overall too, from one sort of the scores.
   const bool merged = p.task == Task::kBinary && !p.slices.empty();
@@ -93,8 +95,7 @@ ojson eval_metrics_json(const EvalResult& r, const Predictions& p) {
   ojson m;
   m["task"] = task_name(r.task);
   m["n"] = r.n;
-  if (r.task == Task::kBinary)
-    m["threshold"] = p.pred.empty() ? ojson(p.threshold) : ojson(nullptr);
+  if (r.task == Task::kBinary) m["threshold"] = r.threshold;
   if (r.task == Task::kMulticlass) m["classes"] = p.classes;
   if (r.task == Task::kRanking) {
     // Queries, and those with a relevant item (what map, mrr, recall and hit rate average).
@@ -281,9 +282,7 @@ ojson input_json(const Predictions& p) {
   return o;
 }
 
-namespace {
-
-void print_summary(const ResultDoc& doc, const EvalResult& r) {
+void print_eval_summary(const ResultDoc& doc, const EvalResult& r) {
   if (r.task == Task::kRanking)
     log_info("mlgate-eval: ranking on %lld rows in %lld queries\n", static_cast<long long>(r.n),
              static_cast<long long>(r.overall.queries));
@@ -302,8 +301,6 @@ void print_summary(const ResultDoc& doc, const EvalResult& r) {
     log_info("%-5s %s: %s\n", status_name(c.status), c.id.c_str(), c.message.c_str());
   print_warnings(doc.warnings);
 }
-
-}  // namespace
 
 namespace {
 
@@ -433,6 +430,8 @@ int run_eval(const EvalOptions& o) {
   if (p.size() == 0)
     throw Error("no rows to evaluate", p.path, "the table is empty after dropping missing values");
   if (!o.predictions_out.empty()) write_file_atomic(o.predictions_out, predictions_csv(p, cols));
+  if (!o.state_out.empty())
+    write_state(o.state_out, eval_state(p, cols, has_policy ? policy.sha256 : std::string()));
 
   EvalResult r = evaluate(p, !o.no_curves, has_policy ? policy.slice_min_size : 0,
                           has_policy ? metric_request(policy, p.task) : MetricRequest{});
@@ -465,7 +464,7 @@ int run_eval(const EvalOptions& o) {
   }
   doc.inputs = in;
   doc.provenance = make_provenance(has_policy ? policy.sha256 : std::string());
-  print_summary(doc, r);
+  print_eval_summary(doc, r);
   if (served)
     log_info(
         "mlgate-eval: served model: %lld requests, %lld retries, latency p50 %s ms, p95 %s "

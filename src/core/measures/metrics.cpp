@@ -691,24 +691,19 @@ std::vector<GroupMetrics> binary_metrics_weighted(const BinaryData& d, const Gro
   return out;
 }
 
-}  // namespace
+// The unweighted binary pass: every group's counts and sums (the last group holds the rows in
+// no group), and the scores' keys in one sorted bucket per (group, label): 2k the positives of
+// group k, 2k+1 its negatives (rows in no group only when keep_rest).
+struct BinaryPass {
+  std::vector<BinaryAcc> total;
+  DecimalScale ds;
+  Buckets buckets;
+};
 
-template void binary_group_metrics(const BinaryAccT<std::int64_t>&, const RankSummary&, bool,
-                                   const MetricRequest&, GroupMetrics&);
-template void binary_group_metrics(const BinaryAccT<double>&, const RankSummary&, bool,
-                                   const MetricRequest&, GroupMetrics&);
-template void binary_group_metrics(const BinaryAccT<std::int64_t, AccurateSum>&, const RankSummary&,
-                                   bool, const MetricRequest&, GroupMetrics&);
-template void binary_group_metrics(const BinaryAccT<double, AccurateSum>&, const RankSummary&, bool,
-                                   const MetricRequest&, GroupMetrics&);
-
-std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves,
-                                         bool with_overall, const MetricRequest& req) {
-  if (!d.weight.empty()) return binary_metrics_weighted(d, g, curves, with_overall, req);
-  const double max_fpr = req.asks("roc_auc_max_fpr") ? req.max_fpr : 0;
+BinaryPass binary_pass(const BinaryData& d, const Grouping& g, bool keep_rest) {
   const std::size_t n = d.score.size();
   const std::uint32_t G = g.n_groups;
-  const std::uint32_t Gi = G + 1;  // the last holds rows in no group; it counts toward the overall
+  const std::uint32_t Gi = G + 1;
   auto ranges = row_ranges(n);
   std::vector<std::vector<BinaryAcc>> acc(ranges.size(), std::vector<BinaryAcc>(Gi));
   const bool hard = !d.pred.empty();
@@ -738,12 +733,11 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
       a.bin_prob[b].add(p);
     }
   });
-  std::vector<BinaryAcc> total(Gi);
-  for (auto& t : total) t.negated = d.negated;
+  BinaryPass out;
+  out.total.resize(Gi);
+  for (auto& t : out.total) t.negated = d.negated;
   for (auto& A : acc)
-    for (std::uint32_t k = 0; k < Gi; ++k) total[k].add(A[k]);
-
-  // Buckets: 2k holds the positives of group k, 2k+1 its negatives.
+    for (std::uint32_t k = 0; k < Gi; ++k) out.total[k].add(A[k]);
   std::vector<std::vector<std::size_t>> counts(ranges.size(),
                                                std::vector<std::size_t>(2 * std::size_t{Gi}));
   for (std::size_t r = 0; r < ranges.size(); ++r)
@@ -752,17 +746,40 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
       counts[r][2 * k + 1] = static_cast<std::size_t>(acc[r][k].n - acc[r][k].pos);
     }
   acc.clear();
-  const bool keep_rest = with_overall;  // rows in no group are sorted only for the overall
   // Scores hold no NaN here (a NaN would only cost the decimal keys: the scale refuses it).
-  const DecimalScale ds = decimal_scale(d.score, nullptr, d.score_places, false);
-  Buckets B = bucket_and_sort(
+  out.ds = decimal_scale(d.score, nullptr, d.score_places, false);
+  out.buckets = bucket_and_sort(
       d.score, 2 * std::size_t{Gi}, ranges, counts,
       [&](std::size_t i) -> std::size_t {
         std::uint32_t grp = std::min(group_of(g, i), G);
         if (grp == G && !keep_rest) return static_cast<std::size_t>(-1);
         return 2 * static_cast<std::size_t>(grp) + (d.label[i] ? 0 : 1);
       },
-      &ds);
+      &out.ds);
+  return out;
+}
+
+}  // namespace
+
+template void binary_group_metrics(const BinaryAccT<std::int64_t>&, const RankSummary&, bool,
+                                   const MetricRequest&, GroupMetrics&);
+template void binary_group_metrics(const BinaryAccT<double>&, const RankSummary&, bool,
+                                   const MetricRequest&, GroupMetrics&);
+template void binary_group_metrics(const BinaryAccT<std::int64_t, AccurateSum>&, const RankSummary&,
+                                   bool, const MetricRequest&, GroupMetrics&);
+template void binary_group_metrics(const BinaryAccT<double, AccurateSum>&, const RankSummary&, bool,
+                                   const MetricRequest&, GroupMetrics&);
+
+std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g, bool curves,
+                                         bool with_overall, const MetricRequest& req) {
+  if (!d.weight.empty()) return binary_metrics_weighted(d, g, curves, with_overall, req);
+  const double max_fpr = req.asks("roc_auc_max_fpr") ? req.max_fpr : 0;
+  const std::uint32_t G = g.n_groups;
+  const std::uint32_t Gi = G + 1;  // the last holds rows in no group; it counts toward the overall
+  BinaryPass pass = binary_pass(d, g, with_overall);
+  std::vector<BinaryAcc>& total = pass.total;
+  const DecimalScale& ds = pass.ds;
+  const Buckets& B = pass.buckets;
 
   std::vector<GroupMetrics> out(with_overall ? G + 1 : G);
   // Groups side by side; the overall merges every group's sorted buckets, so it needs no sort.
@@ -807,6 +824,113 @@ std::vector<GroupMetrics> binary_metrics(const BinaryData& d, const Grouping& g,
     }
   }
   return out;
+}
+
+static_assert(BinaryState::kBins == kEceBins);
+
+std::vector<BinaryState> binary_states(const BinaryData& d, const Grouping& g) {
+  const std::uint32_t G = g.n_groups;
+  BinaryPass pass = binary_pass(d, g, false);
+  std::vector<BinaryState> out(G);
+  auto value = [&](std::uint64_t key) {
+    return pass.ds.digits >= 0 ? decimal_value(pass.ds, static_cast<std::uint32_t>(key))
+                               : from_sort_key(key);
+  };
+  parallel_for(G, [&](std::size_t k) {
+    const BinaryAcc& a = pass.total[k];
+    BinaryState& s = out[k];
+    s.n = a.n;
+    s.pos = a.pos;
+    s.tp = a.tp;
+    s.fp = a.fp;
+    s.outside_unit = a.outside_unit;
+    s.logloss = a.logloss;
+    s.brier = a.brier;
+    s.bin_n = a.bin_n;
+    s.bin_pos = a.bin_pos;
+    s.bin_prob = a.bin_prob;
+    // The histogram: both sorted buckets merged into distinct keys.
+    const std::uint64_t* p = pass.buckets.begin(2 * k);
+    const std::uint64_t* q = pass.buckets.begin(2 * k + 1);
+    const std::uint64_t* pe = p + pass.buckets.size(2 * k);
+    const std::uint64_t* qe = q + pass.buckets.size(2 * k + 1);
+    while (p != pe || q != qe) {
+      const std::uint64_t key = q == qe || (p != pe && *p < *q) ? *p : *q;
+      std::int64_t np = 0, nn = 0;
+      for (; p != pe && *p == key; ++p) ++np;
+      for (; q != qe && *q == key; ++q) ++nn;
+      s.score.push_back(value(key));
+      s.positives.push_back(np);
+      s.negatives.push_back(nn);
+    }
+  });
+  return out;
+}
+
+void BinaryState::merge(const BinaryState& o) {
+  n += o.n;
+  pos += o.pos;
+  tp += o.tp;
+  fp += o.fp;
+  outside_unit = outside_unit || o.outside_unit;
+  logloss.add(o.logloss);
+  brier.add(o.brier);
+  for (int b = 0; b < kBins; ++b) {
+    bin_n[b] += o.bin_n[b];
+    bin_pos[b] += o.bin_pos[b];
+    bin_prob[b].add(o.bin_prob[b]);
+  }
+  // Two ascending histograms into one (the scores compared by their order keys, so -0 and 0,
+  // equal as numbers, are one score as in one run).
+  std::vector<double> sc;
+  std::vector<std::int64_t> ps, ns;
+  sc.reserve(score.size() + o.score.size());
+  ps.reserve(sc.capacity());
+  ns.reserve(sc.capacity());
+  std::size_t i = 0, j = 0;
+  while (i < score.size() || j < o.score.size()) {
+    if (j == o.score.size() || (i < score.size() && score[i] < o.score[j])) {
+      sc.push_back(score[i]);
+      ps.push_back(positives[i]);
+      ns.push_back(negatives[i++]);
+    } else if (i == score.size() || o.score[j] < score[i]) {
+      sc.push_back(o.score[j]);
+      ps.push_back(o.positives[j]);
+      ns.push_back(o.negatives[j++]);
+    } else {
+      sc.push_back(score[i]);
+      ps.push_back(positives[i] + o.positives[j]);
+      ns.push_back(negatives[i++] + o.negatives[j++]);
+    }
+  }
+  score.swap(sc);
+  positives.swap(ps);
+  negatives.swap(ns);
+}
+
+GroupMetrics binary_state_metrics(const BinaryState& s, bool negated, bool curves,
+                                  const MetricRequest& req) {
+  BinaryAcc a;
+  a.n = s.n;
+  a.pos = s.pos;
+  a.tp = s.tp;
+  a.fp = s.fp;
+  a.outside_unit = s.outside_unit;
+  a.negated = negated;
+  a.logloss = s.logloss;
+  a.brier = s.brier;
+  a.bin_n = s.bin_n;
+  a.bin_pos = s.bin_pos;
+  a.bin_prob = s.bin_prob;
+  const double max_fpr = req.asks("roc_auc_max_fpr") ? req.max_fpr : 0;
+  const auto np = static_cast<std::size_t>(s.pos), nn = static_cast<std::size_t>(s.n - s.pos);
+  WalkStepper st(0, 0, np, nn, curves, max_fpr);
+  for (std::size_t i = s.score.size(); i-- > 0;) st.step(s.positives[i], s.negatives[i]);
+  std::vector<WalkPart> parts;
+  parts.push_back(std::move(st.w));
+  GroupMetrics gm;
+  binary_group_metrics(a, finish_walk(parts, np, nn, curves, max_fpr), curves, req, gm);
+  return gm;
 }
 
 namespace {

@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
   app.add_option("--predictions-out", o.predictions_out,
                  "Write the scored rows (label, score or probabilities, slice columns) as CSV, so "
                  "one scoring run feeds mlgate-compare and mlgate-fairness");
+  app.add_option("--state-out", o.state_out,
+                 "Write the mergeable state of these rows (binary tasks): mlgate-merge merges the "
+                 "states of a data set's parts into the document of all its rows");
   app.add_option("--policy", o.policy, "Policy file (YAML or JSON) with min/max bounds");
   mlgate::add_stamp_flags(app, o.stamp);
   app.add_option("-o,--output", o.output, "Result document (JSON); default standard output");
