@@ -10,7 +10,7 @@ build_pkgs=(cmake ninja-build g++ pkg-config git ca-certificates help2man
   libyaml-cpp-dev libsimdjson-dev libre2-dev zlib1g-dev libsnappy-dev libzstd-dev liblz4-dev libbrotli-dev)
 test_pkgs=(libgtest-dev libgmock-dev clang clang-tidy libclang-rt-14-dev python3 python3-sklearn python3-scipy
   python3-pandas python3-statsmodels python3-numpy r-cran-proc r-base-core libxml2-utils rsync time nodejs git
-  dpkg-dev patchelf debootstrap buildah binutils python3-yaml curl chromium openssl wrk)
+  dpkg-dev patchelf debootstrap buildah binutils python3-yaml curl chromium openssl wrk python3-distributed)
 
 pkgs=("${build_pkgs[@]}")
 case "$what" in
