@@ -8,6 +8,9 @@
 #                                    (the per-group metrics, ROC AUC included; 10M rows)
 #        bench/run.sh ranking [ROWS] six ranking metrics at k=10 overall and per market (8) vs
 #                                    pandas + scikit-learn's ndcg_score per query (2M rows)
+#        bench/run.sh scale [ROWS]   one mlgate-eval over ROWS rows (default 50M) against the same
+#                                    rows in 8 parts, each part's mlgate-eval --state-out (time and
+#                                    peak memory per worker) then mlgate-merge; state sizes
 #        bench/run.sh large [ROWS]    peak memory of eval and datatest on 50M rows (no peer)
 #        bench/run.sh parquet [ROWS]  mlgate-eval on Parquet (DuckDB-written, zstd) vs DuckDB's bare scan of
 #                                    the same columns and DuckDB computing the metrics in SQL, and vs
@@ -104,6 +107,41 @@ f'(measured {p:.3f} s per resample over 10) | {peer / t:.0f}x faster')" "$t_read
       --label-col relevance --slice-col market -o /tmp/mlgate-bench.json)
     peer=$(measure peer /usr/bin/python3 bench/peer_ranking.py "$data")
     report "ranking, $rows rows, 8 slices" "$ours" "$peer" | tee bench/results/ranking.txt
+    ;;
+  scale)
+    [ "${2:-}" ] || rows=50000000
+    data=bench/data/binary_${rows}.csv
+    [ -f "$data" ] || /usr/bin/python3 bench/gen_binary.py "$data" "$rows"
+    parts=bench/data/scale_${rows}
+    if [ ! -f "$parts/part-7.csv" ]; then
+      mkdir -p "$parts"
+      /usr/bin/python3 - "$data" "$parts" "$rows" <<'PY'
+import sys
+src, out, rows = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open(src) as f:
+    head = f.readline()
+    for k in range(8):
+        with open(f"{out}/part-{k}.csv", "w") as o:
+            o.write(head)
+            for _ in range(rows // 8 + (1 if k < rows % 8 else 0)):
+                o.write(f.readline())
+PY
+    fi
+    cat "$data" "$parts"/*.csv >/dev/null
+    one=$(best 2 one $bin/mlgate-eval --data "$data" --slice-col group -o /tmp/mlgate-one.json)
+    echo "one process: $one (seconds, peak KiB)" | tee bench/results/scale.txt
+    for k in 0 1 2 3 4 5 6 7; do
+      measure "part-$k" $bin/mlgate-eval --data "$parts/part-$k.csv" --slice-col group \
+        --state-out "$parts/part-$k.state" -o /dev/null | tee -a bench/results/scale.txt
+    done
+    measure merge $bin/mlgate-merge "$parts"/part-*.state -o /tmp/mlgate-merged.json | tee -a bench/results/scale.txt
+    ls -l "$parts"/part-*.state | awk '{s+=$5} END {print "state sizes: " s " bytes in " NR " states"}' | tee -a bench/results/scale.txt
+    /usr/bin/python3 - <<'PY' | tee -a bench/results/scale.txt
+import json
+a, b = (json.load(open(p))["metrics"] for p in ("/tmp/mlgate-one.json", "/tmp/mlgate-merged.json"))
+a.pop("curves"), b.pop("curves")
+print("merged document equals the one-process document:", a == b)
+PY
     ;;
   large)
     n=${2:-50000000}

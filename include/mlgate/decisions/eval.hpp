@@ -18,7 +18,7 @@ struct SliceResult {  // NOLINT(bugprone-exception-escape): its members move wit
   GroupMetrics metrics;
 };
 
-struct EvalResult {
+struct EvalResult {  // NOLINT(bugprone-exception-escape): its members move without throwing
   Task task = Task::kBinary;
   std::int64_t n = 0;
   GroupMetrics overall;

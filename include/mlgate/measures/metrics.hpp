@@ -120,7 +120,7 @@ struct BinaryState {
   ExactSum logloss, brier;
   std::array<std::int64_t, kBins> bin_n{}, bin_pos{};
   std::array<ExactSum, kBins> bin_prob;
-  std::vector<double> score;  // the distinct scores, ascending
+  std::vector<double> score;                       // the distinct scores, ascending
   std::vector<std::int64_t> positives, negatives;  // the rows at each
   void merge(const BinaryState& o);
 };

@@ -158,7 +158,8 @@ BinaryState get_state(Reader& r) {
     s.negatives.push_back(static_cast<std::int64_t>(q));
     pos += static_cast<std::int64_t>(p);
     neg += static_cast<std::int64_t>(q);
-    if (pos > s.pos || neg > s.n - s.pos) r.fail("the score histogram holds more rows than the counts");
+    if (pos > s.pos || neg > s.n - s.pos)
+      r.fail("the score histogram holds more rows than the counts");
   }
   if (pos != s.pos || neg != s.n - s.pos) r.fail("the score histogram misses rows of the counts");
   return s;
@@ -186,9 +187,7 @@ std::string inflate_body(std::string_view z, std::uint64_t size, const std::stri
   return out;
 }
 
-ojson scope_json(const EvalState::Slice& s) {
-  return slice_json({{s.column, s.value}});
-}
+ojson scope_json(const EvalState::Slice& s) { return slice_json({{s.column, s.value}}); }
 
 }  // namespace
 
@@ -208,9 +207,8 @@ EvalState eval_state(const Predictions& p, const ColumnOptions& cols,
   id["columns"] = {{"label", cols.label_col},
                    {"score", cols.score_col},
                    {"pred", cols.pred_col.empty() ? ojson(nullptr) : ojson(cols.pred_col)},
-                   {"positive_label", cols.positive_label.empty()
-                                          ? ojson(nullptr)
-                                          : ojson(cols.positive_label)}};
+                   {"positive_label",
+                    cols.positive_label.empty() ? ojson(nullptr) : ojson(cols.positive_label)}};
   id["threshold"] = p.pred.empty() ? ojson(p.threshold) : ojson(nullptr);
   id["score_direction"] = p.score_lower ? "lower" : "higher";
   id["policy_sha256"] = policy_sha256.empty() ? ojson(nullptr) : ojson(policy_sha256);
@@ -253,8 +251,8 @@ EvalState read_state(const std::string& path) { return parse_state(read_file(pat
 EvalState parse_state(std::string_view all, const std::string& path) {
   const std::string magic = std::string(kMagic) + "\n";
   if (all.compare(0, magic.size(), magic) != 0)
-    throw Error("not an mlgate state (its first line is not \"" + std::string(kMagic) + "\")",
-                path, "give the files mlgate-eval --state-out wrote");
+    throw Error("not an mlgate state (its first line is not \"" + std::string(kMagic) + "\")", path,
+                "give the files mlgate-eval --state-out wrote");
   const std::size_t eol = all.find('\n', magic.size());
   if (eol == std::string::npos || eol - magic.size() > kMaxHeader)
     throw Error("the state's header line is missing or too long", location(path, 2, ""),
@@ -265,15 +263,16 @@ EvalState parse_state(std::string_view all, const std::string& path) {
                  "the state is damaged or from another mlgate; write it again with --state-out");
   };
   if (!h.is_object()) throw bad("is not an object");
-  for (const char* k : {"tool", "version", "task", "columns", "threshold", "score_direction",
-                        "policy_sha256", "slice_columns", "rows", "dropped", "inputs", "slices",
-                        "body"})
+  for (const char* k :
+       {"tool", "version", "task", "columns", "threshold", "score_direction", "policy_sha256",
+        "slice_columns", "rows", "dropped", "inputs", "slices", "body"})
     if (!h.contains(k)) throw bad(std::string("has no ") + k);
   if (h["tool"] != "mlgate-eval" || h["task"] != "binary") throw bad("names another tool or task");
   if (!h["slices"].is_array() || !h["inputs"].is_array() || !h["slice_columns"].is_array() ||
       !h["rows"].is_number_integer() || !h["dropped"].is_number_integer() ||
-      !h["body"].is_object() || !h["body"].contains("size") || !h["body"]["size"].is_number_unsigned() ||
-      !h["body"].contains("sha256") || !h["body"]["sha256"].is_string() ||
+      !h["body"].is_object() || !h["body"].contains("size") ||
+      !h["body"]["size"].is_number_unsigned() || !h["body"].contains("sha256") ||
+      !h["body"]["sha256"].is_string() ||
       (h["score_direction"] != "higher" && h["score_direction"] != "lower"))
     throw bad("has a field of the wrong kind");
   const std::uint64_t size = h["body"]["size"].get<std::uint64_t>();
@@ -302,9 +301,9 @@ EvalState parse_state(std::string_view all, const std::string& path) {
     if (std::find(h["slice_columns"].begin(), h["slice_columns"].end(), col) ==
         h["slice_columns"].end())
       throw bad("has a slice of a column it does not slice by");
-    EvalState::Slice sl{col, val.is_null() ? std::nullopt
-                                            : std::optional<std::string>(val.get<std::string>()),
-                        get_state(r)};
+    EvalState::Slice sl{
+        col, val.is_null() ? std::nullopt : std::optional<std::string>(val.get<std::string>()),
+        get_state(r)};
     s.slices.push_back(std::move(sl));
   }
   if (r.left() != 0) r.fail("bytes follow the last scope");
@@ -314,8 +313,8 @@ EvalState parse_state(std::string_view all, const std::string& path) {
 void merge_state(EvalState& into, const EvalState& part, const std::string& part_path) {
   for (const auto& [k, v] : into.identity.items())
     if (!part.identity.contains(k) || part.identity[k] != v)
-      throw Error("this state's " + k + " (" + (part.identity.contains(k) ? part.identity[k].dump()
-                                                                          : std::string("none")) +
+      throw Error("this state's " + k + " (" +
+                      (part.identity.contains(k) ? part.identity[k].dump() : std::string("none")) +
                       ") differs from the first state's (" + v.dump() + ")",
                   part_path,
                   "merge states of one mlgate version, written with the same columns, threshold, "
@@ -369,9 +368,9 @@ int run_merge(const MergeOptions& o) {
   const std::string want = has_policy ? policy.sha256 : std::string();
   const ojson& got = s.identity["policy_sha256"];
   if (has_policy && !got.is_null() && got != want)
-    throw Error("the states were written under another policy (sha256 " + got.get<std::string>() +
-                    ")",
-                o.policy, "merge with the policy the parts were evaluated with");
+    throw Error(
+        "the states were written under another policy (sha256 " + got.get<std::string>() + ")",
+        o.policy, "merge with the policy the parts were evaluated with");
   const MetricRequest req = has_policy ? metric_request(policy, Task::kBinary) : MetricRequest{};
   EvalResult r;
   r.task = Task::kBinary;
