@@ -96,6 +96,33 @@ class Reader {
   std::size_t at_ = 0;
 };
 
+constexpr double kPow10[10] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+
+std::uint64_t zigzag(std::int64_t v) {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+}
+std::int64_t unzigzag(std::uint64_t u) {
+  return static_cast<std::int64_t>(u >> 1) ^ -static_cast<std::int64_t>(u & 1);
+}
+
+// The fewest decimal places d <= 9 with every x == m / 10^d exactly for the integer m nearest
+// x * 10^d (|m| < 2^53), or -1.
+int decimal_places(const std::vector<double>& xs) {
+  for (int d = 0; d <= 9; ++d) {
+    bool all = true;
+    for (double x : xs) {
+      const double y = x * kPow10[d];
+      if (!(std::fabs(y) < 9007199254740992.0) ||
+          static_cast<double>(std::llround(y)) / kPow10[d] != x) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return d;
+  }
+  return -1;
+}
+
 void put_state(Writer& w, const BinaryState& s) {
   for (std::int64_t v : {s.n, s.pos, s.tp, s.fp}) w.i64(v);
   w.u8(s.outside_unit ? 1 : 0);
@@ -107,8 +134,19 @@ void put_state(Writer& w, const BinaryState& s) {
   w.text(s.brier.text());
   for (const auto& x : s.bin_prob) w.text(x.text());
   w.var(s.score.size());
+  // Scores that are decimals of at most 9 places (m / 10^d, read back to the same bits) go as
+  // the differences of their integers m, a byte or two each; other scores as doubles.
+  const int d = decimal_places(s.score);
+  w.u8(static_cast<std::uint8_t>(d < 0 ? 255 : d));
+  std::int64_t last = 0;
   for (std::size_t i = 0; i < s.score.size(); ++i) {
-    w.f64(s.score[i]);
+    if (d < 0) {
+      w.f64(s.score[i]);
+    } else {
+      const std::int64_t m = std::llround(s.score[i] * kPow10[d]);
+      w.var(zigzag(m - last));  // ascending: every difference but the first is positive
+      last = m;
+    }
     w.var(static_cast<std::uint64_t>(s.positives[i]));
     w.var(static_cast<std::uint64_t>(s.negatives[i]));
   }
@@ -142,13 +180,26 @@ BinaryState get_state(Reader& r) {
   sum(s.brier);
   for (auto& x : s.bin_prob) sum(x);
   const std::uint64_t k = r.var();
-  if (k > r.left() / 10) r.fail("the score histogram claims more entries than the body holds");
+  if (k > r.left() / 3) r.fail("the score histogram claims more entries than the body holds");
+  const std::uint8_t d = r.u8();
+  if (d > 9 && d != 255) r.fail("the scores' decimal places are out of range");
   s.score.reserve(k);
   s.positives.reserve(k);
   s.negatives.reserve(k);
   std::int64_t pos = 0, neg = 0;
+  std::int64_t m = 0;
   for (std::uint64_t i = 0; i < k; ++i) {
-    const double x = r.f64();
+    double x;
+    if (d == 255) {
+      x = r.f64();
+    } else {
+      const std::int64_t step = unzigzag(r.var());
+      if ((step > 0 && m > (std::int64_t{1} << 53) - step) ||
+          (step < 0 && m < -(std::int64_t{1} << 53) - step))
+        r.fail("a decimal score is out of range");
+      m += step;
+      x = static_cast<double>(m) / kPow10[d];
+    }
     const std::uint64_t p = r.var(), q = r.var();
     if (std::isnan(x) || (!s.score.empty() && !(x > s.score.back())) ||
         p > static_cast<std::uint64_t>(s.n) || q > static_cast<std::uint64_t>(s.n) || p + q == 0)
