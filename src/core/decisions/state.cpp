@@ -1,6 +1,6 @@
 #include "mlgate/decisions/state.hpp"
 
-#include <zlib.h>
+#include "body.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -19,6 +19,8 @@ namespace mlgate {
 namespace {
 
 constexpr const char* kMagic = "mlgate-state 1";
+constexpr const char* kHint =
+    "the state is damaged or not one mlgate wrote; write it again with --state-out";
 // A state's body is at most this large uncompressed (a billion rows of 6-decimal scores take a
 // few MB per scope; this leaves room for many slices and finer scores, not for a hostile size).
 constexpr std::uint64_t kMaxBody = std::uint64_t{1} << 32;
@@ -28,102 +30,7 @@ constexpr std::size_t kMaxHeader = 1 << 20;
 constexpr std::int64_t kMaxRows = std::int64_t{1} << 50;
 constexpr std::int64_t kMaxMergedRows = std::int64_t{1} << 60;
 
-// ---------------------------------------------------------------------------------------------
-// The body: little-endian integers, IEEE doubles, LEB128 varints, length-prefixed texts.
-
-class Writer {
- public:
-  void u8(std::uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void i64(std::int64_t v) {
-    auto u = static_cast<std::uint64_t>(v);
-    for (int k = 0; k < 8; ++k) u8(static_cast<std::uint8_t>(u >> (8 * k)));
-  }
-  void f64(double v) { i64(static_cast<std::int64_t>(__builtin_bit_cast(std::uint64_t, v))); }
-  void var(std::uint64_t v) {
-    do {
-      u8(static_cast<std::uint8_t>((v & 0x7F) | (v >= 0x80 ? 0x80 : 0)));
-      v >>= 7;
-    } while (v);
-  }
-  void text(const std::string& s) {
-    var(s.size());
-    out_ += s;
-  }
-  std::string& bytes() { return out_; }
-
- private:
-  std::string out_;
-};
-
-class Reader {
- public:
-  Reader(std::string_view b, const std::string& file) : b_(b), file_(file) {}
-  [[noreturn]] void fail(const std::string& what) const {
-    throw Error(what + " at byte " + std::to_string(at_) + " of the state's body", file_,
-                "the state is damaged or not one mlgate wrote; write it again with --state-out");
-  }
-  std::uint8_t u8() {
-    if (at_ >= b_.size()) fail("the body ends early");
-    return static_cast<std::uint8_t>(b_[at_++]);
-  }
-  std::int64_t i64() {
-    std::uint64_t u = 0;
-    for (int k = 0; k < 8; ++k) u |= static_cast<std::uint64_t>(u8()) << (8 * k);
-    return static_cast<std::int64_t>(u);
-  }
-  double f64() { return __builtin_bit_cast(double, static_cast<std::uint64_t>(i64())); }
-  std::uint64_t var() {
-    std::uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      const std::uint8_t c = u8();
-      v |= static_cast<std::uint64_t>(c & 0x7F) << shift;
-      if (!(c & 0x80)) return v;
-    }
-    fail("a number is too long");
-  }
-  std::string text(std::size_t max) {
-    const std::uint64_t n = var();
-    if (n > max || n > left()) fail("a text is too long");
-    std::string s(b_.substr(at_, n));
-    at_ += n;
-    return s;
-  }
-  std::size_t left() const { return b_.size() - at_; }
-
- private:
-  std::string_view b_;
-  std::string file_;
-  std::size_t at_ = 0;
-};
-
-constexpr double kPow10[10] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
-
-std::uint64_t zigzag(std::int64_t v) {
-  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
-}
-std::int64_t unzigzag(std::uint64_t u) {
-  return static_cast<std::int64_t>(u >> 1) ^ -static_cast<std::int64_t>(u & 1);
-}
-
-// The fewest decimal places d <= 9 with every x == m / 10^d exactly for the integer m nearest
-// x * 10^d (|m| < 2^53), or -1.
-int decimal_places(const std::vector<double>& xs) {
-  for (int d = 0; d <= 9; ++d) {
-    bool all = true;
-    for (double x : xs) {
-      const double y = x * kPow10[d];
-      if (!(std::fabs(y) < 9007199254740992.0) ||
-          static_cast<double>(std::llround(y)) / kPow10[d] != x) {
-        all = false;
-        break;
-      }
-    }
-    if (all) return d;
-  }
-  return -1;
-}
-
-void put_state(Writer& w, const BinaryState& s) {
+void put_state(body::Writer& w, const BinaryState& s) {
   for (std::int64_t v : {s.n, s.pos, s.tp, s.fp}) w.i64(v);
   w.u8(s.outside_unit ? 1 : 0);
   for (int b = 0; b < BinaryState::kBins; ++b) {
@@ -133,26 +40,14 @@ void put_state(Writer& w, const BinaryState& s) {
   w.text(s.logloss.text());
   w.text(s.brier.text());
   for (const auto& x : s.bin_prob) w.text(x.text());
-  w.var(s.score.size());
-  // Scores that are decimals of at most 9 places (m / 10^d, read back to the same bits) go as
-  // the differences of their integers m, a byte or two each; other scores as doubles.
-  const int d = decimal_places(s.score);
-  w.u8(static_cast<std::uint8_t>(d < 0 ? 255 : d));
-  std::int64_t last = 0;
+  body::write_ascending(w, s.score);
   for (std::size_t i = 0; i < s.score.size(); ++i) {
-    if (d < 0) {
-      w.f64(s.score[i]);
-    } else {
-      const std::int64_t m = std::llround(s.score[i] * kPow10[d]);
-      w.var(zigzag(m - last));  // ascending: every difference but the first is positive
-      last = m;
-    }
     w.var(static_cast<std::uint64_t>(s.positives[i]));
     w.var(static_cast<std::uint64_t>(s.negatives[i]));
   }
 }
 
-BinaryState get_state(Reader& r) {
+BinaryState get_state(body::Reader& r) {
   BinaryState s;
   s.n = r.i64();
   s.pos = r.i64();
@@ -179,32 +74,15 @@ BinaryState get_state(Reader& r) {
   sum(s.logloss);
   sum(s.brier);
   for (auto& x : s.bin_prob) sum(x);
-  const std::uint64_t k = r.var();
-  if (k > r.left() / 3) r.fail("the score histogram claims more entries than the body holds");
-  const std::uint8_t d = r.u8();
-  if (d > 9 && d != 255) r.fail("the scores' decimal places are out of range");
-  s.score.reserve(k);
+  s.score = body::read_ascending(r, r.left() / 3);
+  const std::size_t k = s.score.size();
   s.positives.reserve(k);
   s.negatives.reserve(k);
   std::int64_t pos = 0, neg = 0;
-  std::int64_t m = 0;
-  for (std::uint64_t i = 0; i < k; ++i) {
-    double x;
-    if (d == 255) {
-      x = r.f64();
-    } else {
-      const std::int64_t step = unzigzag(r.var());
-      if ((step > 0 && m > (std::int64_t{1} << 53) - step) ||
-          (step < 0 && m < -(std::int64_t{1} << 53) - step))
-        r.fail("a decimal score is out of range");
-      m += step;
-      x = static_cast<double>(m) / kPow10[d];
-    }
+  for (std::size_t i = 0; i < k; ++i) {
     const std::uint64_t p = r.var(), q = r.var();
-    if (std::isnan(x) || (!s.score.empty() && !(x > s.score.back())) ||
-        p > static_cast<std::uint64_t>(s.n) || q > static_cast<std::uint64_t>(s.n) || p + q == 0)
-      r.fail("the score histogram is not ascending distinct scores with rows");
-    s.score.push_back(x == 0 ? 0.0 : x);
+    if (p > static_cast<std::uint64_t>(s.n) || q > static_cast<std::uint64_t>(s.n) || p + q == 0)
+      r.fail("the score histogram has a score without rows");
     s.positives.push_back(static_cast<std::int64_t>(p));
     s.negatives.push_back(static_cast<std::int64_t>(q));
     pos += static_cast<std::int64_t>(p);
@@ -214,28 +92,6 @@ BinaryState get_state(Reader& r) {
   }
   if (pos != s.pos || neg != s.n - s.pos) r.fail("the score histogram misses rows of the counts");
   return s;
-}
-
-std::string deflate_body(const std::string& raw) {
-  uLongf size = compressBound(static_cast<uLong>(raw.size()));
-  std::string out(size, '\0');
-  if (compress2(reinterpret_cast<Bytef*>(out.data()), &size,
-                reinterpret_cast<const Bytef*>(raw.data()), static_cast<uLong>(raw.size()),
-                Z_BEST_SPEED) != Z_OK)
-    throw Error("could not compress the state", "--state-out");
-  out.resize(size);
-  return out;
-}
-
-std::string inflate_body(std::string_view z, std::uint64_t size, const std::string& file) {
-  std::string out(static_cast<std::size_t>(size), '\0');
-  uLongf got = static_cast<uLongf>(size);
-  const int rc = uncompress(reinterpret_cast<Bytef*>(out.data()), &got,
-                            reinterpret_cast<const Bytef*>(z.data()), static_cast<uLong>(z.size()));
-  if (rc != Z_OK || got != size)
-    throw Error("the state's body does not decompress to its declared size", file,
-                "the state is damaged; write it again with --state-out");
-  return out;
 }
 
 ojson scope_json(const EvalState::Slice& s) { return slice_json({{s.column, s.value}}); }
@@ -281,7 +137,7 @@ EvalState eval_state(const Predictions& p, const ColumnOptions& cols,
 }
 
 void write_state(const std::string& path, const EvalState& s) {
-  Writer w;
+  body::Writer w;
   put_state(w, s.overall);
   for (const auto& sl : s.slices) put_state(w, sl.state);
   const std::string& raw = w.bytes();
@@ -293,7 +149,7 @@ void write_state(const std::string& path, const EvalState& s) {
   for (const auto& sl : s.slices) scopes.push_back(scope_json(sl));
   h["slices"] = std::move(scopes);
   h["body"] = {{"size", raw.size()}, {"sha256", sha256_hex(raw)}, {"compression", "zlib"}};
-  std::string out = std::string(kMagic) + "\n" + h.dump() + "\n" + deflate_body(raw);
+  std::string out = std::string(kMagic) + "\n" + h.dump() + "\n" + body::deflate(raw);
   write_file_atomic(path, out);
 }
 
@@ -328,7 +184,7 @@ EvalState parse_state(std::string_view all, const std::string& path) {
     throw bad("has a field of the wrong kind");
   const std::uint64_t size = h["body"]["size"].get<std::uint64_t>();
   if (size > kMaxBody) throw bad("declares a body larger than 4 GiB");
-  const std::string raw = inflate_body(all.substr(eol + 1), size, path);
+  const std::string raw = body::inflate(all.substr(eol + 1), size, path, kHint);
   if (sha256_hex(raw) != h["body"]["sha256"].get<std::string>())
     throw Error("the state's body does not match its sha256", path,
                 "the state is damaged; write it again with --state-out");
@@ -341,7 +197,7 @@ EvalState parse_state(std::string_view all, const std::string& path) {
   if (s.dropped < 0 || s.dropped > kMaxRows) throw bad("has a dropped count out of range");
   for (const auto& in : h["inputs"]) s.inputs.push_back(in);
   s.negated = h["score_direction"] == "lower";
-  Reader r(raw, path);
+  body::Reader r(raw, path, "state", kHint);
   s.overall = get_state(r);
   if (s.overall.n != s.rows) throw bad("counts other rows than its body");
   for (const auto& sc : h["slices"]) {
