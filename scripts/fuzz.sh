@@ -10,7 +10,7 @@ seconds=${2:-15}
 scripts/build.sh fuzz >/dev/null
 mkdir -p build/fuzz/work build/fuzz/findings
 status=0
-for target in table policy result suite http served parquet state; do
+for target in table policy result suite http served parquet state profile; do
   work=build/fuzz/work/$target
   mkdir -p "$work"
   if ! build/fuzz/tests/fuzz/fuzz_$target "$work" tests/fuzz/corpus/$target \

@@ -2,6 +2,8 @@
 // reference data set (Evidently's choices), one check per expectation and column.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -70,7 +72,14 @@ std::optional<std::vector<std::string>> suite_columns(const Suite& suite);
 
 // The checks of a suite on data (and reference, for drift and overlap; may be null). The tables
 // are consumed: numeric columns are sorted in place once the checks that read rows are done.
-ResultDoc run_suite(const Suite& suite, Table& data, Table* reference);
+// reference_keys: a profile's key hashes for no_overlap_with_reference (its rows are not kept).
+ResultDoc run_suite(
+    const Suite& suite, Table& data, Table* reference,
+    const std::map<std::string, std::vector<std::uint64_t>>* reference_keys = nullptr);
+// The 64-bit hashes (key_hash in profile.hpp) of every row's key of the given columns, as
+// no_overlap_with_reference forms keys.
+std::vector<std::uint64_t> reference_key_hashes(const Table& t,
+                                                const std::vector<std::string>& columns);
 
 // A suite inferred from a reference: types, null rates with a margin, ranges, small sets,
 // uniqueness, drift on every column. It passes on the reference itself. Returns YAML.
@@ -79,6 +88,8 @@ std::string infer_suite(const Table& reference);
 struct DatatestOptions {
   DocumentStamp stamp;  // --model-version, MLGATE_SIGNING_KEY
   std::string data, reference, suite, infer_suite, output;
+  // --profile-out: the reference's profile for the suite (--reference then takes it).
+  std::string profile_out;
   std::string weight_col;  // --weight-col: overrides the suite's weight
   TableFormat format = TableFormat::kAuto;
 };

@@ -1,5 +1,7 @@
 #include "mlgate/decisions/datatest.hpp"
 
+#include "mlgate/decisions/profile.hpp"
+
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
@@ -499,7 +501,20 @@ struct Context {
   Table* ref;
   std::map<std::string, ColumnData> cols, ref_cols;
   const Column* weight = nullptr;  // the suite's weight column, when an expectation is weighted
+  // A profile's key hashes in place of the reference's rows (no_overlap_with_reference).
+  const std::map<std::string, std::vector<std::uint64_t>>* ref_keys = nullptr;
 };
+
+// A row's key for no_overlap_with_reference: each column's canonical value (a code for a
+// missing one), each followed by \x1f.
+std::string row_key(const std::vector<const ColumnData*>& cs, std::size_t i) {
+  std::string s;
+  for (const auto* d : cs) {
+    s += d->missing_at(i) ? std::string("\x01") : d->canonical(i);
+    s += '\x1f';
+  }
+  return s;
+}
 
 // A weighted statistic of a column's numbers (statsmodels' DescrStatsW with frequency weights):
 // the mean, the standard deviation with ddof 1 (sum w (x - m)^2 / (sum w - 1)), or the quantile
@@ -1303,14 +1318,30 @@ void check_no_overlap(const Expectation& x, Context& ctx, Check& c) {
     cur.push_back(a);
     ref.push_back(b);
   }
-  auto key = [](const std::vector<const ColumnData*>& cs, std::size_t i) {
-    std::string s;
-    for (const auto* d : cs) {
-      s += d->missing_at(i) ? std::string("\x01") : d->canonical(i);
-      s += '\x1f';
+  const auto key = row_key;
+  if (ctx.ref_keys) {
+    // A profile keeps 64-bit hashes of the keys: a current key whose hash is among them counts
+    // as shared (a false match has probability about n_reference / 2^64 per row).
+    auto it = ctx.ref_keys->find(joined);
+    if (it == ctx.ref_keys->end()) {
+      c.status = Status::kError;
+      c.message = "the reference profile keeps no keys of " + joined +
+                  ": write it with a suite that has this expectation";
+      return;
     }
-    return s;
-  };
+    c.extra["key_hashes"] = it->second.size();
+    Tally t;
+    for (std::size_t i = 0; i < static_cast<std::size_t>(ctx.data.rows); ++i) {
+      ++t.considered;
+      if (std::binary_search(it->second.begin(), it->second.end(), key_hash(key(cur, i)))) {
+        ojson ex = ojson::object();
+        for (std::size_t j = 0; j < cur.size(); ++j) ex[x.columns[j]] = cur[j]->json_value(i);
+        t.miss(ex);
+      }
+    }
+    finish_mostly(c, x, t, "are also in the reference");
+    return;
+  }
   std::unordered_set<std::string> keys;
   keys.reserve(static_cast<std::size_t>(ctx.ref->rows));
   for (std::size_t i = 0; i < static_cast<std::size_t>(ctx.ref->rows); ++i)
@@ -1406,8 +1437,30 @@ ResultDoc suite_document(const Table& data, const Table* reference, std::vector<
   return doc;
 }
 
-ResultDoc run_suite(const Suite& suite, Table& data, Table* reference) {
+std::vector<std::uint64_t> reference_key_hashes(const Table& t,
+                                                const std::vector<std::string>& columns) {
+  std::vector<ColumnData> ds;
+  for (const auto& n : columns) {
+    const Column* c = t.find(n);
+    if (!c || !c->present)
+      throw Error(
+          "no_overlap_with_reference names column " + quote(n) + ", which is not in the reference",
+          t.path, "profile a reference that has the key's columns");
+    ds.push_back(column_data(*c, false));
+  }
+  std::vector<const ColumnData*> cs;
+  for (const auto& d : ds) cs.push_back(&d);
+  std::vector<std::uint64_t> out;
+  out.reserve(static_cast<std::size_t>(t.rows));
+  for (std::size_t i = 0; i < static_cast<std::size_t>(t.rows); ++i)
+    out.push_back(key_hash(row_key(cs, i)));
+  return out;
+}
+
+ResultDoc run_suite(const Suite& suite, Table& data, Table* reference,
+                    const std::map<std::string, std::vector<std::uint64_t>>* reference_keys) {
   Context ctx{data, reference, {}, {}};
+  ctx.ref_keys = reference_keys;
   // Columns the suite touches; which need sorted numbers; which need their rows kept.
   std::set<std::string> used, used_ref, needs_sort, keep_rows;
   for (const auto& x : suite.expectations) {
@@ -1646,6 +1699,9 @@ int run_datatest(const DatatestOptions& o) {
     if (o.reference.empty())
       throw Error("--infer-suite needs --reference", "flags",
                   "the suite is learned from the reference");
+    if (is_profile(o.reference))
+      throw Error("--infer-suite learns from the reference table, not its profile", o.reference,
+                  "give the table the profile was made from");
     Table ref = read_all_columns(o.reference, o.format);
     std::string yaml = infer_suite(ref);
     write_file_atomic(o.infer_suite, yaml);
@@ -1653,20 +1709,47 @@ int run_datatest(const DatatestOptions& o) {
              o.reference.c_str(), static_cast<long long>(ref.rows), o.infer_suite.c_str());
     return 0;
   }
-  if (o.data.empty() || o.suite.empty())
+  const bool profiling = !o.profile_out.empty();
+  if (profiling && (o.reference.empty() || o.suite.empty()))
+    throw Error("--profile-out needs --reference and --suite", "--profile-out",
+                "the profile keeps what the suite's checks need of the reference");
+  if ((o.data.empty() && !profiling) || o.suite.empty())
     throw Error("give --data and --suite (or --reference with --infer-suite)", "flags",
                 "see --help");
   lap("start");
   Suite suite = load_suite(o.suite);
   if (!o.weight_col.empty()) suite.weight_col = o.weight_col;
   auto needed = suite_columns(suite);  // read only what the suite looks at
+  const bool from_profile = !o.reference.empty() && is_profile(o.reference);
+  if (profiling) {
+    if (from_profile)
+      throw Error("--reference is already a profile", o.reference,
+                  "profile the reference table itself");
+    Table ref = read_all_columns(o.reference, o.format, needed ? &*needed : nullptr);
+    write_profile(o.profile_out, ref, o.reference, suite);
+    log_info("mlgate-datatest: wrote the profile of %s (%lld rows) to %s\n", o.reference.c_str(),
+             static_cast<long long>(ref.rows), o.profile_out.c_str());
+    if (o.data.empty()) return 0;
+  }
   Table data = read_all_columns(o.data, o.format, needed ? &*needed : nullptr);
   lap("read data");
   std::optional<Table> ref;
-  if (!o.reference.empty())
+  std::optional<ReferenceProfile> profile;
+  if (from_profile) {
+    profile = read_profile(o.reference);
+    ref = std::move(profile->table);
+    if (needed)
+      for (const auto& n : *needed)
+        if (std::find(ref->header.begin(), ref->header.end(), n) != ref->header.end() &&
+            !ref->find(n))
+          throw Error("the profile has no column " + quote(n), o.reference,
+                      "write the profile with this suite (--profile-out)");
+  } else if (!o.reference.empty()) {
     ref = read_all_columns(o.reference, o.format, needed ? &*needed : nullptr);
+  }
   lap("read reference");
-  ResultDoc doc = run_suite(suite, data, ref ? &*ref : nullptr);
+  ResultDoc doc =
+      run_suite(suite, data, ref ? &*ref : nullptr, profile ? &profile->key_hashes : nullptr);
   // A table's description: where from, its digest and rows, its format, and what the numbers
   // of date and time columns count (Parquet).
   auto describe = [](const std::string& path, const Table& t) {
@@ -1681,6 +1764,12 @@ int run_datatest(const DatatestOptions& o) {
   };
   doc.inputs["data"] = describe(o.data, data);
   doc.inputs["reference"] = ref ? describe(o.reference, *ref) : ojson(nullptr);
+  if (profile) {
+    // The reference the profile was made from, and the profile itself.
+    ojson r = profile->source;
+    r["profile"] = {{"path", o.reference}, {"sha256", sha256_file(o.reference)}};
+    doc.inputs["reference"] = std::move(r);
+  }
   doc.inputs["suite"] = {{"path", o.suite}, {"sha256", suite.sha256}};
   doc.provenance = make_provenance(suite.sha256);
   for (const auto& c : doc.checks) {

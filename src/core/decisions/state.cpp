@@ -162,11 +162,11 @@ EvalState parse_state(std::string_view all, const std::string& path) {
                 "give the files mlgate-eval --state-out wrote");
   const std::size_t eol = all.find('\n', magic.size());
   if (eol == std::string::npos || eol - magic.size() > kMaxHeader)
-    throw Error("the state's header line is missing or too long", location(path, 2, ""),
+    throw Error("the state's header line is missing or too long", location(path, 2),
                 "the state is damaged; write it again with --state-out");
   const ojson h = parse_ordered_json(all.substr(magic.size(), eol - magic.size()), path);
   auto bad = [&](const std::string& what) {
-    return Error("the state's header " + what, location(path, 2, ""),
+    return Error("the state's header " + what, location(path, 2),
                  "the state is damaged or from another mlgate; write it again with --state-out");
   };
   if (!h.is_object()) throw bad("is not an object");

@@ -12,11 +12,15 @@ int main(int argc, char** argv) {
       "--data", o.data,
       "The data to test (CSV, TSV, JSONL, optionally .gz; Parquet; a folder or glob of parts)");
   app.add_option("--reference", o.reference,
-                 "Reference data for drift and overlap checks (and --infer-suite)");
+                 "Reference data for drift and overlap checks (and --infer-suite), or its "
+                 "profile (--profile-out)");
   app.add_option("--suite", o.suite, "Suite of expectations (YAML or JSON)");
   app.add_option("--weight-col", o.weight_col,
                  "Weight column for the expectations with weighted: true (overrides the suite's "
                  "weight)");
+  app.add_option("--profile-out", o.profile_out,
+                 "Write the profile of --reference for --suite (the values its checks need, not "
+                 "its rows); later runs take the profile as --reference. Without --data, exits");
   app.add_option("--infer-suite", o.infer_suite,
                  "Write a suite inferred from --reference to this file, then exit");
   mlgate::add_format_flag(app, format);
