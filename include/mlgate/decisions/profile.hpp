@@ -19,7 +19,7 @@
 
 namespace mlgate {
 
-struct ReferenceProfile {
+struct ReferenceProfile {  // NOLINT(bugprone-exception-escape): its members move without throwing
   // The reference's columns rebuilt from their multisets (rows in value order, so only checks
   // of one column at a time read them), its header and row count.
   Table table;

@@ -1440,6 +1440,7 @@ ResultDoc suite_document(const Table& data, const Table* reference, std::vector<
 std::vector<std::uint64_t> reference_key_hashes(const Table& t,
                                                 const std::vector<std::string>& columns) {
   std::vector<ColumnData> ds;
+  ds.reserve(columns.size());
   for (const auto& n : columns) {
     const Column* c = t.find(n);
     if (!c || !c->present)
@@ -1449,6 +1450,7 @@ std::vector<std::uint64_t> reference_key_hashes(const Table& t,
     ds.push_back(column_data(*c, false));
   }
   std::vector<const ColumnData*> cs;
+  cs.reserve(ds.size());
   for (const auto& d : ds) cs.push_back(&d);
   std::vector<std::uint64_t> out;
   out.reserve(static_cast<std::size_t>(t.rows));
