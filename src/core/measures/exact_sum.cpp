@@ -79,8 +79,8 @@ bool ExactSum::parse(const std::string& s) {
     bool minus = at < s.size() && s[at] == '-';
     if (minus) ++at;
     std::int64_t v = 0;
-    std::size_t digits = 0;
-    while (at < s.size() && s[at] >= '0' && s[at] <= '9' && digits < 19) {
+    std::size_t digits = 0;  // 16 digits hold every digit this class writes, and cannot overflow
+    while (at < s.size() && s[at] >= '0' && s[at] <= '9' && digits < 16) {
       v = v * 10 + (s[at++] - '0');
       ++digits;
     }
