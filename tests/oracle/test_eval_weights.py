@@ -1,7 +1,5 @@
 """mlgate-eval with sample weights (--weight-col) against scikit-learn's sample_weight, to 1e-9
 relative: every binary, multiclass and regression metric, overall and per slice."""
-import os
-import tempfile
 import unittest
 import warnings
 
@@ -9,7 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as M
 
-from oracle_common import ParityCase, run, run_json, write
+from oracle_common import ParityCase, ToolCase, run, run_json, write
 
 
 def weighted_ece(y, p, w):
@@ -52,29 +50,15 @@ def binary_reference(y, s, w, pred):
     }
 
 
-class WeightCase(ParityCase):
+class WeightCase(ToolCase):
     def setUp(self):
-        self.dir = tempfile.TemporaryDirectory()
+        super().setUp()
         self.rng = np.random.default_rng(41)
-
-    def tearDown(self):
-        self.dir.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.dir.name, name)
 
     def weights(self, n):
         w = np.round(self.rng.gamma(1.5, 1.0, n), 3)
         w[self.rng.random(n) < 0.05] = 0.0  # rows left out
         return w
-
-    def eval_doc(self, df, policy, *args, expect=0):
-        f = self.path("d.csv")
-        df.to_csv(f, index=False, float_format="%.17g")
-        pol = self.path("p.yaml")
-        write(pol, policy)
-        doc, _ = run_json("mlgate-eval", "--data", f, "--policy", pol, *args, expect=expect)
-        return doc
 
     def each_scope(self, doc, df):
         yield "overall", np.ones(len(df), dtype=bool), doc["metrics"]["overall"]

@@ -837,18 +837,8 @@ std::vector<BinaryState> binary_states(const BinaryData& d, const Grouping& g) {
                                : from_sort_key(key);
   };
   parallel_for(G, [&](std::size_t k) {
-    const BinaryAcc& a = pass.total[k];
     BinaryState& s = out[k];
-    s.n = a.n;
-    s.pos = a.pos;
-    s.tp = a.tp;
-    s.fp = a.fp;
-    s.outside_unit = a.outside_unit;
-    s.logloss = a.logloss;
-    s.brier = a.brier;
-    s.bin_n = a.bin_n;
-    s.bin_pos = a.bin_pos;
-    s.bin_prob = a.bin_prob;
+    add_binary_counts(s, pass.total[k]);
     // The histogram: both sorted buckets merged into distinct keys.
     const std::uint64_t* p = pass.buckets.begin(2 * k);
     const std::uint64_t* q = pass.buckets.begin(2 * k + 1);
@@ -868,18 +858,7 @@ std::vector<BinaryState> binary_states(const BinaryData& d, const Grouping& g) {
 }
 
 void BinaryState::merge(const BinaryState& o) {
-  n += o.n;
-  pos += o.pos;
-  tp += o.tp;
-  fp += o.fp;
-  outside_unit = outside_unit || o.outside_unit;
-  logloss.add(o.logloss);
-  brier.add(o.brier);
-  for (int b = 0; b < kBins; ++b) {
-    bin_n[b] += o.bin_n[b];
-    bin_pos[b] += o.bin_pos[b];
-    bin_prob[b].add(o.bin_prob[b]);
-  }
+  add_binary_counts(*this, o);
   // Two ascending histograms into one (the scores compared by their order keys, so -0 and 0,
   // equal as numbers, are one score as in one run).
   // Scratch vectors kept from the last merge on this thread: merging many parts then reuses
@@ -916,17 +895,8 @@ void BinaryState::merge(const BinaryState& o) {
 GroupMetrics binary_state_metrics(const BinaryState& s, bool negated, bool curves,
                                   const MetricRequest& req) {
   BinaryAcc a;
-  a.n = s.n;
-  a.pos = s.pos;
-  a.tp = s.tp;
-  a.fp = s.fp;
-  a.outside_unit = s.outside_unit;
   a.negated = negated;
-  a.logloss = s.logloss;
-  a.brier = s.brier;
-  a.bin_n = s.bin_n;
-  a.bin_pos = s.bin_pos;
-  a.bin_prob = s.bin_prob;
+  add_binary_counts(a, s);
   const double max_fpr = req.asks("roc_auc_max_fpr") ? req.max_fpr : 0;
   const auto np = static_cast<std::size_t>(s.pos), nn = static_cast<std::size_t>(s.n - s.pos);
   WalkStepper st(0, 0, np, nn, curves, max_fpr);

@@ -22,6 +22,24 @@ int ece_bin(double p);
 // renormalise the two-column distribution [1 - c, c].
 double binary_log_loss_term(double p, bool positive);
 
+// Adds o's counts, sums and calibration bins to a's: a BinaryAccT or a BinaryState (the same
+// field names), so an accumulator and a mergeable state add up one way.
+template <class A, class B>
+void add_binary_counts(A& a, const B& o) {
+  a.n += o.n;
+  a.pos += o.pos;
+  a.tp += o.tp;
+  a.fp += o.fp;
+  a.outside_unit = a.outside_unit || o.outside_unit;
+  a.logloss.add(o.logloss);
+  a.brier.add(o.brier);
+  for (int b = 0; b < kEceBins; ++b) {
+    a.bin_n[b] += o.bin_n[b];
+    a.bin_pos[b] += o.bin_pos[b];
+    a.bin_prob[b].add(o.bin_prob[b]);
+  }
+}
+
 // Counts of a group's rows: integers, or sums of sample weights (C = double; rows then counts
 // the rows themselves). S: the sums' type; exact for documents (the same bits however the rows
 // were split: threads, mergeable states), compensated for the bootstrap's resamples.
@@ -36,18 +54,7 @@ struct BinaryAccT {
   std::array<S, kEceBins> bin_prob;
   void add(const BinaryAccT& o) {
     rows += o.rows;
-    n += o.n;
-    pos += o.pos;
-    tp += o.tp;
-    fp += o.fp;
-    outside_unit = outside_unit || o.outside_unit;
-    logloss.add(o.logloss);
-    brier.add(o.brier);
-    for (int b = 0; b < kEceBins; ++b) {
-      bin_n[b] += o.bin_n[b];
-      bin_pos[b] += o.bin_pos[b];
-      bin_prob[b].add(o.bin_prob[b]);
-    }
+    add_binary_counts(*this, o);
   }
 };
 
