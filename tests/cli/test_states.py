@@ -170,6 +170,13 @@ class States(unittest.TestCase):
         write(pol, "version: 1\nmetrics: {roc_auc: {min: 0.5}}\n")
         a, b = self.states(df, "--policy", pol)
         self.merge_fails(a, b, needle="policy_sha256")
+        # States written under a policy gate only with it: merging them without is an error.
+        run("mlgate-eval", "--data", self.parts(df, [])[0], "--policy", pol, "--state-out", a, "-o",
+            os.devnull)
+        self.merge_fails(a, needle="--policy")
+        other = self.path("other.yaml")
+        write(other, "version: 1\nmetrics: {roc_auc: {min: 0.4}}\n")
+        self.merge_fails(a, needle="another policy", extra=("--policy", other))
 
     def test_what_has_no_state_yet_is_refused(self):
         df = self.data(500)

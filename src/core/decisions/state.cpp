@@ -274,6 +274,10 @@ int run_merge(const MergeOptions& o) {
   if (has_policy) policy = load_policy(o.policy, Task::kBinary);
   const std::string want = has_policy ? policy.sha256 : std::string();
   const ojson& got = s.identity["policy_sha256"];
+  if (!has_policy && !got.is_null())
+    throw Error("the states were written under a policy (sha256 " + got.get<std::string>() +
+                    "), and no --policy was given",
+                o.states[0], "give the policy with --policy, so its checks gate the merge");
   if (has_policy && !got.is_null() && got != want)
     throw Error(
         "the states were written under another policy (sha256 " + got.get<std::string>() + ")",
