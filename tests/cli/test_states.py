@@ -226,6 +226,16 @@ class States(unittest.TestCase):
             self.assertIn(needle, p.stderr, name)
             self.assertIn(name, p.stderr)
             self.assertEqual(len(p.stderr.strip().splitlines()), 1, (name, p.stderr))
+        twice = dict(header)
+        twice["slices"] = header["slices"][:1] * 2 + header["slices"][2:]
+        for name, h, needle in (("version.state", dict(header, version="0.0.1"), "from mlgate"),
+                                ("threshold.state", dict(header, threshold="0.5"), "threshold"),
+                                ("twice.state", twice, "twice")):
+            f = self.path(name)
+            with open(f, "wb") as fh:
+                fh.write(seal(h, body))
+            p = run("mlgate-merge", f, expect=2)
+            self.assertIn(needle, p.stderr, name)
         # A header that is JSON but says it is another tool's.
         h = dict(header)
         h["tool"] = "mlgate-fairness"

@@ -4,8 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
-#include <map>
+#include <set>
 
 #include "mlgate/base/error.hpp"
 #include "mlgate/base/io.hpp"
@@ -175,6 +174,10 @@ EvalState parse_state(std::string_view all, const std::string& path) {
         "slice_columns", "rows", "dropped", "inputs", "slices", "body"})
     if (!h.contains(k)) throw bad(std::string("has no ") + k);
   if (h["tool"] != "mlgate-eval" || h["task"] != "binary") throw bad("names another tool or task");
+  if (h["version"] != MLGATE_VERSION)
+    throw bad("is from mlgate " + h["version"].dump() + ", not " + MLGATE_VERSION);
+  if (!h["threshold"].is_number() && !h["threshold"].is_null())
+    throw bad("has a threshold that is not a number");
   if (!h["slices"].is_array() || !h["inputs"].is_array() || !h["slice_columns"].is_array() ||
       !h["rows"].is_number_integer() || !h["dropped"].is_number_integer() ||
       !h["body"].is_object() || !h["body"].contains("size") ||
@@ -200,8 +203,10 @@ EvalState parse_state(std::string_view all, const std::string& path) {
   body::Reader r(raw, path, "state", kHint);
   s.overall = get_state(r);
   if (s.overall.n != s.rows) throw bad("counts other rows than its body");
+  std::set<std::string> seen;
   for (const auto& sc : h["slices"]) {
     if (!sc.is_object() || sc.size() != 1) throw bad("has a slice that is not {column: value}");
+    if (!seen.insert(sc.dump()).second) throw bad("lists a slice twice");
     const std::string col = sc.begin().key();
     const ojson& val = sc.begin().value();
     if (!val.is_string() && !val.is_null()) throw bad("has a slice value that is not a text");
