@@ -5,7 +5,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import unittest
 import zlib
 
@@ -13,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "oracle"))
-from oracle_common import run, write  # noqa: E402
+from oracle_common import ToolCase, run, write  # noqa: E402
 
 SUITE = """version: 1
 expectations:
@@ -37,16 +36,10 @@ expectations:
 """
 
 
-class Profiles(unittest.TestCase):
+class Profiles(ToolCase):
     def setUp(self):
-        self.dir = tempfile.TemporaryDirectory()
+        super().setUp()
         self.rng = np.random.default_rng(23)
-
-    def tearDown(self):
-        self.dir.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.dir.name, name)
 
     def table(self, n, shift, first_id):
         r = self.rng

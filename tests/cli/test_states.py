@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import unittest
 import zlib
 
@@ -14,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "oracle"))
-from oracle_common import run, write  # noqa: E402
+from oracle_common import ToolCase, run, write  # noqa: E402
 
 POLICY = """version: 1
 task: binary
@@ -31,16 +30,10 @@ slices:
 """
 
 
-class States(unittest.TestCase):
+class States(ToolCase):
     def setUp(self):
-        self.dir = tempfile.TemporaryDirectory()
+        super().setUp()
         self.rng = np.random.default_rng(17)
-
-    def tearDown(self):
-        self.dir.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.dir.name, name)
 
     def data(self, n, decimals=4):
         y = (self.rng.random(n) < 0.25).astype(int)

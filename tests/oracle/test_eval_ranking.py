@@ -235,6 +235,7 @@ class Errors(Case):
         p = run("mlgate-eval", "--data", f, "--task", "ranking", "--query-col", "qid",
                 "--weight-col", "w", expect=2)
         self.assertIn("same weight", p.stderr)
+        self.assertIn("data row 2", p.stderr)
 
     def test_missing_query(self):
         f = self.data("qid,label,score\na,1,0.5\n,0,0.2\n")
@@ -367,6 +368,7 @@ class CompareResamplesQueries(Case):
         c.to_csv(cp, index=False)
         p = run("mlgate-compare", "--candidate", cp, "--baseline", bp, "--policy", pol, expect=2)
         self.assertIn("two clusters", p.stderr)
+        self.assertIn("data row 2 ", p.stderr)  # the query's second row, another user
 
     def test_query_mismatch_is_refused(self):
         cp, bp, *_ = self.files(20, 4, 0.3, 0.3)

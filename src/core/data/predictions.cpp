@@ -208,6 +208,29 @@ void check_nonnegative(const Column& c, const std::vector<std::uint8_t>& keep,
   }
 }
 
+// The first kept data row (0-based) whose value differs from an earlier kept row of its group
+// (codes: each row's group; kMissingCode rows are in none), with that earlier value; npos when
+// every group holds one value.
+template <class V>
+std::pair<std::size_t, V> first_split_group(const std::vector<std::uint32_t>& codes,
+                                            std::size_t n_groups,
+                                            const std::vector<std::uint8_t>& keep,
+                                            const std::vector<V>& value) {
+  std::vector<V> seen(n_groups);
+  std::vector<std::uint8_t> has(n_groups, 0);
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    if ((!keep.empty() && !keep[i]) || codes[i] == kMissingCode) continue;
+    const std::uint32_t g = codes[i];
+    if (!has[g]) {
+      has[g] = 1;
+      seen[g] = value[i];
+    } else if (seen[g] != value[i]) {
+      return {i, seen[g]};
+    }
+  }
+  return {std::string::npos, V{}};
+}
+
 Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
   Predictions p;
   p.task = task;
@@ -321,6 +344,33 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
       }
   }
 
+  // The checks that read columns the roles below take over.
+  if (r.weight)
+    check_nonnegative(*r.weight, keep, lfile, "weight",
+                      "sample weights are counts or importances: 0 leaves a row out");
+  if (task == Task::kRanking && r.query && r.weight) {
+    // A ranking weighs queries (scikit-learn's ndcg_score sample_weight): one weight a query.
+    const auto [i, earlier] =
+        first_split_group(r.query->codes, r.query->dictionary.size(), keep, r.weight->numbers);
+    if (i != std::string::npos)
+      throw Error("weight " + format_number(r.weight->numbers[i]) + " in data row " +
+                      std::to_string(i + 1) + " differs from " + format_number(earlier) +
+                      " on an earlier row of query " +
+                      quote(r.query->dictionary[r.query->codes[i]]),
+                  location(lfile, 0, r.weight->name),
+                  "a ranking weighs queries: give every row of a query the same weight");
+  }
+  if (task == Task::kRanking && r.query && r.cluster) {
+    // The bootstrap draws clusters of whole queries (a user's searches): a query in two
+    // clusters would be split by the draws.
+    const auto [i, earlier] =
+        first_split_group(r.query->codes, r.query->dictionary.size(), keep, r.cluster->codes);
+    if (i != std::string::npos)
+      throw Error("query " + quote(r.query->dictionary[r.query->codes[i]]) + " in data row " +
+                      std::to_string(i + 1) + " is in two clusters",
+                  location(lfile, 0, r.cluster->name),
+                  "a ranking's clusters (users, sessions) hold whole queries");
+  }
   auto as_slice = [&](Column* c) {
     SliceColumn s;
     s.column = c->name;
@@ -361,8 +411,6 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
   }
   if (r.weight) {
     // scikit-learn's sample_weight: any finite weight >= 0, not all zero.
-    check_nonnegative(*r.weight, keep, lfile, "weight",
-                      "sample weights are counts or importances: 0 leaves a row out");
     p.weight.reserve(m);
     double total = 0;
     for (std::size_t i = 0; i < n; ++i) {
@@ -374,19 +422,6 @@ Predictions build(const Roles& r, const ColumnOptions& o, Task task) {
     if (total == 0)
       throw Error("every weight is 0", location(lfile, 0, r.weight->name),
                   "at least one row needs a positive weight");
-    if (task == Task::kRanking) {
-      // A ranking weighs queries (scikit-learn's ndcg_score sample_weight): one weight a query.
-      std::vector<double> of_query(p.query.values.size(), -1);
-      for (std::size_t i = 0; i < m; ++i) {
-        double& q = of_query[p.query.codes[i]];
-        if (q < 0) q = p.weight[i];
-        if (q != p.weight[i])
-          throw Error("weight " + format_number(p.weight[i]) + " differs from " + format_number(q) +
-                          " on an earlier row of query " + quote(*p.query.values[p.query.codes[i]]),
-                      location(lfile, 0, r.weight->name),
-                      "a ranking weighs queries: give every row of a query the same weight");
-      }
-    }
   }
   if (task == Task::kBinary && o.score_lower) {
     // Lower scores mean positive: the measures read the negated scores, so every rank-based

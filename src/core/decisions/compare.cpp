@@ -229,20 +229,6 @@ void Comparison::load_inputs() {
                             ? "no baseline was given"
                             : "the baseline " + quote(o_.baseline) + " does not exist");
   }
-  if (cand_.task == Task::kRanking && !cand_.cluster.codes.empty()) {
-    // The bootstrap draws clusters of whole queries (a user's searches): a query in two
-    // clusters would be split by the draws.
-    std::vector<std::uint32_t> cluster_of(cand_.query.values.size(), kMissingCode);
-    for (std::size_t i = 0; i < cand_.size(); ++i) {
-      std::uint32_t& c = cluster_of[cand_.query.codes[i]];
-      if (c == kMissingCode) c = cand_.cluster.codes[i];
-      if (c != cand_.cluster.codes[i])
-        throw Error(
-            "query " + quote(*cand_.query.values[cand_.query.codes[i]]) + " is in two clusters",
-            location(cand_.path, 0, cols.cluster_col),
-            "a ranking's clusters (users, sessions) hold whole queries");
-    }
-  }
   request_ = metric_request(policy_, cand_.task);
   ce_ = evaluate(cand_, true, policy_.slice_min_size, request_);
   if (kind_ == Baseline::kPredictions)
